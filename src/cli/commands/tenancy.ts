@@ -1,0 +1,46 @@
+/** @module `business create`, `user create`, `token create`. */
+import { createApiToken } from '../../auth/api-tokens-repo.ts';
+import type { Role } from '../../db/schema.ts';
+import { ROLES, createBusiness, createUserWithMembership, toBusinessView } from '../../tenancy/tenancy-repo.ts';
+import { uuidError } from '../../http/validation/pydantic-validator.ts';
+import { optionalInt, requireFlag } from '../args.ts';
+import { CliError, printResult } from '../output.ts';
+import type { CommandInput } from './index.ts';
+import { withDb } from './with-db.ts';
+
+export async function businessCreate({ flags, config }: CommandInput): Promise<void> {
+  const name = requireFlag(flags, 'name');
+  if (name.length > 255) throw new CliError('--name must be at most 255 characters', 2);
+  const row = await withDb(config, (db) => createBusiness(db.kysely, { name }));
+  printResult(toBusinessView(row), flags);
+}
+
+export async function userCreate({ flags, config }: CommandInput): Promise<void> {
+  const email = requireFlag(flags, 'email');
+  const businessId = requireFlag(flags, 'business');
+  const role = requireFlag(flags, 'role') as Role;
+  if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new CliError('--email must be an e-mail address', 2);
+  if (uuidError(businessId)) throw new CliError('--business must be a business UUID', 2);
+  if (!ROLES.includes(role)) throw new CliError(`--role must be one of ${ROLES.join(', ')}`, 2);
+  const user = await withDb(config, (db) => createUserWithMembership(db.kysely, { email, businessId: businessId.toLowerCase(), role }));
+  printResult(user, flags);
+}
+
+export async function tokenCreate({ flags, config }: CommandInput): Promise<void> {
+  const userId = requireFlag(flags, 'user');
+  const days = optionalInt(flags, 'expires-in-days') ?? 365;
+  if (days < 1 || days > 365) throw new CliError('--expires-in-days must be between 1 and 365', 2);
+  const permission = flags.permission;
+  if (permission !== undefined && permission !== 'ramp:token') throw new CliError('--permission must be ramp:token', 2);
+  const result = await withDb(config, async (db) => {
+    const user = await db.kysely.selectFrom('users').select('id').where('id', '=', userId.toLowerCase()).executeTakeFirst();
+    if (!user) throw new CliError(`no user with id ${userId}`);
+    return createApiToken(db, {
+      userId: user.id,
+      name: typeof flags.name === 'string' ? flags.name : 'cli',
+      expiresInDays: days,
+      permissions: permission ? [permission] : [],
+    });
+  });
+  printResult({ token: result.token, token_info: { ...result.info, jti: result.info.id } }, flags);
+}

@@ -1,0 +1,48 @@
+/**
+ * @module `ramp-connect`: the command line (contract: shared/design.md, "CLI"). Prints JSON when stdout
+ * is not a TTY (or with --json); exits non-zero with a one-line error on stderr on failure.
+ */
+import { loadConfig, ConfigError } from '../config/config.ts';
+import { ApiError } from '../http/errors.ts';
+import { parseArgs } from './args.ts';
+import { COMMANDS } from './commands/index.ts';
+import { CliError } from './output.ts';
+
+const USAGE = `usage: ramp-connect <command> [options]
+
+  serve                                   run the API and web page (what npm start runs)
+  emulator [--port N]                     run the Ramp emulator on its own
+  migrate                                 apply database migrations (idempotent)
+  business create --name NAME
+  user create --email E --business ID --role owner|admin|member|viewer
+  token create --user ID [--name N] [--expires-in-days D] [--permission ramp:token]
+  connections list
+  sync --business ID
+  keys rotate | keys status
+
+Options: --json forces JSON output.`;
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    const { positionals, flags } = parseArgs(argv);
+    if (positionals.length === 0 || flags.help === true) {
+      process.stdout.write(`${USAGE}\n`);
+      if (positionals.length === 0 && flags.help !== true) process.exitCode = 2;
+      return;
+    }
+    const key = COMMANDS[`${positionals[0]} ${positionals[1] ?? ''}`.trim()] ? `${positionals[0]} ${positionals[1]}` : positionals[0]!;
+    const command = COMMANDS[key];
+    if (!command) throw new CliError(`unknown command "${positionals.join(' ')}"; run ramp-connect --help`, 2);
+    await command({ flags, config: loadConfig() });
+  } catch (error) {
+    process.stderr.write(`ramp-connect: ${describe(error)}\n`);
+    process.exitCode = error instanceof CliError ? error.exitCode : 1;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof CliError || error instanceof ConfigError) return error.message;
+  if (error instanceof ApiError) return error.detail;
+  if (error instanceof Error) return error.message.split('\n')[0]!;
+  return String(error);
+}

@@ -1,0 +1,128 @@
+/**
+ * @module Configuration, parsed once at boot from the environment into a frozen object
+ * (names and defaults: `shared/design.md`, "Configuration").
+ */
+
+export type RampEnvSetting = 'emulator' | 'sandbox' | 'production';
+export type RampEnvironment = 'sandbox' | 'production';
+
+export interface RampHosts {
+  /** Base of `/developer/v1/...` (token, revoke, resources). */
+  readonly apiBaseUrl: string;
+  /** Base of `/v1/authorize`. */
+  readonly appBaseUrl: string;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly rampEnv: RampEnvSetting;
+  /** Environment of new connections and of our OAuth app. */
+  readonly defaultEnvironment: RampEnvironment;
+  readonly rampHosts: Readonly<Record<RampEnvironment, RampHosts>>;
+  readonly emulatorPort: number;
+  /** Run the Ramp emulator inside this process (RAMP_ENV=emulator without a RAMP_API_BASE_URL override). */
+  readonly startEmulator: boolean;
+  readonly publicUrl: string;
+  readonly rampClientId: string | undefined;
+  readonly rampClientSecret: string | undefined;
+  readonly rampScopes: readonly string[];
+  readonly encryptionKeys: string | undefined;
+  readonly dataDir: string;
+  readonly returnToAllowlist: readonly string[];
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The product's suggested read scopes (ramp-and-dayzero-api.md A2), plus what sync needs. */
+export const DEFAULT_SCOPES = [
+  'business:read',
+  'transactions:read',
+  'reimbursements:read',
+  'bills:read',
+  'users:read',
+  'cards:read',
+  'departments:read',
+  'locations:read',
+  'vendors:read',
+  'accounting:write',
+] as const;
+
+const REAL_HOSTS: Record<RampEnvironment, RampHosts> = {
+  production: { apiBaseUrl: 'https://api.ramp.com', appBaseUrl: 'https://app.ramp.com' },
+  sandbox: { apiBaseUrl: 'https://demo-api.ramp.com', appBaseUrl: 'https://demo.ramp.com' },
+};
+
+function port(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a port number (0-65535), got "${raw}"`);
+  return n;
+}
+
+function url(name: string, raw: string): string {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol');
+    return raw.replace(/\/+$/, '');
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const rampEnv = (env.RAMP_ENV || 'emulator') as RampEnvSetting;
+  if (!['emulator', 'sandbox', 'production'].includes(rampEnv)) {
+    throw new ConfigError(`RAMP_ENV must be emulator, sandbox or production, got "${rampEnv}"`);
+  }
+  const emulatorPort = port('EMULATOR_PORT', env.EMULATOR_PORT, 8081);
+  const defaultEnvironment: RampEnvironment = rampEnv === 'production' ? 'production' : 'sandbox';
+
+  let rampHosts: Record<RampEnvironment, RampHosts>;
+  if (rampEnv === 'emulator') {
+    // The emulator serves production at its root and sandbox under /sandbox (src/emulator).
+    const root = url('RAMP_API_BASE_URL', env.RAMP_API_BASE_URL || `http://127.0.0.1:${emulatorPort}`);
+    const appRoot = url('RAMP_APP_BASE_URL', env.RAMP_APP_BASE_URL || root);
+    rampHosts = {
+      production: { apiBaseUrl: root, appBaseUrl: appRoot },
+      sandbox: { apiBaseUrl: `${root}/sandbox`, appBaseUrl: `${appRoot}/sandbox` },
+    };
+  } else {
+    rampHosts = { ...REAL_HOSTS };
+    rampHosts[rampEnv] = {
+      apiBaseUrl: env.RAMP_API_BASE_URL ? url('RAMP_API_BASE_URL', env.RAMP_API_BASE_URL) : REAL_HOSTS[rampEnv].apiBaseUrl,
+      appBaseUrl: env.RAMP_APP_BASE_URL ? url('RAMP_APP_BASE_URL', env.RAMP_APP_BASE_URL) : REAL_HOSTS[rampEnv].appBaseUrl,
+    };
+  }
+
+  const publicUrl = url('PUBLIC_URL', env.PUBLIC_URL || `http://127.0.0.1:${port('PORT', env.PORT, 8080)}`);
+  const scopes = (env.RAMP_SCOPES || DEFAULT_SCOPES.join(' ')).split(/[\s,]+/).filter(Boolean);
+  const allowlist = (env.RETURN_TO_ALLOWLIST || '').split(',').map((s) => s.trim()).filter(Boolean);
+
+  return Object.freeze({
+    port: port('PORT', env.PORT, 8080),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || 'sqlite:./data/ramp-connect.sqlite',
+    rampEnv,
+    defaultEnvironment,
+    rampHosts: Object.freeze(rampHosts),
+    emulatorPort,
+    startEmulator: rampEnv === 'emulator' && !env.RAMP_API_BASE_URL,
+    publicUrl,
+    rampClientId: env.RAMP_CLIENT_ID || undefined,
+    rampClientSecret: env.RAMP_CLIENT_SECRET || undefined,
+    rampScopes: Object.freeze(scopes),
+    encryptionKeys: env.ENCRYPTION_KEYS || undefined,
+    dataDir: env.DATA_DIR || './data',
+    // return_to must be on this list (exact origin + path prefix); our own page is always allowed.
+    returnToAllowlist: Object.freeze([`${publicUrl}/`, ...allowlist]),
+    logLevel: env.LOG_LEVEL || 'info',
+  });
+}

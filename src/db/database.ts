@@ -1,0 +1,49 @@
+/**
+ * @module Opens the database named by a URL: `sqlite:<path>` (embedded, one replica) or
+ * `postgres://…` (several replicas may share it). Both speak the same Kysely schema.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+// int8 columns hold epoch milliseconds, well inside Number's exact range; pg returns them as strings by default.
+pg.types.setTypeParser(20, Number);
+
+export function dialectOf(url: string): Dialect {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgres';
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  throw new TypeError(`DATABASE_URL must start with "sqlite:" or "postgres://", got "${url.split(':')[0]}:"`);
+}
+
+export function openDatabase(url: string, options: { poolSize?: number } = {}): Db {
+  const dialect = dialectOf(url);
+  if (dialect === 'postgres') {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+    // A broken idle connection must not crash the process; the next query gets a fresh one.
+    pool.on('error', () => {});
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { kysely, dialect, close: () => kysely.destroy() };
+  }
+  const path = url.slice('sqlite:'.length);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new BetterSqlite3(path === '' ? ':memory:' : path);
+  // WAL lets readers run beside the single writer; synchronous=FULL so an acknowledged token rotation
+  // survives power loss, not just a process crash (sqlite.org/pragma.html#pragma_synchronous).
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { kysely, dialect, close: () => kysely.destroy() };
+}

@@ -1,0 +1,48 @@
+/**
+ * @module The Fastify application factory: logging with redaction and request ids, FastAPI-style
+ * validation and errors, auth, OpenAPI, and the routes. No listening here (see `src/server.ts`).
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from '../app-context.ts';
+import { installAuth } from './auth.ts';
+import { installErrorHandler } from './error-handler.ts';
+import { docsRoutes, registerOpenApi } from './openapi.ts';
+import { apiTokenRoutes } from './routes/api-tokens.ts';
+import { businessRoutes } from './routes/businesses.ts';
+import { healthRoutes } from './routes/health.ts';
+import { installFastApiValidation } from './validation/validation-plugin.ts';
+
+/** A feature's routes: registered in order after the built-in ones. */
+export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModule[] = []): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    // Accept a caller's request id when it is safe to echo; otherwise make one.
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    bodyLimit: 1_048_576,
+    trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+  }) as unknown as FastifyInstance;
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  installFastApiValidation(app);
+  installErrorHandler(app);
+  installAuth(app, ctx.db.kysely, ctx.now);
+  await registerOpenApi(app);
+
+  healthRoutes(app, ctx);
+  docsRoutes(app);
+  businessRoutes(app, ctx);
+  apiTokenRoutes(app, ctx);
+  for (const routes of extraRoutes) await routes(app, ctx);
+  return app;
+}

@@ -1,0 +1,95 @@
+/**
+ * @module The one error catalogue. Every failure a client can see has a stable `code`, an HTTP status
+ * and a plain `detail`. Handlers throw `ApiError`s; only the error handler builds the wire body.
+ */
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly detail: string;
+}
+
+/** Stable codes (snake_case) → status and default detail. The product's documented texts are kept verbatim. */
+export const ERRORS = {
+  not_authenticated: { status: 401, detail: 'Not authenticated' },
+  not_enough_permissions: { status: 403, detail: 'Not enough permissions' },
+  not_found: { status: 404, detail: 'Not found' },
+  business_not_found: { status: 404, detail: 'Business not found' },
+  route_not_found: { status: 404, detail: 'Not Found' },
+  method_not_allowed: { status: 405, detail: 'Method Not Allowed' },
+  resource_exists: { status: 409, detail: 'Resource already exists' },
+  token_limit_reached: { status: 409, detail: 'At most 10 active API tokens are allowed per user; revoke one first' },
+  invalid_request: { status: 400, detail: 'Invalid request parameters' },
+  payload_too_large: { status: 413, detail: 'Request body is too large' },
+  unsupported_media_type: { status: 415, detail: 'Unsupported media type' },
+  rate_limited: { status: 429, detail: 'Too many requests; retry after the time given in Retry-After' },
+  // Ramp connection
+  ramp_invalid_client: {
+    status: 400,
+    detail: 'Ramp rejected the Client ID or Client Secret. Copy both again from Ramp Dashboard → Company → Developer.',
+  },
+  ramp_unauthorized_client: {
+    status: 400,
+    detail:
+      'Your Ramp app is not allowed to use this grant. Enable the "Client Credentials" grant type on the app in Ramp Dashboard → Company → Developer.',
+  },
+  ramp_invalid_scope: {
+    status: 400,
+    detail: 'Your Ramp app does not allow the requested scopes. Add them to the app in Ramp Dashboard → Company → Developer.',
+  },
+  ramp_invalid_grant: { status: 400, detail: 'Ramp rejected the authorization; connect again' },
+  ramp_access_denied: { status: 400, detail: 'The Ramp authorization was denied' },
+  ramp_error: { status: 502, detail: 'Ramp returned an unexpected error' },
+  ramp_unavailable: { status: 502, detail: 'Ramp is unreachable or failing right now; nothing was saved. Try again in a minute.' },
+  ramp_timeout: { status: 504, detail: 'Ramp did not answer in time' },
+  ramp_rate_limited: { status: 429, detail: 'Ramp rate limit reached; retry after the time given in Retry-After' },
+  ramp_response_too_large: { status: 502, detail: 'Ramp response exceeds the size limit' },
+  ramp_not_connected: { status: 404, detail: 'This business has no Ramp connection' },
+  reauthorization_required: { status: 409, detail: 'The Ramp connection must be re-authorized by an admin' },
+  invalid_state: { status: 400, detail: 'The authorization request is invalid, expired or was already used; start again' },
+  return_to_not_allowed: { status: 400, detail: 'return_to is not on the allowlist' },
+  invalid_proxy_path: { status: 400, detail: 'The proxy path is not allowed' },
+  invalid_webhook_signature: { status: 401, detail: 'Invalid webhook signature' },
+  credentials_corrupt: { status: 500, detail: 'Stored credentials could not be decrypted' },
+  sync_not_found: { status: 404, detail: 'Sync not found' },
+  internal_error: { status: 500, detail: 'Internal Server Error' },
+  service_unavailable: { status: 503, detail: 'Service unavailable' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An expected failure with a stable code. `detail` defaults to the catalogue text. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: ErrorCode, detail?: string, options: { headers?: Record<string, string>; cause?: unknown } = {}) {
+    const spec: ErrorSpec = ERRORS[code];
+    super(detail ?? spec.detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ApiError';
+    this.code = code;
+    this.status = spec.status;
+    this.detail = detail ?? spec.detail;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** One FastAPI/pydantic validation error entry. */
+export interface ValidationIssue {
+  type: string;
+  loc: (string | number)[];
+  msg: string;
+  input: unknown;
+  ctx?: Record<string, unknown>;
+}
+
+/** 422 with every problem of the request, FastAPI's `HTTPValidationError`. */
+export class RequestValidationError extends Error {
+  readonly issues: ValidationIssue[];
+  constructor(issues: ValidationIssue[]) {
+    super('Request validation failed');
+    this.name = 'RequestValidationError';
+    this.issues = issues;
+  }
+}

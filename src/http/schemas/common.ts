@@ -1,0 +1,45 @@
+/** @module Schemas shared by many routes: error bodies, headers, cursor pagination. */
+import { Type, type TSchema } from 'typebox';
+
+export const ErrorBody = Type.Object(
+  { detail: Type.String(), code: Type.String({ description: 'Stable snake_case error code' }) },
+  { $id: 'ErrorBody' },
+);
+
+export const ValidationErrorItem = Type.Object(
+  {
+    loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
+    msg: Type.String(),
+    type: Type.String(),
+    input: Type.Optional(Type.Unknown()),
+    ctx: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  },
+  { $id: 'ValidationError' },
+);
+
+export const HTTPValidationError = Type.Object({ detail: Type.Array(ValidationErrorItem) }, { $id: 'HTTPValidationError' });
+
+/** Like the product's slices, the header is declared optional and enforced by the auth hook. */
+export const BusinessHeaders = Type.Object({
+  'x-business-id': Type.Optional(Type.String({ description: 'Business UUID selecting the tenant' })),
+});
+
+export const PaginationQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+  cursor: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+};
+
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({ items: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]), has_more: Type.Boolean() });
+}
+
+/** Error responses every authenticated operation can return, for the OpenAPI document. */
+export function errorResponses(...statuses: number[]): Record<number, TSchema> {
+  const out: Record<number, TSchema> = {};
+  for (const status of statuses) out[status] = status === 422 ? HTTPValidationError : ErrorBody;
+  return out;
+}
+
+export function Nullable<T extends TSchema>(schema: T) {
+  return Type.Union([schema, Type.Null()]);
+}

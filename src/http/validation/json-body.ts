@@ -1,0 +1,143 @@
+/**
+ * @module JSON body parsing with Python's error messages and positions, so a malformed body yields
+ * FastAPI's `json_invalid` entry (`loc: ["body", <pos>]`, `ctx.error` = the `json` module's message).
+ * `JSON.parse` does the work; the scanner below runs only on failure to say what Python would say.
+ */
+
+export type JsonParse = { ok: true; value: unknown } | { ok: false; message: string; position: number };
+
+export function parseJsonText(text: string): JsonParse {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    const failure = new PythonJsonScanner(text).findError();
+    return { ok: false, ...failure };
+  }
+}
+
+class ScanError extends Error {
+  constructor(readonly pythonMessage: string, readonly position: number) {
+    super(pythonMessage);
+  }
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
+
+/** Mirrors CPython's `json.decoder` scanner closely enough to reproduce its first error. */
+class PythonJsonScanner {
+  #i = 0;
+  constructor(private readonly s: string) {}
+
+  findError(): { message: string; position: number } {
+    try {
+      this.#ws();
+      this.#value();
+      this.#ws();
+      if (this.#i < this.s.length) throw new ScanError('Extra data', this.#i);
+      // JSON.parse refused something Python accepts (e.g. a lone surrogate); report it generically.
+      return { message: 'Expecting value', position: 0 };
+    } catch (error) {
+      if (error instanceof ScanError) return { message: error.pythonMessage, position: error.position };
+      throw error;
+    }
+  }
+
+  #ws(): void {
+    while (this.#i < this.s.length && ' \t\n\r'.includes(this.s[this.#i]!)) this.#i++;
+  }
+
+  #value(): void {
+    const c = this.s[this.#i];
+    if (c === '{') return this.#object();
+    if (c === '[') return this.#array();
+    if (c === '"') return this.#string();
+    for (const word of ['null', 'true', 'false', 'NaN', 'Infinity', '-Infinity']) {
+      if (this.s.startsWith(word, this.#i)) {
+        this.#i += word.length;
+        return;
+      }
+    }
+    NUMBER.lastIndex = this.#i;
+    const match = NUMBER.exec(this.s);
+    if (match) {
+      this.#i += match[0].length;
+      return;
+    }
+    throw new ScanError('Expecting value', this.#i);
+  }
+
+  #object(): void {
+    this.#i++;
+    this.#ws();
+    if (this.s[this.#i] === '}') {
+      this.#i++;
+      return;
+    }
+    for (;;) {
+      if (this.s[this.#i] !== '"') throw new ScanError('Expecting property name enclosed in double quotes', this.#i);
+      this.#string();
+      this.#ws();
+      if (this.s[this.#i] !== ':') throw new ScanError("Expecting ':' delimiter", this.#i);
+      this.#i++;
+      this.#ws();
+      this.#value();
+      this.#ws();
+      const c = this.s[this.#i];
+      if (c === '}') {
+        this.#i++;
+        return;
+      }
+      if (c !== ',') throw new ScanError("Expecting ',' delimiter", this.#i);
+      this.#i++;
+      this.#ws();
+    }
+  }
+
+  #array(): void {
+    this.#i++;
+    this.#ws();
+    if (this.s[this.#i] === ']') {
+      this.#i++;
+      return;
+    }
+    for (;;) {
+      this.#value();
+      this.#ws();
+      const c = this.s[this.#i];
+      if (c === ']') {
+        this.#i++;
+        return;
+      }
+      if (c !== ',') throw new ScanError("Expecting ',' delimiter", this.#i);
+      this.#i++;
+      this.#ws();
+    }
+  }
+
+  #string(): void {
+    const start = this.#i;
+    this.#i++;
+    while (this.#i < this.s.length) {
+      const c = this.s[this.#i]!;
+      if (c === '"') {
+        this.#i++;
+        return;
+      }
+      if (c === '\\') {
+        const e = this.s[this.#i + 1];
+        if (e === undefined) break;
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(this.s.slice(this.#i + 2, this.#i + 6))) throw new ScanError('Invalid \\uXXXX escape', this.#i + 1);
+          this.#i += 6;
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(e)) throw new ScanError('Invalid \\escape', this.#i);
+        this.#i += 2;
+        continue;
+      }
+      if (c.charCodeAt(0) < 0x20) throw new ScanError('Invalid control character at', this.#i);
+      this.#i++;
+    }
+    throw new ScanError('Unterminated string starting at', start);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * @module FastAPI-compatible request validation for Fastify.
+ *
+ * Fastify validates params → body → querystring → headers and stops at the first failing part with a 400.
+ * FastAPI reports every problem at once as a 422, path, then query, then header, then body
+ * (`fastapi/dependencies/utils.py`, `solve_dependencies`). So Fastify's validator is switched off
+ * (a pass-through compiler) and one `preValidation` hook per route validates all parts in FastAPI's
+ * order with `pydantic-validator.ts`, replacing each part with its coerced value.
+ */
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { RequestValidationError, type ValidationIssue } from '../errors.ts';
+import { parseJsonText } from './json-body.ts';
+import { validateAgainstSchema } from './pydantic-validator.ts';
+
+type Part = 'params' | 'querystring' | 'headers' | 'body';
+/** Schema part, FastAPI's loc name, and the request property holding the values. */
+const ORDER: readonly [Part, string, 'params' | 'query' | 'headers' | 'body'][] = [
+  ['params', 'path', 'params'],
+  ['querystring', 'query', 'query'],
+  ['headers', 'header', 'headers'],
+  ['body', 'body', 'body'],
+];
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The raw request body text, kept for signature checks (Ramp webhooks). */
+    rawBody?: string;
+  }
+}
+
+/** Must be registered before any route. */
+export function installFastApiValidation(app: FastifyInstance): void {
+  app.setValidatorCompiler(() => (value) => ({ value }));
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    request.rawBody = text;
+    // An empty body is "missing", as in FastAPI (`if body_bytes: json_body = await request.json()`).
+    if (text.length === 0) return done(null, undefined);
+    const parsed = parseJsonText(text);
+    if (parsed.ok) return done(null, parsed.value);
+    // FastAPI raises the decode error on its own, before validating anything else.
+    done(new RequestValidationError([{ type: 'json_invalid', loc: ['body', parsed.position], msg: 'JSON decode error', input: {}, ctx: { error: parsed.message } }]), undefined);
+  });
+  // Any other media type reaches validation as text, where a model body reports it (FastAPI does the same).
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    done(null, (body as string).length === 0 ? undefined : body);
+  });
+
+  app.addHook('onRoute', (route: RouteOptions) => {
+    const schema = route.schema as Partial<Record<Part, Record<string, any>>> | undefined;
+    if (!schema) return;
+    const parts = ORDER.filter(([part]) => schema[part] !== undefined);
+    if (parts.length === 0) return;
+    const validate = async (request: FastifyRequest) => {
+      const issues: ValidationIssue[] = [];
+      for (const [part, locName, property] of parts) {
+        const partSchema = schema[part]!;
+        const raw = part === 'body' ? request.body : normaliseStringPart(partSchema, request[property] as Record<string, unknown>);
+        if (part === 'body' && raw === undefined) {
+          if ((partSchema as { optional?: boolean }).optional !== true) issues.push({ type: 'missing', loc: ['body'], msg: 'Field required', input: null });
+          continue;
+        }
+        // Path, query and header values are strings; pydantic's `input` for a missing one is null,
+        // so those parts are validated field by field with a null parent.
+        const result = part === 'body' ? validateAgainstSchema(partSchema, raw, ['body']) : validateParameters(partSchema, raw as Record<string, unknown>, locName);
+        issues.push(...result.issues);
+        if (result.issues.length === 0) {
+          if (part === 'headers') Object.assign(request.headers, result.value);
+          else (request as unknown as Record<string, unknown>)[property] = result.value;
+        }
+      }
+      if (issues.length > 0) throw new RequestValidationError(issues);
+    };
+    const existing = route.preValidation;
+    route.preValidation = existing === undefined ? [validate] : [...(Array.isArray(existing) ? existing : [existing]), validate];
+  });
+}
+
+/** Repeated query keys arrive as arrays; a scalar parameter takes the last value, as Starlette does. */
+function normaliseStringPart(schema: Record<string, any>, values: Record<string, unknown> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values ?? {})) {
+    const declared = schema.properties?.[key];
+    out[key] = Array.isArray(value) && declared?.type !== 'array' ? value[value.length - 1] : value;
+  }
+  return out;
+}
+
+function validateParameters(schema: Record<string, any>, values: Record<string, unknown>, locName: string) {
+  const issues: ValidationIssue[] = [];
+  const value: Record<string, unknown> = {};
+  const required = new Set<string>(schema.required ?? []);
+  for (const [name, propertySchema] of Object.entries<Record<string, any>>(schema.properties ?? {})) {
+    const raw = values[name];
+    if (raw === undefined || (raw === '' && locName !== 'path' && propertySchema.type !== 'string')) {
+      if (required.has(name)) issues.push({ type: 'missing', loc: [locName, name], msg: 'Field required', input: null });
+      else if (propertySchema.default !== undefined) value[name] = propertySchema.default;
+      continue;
+    }
+    const result = validateAgainstSchema(propertySchema, raw, [locName, name]);
+    issues.push(...result.issues);
+    value[name] = result.value;
+  }
+  return { value, issues };
+}

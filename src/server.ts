@@ -1,0 +1,82 @@
+/**
+ * @module Process assembly for `ramp-connect serve`: configuration, database and migrations, the
+ * in-process Ramp emulator (when `RAMP_ENV=emulator`), features, the HTTP server, graceful shutdown.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AppContext } from './app-context.ts';
+import type { Config } from './config/config.ts';
+import { openDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { startEmulator, type RunningEmulator } from './emulator/index.ts';
+import { buildApp } from './http/app.ts';
+import { createLogger } from './logging/logger.ts';
+import { bootstrapDemo } from './tenancy/demo-bootstrap.ts';
+import { assembleFeatures } from './features.ts';
+
+export interface StartedServer {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  readonly ctx: AppContext;
+  readonly emulator: RunningEmulator | undefined;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Print first-run instructions (the CLI does; tests don't). */
+  announce?: (line: string) => void;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<StartedServer> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const fn of closers.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (error) {
+        log.warn({ err: error }, 'error during shutdown');
+      }
+    }
+  };
+  try {
+    const db = openDatabase(config.databaseUrl);
+    closers.push(() => db.close());
+    await migrateToLatest(db);
+
+    let emulator: RunningEmulator | undefined;
+    if (config.startEmulator) {
+      emulator = await startEmulator({ port: config.emulatorPort, defaultRedirectUris: [`${config.publicUrl}/api/v1/ramp/callback`] });
+      closers.push(() => emulator!.close());
+      log.info({ url: emulator.url }, 'Ramp emulator listening');
+    }
+
+    const ctx: AppContext = { config, db, log, now: Date.now, onClose: (fn) => closers.push(fn) };
+    const features = await assembleFeatures(ctx, { emulator });
+    const app = await buildApp(ctx, features.routes);
+    closers.push(() => app.close());
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host}:${port}`;
+    await features.start();
+
+    const demo = await bootstrapDemo(db.kysely);
+    if (demo && options.announce) {
+      options.announce(
+        [
+          `Created a demo business "${demo.name}" (${demo.id}).`,
+          'Get an API token for it:',
+          `  npx ramp-connect user create --email you@example.com --business ${demo.id} --role owner`,
+          '  npx ramp-connect token create --user <the id printed above>',
+          `Then open ${config.publicUrl}/ and paste the token.`,
+        ].join('\n'),
+      );
+    }
+    return { app, url, ctx, emulator, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
