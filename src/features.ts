@@ -1,17 +1,65 @@
 /**
- * @module The features a server process runs beyond the foundation: their routes and background jobs.
- * One place to see what a replica does.
+ * @module The features a server process runs beyond the foundation: their services, routes and
+ * background jobs. One place to see what a replica does.
  */
 import type { AppContext } from './app-context.ts';
+import { ConnectionStore } from './connections/connection-store.ts';
+import type { ConnectServices } from './connections/connect-services.ts';
 import type { RunningEmulator } from './emulator/index.ts';
+import { NO_EVENTS, type EventSink } from './events/event-sink.ts';
 import type { RouteModule } from './http/app.ts';
+import { connectWithCredentialsRoute } from './http/routes/ramp/connect-with-credentials.ts';
+import { connectionRoutes } from './http/routes/ramp/connection.ts';
+import { oauthRedirectRoutes } from './http/routes/ramp/oauth-redirect.ts';
+import { RampOAuthClient } from './oauth/ramp-oauth-client.ts';
+import type { ClientCredentials } from './oauth/token-endpoint.ts';
+import { loadKeyRing } from './vault/keyring.ts';
+import { Vault } from './vault/vault.ts';
 
 export interface Features {
   readonly routes: RouteModule[];
+  readonly services: ConnectServices;
   /** Starts background work (schedulers); called once the server listens. */
   start(): Promise<void>;
 }
 
-export async function assembleFeatures(_ctx: AppContext, _env: { emulator: RunningEmulator | undefined }): Promise<Features> {
-  return { routes: [], start: async () => {} };
+// A file key ring is re-read this often so `ramp-connect keys rotate` takes effect without a restart.
+const KEY_REFRESH_INTERVAL_MS = 2_000;
+
+export function oauthAppFor(ctx: AppContext, emulator: RunningEmulator | undefined): ClientCredentials | undefined {
+  if (ctx.config.rampClientId && ctx.config.rampClientSecret) return { clientId: ctx.config.rampClientId, clientSecret: ctx.config.rampClientSecret };
+  if (emulator) return { clientId: emulator.defaultApp.client_id, clientSecret: emulator.defaultApp.client_secret };
+  return undefined;
+}
+
+export async function assembleFeatures(ctx: AppContext, env: { emulator: RunningEmulator | undefined }): Promise<Features> {
+  const keys = loadKeyRing(ctx.config, (message) => ctx.log.warn(message));
+  const vault = new Vault(keys);
+  if (keys.file) {
+    const timer = setInterval(() => {
+      try {
+        if (vault.refreshKeys()) ctx.log.info({ active_kid: vault.activeKid }, 'encryption key ring reloaded');
+      } catch (error) {
+        ctx.log.error({ err: error }, 'could not reload the encryption key ring; keeping the current one');
+      }
+    }, KEY_REFRESH_INTERVAL_MS);
+    timer.unref();
+    ctx.onClose(() => clearInterval(timer));
+  }
+  const store = new ConnectionStore(ctx.db, vault, ctx.now);
+  const events: EventSink = NO_EVENTS;
+  const services: ConnectServices = {
+    ctx,
+    store,
+    oauth: new RampOAuthClient(),
+    oauthApp: oauthAppFor(ctx, env.emulator),
+    events,
+    summary: async () => ({ transaction_count: 0, last_sync_at: null }),
+  };
+  const routes: RouteModule[] = [
+    (app) => connectWithCredentialsRoute(app, services),
+    (app) => oauthRedirectRoutes(app, services),
+    (app) => connectionRoutes(app, services),
+  ];
+  return { routes, services, start: async () => {} };
 }

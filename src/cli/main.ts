@@ -30,8 +30,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       if (positionals.length === 0 && flags.help !== true) process.exitCode = 2;
       return;
     }
-    const key = COMMANDS[`${positionals[0]} ${positionals[1] ?? ''}`.trim()] ? `${positionals[0]} ${positionals[1]}` : positionals[0]!;
-    const command = COMMANDS[key];
+    const twoWords = positionals.slice(0, 2).join(' ');
+    const command = COMMANDS[twoWords] ?? COMMANDS[positionals[0]!];
     if (!command) throw new CliError(`unknown command "${positionals.join(' ')}"; run ramp-connect --help`, 2);
     await command({ flags, config: loadConfig() });
   } catch (error) {

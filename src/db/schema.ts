@@ -54,10 +54,73 @@ export interface AuditLogTable {
   created_at: number;
 }
 
+export type AuthMethod = 'oauth' | 'client_credentials';
+export type ConnectionStatus = 'connected' | 'needs_reauth';
+
+export interface RampConnectionsTable {
+  id: string;
+  business_id: string;
+  environment: 'sandbox' | 'production';
+  auth_method: AuthMethod;
+  status: ConnectionStatus;
+  status_reason: string | null;
+  /** Space-separated scopes Ramp granted. */
+  scopes: string;
+  client_id: string | null;
+  /** The row's data key, wrapped by a key-encryption key (src/vault). */
+  data_key: Uint8Array;
+  data_key_kid: string;
+  access_token: Uint8Array | null;
+  refresh_token: Uint8Array | null;
+  client_secret: Uint8Array | null;
+  access_token_expires_at: number | null;
+  last_refreshed_at: number | null;
+  /** Bumped on every token write; a writer holding an older version is fenced out. */
+  version: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  refresh_attempt_id: string | null;
+  refresh_attempt_at: number | null;
+  refresh_failures: number;
+  /** When the scheduler should refresh next (expiry minus margin, or a backoff time). */
+  next_refresh_at: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  created_by_token_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OauthStatesTable {
+  state_hash: string;
+  business_id: string;
+  user_id: string;
+  token_id: string | null;
+  environment: 'sandbox' | 'production';
+  return_to: string | null;
+  scopes: string;
+  data_key: Uint8Array;
+  data_key_kid: string;
+  code_verifier: Uint8Array;
+  expires_at: number;
+  created_at: number;
+}
+
+export interface RampSyncConfigsTable {
+  business_id: string;
+  /** JSON of the product's RampSyncConfigUpdate fields. */
+  config: string;
+  next_auto_sync_at: number | null;
+  updated_at: number;
+}
+
 export interface Database {
   businesses: BusinessesTable;
   users: UsersTable;
   memberships: MembershipsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
+  ramp_connections: RampConnectionsTable;
+  oauth_states: OauthStatesTable;
+  ramp_sync_configs: RampSyncConfigsTable;
 }

@@ -2,6 +2,8 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../database.ts';
 import * as m0001 from './0001_foundation.ts';
+import * as m0002 from './0002_connections.ts';
+import * as m0003 from './0003_sync.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -9,4 +11,6 @@ export interface DialectMigration {
 
 export const MIGRATIONS: Record<string, DialectMigration> = {
   '0001_foundation': m0001,
+  '0002_connections': m0002,
+  '0003_sync': m0003,
 };

@@ -1,0 +1,21 @@
+/** @module What the connect routes need, assembled once per process in src/features.ts. */
+import type { AppContext } from '../app-context.ts';
+import type { EventSink } from '../events/event-sink.ts';
+import type { ClientCredentials } from '../oauth/token-endpoint.ts';
+import type { RampOAuthClient } from '../oauth/ramp-oauth-client.ts';
+import type { ConnectionStore } from './connection-store.ts';
+
+export interface SyncSummary {
+  readonly transaction_count: number;
+  readonly last_sync_at: string | null;
+}
+
+export interface ConnectServices {
+  readonly ctx: AppContext;
+  readonly store: ConnectionStore;
+  readonly oauth: RampOAuthClient;
+  /** Our OAuth app for the redirect flow (RAMP_CLIENT_ID/SECRET, or the emulator's default app). */
+  readonly oauthApp: ClientCredentials | undefined;
+  readonly events: EventSink;
+  summary(businessId: string): Promise<SyncSummary>;
+}

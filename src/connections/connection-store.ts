@@ -1,0 +1,178 @@
+/**
+ * @module Ramp connections at rest: one row per business, its secrets sealed by the vault under a
+ * per-row data key. Every token write is fenced by `version` so a writer holding a stale view
+ * (another replica refreshed meanwhile) changes nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/database.ts';
+import type { AuthMethod, RampConnectionsTable } from '../db/schema.ts';
+import type { TokenSet } from '../oauth/token-endpoint.ts';
+import { nextRefreshAt } from '../tokens/refresh-policy.ts';
+import type { DataKey, RowScope, Vault } from '../vault/vault.ts';
+
+export type Environment = 'sandbox' | 'production';
+
+export interface ConnectionSecrets {
+  readonly accessToken: string | null;
+  readonly refreshToken: string | null;
+  readonly clientSecret: string | null;
+}
+
+export interface NewConnection {
+  readonly businessId: string;
+  readonly environment: Environment;
+  readonly authMethod: AuthMethod;
+  readonly clientId: string;
+  readonly clientSecret?: string;
+  readonly requestedScopes: readonly string[];
+  readonly tokens: TokenSet;
+  readonly createdByTokenId: string | null;
+  /** OAuth re-consent replaces any connection; connect-with-credentials only a `needs_reauth` one. */
+  readonly replaceConnected: boolean;
+}
+
+export type CreateResult = { readonly created: RampConnectionsTable } | { readonly conflict: RampConnectionsTable };
+
+export function scopeOf(row: Pick<RampConnectionsTable, 'environment' | 'business_id' | 'id'>): RowScope {
+  return { environment: row.environment, businessId: row.business_id, rowId: row.id };
+}
+
+export class ConnectionStore {
+  readonly #db: Db;
+  readonly #vault: Vault;
+  readonly #now: () => number;
+
+  constructor(db: Db, vault: Vault, now: () => number) {
+    this.#db = db;
+    this.#vault = vault;
+    this.#now = now;
+  }
+
+  get vault(): Vault {
+    return this.#vault;
+  }
+
+  async find(businessId: string): Promise<RampConnectionsTable | undefined> {
+    return this.#db.kysely.selectFrom('ramp_connections').selectAll().where('business_id', '=', businessId).executeTakeFirst();
+  }
+
+  /** Decrypts a row's secrets; throws `CredentialsCorruptError` if any ciphertext is not where it belongs. */
+  open(row: RampConnectionsTable): ConnectionSecrets {
+    const scope = scopeOf(row);
+    const key = this.#vault.unwrap(scope, row.data_key);
+    const field = (name: string, ct: Uint8Array | null) => (ct === null ? null : this.#vault.openField(scope, key, name, ct));
+    return {
+      accessToken: field('access_token', row.access_token),
+      refreshToken: field('refresh_token', row.refresh_token),
+      clientSecret: field('client_secret', row.client_secret),
+    };
+  }
+
+  /**
+   * Inserts the business's connection, replacing a `needs_reauth` one (or any, for OAuth re-consent).
+   * A live connection is a conflict. The unique index on business_id settles concurrent inserts.
+   */
+  async create(input: NewConnection): Promise<CreateResult> {
+    const now = this.#now();
+    const id = randomUUID();
+    const scope: RowScope = { environment: input.environment, businessId: input.businessId, rowId: id };
+    const dataKey = this.#vault.newDataKey(scope);
+    const row: RampConnectionsTable = {
+      id,
+      business_id: input.businessId,
+      environment: input.environment,
+      auth_method: input.authMethod,
+      status: 'connected',
+      status_reason: null,
+      scopes: (input.tokens.scope ?? input.requestedScopes.join(' ')).trim(),
+      client_id: input.clientId,
+      data_key: dataKey.wrapped,
+      data_key_kid: dataKey.kid,
+      access_token: this.#vault.sealField(scope, dataKey, 'access_token', input.tokens.accessToken),
+      refresh_token: input.tokens.refreshToken ? this.#vault.sealField(scope, dataKey, 'refresh_token', input.tokens.refreshToken) : null,
+      client_secret: input.clientSecret ? this.#vault.sealField(scope, dataKey, 'client_secret', input.clientSecret) : null,
+      access_token_expires_at: now + input.tokens.expiresInS * 1000,
+      last_refreshed_at: now,
+      version: 0,
+      lease_owner: null,
+      lease_until: null,
+      refresh_attempt_id: null,
+      refresh_attempt_at: null,
+      refresh_failures: 0,
+      next_refresh_at: nextRefreshAt(now, now + input.tokens.expiresInS * 1000),
+      last_error: null,
+      last_error_at: null,
+      created_by_token_id: input.createdByTokenId,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      return await this.#db.kysely.transaction().execute(async (trx) => {
+        const existing = await trx
+          .selectFrom('ramp_connections')
+          .selectAll()
+          .where('business_id', '=', input.businessId)
+          .$if(this.#db.dialect === 'postgres', (q) => q.forUpdate())
+          .executeTakeFirst();
+        if (existing && existing.status === 'connected' && !input.replaceConnected) return { conflict: existing };
+        if (existing) await trx.deleteFrom('ramp_connections').where('id', '=', existing.id).execute();
+        await trx.insertInto('ramp_connections').values(row).execute();
+        return { created: row };
+      });
+    } catch (error) {
+      // A concurrent insert won the unique index on business_id.
+      const winner = await this.find(input.businessId);
+      if (winner && isUniqueViolation(error)) return { conflict: winner };
+      throw error;
+    }
+  }
+
+  /**
+   * Writes freshly issued tokens if the row is still at `expectedVersion` (fencing). A missing refresh
+   * token in the answer keeps the stored one (RFC 6749 §6: the server MAY issue a new one).
+   * Returns the new row, or undefined when fenced out.
+   */
+  async writeTokens(row: RampConnectionsTable, expectedVersion: number, tokens: TokenSet, extra: Partial<RampConnectionsTable> = {}): Promise<RampConnectionsTable | undefined> {
+    const now = this.#now();
+    const scope = scopeOf(row);
+    const dataKey: DataKey = this.#vault.unwrap(scope, row.data_key);
+    const expiresAt = now + tokens.expiresInS * 1000;
+    const set: Partial<RampConnectionsTable> = {
+      access_token: this.#vault.sealField(scope, dataKey, 'access_token', tokens.accessToken),
+      ...(tokens.refreshToken ? { refresh_token: this.#vault.sealField(scope, dataKey, 'refresh_token', tokens.refreshToken) } : {}),
+      ...(tokens.scope ? { scopes: tokens.scope } : {}),
+      access_token_expires_at: expiresAt,
+      last_refreshed_at: now,
+      next_refresh_at: nextRefreshAt(now, expiresAt),
+      version: expectedVersion + 1,
+      status: 'connected',
+      status_reason: null,
+      refresh_attempt_id: null,
+      refresh_attempt_at: null,
+      refresh_failures: 0,
+      last_error: null,
+      last_error_at: null,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: now,
+      ...extra,
+    };
+    const result = await this.#db.kysely
+      .updateTable('ramp_connections')
+      .set(set)
+      .where('id', '=', row.id)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return undefined;
+    return { ...row, ...set } as RampConnectionsTable;
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#db.kysely.deleteFrom('ramp_connections').where('id', '=', id).execute();
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/i.test(e?.message ?? '');
+}

@@ -1,0 +1,61 @@
+/** @module The public shape of a connection (status and connect responses). Never includes a secret. */
+import { Type } from 'typebox';
+import type { RampConnectionsTable } from '../db/schema.ts';
+import { Nullable } from '../http/schemas/common.ts';
+import type { SyncSummary } from './connect-services.ts';
+
+export const ConnectionView = Type.Object(
+  {
+    status: Type.Union([Type.Literal('connected'), Type.Literal('needs_reauth'), Type.Literal('disconnected')]),
+    connection_id: Nullable(Type.String()),
+    auth_method: Nullable(Type.Union([Type.Literal('oauth'), Type.Literal('client_credentials')])),
+    environment: Nullable(Type.Union([Type.Literal('sandbox'), Type.Literal('production')])),
+    client_id: Nullable(Type.String()),
+    scopes: Type.Array(Type.String()),
+    access_token_expires_at: Nullable(Type.String({ format: 'date-time' })),
+    last_refreshed_at: Nullable(Type.String({ format: 'date-time' })),
+    last_sync_at: Nullable(Type.String({ format: 'date-time' })),
+    transaction_count: Type.Integer(),
+    last_error: Nullable(Type.String()),
+    status_reason: Nullable(Type.String()),
+    connected_at: Nullable(Type.String({ format: 'date-time' })),
+  },
+  { $id: 'RampConnectionStatus' },
+);
+
+const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+export function toConnectionView(row: RampConnectionsTable | undefined, summary: SyncSummary) {
+  if (!row) {
+    return {
+      status: 'disconnected' as const,
+      connection_id: null,
+      auth_method: null,
+      environment: null,
+      client_id: null,
+      scopes: [],
+      access_token_expires_at: null,
+      last_refreshed_at: null,
+      last_sync_at: summary.last_sync_at,
+      transaction_count: summary.transaction_count,
+      last_error: null,
+      status_reason: null,
+      connected_at: null,
+    };
+  }
+  return {
+    status: row.status,
+    connection_id: row.id,
+    auth_method: row.auth_method,
+    environment: row.environment,
+    client_id: row.client_id,
+    scopes: row.scopes.split(' ').filter(Boolean),
+    access_token_expires_at: iso(row.access_token_expires_at),
+    last_refreshed_at: iso(row.last_refreshed_at),
+    last_sync_at: summary.last_sync_at,
+    transaction_count: summary.transaction_count,
+    last_error: row.last_error,
+    status_reason: row.status_reason,
+    connected_at: iso(row.created_at),
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * @module The Ramp OAuth client: each grant and revocation as one call returning a result
+ * (`{ok:true,…} | {ok:false, failure}`); transport and protocol failures are results, not throws.
+ * Fetch and timeout are injectable so tests and the emulator stay on loopback.
+ */
+import {
+  authorizationCodeRequest,
+  clientCredentialsRequest,
+  processRevocationResponse,
+  processTokenResponse,
+  refreshTokenRequest,
+  revocationRequest,
+  sendOAuthRequest,
+  type ClientCredentials,
+  type RevocationResult,
+  type SendOptions,
+  type TokenResult,
+} from './token-endpoint.ts';
+
+export class RampOAuthClient {
+  readonly #options: SendOptions;
+
+  constructor(options: SendOptions = {}) {
+    this.#options = options;
+  }
+
+  async exchangeCode(apiBaseUrl: string, client: ClientCredentials, input: { code: string; redirectUri: string; codeVerifier: string }): Promise<TokenResult> {
+    return this.#token(authorizationCodeRequest(apiBaseUrl, client, input));
+  }
+
+  async refresh(apiBaseUrl: string, client: ClientCredentials, refreshToken: string): Promise<TokenResult> {
+    return this.#token(refreshTokenRequest(apiBaseUrl, client, refreshToken));
+  }
+
+  async clientCredentials(apiBaseUrl: string, client: ClientCredentials, scopes: readonly string[]): Promise<TokenResult> {
+    return this.#token(clientCredentialsRequest(apiBaseUrl, client, scopes));
+  }
+
+  /**
+   * Revokes one token. RFC 7009 §2.2.1: on 503 the client "may retry"; we retry transient failures
+   * twice, waiting Retry-After (capped at 2 s) or a short backoff.
+   */
+  async revoke(apiBaseUrl: string, client: ClientCredentials, token: string, hint: 'access_token' | 'refresh_token'): Promise<RevocationResult> {
+    let last: RevocationResult = { ok: false, failure: { code: 'network_error', permanent: false, status: 0, description: 'not attempted' } };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const response = await sendOAuthRequest(revocationRequest(apiBaseUrl, client, token, hint), this.#options);
+      last = response instanceof Response ? await processRevocationResponse(response) : { ok: false, failure: response };
+      if (last.ok || last.failure.permanent) return last;
+      await new Promise((r) => setTimeout(r, Math.min(2000, last.ok ? 0 : (last.failure.retryAfterMs ?? 200 * 2 ** attempt))));
+    }
+    return last;
+  }
+
+  async #token(request: Request): Promise<TokenResult> {
+    const response = await sendOAuthRequest(request, this.#options);
+    return response instanceof Response ? processTokenResponse(response) : { ok: false, failure: response };
+  }
+}

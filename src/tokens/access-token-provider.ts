@@ -1,0 +1,25 @@
+/**
+ * @module What the Ramp API client needs from the token lifecycle: a usable access token for a business,
+ * and one forced refresh after Ramp rejected a token. Implemented by `TokenManager` (src/tokens).
+ */
+
+export interface RampAccess {
+  readonly connectionId: string;
+  readonly accessToken: string;
+  /** Base of `/developer/v1/...` for the connection's environment, e.g. `https://api.ramp.com`. */
+  readonly apiBaseUrl: string;
+  readonly environment: 'sandbox' | 'production';
+  /** Epoch ms. */
+  readonly expiresAt: number;
+}
+
+export interface AccessTokenProvider {
+  /**
+   * A token valid for at least 5 minutes, refreshing first when needed.
+   * Throws `ApiError('ramp_not_connected')` without a connection and `ApiError('reauthorization_required')`
+   * when a person must reconnect.
+   */
+  getAccess(businessId: string): Promise<RampAccess>;
+  /** Ramp answered 401 to `rejectedToken`: refresh once (single flight) unless that already happened, and return the current token. */
+  refreshAfterUnauthorized(businessId: string, rejectedToken: string): Promise<RampAccess>;
+}

@@ -1,0 +1,77 @@
+/**
+ * From a fresh data directory: `ramp-connect serve` (what `npm start` runs), then the CLI's
+ * `business create`, `user create` and `token create` give a token that `GET /api/v1/businesses`
+ * accepts over real HTTP. Also: JSON output when piped, one-line errors and non-zero exits.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startServerProcess, type ServerProcess } from '../helpers/processes.ts';
+import { freePort } from '../helpers/test-server.ts';
+
+describe('CLI and npm start, end to end', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let server: ServerProcess;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rc-cli-'));
+    const port = await freePort();
+    env = {
+      DATA_DIR: dir,
+      DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+      PORT: String(port),
+      EMULATOR_PORT: String(await freePort()),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      RAMP_ENV: 'emulator',
+      LOG_LEVEL: 'warn',
+    };
+    server = await startServerProcess(env);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints first-run instructions with the demo business', () => {
+    expect(server.output()).toMatch(/Created a demo business "Demo business" \([0-9a-f-]{36}\)/);
+    expect(server.output()).toContain('ramp-connect token create');
+  });
+
+  it('business → user → token gives a token the API accepts', async () => {
+    const business = await runCli(['business', 'create', '--name', 'Acme'], env);
+    expect(business.code, business.stderr).toBe(0);
+    const { id: businessId, name } = JSON.parse(business.stdout);
+    expect(name).toBe('Acme');
+
+    const user = await runCli(['user', 'create', '--email', 'Owner@Example.com', '--business', businessId, '--role', 'owner'], env);
+    expect(user.code, user.stderr).toBe(0);
+    const { id: userId } = JSON.parse(user.stdout);
+
+    const token = await runCli(['token', 'create', '--user', userId, '--name', 'laptop', '--expires-in-days', '30'], env);
+    expect(token.code, token.stderr).toBe(0);
+    const created = JSON.parse(token.stdout);
+    expect(created.token).toMatch(/^dz_/);
+    expect(created.token_info).toMatchObject({ name: 'laptop', token_type: 'api' });
+
+    const res = await fetch(`${server.url}/api/v1/businesses`, { headers: { authorization: `Bearer ${created.token}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { items: { id: string; role: string }[] };
+    expect(body.items).toEqual([expect.objectContaining({ id: businessId, role: 'owner' })]);
+  });
+
+  it('fails with a one-line error and a non-zero exit', async () => {
+    for (const args of [['user', 'create', '--email', 'x@y.z', '--business', 'nope', '--role', 'owner'], ['token', 'create'], ['frobnicate'], ['user', 'create', '--email', 'a@b.c', '--business', '00000000-0000-4000-8000-000000000000', '--role', 'owner']]) {
+      const result = await runCli(args, env);
+      expect(result.code, args.join(' ')).not.toBe(0);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^ramp-connect: /);
+    }
+  });
+
+  it('migrate is idempotent', async () => {
+    const result = await runCli(['migrate'], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ applied: [] });
+  });
+});
