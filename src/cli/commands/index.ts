@@ -2,6 +2,7 @@
 import type { Config } from '../../config/config.ts';
 import { businessCreate, tokenCreate, userCreate } from './tenancy.ts';
 import { emulatorCommand, migrateCommand, serveCommand } from './process.ts';
+import { keysRotate, keysStatus } from './keys.ts';
 
 export interface CommandInput {
   readonly flags: Record<string, string | boolean>;
@@ -17,4 +18,6 @@ export const COMMANDS: Record<string, Command> = {
   'business create': businessCreate,
   'user create': userCreate,
   'token create': tokenCreate,
+  'keys rotate': keysRotate,
+  'keys status': keysStatus,
 };

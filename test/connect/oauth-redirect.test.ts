@@ -1,0 +1,196 @@
+/**
+ * The OAuth redirect flow against the real emulator, both dialects (security-reliability.md items 1–7):
+ * happy path with PKCE S256; tampered, missing, expired and reused state → 400 with 0 token calls;
+ * deny; member-role refusal; 10 concurrent callbacks → 1 exchange; return_to allowlist; spoofed Host;
+ * issuer mix-up.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hashState } from '../../src/connections/oauth-state.ts';
+import { createTenant, type Tenant } from '../helpers/tenants.ts';
+import { emulatorControl } from '../helpers/emulator-control.ts';
+import { request } from '../helpers/http.ts';
+import { DIALECTS } from '../helpers/test-db.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: OAuth redirect flow`, () => {
+    let t: TestServer;
+    let emu: ReturnType<typeof emulatorControl>;
+    let owner: Tenant;
+    beforeAll(async () => {
+      t = await startTestServer({ dialect });
+      emu = emulatorControl(t.emulator.url);
+    });
+    afterAll(async () => t.close());
+    beforeEach(async () => {
+      owner = await createTenant(t.server.ctx.db, 'owner');
+    });
+
+    const codeGrants = async () => (await emu.stats()).grants.authorization_code;
+
+    async function startFlow(tenant = owner, query = ''): Promise<URL> {
+      const res = await request(`${t.url}/api/v1/ramp/connect-url${query}`, { headers: tenant.headers });
+      expect(res.status, res.text).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      return new URL(res.body.connect_url);
+    }
+
+    /** Lets the emulator answer the authorize URL and returns where it redirects (our callback). */
+    async function authorize(connectUrl: URL, decision: 'approve' | 'deny' = 'approve'): Promise<string> {
+      await emu.consent({ decision, role: 'admin' });
+      const res = await fetch(connectUrl, { redirect: 'manual' });
+      expect(res.status).toBe(302);
+      return res.headers.get('location')!;
+    }
+
+    it('connects: PKCE S256, exact redirect_uri, tokens stored encrypted, no-store/no-referrer', async () => {
+      const url = await startFlow();
+      expect(url.origin + url.pathname).toBe(`${t.emulator.url}/sandbox/v1/authorize`);
+      const p = url.searchParams;
+      expect(p.get('response_type')).toBe('code');
+      expect(p.get('client_id')).toBe(t.emulator.defaultApp.client_id);
+      expect(p.get('redirect_uri')).toBe(`${t.url}/api/v1/ramp/callback`);
+      expect(p.get('code_challenge_method')).toBe('S256');
+      expect(p.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(p.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(p.get('scope')).toContain('transactions:read');
+      // Only the state's hash is stored.
+      const stored = await t.server.ctx.db.kysely.selectFrom('oauth_states').select('state_hash').execute();
+      expect(stored.map((r) => r.state_hash)).toContain(hashState(p.get('state')!));
+      expect(JSON.stringify(stored)).not.toContain(p.get('state'));
+
+      const callback = await authorize(url);
+      expect(callback.startsWith(`${t.url}/api/v1/ramp/callback?`)).toBe(true);
+      const before = await codeGrants();
+      const res = await fetch(callback, { redirect: 'manual' });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe(`${t.url}/?ramp=connected`);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(await codeGrants()).toBe(before + 1);
+      const tokenCall = (await emu.stats()).requests.filter((r) => r.grant_type === 'authorization_code').at(-1)!;
+      expect(tokenCall.redirect_uri).toBe(`${t.url}/api/v1/ramp/callback`);
+
+      const status = await request(`${t.url}/api/v1/ramp/status`, { headers: owner.headers });
+      expect(status.body).toMatchObject({ status: 'connected', auth_method: 'oauth', environment: 'sandbox' });
+      const expiresIn = Date.parse(status.body.access_token_expires_at) - Date.now();
+      expect(expiresIn).toBeGreaterThan(3_500_000);
+      expect(expiresIn).toBeLessThanOrEqual(3_600_000);
+      const row = await t.server.ctx.db.kysely.selectFrom('ramp_connections').selectAll().where('business_id', '=', owner.businessId).executeTakeFirstOrThrow();
+      expect(row.refresh_token).not.toBeNull();
+      expect(Buffer.from(row.refresh_token!).toString('latin1')).not.toContain('ramp_tok_');
+    });
+
+    it('tampered, missing, unknown, expired and reused state → 400 and no token call', async () => {
+      const url = await startFlow();
+      const callback = new URL(await authorize(url));
+      const code = callback.searchParams.get('code')!;
+      const state = callback.searchParams.get('state')!;
+      const before = await codeGrants();
+      const attempts = [
+        `code=${code}`,
+        `code=${code}&state=`,
+        `code=${code}&state=${state.slice(0, -1)}A`,
+        `code=${code}&state=${'x'.repeat(43)}`,
+        `code=${code}&state=${encodeURIComponent('../../etc')}`,
+      ];
+      for (const query of attempts) {
+        const res = await request(`${t.url}/api/v1/ramp/callback?${query}`);
+        expect(res.status, query).toBe(400);
+        expect(res.body.code).toBe('invalid_state');
+      }
+      // The genuine one still works once, then is spent.
+      expect((await fetch(callback, { redirect: 'manual' })).status).toBe(302);
+      const reused = await request(callback.toString());
+      expect(reused.status).toBe(400);
+      expect(await codeGrants()).toBe(before + 1);
+
+      const expiredUrl = await startFlow();
+      await t.server.ctx.db.kysely.updateTable('oauth_states').set({ expires_at: Date.now() - 1 }).execute();
+      const expiredCallback = await authorize(expiredUrl);
+      const beforeExpired = await codeGrants();
+      expect((await request(expiredCallback)).status).toBe(400);
+      expect(await codeGrants()).toBe(beforeExpired);
+    });
+
+    it('deny → back to the page with a readable reason, no token call', async () => {
+      const url = await startFlow();
+      const callback = await authorize(url, 'deny');
+      expect(new URL(callback).searchParams.get('error')).toBe('access_denied');
+      const before = await codeGrants();
+      const res = await fetch(callback, { redirect: 'manual' });
+      expect(res.status).toBe(302);
+      expect(res.headers.get('location')).toBe(`${t.url}/?ramp=error&reason=access_denied`);
+      expect(await codeGrants()).toBe(before);
+      expect((await request(`${t.url}/api/v1/ramp/status`, { headers: owner.headers })).body.status).toBe('disconnected');
+    });
+
+    it('a member at Ramp cannot consent: Ramp shows "Business not authorized…" and never redirects', async () => {
+      const url = await startFlow();
+      await emu.consent({ decision: 'approve', role: 'member' });
+      const res = await fetch(url, { redirect: 'manual' });
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('Business not authorized to use this application');
+    });
+
+    it('10 concurrent hits of the same callback → exactly one exchange', async () => {
+      const url = await startFlow();
+      const callback = await authorize(url);
+      const before = await codeGrants();
+      const results = await Promise.all(Array.from({ length: 10 }, () => fetch(callback, { redirect: 'manual' })));
+      expect(results.map((r) => r.status).sort()).toEqual([302, ...Array(9).fill(400)]);
+      expect(await codeGrants()).toBe(before + 1);
+    });
+
+    it('return_to must be on the allowlist (no open redirect)', async () => {
+      const ok = await startFlow(owner, `?return_to=${encodeURIComponent(`${t.url}/settings?tab=ramp`)}`);
+      const callback = await authorize(ok);
+      const res = await fetch(callback, { redirect: 'manual' });
+      expect(res.headers.get('location')).toBe(`${t.url}/settings?tab=ramp&ramp=connected`);
+
+      const evil = [
+        'https://evil.example/',
+        '//evil.example/',
+        `${t.url}@evil.example/`,
+        `${t.url.replace('http://', 'http://user:pw@')}/`,
+        `${t.url}\\@evil.example`,
+        'javascript:alert(1)',
+        `${t.url.replace('127.0.0.1', '127.0.0.2')}/`,
+        '/relative',
+      ];
+      for (const target of evil) {
+        const res2 = await request(`${t.url}/api/v1/ramp/connect-url?return_to=${encodeURIComponent(target)}`, { headers: owner.headers });
+        expect(res2.status, target).toBe(400);
+        expect(res2.body.code).toBe('return_to_not_allowed');
+      }
+      await fc.assert(
+        fc.asyncProperty(fc.webUrl({ withQueryParameters: true, withFragments: true }), async (target) => {
+          const res3 = await request(`${t.url}/api/v1/ramp/connect-url?return_to=${encodeURIComponent(target)}`, { headers: owner.headers });
+          expect(res3.status).toBe(target.startsWith(`${t.url}/`) ? 200 : 400);
+        }),
+        { numRuns: 50 },
+      );
+    });
+
+    it('redirect_uri never comes from the Host header', async () => {
+      const res = await request(`${t.url}/api/v1/ramp/connect-url`, { headers: { ...owner.headers, host: 'evil.example', 'x-forwarded-host': 'evil.example' } });
+      expect(new URL(res.body.connect_url).searchParams.get('redirect_uri')).toBe(`${t.url}/api/v1/ramp/callback`);
+    });
+
+    it('an authorization response naming another issuer is rejected before any token call', async () => {
+      const url = await startFlow();
+      const callback = new URL(await authorize(url));
+      callback.searchParams.set('iss', 'https://app.ramp.com');
+      const before = await codeGrants();
+      const res = await request(callback.toString());
+      expect(res.status).toBe(400);
+      expect(await codeGrants()).toBe(before);
+    });
+
+    it('only owners and admins may start the flow', async () => {
+      const member = await createTenant(t.server.ctx.db, 'member', { businessId: owner.businessId });
+      expect((await request(`${t.url}/api/v1/ramp/connect-url`, { headers: member.headers })).status).toBe(403);
+    });
+  });
+}
