@@ -1,0 +1,93 @@
+/**
+ * Canary secrets (security-reliability.md item 11): plant distinctive client secrets, run every
+ * connect flow (success and failure paths, OAuth redirect, status, 422s, disconnect), then grep every
+ * log line, every response and the database files for them and for the Ramp tokens that were issued
+ * → 0 plaintext hits. The database may hold only ciphertext.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, existsSync } from 'node:fs';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionStore } from '../../src/connections/connection-store.ts';
+import { parseKeyRing, staticKeyRing } from '../../src/vault/keyring.ts';
+import { Vault } from '../../src/vault/vault.ts';
+import { createTenant, type Tenant } from '../helpers/tenants.ts';
+import { emulatorControl } from '../helpers/emulator-control.ts';
+import { request, type JsonResponse } from '../helpers/http.ts';
+import { TEST_ENCRYPTION_KEYS, startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+describe('canary: no secret in logs, responses or the database file', () => {
+  let t: TestServer;
+  let owner: Tenant;
+  const responses: JsonResponse[] = [];
+  const canarySecret = `CANARY-SECRET-${randomBytes(8).toString('hex')}:+%/=`;
+  const canaryWrong = `CANARY-WRONG-${randomBytes(8).toString('hex')}`;
+  const issued = new Set<string>();
+  /** The state travels to the browser in connect_url by design; it must still stay out of logs and the database. */
+  let state = '';
+  beforeAll(async () => {
+    t = await startTestServer({ dialect: 'sqlite' });
+    owner = await createTenant(t.server.ctx.db, 'owner');
+  });
+  afterAll(async () => t.close());
+
+  const call = async (path: string, init: Parameters<typeof request>[1] = {}) => {
+    const res = await request(`${t.url}${path}`, { ...init, headers: { ...owner.headers, ...(init.headers as Record<string, string>) } });
+    responses.push(res);
+    return res;
+  };
+  const store = () => new ConnectionStore(t.server.ctx.db, new Vault(staticKeyRing(parseKeyRing(TEST_ENCRYPTION_KEYS))), Date.now);
+  const collectIssuedTokens = async () => {
+    for (const row of await t.server.ctx.db.kysely.selectFrom('ramp_connections').selectAll().execute()) {
+      const secrets = store().open(row);
+      for (const v of [secrets.accessToken, secrets.refreshToken, secrets.clientSecret]) if (v) issued.add(v);
+    }
+  };
+
+  it('runs every flow', async () => {
+    const emu = emulatorControl(t.emulator.url);
+    const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'transactions:read', 'cards:read', 'users:read', 'departments:read'], client_secret: canarySecret });
+    // Failures first: wrong secret, bad bodies (422 echoes inputs), Ramp down.
+    expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_id: app.client_id, client_secret: canaryWrong } })).status).toBe(400);
+    expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_secret: canarySecret } })).status).toBe(422);
+    expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_id: 7, client_secret: canarySecret, environment: 'x' } })).status).toBe(422);
+    await emu.faults({ error_rate: 1, paths: ['/sandbox/developer/v1/token'] });
+    expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_id: app.client_id, client_secret: canarySecret } })).status).toBe(502);
+    await emu.faults({ reset: true });
+    // Success, status, duplicate, disconnect.
+    expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_id: app.client_id, client_secret: canarySecret } })).status).toBe(201);
+    await collectIssuedTokens();
+    expect((await call('/api/v1/ramp/status')).status).toBe(200);
+    expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_id: app.client_id, client_secret: canarySecret } })).status).toBe(409);
+    expect((await call('/api/v1/ramp/connection', { method: 'DELETE' })).status).toBe(204);
+
+    // OAuth redirect flow: state, code and tokens travel through URLs and the token endpoint.
+    const start = await call('/api/v1/ramp/connect-url');
+    await emu.consent({ decision: 'approve', role: 'admin' });
+    const authorize = await fetch(start.body.connect_url, { redirect: 'manual' });
+    const callback = authorize.headers.get('location')!;
+    const cb = new URL(callback);
+    issued.add(cb.searchParams.get('code')!);
+    state = cb.searchParams.get('state')!;
+    responses.push(await request(callback));
+    await collectIssuedTokens();
+    expect(issued.size).toBeGreaterThanOrEqual(4);
+    expect((await call('/api/v1/ramp/connection', { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('finds no canary anywhere', async () => {
+    await sql`pragma wal_checkpoint(TRUNCATE)`.execute(t.server.ctx.db.kysely);
+    const file = t.database.file!;
+    const dbBytes = [file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
+    const logs = t.logs.join('');
+    const bodies = responses.map((r) => `${JSON.stringify([...r.headers])}${r.text}`).join('\n');
+    expect(logs.length).toBeGreaterThan(1000);
+    for (const secret of [canarySecret, canaryWrong, owner.token, ...issued]) {
+      expect(logs.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
+      expect(bodies.includes(secret), `response contains ${secret.slice(0, 12)}…`).toBe(false);
+      expect(dbBytes.includes(secret), `database contains ${secret.slice(0, 12)}…`).toBe(false);
+    }
+    expect(logs.includes(state)).toBe(false);
+    expect(dbBytes.includes(state)).toBe(false);
+  });
+});
