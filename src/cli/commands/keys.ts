@@ -6,6 +6,7 @@
  * while servers keep serving, and repeats until no row uses another key. Safe to kill and re-run.
  */
 import { randomBytes } from 'node:crypto';
+import { audit } from '../../audit/audit-log.ts';
 import { openDatabase } from '../../db/database.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { keyUsage, rewrapAll } from '../../vault/rewrap.ts';
@@ -45,6 +46,13 @@ export async function keysRotate({ flags, config }: CommandInput): Promise<void>
       await new Promise((r) => setTimeout(r, SETTLE_MS));
     }
     const usage = await keyUsage(db);
+    await audit(db.kysely, {
+      businessId: null,
+      actorTokenId: null,
+      action: 'keys.rotate',
+      outcome: corrupt > 0 ? 'partial' : 'success',
+      detail: `active ${vault.activeKid}; rewrapped ${rewrapped}; corrupt ${corrupt}`,
+    });
     let removed: string[] = [];
     if (source.file && flags['remove-old'] === true) {
       const ring = source.current();
