@@ -13,12 +13,17 @@ import { connectionRoutes } from './http/routes/ramp/connection.ts';
 import { oauthRedirectRoutes } from './http/routes/ramp/oauth-redirect.ts';
 import { RampOAuthClient } from './oauth/ramp-oauth-client.ts';
 import type { ClientCredentials } from './oauth/token-endpoint.ts';
+import { tokenRoute } from './http/routes/ramp/token.ts';
+import { RefreshScheduler } from './tokens/refresh-scheduler.ts';
+import { TokenManager } from './tokens/token-manager.ts';
 import { loadKeyRing } from './vault/keyring.ts';
 import { Vault } from './vault/vault.ts';
 
 export interface Features {
   readonly routes: RouteModule[];
   readonly services: ConnectServices;
+  readonly tokens: TokenManager;
+  readonly scheduler: RefreshScheduler;
   /** Starts background work (schedulers); called once the server listens. */
   start(): Promise<void>;
 }
@@ -56,10 +61,31 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     events,
     summary: async () => ({ transaction_count: 0, last_sync_at: null }),
   };
+  const tokens = new TokenManager({
+    ctx,
+    store,
+    oauth: services.oauth,
+    oauthApp: services.oauthApp,
+    events,
+    ...(ctx.config.refreshLeaseMs ? { leaseMs: ctx.config.refreshLeaseMs } : {}),
+  });
+  const scheduler = new RefreshScheduler({ ctx, manager: tokens, intervalMs: ctx.config.refreshIntervalMs, leaseMs: ctx.config.refreshLeaseMs });
   const routes: RouteModule[] = [
     (app) => connectWithCredentialsRoute(app, services),
     (app) => oauthRedirectRoutes(app, services),
     (app) => connectionRoutes(app, services),
+    (app) => tokenRoute(app, tokens),
   ];
-  return { routes, services, start: async () => {} };
+  return {
+    routes,
+    services,
+    tokens,
+    scheduler,
+    start: async () => {
+      if (ctx.config.refreshIntervalMs > 0) {
+        scheduler.start();
+        ctx.onClose(() => scheduler.stop());
+      }
+    },
+  };
 }

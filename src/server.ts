@@ -12,13 +12,14 @@ import { startEmulator, type RunningEmulator } from './emulator/index.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger } from './logging/logger.ts';
 import { bootstrapDemo } from './tenancy/demo-bootstrap.ts';
-import { assembleFeatures } from './features.ts';
+import { assembleFeatures, type Features } from './features.ts';
 
 export interface StartedServer {
   readonly app: FastifyInstance;
   readonly url: string;
   readonly ctx: AppContext;
   readonly emulator: RunningEmulator | undefined;
+  readonly features: Features;
   close(): Promise<void>;
 }
 
@@ -26,6 +27,8 @@ export interface StartOptions {
   log?: Logger;
   /** Print first-run instructions (the CLI does; tests don't). */
   announce?: (line: string) => void;
+  /** Clock override (tests with simulated time). */
+  now?: () => number;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<StartedServer> {
@@ -52,7 +55,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       log.info({ url: emulator.url }, 'Ramp emulator listening');
     }
 
-    const ctx: AppContext = { config, db, log, now: Date.now, onClose: (fn) => closers.push(fn) };
+    const ctx: AppContext = { config, db, log, now: options.now ?? Date.now, onClose: (fn) => closers.push(fn) };
     const features = await assembleFeatures(ctx, { emulator });
     const app = await buildApp(ctx, features.routes);
     closers.push(() => app.close());
@@ -74,7 +77,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         ].join('\n'),
       );
     }
-    return { app, url, ctx, emulator, close };
+    return { app, url, ctx, emulator, features, close };
   } catch (error) {
     await close();
     throw error;

@@ -32,6 +32,10 @@ export interface Config {
   readonly dataDir: string;
   readonly returnToAllowlist: readonly string[];
   readonly logLevel: string;
+  /** Proactive refresh scheduler period per replica; 0 turns it off. */
+  readonly refreshIntervalMs: number;
+  /** Lease on a connection row while refreshing; must exceed the token request timeout plus the write. */
+  readonly refreshLeaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +68,13 @@ function port(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a port number (0-65535), got "${raw}"`);
+  return n;
+}
+
+function nonNegative(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a whole number ≥ 0, got "${raw}"`);
   return n;
 }
 
@@ -124,5 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // return_to must be on this list (exact origin + path prefix); our own page is always allowed.
     returnToAllowlist: Object.freeze([`${publicUrl}/`, ...allowlist]),
     logLevel: env.LOG_LEVEL || 'info',
+    refreshIntervalMs: nonNegative('REFRESH_INTERVAL_MS', env.REFRESH_INTERVAL_MS, 5_000),
+    refreshLeaseMs: nonNegative('REFRESH_LEASE_MS', env.REFRESH_LEASE_MS, 30_000),
   });
 }

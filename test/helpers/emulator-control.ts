@@ -25,6 +25,8 @@ export const emulatorControl = (base: string) => ({
   stats: () => call<EmulatorStats>(base, '/__emulator/stats'),
   grants: (businessId?: string) => call<{ family_id: string; client_id: string; revoked: boolean; current_refresh_token_sha256: string }[]>(base, `/__emulator/grants${businessId ? `?business_id=${businessId}` : ''}`),
   reset: () => call<unknown>(base, '/__emulator/reset', {}),
+  clock: (advanceS: number) => call<unknown>(base, '/__emulator/clock', { advance_s: advanceS }),
+  revokeGrants: (spec: Record<string, unknown>) => call<unknown>(base, '/__emulator/grants/revoke', spec),
 });
 
 export interface EmulatorStats {

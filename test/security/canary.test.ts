@@ -80,7 +80,7 @@ describe('canary: no secret in logs, responses or the database file', () => {
     const file = t.database.file!;
     const dbBytes = [file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
     const logs = t.logs.join('');
-    const bodies = responses.map((r) => `${JSON.stringify([...r.headers])}${r.text}`).join('\n');
+    const bodies = responses.map((r) => `${JSON.stringify(Object.fromEntries(r.headers.entries()))}${r.text}`).join('\n');
     expect(logs.length).toBeGreaterThan(1000);
     for (const secret of [canarySecret, canaryWrong, owner.token, ...issued]) {
       expect(logs.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);

@@ -1,0 +1,99 @@
+/**
+ * @module Proactive refresh: every replica periodically claims connections whose `next_refresh_at` has
+ * passed and refreshes them, so idle connections stay fresh and callers rarely wait for a refresh.
+ *
+ * The claim is one statement that leases a batch (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
+ * replicas take disjoint batches; SQLite has a single writer). It reads through the
+ * `(status, next_refresh_at)` index: the cost follows the due set, not the number of connections.
+ */
+import type { AppContext } from '../app-context.ts';
+import { deleteExpiredAuthorizations } from '../connections/oauth-state.ts';
+import type { TokenManager } from './token-manager.ts';
+
+export interface SchedulerOptions {
+  readonly ctx: AppContext;
+  readonly manager: TokenManager;
+  readonly intervalMs?: number;
+  readonly batchSize?: number;
+  readonly concurrency?: number;
+  readonly leaseMs?: number;
+}
+
+export interface SchedulerRun {
+  readonly claimed: number;
+  readonly refreshed: number;
+  readonly failed: number;
+}
+
+export class RefreshScheduler {
+  readonly #o: SchedulerOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<unknown> | undefined;
+  #stopped = false;
+
+  constructor(options: SchedulerOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    const interval = this.#o.intervalMs ?? 5_000;
+    const tick = () => {
+      if (this.#stopped) return;
+      this.#running = this.runOnce()
+        .catch((error) => this.#o.ctx.log.error({ err: error }, 'refresh scheduler run failed'))
+        .finally(() => {
+          // Jitter keeps replicas from polling in lockstep.
+          if (!this.#stopped) this.#timer = setTimeout(tick, interval * (0.75 + Math.random() * 0.5)).unref();
+        });
+    };
+    this.#timer = setTimeout(tick, Math.random() * interval).unref();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** Leases up to `batchSize` due connections for this replica and returns their business ids. */
+  async claimDue(): Promise<string[]> {
+    const { db } = this.#o.ctx;
+    const now = this.#o.ctx.now();
+    const owner = this.#o.manager.replicaId;
+    const rows = await db.kysely
+      .updateTable('ramp_connections')
+      .set({ lease_owner: owner, lease_until: now + (this.#o.leaseMs ?? 30_000) })
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('ramp_connections')
+          .select('id')
+          .where('status', '=', 'connected')
+          .where('next_refresh_at', '<=', now)
+          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+          .orderBy('next_refresh_at')
+          .limit(this.#o.batchSize ?? 100)
+          .$if(db.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
+      )
+      .returning(['business_id'])
+      .execute();
+    return rows.map((r) => r.business_id);
+  }
+
+  async runOnce(): Promise<SchedulerRun> {
+    const claimed = await this.claimDue();
+    let refreshed = 0;
+    let failed = 0;
+    const queue = [...claimed];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        const outcome = await this.#o.manager.refreshIfDue(id);
+        if (outcome === 'refreshed') refreshed++;
+        else if (outcome === 'failed') failed++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency ?? 8, queue.length) }, worker));
+    await deleteExpiredAuthorizations(this.#o.ctx.db, this.#o.ctx.now());
+    return { claimed: claimed.length, refreshed, failed };
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * @module Always-valid Ramp access tokens (security-reliability.md §3).
+ *
+ * `getAccess(businessId)` returns a token valid for at least 5 minutes, refreshing first when needed.
+ * Layers, cheapest first:
+ *  1. a fresh stored token is returned without any lock;
+ *  2. in-process single flight: one promise per business, so 1,000 concurrent callers cause one refresh;
+ *  3. a cross-process lease on the connection row (src/tokens/refresh-lease.ts); a replica that finds
+ *     the lease taken waits for the holder's write and uses its token (Nango's "re-read after the lock");
+ *  4. the new tokens are committed, fenced by `version`, before any caller sees them; if the write
+ *     fails nothing is handed out (fail closed) — a rotated refresh token that never reached the
+ *     database would otherwise be replayed and burn the whole token family.
+ * `invalid_grant`/`invalid_client` mark the connection `needs_reauth` only after a re-read shows no
+ * other replica refreshed meanwhile; 5xx, timeouts, 429 and lease waits never change its status.
+ */
+import type { AppContext } from '../app-context.ts';
+import { audit } from '../audit/audit-log.ts';
+import type { ConnectionStore } from '../connections/connection-store.ts';
+import type { RampConnectionsTable } from '../db/schema.ts';
+import type { EventSink } from '../events/event-sink.ts';
+import { ApiError } from '../http/errors.ts';
+import type { OAuthFailure } from '../oauth/oauth-errors.ts';
+import type { RampOAuthClient } from '../oauth/ramp-oauth-client.ts';
+import type { ClientCredentials, TokenResult } from '../oauth/token-endpoint.ts';
+import { CredentialsCorruptError } from '../vault/vault.ts';
+import type { AccessTokenProvider, RampAccess } from './access-token-provider.ts';
+import { fullJitterDelay, sleep } from './backoff.ts';
+import { acquireLease, newReplicaId, releaseLease, type Lease } from './refresh-lease.ts';
+import { MIN_VALIDITY_MS, isFresh } from './refresh-policy.ts';
+
+export interface TokenManagerOptions {
+  readonly ctx: AppContext;
+  readonly store: ConnectionStore;
+  readonly oauth: RampOAuthClient;
+  /** Our OAuth app; refreshes of auth-code connections authenticate with it. */
+  readonly oauthApp: ClientCredentials | undefined;
+  readonly events: EventSink;
+  readonly replicaId?: string;
+  /** Must exceed the token request timeout plus the write (default 30 s). */
+  readonly leaseMs?: number;
+  /** How long a caller keeps trying through transient failures before giving up (default 20 s). */
+  readonly callerDeadlineMs?: number;
+  readonly random?: () => number;
+}
+
+/** Why we are refreshing: a caller needs a usable token, Ramp rejected one, or the scheduler found it due. */
+type Need = { kind: 'usable' } | { kind: 'rejected'; token: string } | { kind: 'due' };
+
+// A refresh_failed event at most this often per connection: outage bursts must not flood webhooks.
+const REFRESH_FAILED_EVENT_INTERVAL_MS = 15 * 60_000;
+const RETRY_BASE_MS = 250;
+const RETRY_CAP_MS = 5_000;
+const SCHEDULE_RETRY_BASE_MS = 30_000;
+const SCHEDULE_RETRY_CAP_MS = 30 * 60_000;
+const LEASE_POLL_MS = 25;
+
+export class TokenManager implements AccessTokenProvider {
+  readonly replicaId: string;
+  readonly #o: TokenManagerOptions;
+  readonly #leaseMs: number;
+  readonly #inflight = new Map<string, Promise<RampAccess>>();
+
+  constructor(options: TokenManagerOptions) {
+    this.#o = options;
+    this.replicaId = options.replicaId ?? newReplicaId();
+    this.#leaseMs = options.leaseMs ?? 30_000;
+  }
+
+  async getAccess(businessId: string): Promise<RampAccess> {
+    const row = await this.#o.store.find(businessId);
+    const usable = this.#usable(row);
+    if (isFresh(usable.access_token_expires_at, this.#now())) return this.#toAccess(usable);
+    return this.#singleFlight(businessId, () => this.#ensure(businessId, { kind: 'usable' }));
+  }
+
+  async refreshAfterUnauthorized(businessId: string, rejectedToken: string): Promise<RampAccess> {
+    return this.#singleFlight(businessId, () => this.#ensure(businessId, { kind: 'rejected', token: rejectedToken }));
+  }
+
+  /** The proactive scheduler's entry: refreshes if the connection is due; never throws for expected outcomes. */
+  async refreshIfDue(businessId: string): Promise<'refreshed' | 'not_due' | 'failed'> {
+    try {
+      const before = await this.#o.store.find(businessId);
+      if (!before || before.status !== 'connected') return 'not_due';
+      const after = await this.#singleFlight(businessId, () => this.#ensure(businessId, { kind: 'due' }, { attempts: 1 }));
+      return after.expiresAt !== before.access_token_expires_at ? 'refreshed' : 'not_due';
+    } catch (error) {
+      if (error instanceof ApiError) return 'failed';
+      throw error;
+    }
+  }
+
+  #now(): number {
+    return this.#o.ctx.now();
+  }
+
+  #singleFlight(key: string, run: () => Promise<RampAccess>): Promise<RampAccess> {
+    const existing = this.#inflight.get(key);
+    if (existing) return existing;
+    const promise = run().finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, promise);
+    return promise;
+  }
+
+  #usable(row: RampConnectionsTable | undefined): RampConnectionsTable {
+    if (!row) throw new ApiError('ramp_not_connected');
+    if (row.status !== 'connected') throw new ApiError('reauthorization_required');
+    return row;
+  }
+
+  #toAccess(row: RampConnectionsTable): RampAccess {
+    let accessToken: string | null;
+    try {
+      accessToken = this.#o.store.open(row).accessToken;
+    } catch (error) {
+      if (error instanceof CredentialsCorruptError) {
+        void this.#markNeedsReauth(row, 'credentials_corrupt', 'Stored credentials could not be decrypted');
+        throw new ApiError('credentials_corrupt');
+      }
+      throw error;
+    }
+    if (!accessToken || row.access_token_expires_at === null) throw new ApiError('reauthorization_required');
+    return {
+      connectionId: row.id,
+      accessToken,
+      apiBaseUrl: this.#o.ctx.config.rampHosts[row.environment].apiBaseUrl,
+      environment: row.environment,
+      expiresAt: row.access_token_expires_at,
+    };
+  }
+
+  #needsRefresh(row: RampConnectionsTable, need: Need): boolean {
+    const now = this.#now();
+    if (!isFresh(row.access_token_expires_at, now)) return true;
+    if (need.kind === 'due') return row.next_refresh_at !== null && row.next_refresh_at <= now;
+    if (need.kind === 'rejected') {
+      // Someone already replaced the token Ramp rejected: use the new one.
+      try {
+        return this.#o.store.open(row).accessToken === need.token;
+      } catch {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async #ensure(businessId: string, need: Need, limits: { attempts?: number } = {}): Promise<RampAccess> {
+    const deadline = this.#now() + (this.#o.callerDeadlineMs ?? 20_000);
+    let lastFailure: OAuthFailure | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const row = this.#usable(await this.#o.store.find(businessId));
+      if (!this.#needsRefresh(row, need)) return this.#toAccess(row);
+      const lease = await acquireLease(this.#o.ctx.db, row, this.replicaId, this.#leaseMs, this.#now());
+      if (!lease) {
+        await this.#waitForHolder(row, deadline);
+        continue;
+      }
+      if (!this.#needsRefresh(lease.row, need)) {
+        await releaseLease(this.#o.ctx.db, lease, this.replicaId, {}, false);
+        return this.#toAccess(lease.row);
+      }
+      const result = await this.#callRamp(lease.row);
+      if (result.ok) {
+        const written = await this.#commit(lease, result);
+        if (written) return this.#toAccess(written);
+        continue; // fenced out: another writer got there first; re-read
+      }
+      lastFailure = result.failure;
+      if (result.failure.permanent) {
+        await this.#permanentFailure(lease, result.failure);
+        continue; // re-read: either another replica won (use its token) or the row is needs_reauth (throws)
+      }
+      await this.#transientFailure(lease, result.failure, attempt);
+      // A still-valid token beats no token while Ramp is struggling (unless Ramp rejected that token).
+      const current = await this.#o.store.find(businessId);
+      if (need.kind !== 'rejected' && current?.status === 'connected' && current.access_token_expires_at !== null && current.access_token_expires_at - this.#now() > 30_000) {
+        return this.#toAccess(current);
+      }
+      if ((limits.attempts !== undefined && attempt + 1 >= limits.attempts) || this.#now() >= deadline) break;
+      await sleep(Math.max(lastFailure.retryAfterMs ?? 0, fullJitterDelay(attempt, RETRY_BASE_MS, RETRY_CAP_MS, this.#o.random)));
+    }
+    throw new ApiError(lastFailure?.code === 'rate_limited' ? 'ramp_rate_limited' : 'ramp_unavailable', 'Ramp could not refresh the access token right now; try again shortly');
+  }
+
+  /** Another replica holds the lease: wait until it writes (version changes) or its lease lapses. */
+  async #waitForHolder(row: RampConnectionsTable, deadline: number): Promise<void> {
+    for (;;) {
+      await sleep(LEASE_POLL_MS);
+      const now = this.#now();
+      const current = await this.#o.store.find(row.business_id);
+      if (!current || current.id !== row.id || current.version !== row.version || current.status !== 'connected') return;
+      if (current.lease_until === null || current.lease_until < now || now >= deadline) return;
+    }
+  }
+
+  async #callRamp(row: RampConnectionsTable): Promise<TokenResult> {
+    const apiBaseUrl = this.#o.ctx.config.rampHosts[row.environment].apiBaseUrl;
+    const secrets = this.#o.store.open(row);
+    if (row.auth_method === 'client_credentials') {
+      // Client credentials have no refresh token: re-issue with the customer's stored id and secret.
+      return this.#o.oauth.clientCredentials(apiBaseUrl, { clientId: row.client_id ?? '', clientSecret: secrets.clientSecret ?? '' }, row.scopes.split(' ').filter(Boolean));
+    }
+    if (!this.#o.oauthApp) {
+      return { ok: false, failure: { code: 'invalid_client', permanent: false, status: 0, description: 'RAMP_CLIENT_ID/RAMP_CLIENT_SECRET are not configured' } };
+    }
+    if (!secrets.refreshToken) return { ok: false, failure: { code: 'invalid_grant', permanent: true, status: 0, description: 'No refresh token is stored' } };
+    return this.#o.oauth.refresh(apiBaseUrl, this.#o.oauthApp, secrets.refreshToken);
+  }
+
+  /** Persist before use. A failed write is retried briefly with the tokens in memory, then fails closed. */
+  async #commit(lease: Lease, result: Extract<TokenResult, { ok: true }>): Promise<RampConnectionsTable | undefined> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const written = await this.#o.store.writeTokens(lease.row, lease.row.version, result.tokens);
+        if (written && lease.row.refresh_failures > 0) {
+          await this.#o.events.emit(lease.row.business_id, 'connection.recovered', { connection_id: lease.row.id, after_failures: lease.row.refresh_failures });
+        }
+        return written;
+      } catch (error) {
+        lastError = error;
+        await sleep(100 * (attempt + 1));
+      }
+    }
+    this.#o.ctx.log.error({ err: lastError, connection_id: lease.row.id }, 'could not store refreshed tokens; failing closed');
+    throw new ApiError('service_unavailable', 'The refreshed Ramp tokens could not be stored; try again');
+  }
+
+  async #permanentFailure(lease: Lease, failure: OAuthFailure): Promise<void> {
+    // Re-read first: a sibling replica may have refreshed with the same refresh token and won.
+    const current = await this.#o.store.find(lease.row.business_id);
+    if (!current || current.id !== lease.row.id || current.version !== lease.row.version) return;
+    const reason = failure.code === 'invalid_grant' && lease.previousAttemptInterrupted ? 'lost_rotation' : failure.code;
+    await this.#markNeedsReauth(lease.row, reason, describeFailure(failure));
+  }
+
+  async #markNeedsReauth(row: RampConnectionsTable, reason: string, message: string): Promise<void> {
+    const now = this.#now();
+    const result = await this.#o.ctx.db.kysely
+      .updateTable('ramp_connections')
+      .set({ status: 'needs_reauth', status_reason: reason, last_error: message, last_error_at: now, lease_owner: null, lease_until: null, next_refresh_at: null, updated_at: now })
+      .where('id', '=', row.id)
+      .where('status', '=', 'connected')
+      .where('version', '=', row.version)
+      .executeTakeFirst();
+    // Only the replica whose update took effect reports it: exactly one event per transition.
+    if (Number(result.numUpdatedRows) !== 1) return;
+    this.#o.ctx.log.warn({ connection_id: row.id, business_id: row.business_id, reason }, 'Ramp connection needs re-authorization');
+    await audit(this.#o.ctx.db.kysely, { businessId: row.business_id, actorTokenId: null, action: 'connection.needs_reauth', outcome: 'failure', detail: reason }, now);
+    await this.#o.events.emit(row.business_id, 'connection.needs_reauth', { connection_id: row.id, reason, message });
+  }
+
+  async #transientFailure(lease: Lease, failure: OAuthFailure, attempt: number): Promise<void> {
+    const now = this.#now();
+    const failures = lease.row.refresh_failures + 1;
+    // With no answer from Ramp (timeout, dropped connection) the refresh may have happened there:
+    // keep the attempt id so a later invalid_grant is recognised as a lost rotation.
+    const unknownOutcome = failure.code === 'timeout' || failure.code === 'network_error';
+    await releaseLease(
+      this.#o.ctx.db,
+      lease,
+      this.replicaId,
+      {
+        refresh_failures: failures,
+        last_error: describeFailure(failure),
+        last_error_at: now,
+        next_refresh_at: now + Math.max(failure.retryAfterMs ?? 0, SCHEDULE_RETRY_BASE_MS + fullJitterDelay(attempt + failures, SCHEDULE_RETRY_BASE_MS, SCHEDULE_RETRY_CAP_MS, this.#o.random)),
+      },
+      unknownOutcome,
+    );
+    this.#o.ctx.log.warn({ connection_id: lease.row.id, code: failure.code, status: failure.status }, 'Ramp token refresh failed (transient)');
+    if (lease.row.last_error_at === null || now - lease.row.last_error_at > REFRESH_FAILED_EVENT_INTERVAL_MS) {
+      await this.#o.events.emit(lease.row.business_id, 'connection.refresh_failed', { connection_id: lease.row.id, code: failure.code, failures });
+    }
+  }
+}
+
+function describeFailure(failure: OAuthFailure): string {
+  switch (failure.code) {
+    case 'invalid_grant':
+      return 'Ramp no longer accepts this authorization (revoked, expired or already used); an admin must reconnect Ramp.';
+    case 'invalid_client':
+      return 'Ramp rejected the app credentials (the client secret may have been rotated); an admin must reconnect Ramp.';
+    case 'unauthorized_client':
+      return 'The Ramp app is no longer allowed to use this grant type; enable it in Ramp Dashboard → Company → Developer.';
+    case 'invalid_scope':
+      return 'The Ramp app no longer allows the granted scopes; reconnect Ramp.';
+    case 'rate_limited':
+      return 'Ramp rate limit reached while refreshing; will retry.';
+    case 'timeout':
+      return 'Ramp did not answer the token refresh in time; will retry.';
+    case 'network_error':
+      return 'Ramp could not be reached to refresh the token; will retry.';
+    case 'server_error':
+      return `Ramp answered ${failure.status} to the token refresh; will retry.`;
+    default:
+      return `Token refresh failed (${failure.code}); will retry.`;
+  }
+}
+
+export { MIN_VALIDITY_MS };

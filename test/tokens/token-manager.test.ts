@@ -1,0 +1,166 @@
+/**
+ * Token lifecycle against the real emulator and database, both dialects, with a simulated clock shared
+ * by our side and the emulator (no sleeping through hours and days):
+ * 30 days of an auth-code connection with no caller ever seeing an expired token; client credentials
+ * re-issued before day 10; 1,000 concurrent callers on an expired token → 1 refresh; a revoked grant →
+ * needs_reauth after one call and exactly one event, then no more Ramp calls; 30% 5xx → still connected.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MIN_VALIDITY_MS } from '../../src/tokens/refresh-policy.ts';
+import { createHarness, rampAccepts, type Harness } from '../helpers/token-harness.ts';
+import { DIALECTS } from '../helpers/test-db.ts';
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: token manager`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness(dialect);
+      await h.emu.faults({ rate_limit: false });
+    });
+    afterAll(async () => h.close());
+    afterEach(async () => {
+      await h.emu.faults({ reset: true });
+      await h.emu.faults({ rate_limit: false });
+    });
+
+    it('keeps an auth-code connection usable for 30 simulated days', async () => {
+      const row = await h.connectOAuth();
+      const before = (await h.emu.stats()).grants.refresh_token;
+      let calls = 0;
+      let step = 0;
+      while (h.clock.offsetMs < 30 * DAY) {
+        // Irregular steps: sometimes a caller arrives mid-hour, sometimes only the scheduler runs.
+        step = (step * 7919 + 13) % 37;
+        await h.advance((3 + step) * MINUTE);
+        await h.scheduler.runOnce();
+        if (step % 3 === 0) {
+          const access = await h.manager.getAccess(row.business_id);
+          calls++;
+          expect(access.expiresAt - h.ctx.now()).toBeGreaterThanOrEqual(MIN_VALIDITY_MS);
+          expect(await rampAccepts(h.emulator.url, access.accessToken)).toBe(true);
+        }
+      }
+      const refreshes = (await h.emu.stats()).grants.refresh_token - before;
+      // Due at 48 minutes (80% of a 1-hour token), picked up by the next scheduler run: one refresh
+      // every 48–87 simulated minutes, never a failure.
+      expect(refreshes).toBeGreaterThan(30 * 24 * 60 / 87);
+      expect(refreshes).toBeLessThan(30 * 24 * 60 / 48);
+      expect(calls).toBeGreaterThan(500);
+      expect((await h.store.find(row.business_id))!.status).toBe('connected');
+      expect((await h.emu.stats()).refresh_reuse_detected).toBe(0);
+    }, 180_000);
+
+    it('re-issues a client-credentials token before day 10', async () => {
+      const row = await h.connectClientCredentials();
+      const first = await h.manager.getAccess(row.business_id);
+      const grants = (await h.emu.stats()).grants.client_credentials;
+      await h.advance(7 * DAY);
+      await h.scheduler.runOnce();
+      expect((await h.emu.stats()).grants.client_credentials).toBe(grants);
+      await h.advance(1.5 * DAY);
+      await h.scheduler.runOnce();
+      expect((await h.emu.stats()).grants.client_credentials).toBe(grants + 1);
+      const second = await h.manager.getAccess(row.business_id);
+      expect(second.accessToken).not.toBe(first.accessToken);
+      expect(second.expiresAt - h.ctx.now()).toBeGreaterThan(9 * DAY);
+      expect(await rampAccepts(h.emulator.url, second.accessToken)).toBe(true);
+    });
+
+    it('1,000 concurrent callers on an expired token cause exactly one refresh', async () => {
+      const row = await h.connectOAuth();
+      await h.advance(61 * MINUTE);
+      const before = (await h.emu.stats()).grants.refresh_token;
+      const results = await Promise.all(Array.from({ length: 1000 }, () => h.manager.getAccess(row.business_id)));
+      expect((await h.emu.stats()).grants.refresh_token).toBe(before + 1);
+      expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
+      expect(await rampAccepts(h.emulator.url, results[0]!.accessToken)).toBe(true);
+    });
+
+    it('two managers (as two replicas) racing on one expired token → one refresh, both get it', async () => {
+      const row = await h.connectOAuth();
+      await h.advance(61 * MINUTE);
+      const other = h.newManager();
+      const before = (await h.emu.stats()).grants.refresh_token;
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? h.manager : other).getAccess(row.business_id)));
+      expect((await h.emu.stats()).grants.refresh_token).toBe(before + 1);
+      expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
+    });
+
+    it('a revoked grant → needs_reauth after one call, exactly one event, then no more calls to Ramp', async () => {
+      const row = await h.connectOAuth();
+      await h.emu.revokeGrants({ business_id: h.emulator.demoBusinessId });
+      await h.advance(61 * MINUTE);
+      const before = await h.emu.stats();
+      const outcomes = await Promise.allSettled(Array.from({ length: 50 }, () => h.manager.getAccess(row.business_id)));
+      expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as { code: string }).code === 'reauthorization_required')).toBe(true);
+      const after = await h.emu.stats();
+      const tokenCalls = (stats: typeof after) => stats.endpoints['POST /sandbox/developer/v1/token'] ?? 0;
+      expect(tokenCalls(after) - tokenCalls(before)).toBe(1);
+      expect((after.token_errors.invalid_grant ?? 0) - (before.token_errors.invalid_grant ?? 0)).toBe(1);
+      const stored = (await h.store.find(row.business_id))!;
+      expect(stored).toMatchObject({ status: 'needs_reauth', status_reason: 'invalid_grant' });
+      expect(stored.last_error).toMatch(/reconnect/);
+      expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(1);
+      // Later callers and the scheduler leave Ramp alone.
+      await expect(h.manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'reauthorization_required', status: 409 });
+      expect(tokenCalls(await h.emu.stats())).toBe(tokenCalls(after));
+      await h.advance(10 * MINUTE);
+      expect(await h.scheduler.claimDue()).not.toContain(row.business_id);
+      expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(1);
+    });
+
+    it('a rotated client secret → needs_reauth (invalid_client) for a client-credentials connection', async () => {
+      const row = await h.connectClientCredentials();
+      await h.emu.rotateSecret(row.client_id!);
+      await h.advance(10 * DAY + MINUTE);
+      await expect(h.manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'reauthorization_required' });
+      expect((await h.store.find(row.business_id))!.status_reason).toBe('invalid_client');
+    });
+
+    it('30% 5xx from Ramp: the connection stays connected and callers get their tokens', async () => {
+      const row = await h.connectOAuth();
+      await h.emu.faults({ error_rate: 0.3, status: 503, paths: ['/sandbox/developer/v1/token'] });
+      for (let i = 0; i < 40; i++) {
+        await h.advance(20 * MINUTE);
+        await h.scheduler.runOnce();
+        const access = await h.manager.getAccess(row.business_id);
+        expect(access.expiresAt).toBeGreaterThan(h.ctx.now());
+        const stored = (await h.store.find(row.business_id))!;
+        expect(stored.status).toBe('connected');
+      }
+      expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(0);
+    });
+
+    it('Ramp down entirely: status unchanged, a transient error for callers, recovered afterwards', async () => {
+      const row = await h.connectOAuth();
+      await h.advance(61 * MINUTE);
+      await h.emu.faults({ error_rate: 1, status: 500, paths: ['/sandbox/developer/v1/token'] });
+      const fast = h.newManager({ callerDeadlineMs: 300 });
+      await expect(fast.getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      const failing = (await h.store.find(row.business_id))!;
+      expect(failing.status).toBe('connected');
+      expect(failing.refresh_failures).toBeGreaterThan(0);
+      expect(h.events.count('connection.refresh_failed', row.business_id)).toBe(1);
+      await h.emu.faults({ reset: true });
+      const access = await fast.getAccess(row.business_id);
+      expect(await rampAccepts(h.emulator.url, access.accessToken)).toBe(true);
+      expect(h.events.count('connection.recovered', row.business_id)).toBe(1);
+      expect((await h.store.find(row.business_id))!.refresh_failures).toBe(0);
+    });
+
+    it('a 401 from Ramp on a resource call forces one refresh; the new token is reused by later rejections', async () => {
+      const row = await h.connectOAuth();
+      const first = await h.manager.getAccess(row.business_id);
+      const before = (await h.emu.stats()).grants.refresh_token;
+      const [a, b] = await Promise.all([h.manager.refreshAfterUnauthorized(row.business_id, first.accessToken), h.manager.refreshAfterUnauthorized(row.business_id, first.accessToken)]);
+      expect(a.accessToken).not.toBe(first.accessToken);
+      expect(b.accessToken).toBe(a.accessToken);
+      const again = await h.manager.refreshAfterUnauthorized(row.business_id, first.accessToken);
+      expect(again.accessToken).toBe(a.accessToken);
+      expect((await h.emu.stats()).grants.refresh_token).toBe(before + 1);
+    });
+  });
+}
