@@ -35,6 +35,7 @@ export class RecordingEvents implements EventSink {
 
 export interface Harness {
   readonly db: Db;
+  readonly databaseUrl: string;
   readonly emulator: RunningEmulator;
   readonly emu: ReturnType<typeof emulatorControl>;
   readonly ctx: AppContext;
@@ -53,7 +54,7 @@ export interface Harness {
 
 export async function createHarness(dialect: Dialect, options: { manager?: Partial<TokenManagerOptions>; emulator?: RunningEmulator; databaseUrl?: string } = {}): Promise<Harness> {
   const emulator = options.emulator ?? (await startEmulator({ port: 0, defaultRedirectUris: [REDIRECT] }));
-  const { db, cleanup } = await openTestDb(dialect);
+  const { db, test, cleanup } = await openTestDb(dialect);
   const clock = { offsetMs: 0 };
   const config = loadConfig({ RAMP_ENV: 'emulator', RAMP_API_BASE_URL: emulator.url, ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, PUBLIC_URL: 'http://127.0.0.1:1' });
   const ctx: AppContext = { config, db, log: createLogger('silent'), now: () => Date.now() + clock.offsetMs, onClose: () => {} };
@@ -69,6 +70,7 @@ export async function createHarness(dialect: Dialect, options: { manager?: Parti
 
   return {
     db,
+    databaseUrl: test.url,
     emulator,
     emu,
     ctx,
