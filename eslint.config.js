@@ -18,4 +18,11 @@ export default tseslint.config(
   },
   { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
   { files: ['bench/**', 'test/**', 'src/web/assets/**'], rules: { 'no-console': 'off' } },
+  {
+    files: ['src/web/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { window: 'readonly', document: 'readonly', sessionStorage: 'readonly', history: 'readonly', location: 'readonly', setInterval: 'readonly', URLSearchParams: 'readonly', ResizeObserver: 'readonly', Headers: 'readonly' },
+    },
+  },
 );

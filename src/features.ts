@@ -17,6 +17,7 @@ import { tokenRoute } from './http/routes/ramp/token.ts';
 import { RefreshScheduler } from './tokens/refresh-scheduler.ts';
 import { TokenManager } from './tokens/token-manager.ts';
 import { loadKeyRing } from './vault/keyring.ts';
+import { webRoutes } from './web/routes.ts';
 import { Vault } from './vault/vault.ts';
 
 export interface Features {
@@ -75,6 +76,7 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     (app) => oauthRedirectRoutes(app, services),
     (app) => connectionRoutes(app, services),
     (app) => tokenRoute(app, tokens),
+    (app) => webRoutes(app, ctx),
   ];
   return {
     routes,

@@ -41,6 +41,7 @@ export class ConnectionStore {
   readonly #db: Db;
   readonly #vault: Vault;
   readonly #now: () => number;
+  readonly #listeners = new Set<(businessId: string) => void>();
 
   constructor(db: Db, vault: Vault, now: () => number) {
     this.#db = db;
@@ -50,6 +51,15 @@ export class ConnectionStore {
 
   get vault(): Vault {
     return this.#vault;
+  }
+
+  /** Called with the business id whenever this process changes its connection (caches listen). */
+  onChange(listener: (businessId: string) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  #changed(businessId: string): void {
+    for (const listener of this.#listeners) listener(businessId);
   }
 
   async find(businessId: string): Promise<RampConnectionsTable | undefined> {
@@ -118,7 +128,7 @@ export class ConnectionStore {
         if (existing) await trx.deleteFrom('ramp_connections').where('id', '=', existing.id).execute();
         await trx.insertInto('ramp_connections').values(row).execute();
         return { created: row };
-      });
+      }).finally(() => this.#changed(input.businessId));
     } catch (error) {
       // A concurrent insert won the unique index on business_id.
       const winner = await this.find(input.businessId);
@@ -163,12 +173,14 @@ export class ConnectionStore {
       .where('id', '=', row.id)
       .where('version', '=', expectedVersion)
       .executeTakeFirst();
+    this.#changed(row.business_id);
     if (Number(result.numUpdatedRows) !== 1) return undefined;
     return { ...row, ...set } as RampConnectionsTable;
   }
 
-  async delete(id: string): Promise<void> {
-    await this.#db.kysely.deleteFrom('ramp_connections').where('id', '=', id).execute();
+  async delete(row: Pick<RampConnectionsTable, 'id' | 'business_id'>): Promise<void> {
+    await this.#db.kysely.deleteFrom('ramp_connections').where('id', '=', row.id).execute();
+    this.#changed(row.business_id);
   }
 }
 

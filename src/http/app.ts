@@ -30,8 +30,10 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
   }) as unknown as FastifyInstance;
-  app.addHook('onSend', async (request, reply) => {
+  // Callback-style hook: an async one costs a promise on every request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   installFastApiValidation(app);

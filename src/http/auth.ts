@@ -11,6 +11,8 @@ import { apiTokenId, digestsMatch } from '../auth/api-token-format.ts';
 import { findApiTokenById, touchApiToken } from '../auth/api-tokens-repo.ts';
 import type { Database, Role } from '../db/schema.ts';
 import { getMembershipRole, roleAtLeast } from '../tenancy/tenancy-repo.ts';
+import { TtlCache } from '../support/ttl-cache.ts';
+import type { ApiTokensTable } from '../db/schema.ts';
 import { ApiError } from './errors.ts';
 import { uuidError } from './validation/pydantic-validator.ts';
 
@@ -34,6 +36,26 @@ declare module 'fastify' {
   interface FastifyRequest {
     auth?: AuthContext;
   }
+  interface FastifyInstance {
+    authCache: AuthCache;
+  }
+}
+
+/**
+ * Token rows and memberships are cached for `ttlMs` (default 1 s) so the hot path does not read them
+ * on every request. A revocation or role change therefore reaches every replica within that time;
+ * in the replica that made it, at once (`forgetToken`).
+ */
+export class AuthCache {
+  readonly tokens: TtlCache<string, ApiTokensTable>;
+  readonly roles: TtlCache<string, Role | null>;
+  constructor(ttlMs: number) {
+    this.tokens = new TtlCache(ttlMs);
+    this.roles = new TtlCache(ttlMs);
+  }
+  forgetToken(id: string): void {
+    this.tokens.delete(id);
+  }
 }
 
 // last_used_at is written at most once a minute per token: a write per request would put the
@@ -47,24 +69,83 @@ export function authOf(request: FastifyRequest): AuthContext & { businessId: str
   return auth as AuthContext & { businessId: string; role: Role };
 }
 
-export function installAuth(app: FastifyInstance, db: Kysely<Database>, now: () => number = Date.now): void {
-  app.addHook('preValidation', async (request) => {
+export function installAuth(app: FastifyInstance, db: Kysely<Database>, now: () => number = Date.now, cacheTtlMs = 1_000): void {
+  const cache = new AuthCache(cacheTtlMs);
+  app.decorate('authCache', cache);
+  // Callback style, not async: on the hot path (cached token and membership) the hook finishes
+  // synchronously instead of paying for a promise per request.
+  app.addHook('preValidation', (request, _reply, done) => {
     const requirement = request.routeOptions.config?.auth;
-    if (!requirement) return;
-    const user = await authenticate(db, request, now());
-    if (requirement.kind === 'user') {
-      request.auth = user;
+    if (!requirement) return done();
+    let result: AuthContext | Promise<AuthContext>;
+    try {
+      result = authorize(db, cache, request, requirement, now());
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (auth) => {
+          request.auth = auth;
+          done();
+        },
+        (error: Error) => done(error),
+      );
       return;
     }
-    const businessId = singleHeader(request, 'x-business-id');
-    if (businessId === undefined || uuidError(businessId) !== undefined) {
-      throw new ApiError('invalid_request', 'The x-business-id header must be one business UUID');
-    }
-    const role = await getMembershipRole(db, businessId.toLowerCase(), user.userId);
-    if (!role || !roleAtLeast(role, requirement.minRole)) throw new ApiError('not_enough_permissions');
-    if (requirement.permission && !user.permissions.includes(requirement.permission)) throw new ApiError('not_enough_permissions');
-    request.auth = { ...user, businessId: businessId.toLowerCase(), role };
+    request.auth = result;
+    done();
   });
+}
+
+/** Synchronous when the token row and membership are cached; a promise when the database must be read. */
+function authorize(db: Kysely<Database>, cache: AuthCache, request: FastifyRequest, requirement: AuthRequirement, now: number): AuthContext | Promise<AuthContext> {
+  const header = singleHeader(request, 'authorization');
+  const token = header === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  const id = token === undefined ? undefined : apiTokenId(token);
+  if (token === undefined || id === undefined) throw new ApiError('not_authenticated');
+  const row = cache.tokens.get(id);
+  if (row) return authorizeWith(db, cache, request, requirement, row, token, now);
+  return findApiTokenById(db, id).then((loaded) => {
+    if (!loaded) throw new ApiError('not_authenticated');
+    cache.tokens.set(id, loaded);
+    return authorizeWith(db, cache, request, requirement, loaded, token, now);
+  });
+}
+
+function authorizeWith(
+  db: Kysely<Database>,
+  cache: AuthCache,
+  request: FastifyRequest,
+  requirement: AuthRequirement,
+  row: ApiTokensTable,
+  token: string,
+  now: number,
+): AuthContext | Promise<AuthContext> {
+  if (!digestsMatch(token, row.digest) || row.revoked_at !== null || row.expires_at <= now) throw new ApiError('not_authenticated');
+  const user: AuthContext = { tokenId: row.id, userId: row.user_id, permissions: JSON.parse(row.permissions) as string[] };
+  if (row.last_used_at === null || now - row.last_used_at > TOUCH_INTERVAL_MS) {
+    row.last_used_at = now;
+    // Bookkeeping only: a failed write must not fail the request.
+    touchApiToken(db, row.id, now).catch(() => {});
+  }
+  if (requirement.kind === 'user') return user;
+  const header = singleHeader(request, 'x-business-id');
+  if (header === undefined || uuidError(header) !== undefined) throw new ApiError('invalid_request', 'The x-business-id header must be one business UUID');
+  const businessId = header.toLowerCase();
+  const key = `${businessId}:${user.userId}`;
+  const role = cache.roles.get(key);
+  if (role !== undefined) return withRole(user, requirement, businessId, role);
+  return getMembershipRole(db, businessId, user.userId).then((found) => {
+    cache.roles.set(key, found ?? null);
+    return withRole(user, requirement, businessId, found ?? null);
+  });
+}
+
+function withRole(user: AuthContext, requirement: Extract<AuthRequirement, { kind: 'business' }>, businessId: string, role: Role | null): AuthContext {
+  if (!role || !roleAtLeast(role, requirement.minRole)) throw new ApiError('not_enough_permissions');
+  if (requirement.permission && !user.permissions.includes(requirement.permission)) throw new ApiError('not_enough_permissions');
+  return { ...user, businessId, role };
 }
 
 function singleHeader(request: FastifyRequest, name: string): string | undefined {
@@ -72,18 +153,3 @@ function singleHeader(request: FastifyRequest, name: string): string | undefined
   return typeof value === 'string' ? value.trim() : undefined;
 }
 
-async function authenticate(db: Kysely<Database>, request: FastifyRequest, now: number): Promise<AuthContext> {
-  const header = singleHeader(request, 'authorization');
-  const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
-  const token = match?.[1];
-  const id = token === undefined ? undefined : apiTokenId(token);
-  if (token === undefined || id === undefined) throw new ApiError('not_authenticated');
-  const row = await findApiTokenById(db, id);
-  if (!row || !digestsMatch(token, row.digest) || row.revoked_at !== null || row.expires_at <= now) {
-    throw new ApiError('not_authenticated');
-  }
-  if (row.last_used_at === null || now - row.last_used_at > TOUCH_INTERVAL_MS) {
-    await touchApiToken(db, row.id, now);
-  }
-  return { tokenId: row.id, userId: row.user_id, permissions: JSON.parse(row.permissions) as string[] };
-}

@@ -52,6 +52,7 @@ export const ERRORS = {
   credentials_corrupt: { status: 409, detail: 'The stored Ramp credentials could not be decrypted; reconnect Ramp' },
   oauth_not_configured: { status: 503, detail: 'The Ramp OAuth app is not configured (set RAMP_CLIENT_ID and RAMP_CLIENT_SECRET)' },
   sync_not_found: { status: 404, detail: 'Sync not found' },
+  webhook_limit_reached: { status: 409, detail: 'At most 20 webhook endpoints are allowed per business; delete one first' },
   internal_error: { status: 500, detail: 'Internal Server Error' },
   service_unavailable: { status: 503, detail: 'Service unavailable' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -22,6 +22,7 @@ import { ApiError } from '../http/errors.ts';
 import type { OAuthFailure } from '../oauth/oauth-errors.ts';
 import type { RampOAuthClient } from '../oauth/ramp-oauth-client.ts';
 import type { ClientCredentials, TokenResult } from '../oauth/token-endpoint.ts';
+import { TtlCache } from '../support/ttl-cache.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { AccessTokenProvider, RampAccess } from './access-token-provider.ts';
 import { fullJitterDelay, sleep } from './backoff.ts';
@@ -41,6 +42,11 @@ export interface TokenManagerOptions {
   /** How long a caller keeps trying through transient failures before giving up (default 20 s). */
   readonly callerDeadlineMs?: number;
   readonly random?: () => number;
+  /**
+   * How long a decrypted token may be served from memory without reading the row (default 1 s).
+   * Changes made by this process invalidate it at once; another replica's disconnect is seen within this time.
+   */
+  readonly hotCacheMs?: number;
 }
 
 /** Why we are refreshing: a caller needs a usable token, Ramp rejected one, or the scheduler found it due. */
@@ -59,17 +65,26 @@ export class TokenManager implements AccessTokenProvider {
   readonly #o: TokenManagerOptions;
   readonly #leaseMs: number;
   readonly #inflight = new Map<string, Promise<RampAccess>>();
+  readonly #hot: TtlCache<string, RampAccess>;
 
   constructor(options: TokenManagerOptions) {
     this.#o = options;
     this.replicaId = options.replicaId ?? newReplicaId();
     this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#hot = new TtlCache(options.hotCacheMs ?? 1_000);
+    options.store.onChange((businessId) => this.#hot.delete(businessId));
   }
 
   async getAccess(businessId: string): Promise<RampAccess> {
+    const hot = this.#hot.get(businessId);
+    if (hot && isFresh(hot.expiresAt, this.#now())) return hot;
     const row = await this.#o.store.find(businessId);
     const usable = this.#usable(row);
-    if (isFresh(usable.access_token_expires_at, this.#now())) return this.#toAccess(usable);
+    if (isFresh(usable.access_token_expires_at, this.#now())) {
+      const access = this.#toAccess(usable);
+      this.#hot.set(businessId, access);
+      return access;
+    }
     return this.#singleFlight(businessId, () => this.#ensure(businessId, { kind: 'usable' }));
   }
 
@@ -162,7 +177,11 @@ export class TokenManager implements AccessTokenProvider {
       const result = await this.#callRamp(lease.row);
       if (result.ok) {
         const written = await this.#commit(lease, result);
-        if (written) return this.#toAccess(written);
+        if (written) {
+          const access = this.#toAccess(written);
+          this.#hot.set(businessId, access);
+          return access;
+        }
         continue; // fenced out: another writer got there first; re-read
       }
       lastFailure = result.failure;
@@ -243,6 +262,7 @@ export class TokenManager implements AccessTokenProvider {
       .where('status', '=', 'connected')
       .where('version', '=', row.version)
       .executeTakeFirst();
+    this.#hot.delete(row.business_id);
     // Only the replica whose update took effect reports it: exactly one event per transition.
     if (Number(result.numUpdatedRows) !== 1) return;
     this.#o.ctx.log.warn({ connection_id: row.id, business_id: row.business_id, reason }, 'Ramp connection needs re-authorization');

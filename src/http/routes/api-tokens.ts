@@ -83,6 +83,10 @@ export function apiTokenRoutes(app: FastifyInstance, ctx: AppContext): void {
       config: { auth: { kind: 'user' } },
       schema: { tags: ['api-tokens'], summary: 'Revoke one of your API tokens', params: TokenIdParams, response: { 200: TokenInfo, ...errorResponses(401, 404, 422) } },
     },
-    async (request) => withJti(await revokeApiToken(ctx.db.kysely, authOf(request).userId, request.params.token_id, 'revoked by user', ctx.now())),
+    async (request) => {
+      const info = await revokeApiToken(ctx.db.kysely, authOf(request).userId, request.params.token_id, 'revoked by user', ctx.now());
+      app.authCache.forgetToken(info.id);
+      return withJti(info);
+    },
   );
 }

@@ -84,7 +84,7 @@ export function connectionRoutes(app: FastifyInstance, s: ConnectServices): void
       const row = await s.store.find(auth.businessId);
       if (!row) throw new ApiError('ramp_not_connected');
       const revocation = await revokeAtRamp(s, row);
-      await s.store.delete(row.id);
+      await s.store.delete(row);
       await audit(
         ctx.db.kysely,
         {

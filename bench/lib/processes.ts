@@ -1,0 +1,94 @@
+/** @module Child processes for the bench: our server, a bare Fastify baseline, RSS readings. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/ramp-connect.js', import.meta.url));
+export const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface Proc {
+  readonly child: ChildProcess;
+  readonly url: string;
+  stop(): Promise<void>;
+  rssMb(): number;
+}
+
+/** Spawns `args` and waits until `${url}${readyPath}` answers 200; returns how long that took. */
+export async function spawnUntilReady(args: string[], env: Record<string, string>, url: string, readyPath: string, timeoutMs = 60_000): Promise<Proc & { readyMs: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`process exited: ${output.slice(-1500)}`);
+    try {
+      if ((await fetch(`${url}${readyPath}`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (performance.now() - started > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`not ready in time: ${output.slice(-1500)}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const readyMs = performance.now() - started;
+  return {
+    child,
+    url,
+    readyMs,
+    rssMb: () => rssMbOf(child.pid!),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      }),
+  };
+}
+
+/** Resident set size of a process, from /proc (Linux). */
+export function rssMbOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 102.4) / 10;
+}
+
+/** Peak RSS (VmHWM) of a process. */
+export function peakRssMbOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 102.4) / 10;
+}
+
+export async function startServer(env: Record<string, string>, port?: number): Promise<Proc & { readyMs: number }> {
+  port ??= await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return spawnUntilReady([BIN, 'serve'], { LOG_LEVEL: 'warn', ...env, PORT: String(port), PUBLIC_URL: url }, url, '/readyz');
+}
+
+export async function startBareServer(): Promise<Proc> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return spawnUntilReady([RUN_TS, fileURLToPath(new URL('./bare-server.ts', import.meta.url)), String(port)], {}, url, '/json');
+}
+
+export async function startEmulatorProcess(): Promise<Proc> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return spawnUntilReady([BIN, 'emulator', '--port', String(port)], {}, url, '/__emulator/stats');
+}

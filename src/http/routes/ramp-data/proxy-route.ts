@@ -1,0 +1,56 @@
+/**
+ * @module `ANY /api/v1/ramp/proxy/{path}` (owner/admin): forwards to
+ * `<connection API base>/developer/v1/{path}` with the connection's token (design.md; checks:
+ * security-reliability.md §4 "SSRF" and §6 items 36–38).
+ *
+ * The path is taken from the raw request line and checked before anything else happens (no token
+ * is fetched for a refused path); see src/ramp/proxy-path.ts for the rules and
+ * src/ramp/proxy-forwarder.ts for headers, redirects, retries and the size cap.
+ */
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import type { FastifyInstance } from 'fastify';
+import type { RouteModule } from '../../app.ts';
+import { authOf } from '../../auth.ts';
+import { ApiError } from '../../errors.ts';
+import { BusinessHeaders } from '../../schemas/common.ts';
+import { parseProxyTarget } from '../../../ramp/proxy-path.ts';
+import { DEFAULT_PROXY_MAX_BYTES, PROXY_METHODS, forwardToRamp } from '../../../ramp/proxy-forwarder.ts';
+import type { RampClient } from '../../../ramp/ramp-client.ts';
+
+export const PROXY_PREFIX = '/api/v1/ramp/proxy/';
+
+export interface ProxySettings {
+  /** Per upstream attempt; Ramp itself gives up after 60 s (B5). */
+  readonly timeoutMs: number;
+  /** The whole call including GET retries. */
+  readonly deadlineMs: number;
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_PROXY_SETTINGS: ProxySettings = Object.freeze({ timeoutMs: 30_000, deadlineMs: 60_000, maxBytes: DEFAULT_PROXY_MAX_BYTES });
+
+export function proxyRoute(client: RampClient, settings: ProxySettings = DEFAULT_PROXY_SETTINGS): RouteModule {
+  return (app: FastifyInstance) => {
+    app.route({
+      method: [...PROXY_METHODS],
+      url: `${PROXY_PREFIX}*`,
+      exposeHeadRoute: false,
+      config: { auth: { kind: 'business', minRole: 'admin' } },
+      schema: { tags: ['ramp'], summary: 'Call the Ramp Developer API with the connection\'s token', headers: BusinessHeaders },
+      handler: async (request, reply) => {
+        const target = parseProxyTarget(request.raw.url ?? request.url, PROXY_PREFIX);
+        if (!target.ok) throw new ApiError('invalid_proxy_path');
+        const answer = await forwardToRamp(
+          client,
+          authOf(request).businessId,
+          { method: request.method, target, headers: request.headers, body: request.rawBody },
+          { timeoutMs: settings.timeoutMs, deadlineMs: settings.deadlineMs, maxBytes: settings.maxBytes },
+        );
+        reply.code(answer.status).headers(answer.headers);
+        if (answer.body === null) return reply.send();
+        return reply.send(Readable.fromWeb(answer.body as NodeReadableStream<Uint8Array>));
+      },
+    });
+  };
+}

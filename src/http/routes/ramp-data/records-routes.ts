@@ -1,0 +1,64 @@
+/**
+ * @module `GET /api/v1/ramp/{transactions,reimbursements,bills,users,cards,departments}` (any member):
+ * synced records, newest first, with the product's cursor pagination (`limit` 1–1000, default 50,
+ * `cursor` → `{items, next_cursor, has_more}`) and filters `from_date`, `to_date`, `state`, `user_id`,
+ * `card_id`. Money is integer minor units (cents), converted exactly from Ramp's decimals.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../../app-context.ts';
+import type { RouteModule } from '../../app.ts';
+import { authOf } from '../../auth.ts';
+import { decodeCursor, pageOf } from '../../pagination.ts';
+import { BusinessHeaders, Page, errorResponses } from '../../schemas/common.ts';
+import type { SyncResource } from '../../../sync/record-projection.ts';
+import { listRecords, recordView, type RecordFilters } from '../../../sync/records-query.ts';
+import { RampRecord, RecordsQuery } from './schemas.ts';
+
+export const READABLE_RESOURCES = ['transactions', 'reimbursements', 'bills', 'users', 'cards', 'departments'] as const satisfies readonly SyncResource[];
+
+const DAY_MS = 86_400_000;
+
+/** A bare date as `to_date` means the whole day. */
+function bound(value: string | undefined, end: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value.length === 16 ? `${value}:00` : value);
+  return end && value.length === 10 ? ms + DAY_MS - 1 : ms;
+}
+
+export function filtersOf(query: RecordsQuery): RecordFilters {
+  const from = bound(query.from_date, false);
+  const to = bound(query.to_date, true);
+  return {
+    ...(from !== undefined ? { from } : {}),
+    ...(to !== undefined ? { to } : {}),
+    ...(query.state !== undefined ? { state: query.state } : {}),
+    ...(query.user_id !== undefined ? { userId: query.user_id } : {}),
+    ...(query.card_id !== undefined ? { cardId: query.card_id } : {}),
+  };
+}
+
+export function recordRoutes(): RouteModule {
+  return (app: FastifyInstance, ctx: AppContext) => {
+    for (const resource of READABLE_RESOURCES) {
+      app.get<{ Querystring: RecordsQuery }>(
+        `/api/v1/ramp/${resource}`,
+        {
+          config: { auth: { kind: 'business', minRole: 'viewer' } },
+          schema: {
+            tags: ['ramp'],
+            summary: `Synced Ramp ${resource}`,
+            querystring: RecordsQuery,
+            headers: BusinessHeaders,
+            response: { 200: Page(RampRecord), ...errorResponses(400, 401, 403, 422) },
+          },
+        },
+        async (request) => {
+          const limit = request.query.limit ?? 50;
+          const rows = await listRecords(ctx.db.kysely, authOf(request).businessId, resource, filtersOf(request.query), limit, decodeCursor(request.query.cursor));
+          const page = pageOf(rows, limit, (row) => ({ key: row.occurred_at, id: row.id }));
+          return { ...page, items: page.items.map((row) => recordView(resource, row)) };
+        },
+      );
+    }
+  };
+}

@@ -1,0 +1,62 @@
+/** @module Wire types of the Ramp data routes (sync, records, mark-synced, webhooks). */
+import { Type, type Static } from 'typebox';
+import { Nullable, PaginationQuery } from '../../schemas/common.ts';
+
+export const SyncAccepted = Type.Object(
+  { sync_id: Type.String({ format: 'uuid' }), status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]) },
+  { $id: 'RampSyncAccepted' },
+);
+
+export const SyncView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    status: Type.String({ description: 'queued | running | completed | failed' }),
+    trigger: Type.String({ description: 'manual | auto | webhook' }),
+    progress: Type.Object(
+      {
+        pages: Type.Integer(),
+        records: Type.Integer(),
+        changed: Type.Integer({ description: 'Records inserted or updated' }),
+        resources: Type.Object({}, { additionalProperties: true }),
+        streams: Type.Object({}, { additionalProperties: true }),
+        errors: Type.Array(Type.Object({ stream: Type.String(), code: Type.String(), detail: Type.String() })),
+        not_supported: Type.Array(Type.String()),
+      },
+      { additionalProperties: true },
+    ),
+    created_at: Type.String({ format: 'date-time' }),
+    started_at: Nullable(Type.String({ format: 'date-time' })),
+    finished_at: Nullable(Type.String({ format: 'date-time' })),
+    error: Nullable(Type.String()),
+  },
+  { $id: 'RampSync' },
+);
+
+export const SyncIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export type SyncIdParams = Static<typeof SyncIdParams>;
+
+export const RecordsQuery = Type.Object({
+  ...PaginationQuery,
+  from_date: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive; a bare date means its start (UTC)' })),
+  to_date: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive; a bare date means its end (UTC)' })),
+  state: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  card_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+});
+export type RecordsQuery = Static<typeof RecordsQuery>;
+
+/** Ramp's object as synced; money in integer minor units (cents). */
+export const RampRecord = Type.Object({ id: Type.String() }, { additionalProperties: true, $id: 'RampRecord' });
+
+export const MARK_SYNCED_TYPES = ['TRANSACTION_SYNC', 'REIMBURSEMENT_SYNC', 'BILL_SYNC', 'BILL_PAYMENT_SYNC', 'TRANSFER_SYNC', 'STATEMENT_CREDIT_SYNC'] as const;
+
+export const MarkSyncedBody = Type.Object(
+  {
+    sync_type: Type.Union(MARK_SYNCED_TYPES.map((value) => Type.Literal(value))),
+    object_ids: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 5000 }),
+  },
+  { $id: 'RampMarkSyncedRequest' },
+);
+export type MarkSyncedBody = Static<typeof MarkSyncedBody>;
+
+export const WebhookAccepted = Type.Object({ status: Type.Literal('accepted'), scheduled: Type.Integer() });

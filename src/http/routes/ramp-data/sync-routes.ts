@@ -1,0 +1,69 @@
+/**
+ * @module `POST /api/v1/ramp/sync` (owner/admin): queue a sync → 202 `{sync_id, status}` (the sync
+ * already queued or running is returned instead of a second one); `GET /api/v1/ramp/syncs/{id}` (any
+ * member): the sync and its progress. Another business's sync id is a 404, like an unknown one.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { RouteModule } from '../../app.ts';
+import { authOf } from '../../auth.ts';
+import { ApiError } from '../../errors.ts';
+import { BusinessHeaders, errorResponses } from '../../schemas/common.ts';
+import { parseProgress } from '../../../sync/sync-progress.ts';
+import type { SyncService } from '../../../sync/sync-service.ts';
+import type { SyncRow } from '../../../sync/syncs-repo.ts';
+import { SyncAccepted, SyncIdParams, SyncView } from './schemas.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function syncView(row: SyncRow) {
+  return {
+    id: row.id,
+    status: row.status,
+    trigger: row.trigger,
+    progress: parseProgress(row.progress),
+    created_at: new Date(row.created_at).toISOString(),
+    started_at: iso(row.started_at),
+    finished_at: iso(row.finished_at),
+    error: row.error,
+  };
+}
+
+export function syncRoutes(service: SyncService): RouteModule {
+  return (app: FastifyInstance) => {
+    app.post(
+      '/api/v1/ramp/sync',
+      {
+        config: { auth: { kind: 'business', minRole: 'admin' } },
+        schema: {
+          tags: ['ramp'],
+          summary: 'Start a sync of Ramp data',
+          headers: BusinessHeaders,
+          response: { 202: SyncAccepted, ...errorResponses(400, 401, 403, 422) },
+        },
+      },
+      async (request, reply) => {
+        const { sync } = await service.requestSync(authOf(request).businessId, 'manual');
+        return reply.code(202).send({ sync_id: sync.id, status: sync.status });
+      },
+    );
+
+    app.get<{ Params: SyncIdParams }>(
+      '/api/v1/ramp/syncs/:id',
+      {
+        config: { auth: { kind: 'business', minRole: 'viewer' } },
+        schema: {
+          tags: ['ramp'],
+          summary: 'A sync and its progress',
+          params: SyncIdParams,
+          headers: BusinessHeaders,
+          response: { 200: SyncView, ...errorResponses(400, 401, 403, 404, 422) },
+        },
+      },
+      async (request) => {
+        const row = await service.getSync(authOf(request).businessId, request.params.id);
+        if (!row) throw new ApiError('sync_not_found');
+        return syncView(row);
+      },
+    );
+  };
+}

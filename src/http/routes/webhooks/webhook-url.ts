@@ -1,0 +1,29 @@
+/**
+ * @module Validation of a webhook URL beyond its length, reported as pydantic's `HttpUrl` would
+ * (`url_parsing`, `url_scheme`) plus a `value_error` for credentials: `https://user:pass@host` would put
+ * a password into our database in clear and into every delivery's request line.
+ * Private and loopback hosts are allowed (local development and tests deliver to 127.0.0.1).
+ */
+import type { ValidationIssue } from '../../errors.ts';
+
+export type UrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly issue: ValidationIssue };
+
+export function checkWebhookUrl(input: string, loc: (string | number)[]): UrlCheck {
+  const fail = (type: string, msg: string, ctx: Record<string, unknown>): UrlCheck => ({ ok: false, issue: { type, loc, msg, input, ctx } });
+  let parsed: URL;
+  try {
+    parsed = new URL(input);
+  } catch {
+    const error = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(input.trim()) ? (/^[A-Za-z]+:\/\/\/?$/.test(input.trim()) ? 'empty host' : 'invalid domain character') : 'relative URL without a base';
+    return fail('url_parsing', `Input should be a valid URL, ${error}`, { error });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    return fail('url_scheme', "URL scheme should be 'http' or 'https'", { expected_schemes: "'http' or 'https'" });
+  }
+  if (parsed.hostname === '') return fail('url_parsing', 'Input should be a valid URL, empty host', { error: 'empty host' });
+  if (parsed.username !== '' || parsed.password !== '') {
+    // The one place the input is not echoed: it holds a password.
+    return { ok: false, issue: { type: 'value_error', loc, msg: 'Value error, URL must not contain credentials', input: '**********', ctx: { error: {} } } };
+  }
+  return { ok: true, url: parsed.href };
+}
