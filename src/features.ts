@@ -6,7 +6,8 @@ import type { AppContext } from './app-context.ts';
 import { ConnectionStore } from './connections/connection-store.ts';
 import type { ConnectServices } from './connections/connect-services.ts';
 import type { RunningEmulator } from './emulator/index.ts';
-import { NO_EVENTS, type EventSink } from './events/event-sink.ts';
+import type { EventSink } from './events/event-sink.ts';
+import { eventsFeature } from './events/feature.ts';
 import type { RouteModule } from './http/app.ts';
 import { connectWithCredentialsRoute } from './http/routes/ramp/connect-with-credentials.ts';
 import { connectionRoutes } from './http/routes/ramp/connection.ts';
@@ -53,7 +54,8 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     ctx.onClose(() => clearInterval(timer));
   }
   const store = new ConnectionStore(ctx.db, vault, ctx.now);
-  const events: EventSink = NO_EVENTS;
+  const eventing = eventsFeature({ ctx, vault });
+  const events: EventSink = eventing.sink;
   const services: ConnectServices = {
     ctx,
     store,
@@ -76,6 +78,7 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     (app) => oauthRedirectRoutes(app, services),
     (app) => connectionRoutes(app, services),
     (app) => tokenRoute(app, tokens),
+    ...eventing.routes,
     (app) => webRoutes(app, ctx),
   ];
   return {
@@ -84,6 +87,7 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     tokens,
     scheduler,
     start: async () => {
+      await eventing.start();
       if (ctx.config.refreshIntervalMs > 0) {
         scheduler.start();
         ctx.onClose(() => scheduler.stop());

@@ -36,6 +36,8 @@ export interface Config {
   readonly refreshIntervalMs: number;
   /** Lease on a connection row while refreshing; must exceed the token request timeout plus the write. */
   readonly refreshLeaseMs: number;
+  /** Our API's own limits (0 rps disables a limit). */
+  readonly rateLimit: { readonly perTokenRps: number; readonly perTokenBurst: number; readonly perBusinessRps: number; readonly perBusinessBurst: number };
 }
 
 export class ConfigError extends Error {
@@ -137,5 +139,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     refreshIntervalMs: nonNegative('REFRESH_INTERVAL_MS', env.REFRESH_INTERVAL_MS, 5_000),
     refreshLeaseMs: nonNegative('REFRESH_LEASE_MS', env.REFRESH_LEASE_MS, 30_000),
+    rateLimit: Object.freeze({
+      perTokenRps: nonNegative('RATE_LIMIT_TOKEN_RPS', env.RATE_LIMIT_TOKEN_RPS, 200),
+      perTokenBurst: nonNegative('RATE_LIMIT_TOKEN_BURST', env.RATE_LIMIT_TOKEN_BURST, 400),
+      perBusinessRps: nonNegative('RATE_LIMIT_BUSINESS_RPS', env.RATE_LIMIT_BUSINESS_RPS, 500),
+      perBusinessBurst: nonNegative('RATE_LIMIT_BUSINESS_BURST', env.RATE_LIMIT_BUSINESS_BURST, 1000),
+    }),
   });
 }

@@ -57,7 +57,12 @@ const STATEMENT_CACHE_SIZE = 500;
  */
 function withStatementCache(db: BetterSqlite3.Database): BetterSqlite3.Database {
   const cache = new Map<string, BetterSqlite3.Statement>();
-  const prepare = (source: string) => {
+  const prepare = (text: string) => {
+    // Kysely opens SQLite transactions with a deferred BEGIN. Ours all write, and a deferred
+    // transaction that reads first cannot upgrade to a writer once another process committed
+    // (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not retry); BEGIN IMMEDIATE takes the write lock
+    // up front and waits for it instead.
+    const source = /^begin$/i.test(text.trim()) ? 'begin immediate' : text;
     let statement = cache.get(source);
     if (statement) {
       cache.delete(source);

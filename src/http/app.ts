@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { installAuth } from './auth.ts';
+import { ApiRateLimiter } from './rate-limit.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { docsRoutes, registerOpenApi } from './openapi.ts';
 import { apiTokenRoutes } from './routes/api-tokens.ts';
@@ -38,7 +39,8 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
 
   installFastApiValidation(app);
   installErrorHandler(app);
-  installAuth(app, ctx.db.kysely, ctx.now);
+  const { rateLimit } = ctx.config;
+  installAuth(app, ctx.db.kysely, { now: ctx.now, limiter: new ApiRateLimiter(rateLimit) });
   await registerOpenApi(app);
 
   healthRoutes(app, ctx);

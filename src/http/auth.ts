@@ -14,6 +14,7 @@ import { getMembershipRole, roleAtLeast } from '../tenancy/tenancy-repo.ts';
 import { TtlCache } from '../support/ttl-cache.ts';
 import type { ApiTokensTable } from '../db/schema.ts';
 import { ApiError } from './errors.ts';
+import type { ApiRateLimiter } from './rate-limit.ts';
 import { uuidError } from './validation/pydantic-validator.ts';
 
 export type AuthRequirement =
@@ -69,7 +70,9 @@ export function authOf(request: FastifyRequest): AuthContext & { businessId: str
   return auth as AuthContext & { businessId: string; role: Role };
 }
 
-export function installAuth(app: FastifyInstance, db: Kysely<Database>, now: () => number = Date.now, cacheTtlMs = 1_000): void {
+export function installAuth(app: FastifyInstance, db: Kysely<Database>, options: { now?: () => number; cacheTtlMs?: number; limiter?: ApiRateLimiter } = {}): void {
+  const now = options.now ?? Date.now;
+  const cacheTtlMs = options.cacheTtlMs ?? 1_000;
   const cache = new AuthCache(cacheTtlMs);
   app.decorate('authCache', cache);
   // Callback style, not async: on the hot path (cached token and membership) the hook finishes
@@ -83,18 +86,17 @@ export function installAuth(app: FastifyInstance, db: Kysely<Database>, now: () 
     } catch (error) {
       return done(error as Error);
     }
+    const admit = (auth: AuthContext) => {
+      const wait = options.limiter?.check(auth.tokenId, auth.businessId, now()) ?? 0;
+      if (wait > 0) return done(new ApiError('rate_limited', undefined, { headers: { 'retry-after': String(wait) } }));
+      request.auth = auth;
+      done();
+    };
     if (result instanceof Promise) {
-      result.then(
-        (auth) => {
-          request.auth = auth;
-          done();
-        },
-        (error: Error) => done(error),
-      );
+      result.then(admit, (error: Error) => done(error));
       return;
     }
-    request.auth = result;
-    done();
+    admit(result);
   });
 }
 

@@ -62,19 +62,28 @@ export class RefreshScheduler {
     const now = this.#o.ctx.now();
     const owner = this.#o.manager.replicaId;
     const rows = await db.kysely
+      .with(
+        // MATERIALIZED: inside `WHERE id IN (…)` PostgreSQL may rescan a `LIMIT n … SKIP LOCKED`
+        // subquery per outer row, each rescan skipping the rows it just locked, so one claim could
+        // take every due row. A materialized CTE runs once; SQLite (≥ 3.35) accepts the same syntax.
+        (cte) => cte('due').materialized(),
+        (qb) => {
+          const due = qb
+            .selectFrom('ramp_connections')
+            .select('id')
+            .where('status', '=', 'connected')
+            .where('next_refresh_at', '<=', now)
+            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+            .orderBy('next_refresh_at')
+            .limit(this.#o.batchSize ?? 100);
+          return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
+        },
+      )
       .updateTable('ramp_connections')
       .set({ lease_owner: owner, lease_until: now + (this.#o.leaseMs ?? 30_000) })
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('ramp_connections')
-          .select('id')
-          .where('status', '=', 'connected')
-          .where('next_refresh_at', '<=', now)
-          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-          .orderBy('next_refresh_at')
-          .limit(this.#o.batchSize ?? 100)
-          .$if(db.dialect === 'postgres', (q) => q.forUpdate().skipLocked()),
-      )
+      .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
+      // Re-checked on the row: a lease another replica committed meanwhile makes it drop out.
+      .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
       .returning(['business_id'])
       .execute();
     return rows.map((r) => r.business_id);

@@ -4,6 +4,7 @@ import type { Dialect } from '../database.ts';
 import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_connections.ts';
 import * as m0003 from './0003_sync.ts';
+import * as m0004 from './0004_events.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -13,4 +14,5 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0001_foundation': m0001,
   '0002_connections': m0002,
   '0003_sync': m0003,
+  '0004_events': m0004,
 };

@@ -1,0 +1,73 @@
+/**
+ * @module Durable events and outbound webhooks, assembled for a server process: the outbox sink other
+ * features emit into, the delivery worker, and the `/api/v1/webhooks*` and `/api/v1/events` routes.
+ * The lead wires it into `src/features.ts`; `start()` runs once the server listens.
+ */
+import type { AppContext } from '../app-context.ts';
+import type { RouteModule } from '../http/app.ts';
+import { eventRoutes } from '../http/routes/webhooks/events.ts';
+import type { WebhookServices } from '../http/routes/webhooks/services.ts';
+import { webhookDeliveryRoutes } from '../http/routes/webhooks/webhook-deliveries.ts';
+import { webhookEndpointRoutes } from '../http/routes/webhooks/webhook-endpoints.ts';
+import type { Vault } from '../vault/vault.ts';
+import { DeliveryWorker, type DeliveryOptions } from './delivery-worker.ts';
+import { OutboxEventSink } from './outbox-event-sink.ts';
+import { WebhookEndpointStore } from './webhook-endpoint-store.ts';
+// Registers webhook_endpoints with key rotation (`keys rotate` rewraps its data keys).
+import './webhook-endpoint-keys.ts';
+
+export { verifyWebhookSignature } from './signature.ts';
+
+export interface EventsFeatureDeps {
+  readonly ctx: AppContext;
+  readonly vault: Vault;
+  /** Idle poll interval of the delivery worker; default 1000 ms. */
+  readonly pollIntervalMs?: number;
+  /** The HTTP client deliveries use (tests inject one); default the global fetch. */
+  readonly fetch?: typeof fetch;
+  /** Finer worker settings (backoff, attempts, lease, timeouts), mainly for tests. */
+  readonly delivery?: Partial<DeliveryOptions>;
+}
+
+export interface EventsFeature {
+  readonly sink: OutboxEventSink;
+  readonly routes: RouteModule[];
+  /** Starts the worker; it stops through `ctx.onClose`. */
+  start(): Promise<void>;
+  readonly worker: DeliveryWorker;
+  readonly store: WebhookEndpointStore;
+}
+
+export function eventsFeature(deps: EventsFeatureDeps): EventsFeature {
+  const { ctx, vault } = deps;
+  const store = new WebhookEndpointStore(ctx.db, vault, ctx.now);
+  const worker = new DeliveryWorker({
+    db: ctx.db,
+    store,
+    log: ctx.log.child({ component: 'webhooks' }),
+    now: ctx.now,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    options: { ...deps.delivery, ...(deps.pollIntervalMs === undefined ? {} : { pollIntervalMs: deps.pollIntervalMs }) },
+  });
+  // Committed emits wake the local worker, so a webhook leaves within milliseconds, not a poll interval.
+  const sink = new OutboxEventSink(ctx.db, ctx.now, () => worker.kick());
+  const services: WebhookServices = { ctx, store };
+  const routes: RouteModule[] = [
+    (app) => webhookEndpointRoutes(app, services),
+    (app) => webhookDeliveryRoutes(app, services),
+    (app) => eventRoutes(app, services),
+  ];
+  let started = false;
+  return {
+    sink,
+    routes,
+    worker,
+    store,
+    start: async () => {
+      if (started) return;
+      started = true;
+      worker.start();
+      ctx.onClose(() => worker.stop());
+    },
+  };
+}
