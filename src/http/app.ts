@@ -19,6 +19,18 @@ export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Prom
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly auth: 'public' | 'user' | 'business';
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: readonly RegisteredRoute[];
+  }
+}
+
 export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModule[] = []): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
@@ -35,6 +47,15 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();
+  });
+
+  // The route table, for tests that must cover every route (tenant-isolation matrix, fuzz).
+  const routeTable: RegisteredRoute[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, auth: route.config?.auth?.kind ?? 'public' });
+    }
   });
 
   installFastApiValidation(app);
