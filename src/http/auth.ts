@@ -62,6 +62,8 @@ export class AuthCache {
 // last_used_at is written at most once a minute per token: a write per request would put the
 // database on the hot path of every call.
 const TOUCH_INTERVAL_MS = 60_000;
+const TARPIT_MS = 100;
+const MAX_TARPITTED = 1_000;
 
 /** Reads the authenticated context a route declared; a programming error if the route declared none. */
 export function authOf(request: FastifyRequest): AuthContext & { businessId: string; role: Role } {
@@ -74,6 +76,7 @@ export function installAuth(app: FastifyInstance, db: Kysely<Database>, options:
   const now = options.now ?? Date.now;
   const cacheTtlMs = options.cacheTtlMs ?? 1_000;
   const cache = new AuthCache(cacheTtlMs);
+  let tarpitted = 0;
   app.decorate('authCache', cache);
   // Callback style, not async: on the hot path (cached token and membership) the hook finishes
   // synchronously instead of paying for a promise per request.
@@ -88,7 +91,18 @@ export function installAuth(app: FastifyInstance, db: Kysely<Database>, options:
     }
     const admit = (auth: AuthContext) => {
       const wait = options.limiter?.check(auth.tokenId, auth.businessId, now()) ?? 0;
-      if (wait > 0) return done(new ApiError('rate_limited', undefined, { headers: { 'retry-after': String(wait) } }));
+      if (wait > 0) {
+        const refusal = new ApiError('rate_limited', undefined, { headers: { 'retry-after': String(wait) } });
+        // Tarpit: a client past its budget gets its 429 after a short pause, so a flood cannot turn
+        // refusals into a busy loop that starves other tenants. Capped so held sockets stay bounded.
+        if (tarpitted >= MAX_TARPITTED) return done(refusal);
+        tarpitted++;
+        setTimeout(() => {
+          tarpitted--;
+          done(refusal);
+        }, TARPIT_MS);
+        return;
+      }
       request.auth = auth;
       done();
     };
