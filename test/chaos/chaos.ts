@@ -1,0 +1,294 @@
+/**
+ * @module Chaos run: N replicas (`ramp-connect serve`) on one PostgreSQL database with a shared key file,
+ * a Ramp emulator and a webhook receiver, a mixed workload (connect, token reads that force refreshes,
+ * disconnect/reconnect, key rotation, syncs when available) and random SIGKILLs of replicas for a
+ * bounded time. Then every replica is restarted cleanly and the invariants are checked:
+ *  - every stored connection decrypts with the key ring;
+ *  - for every `connected` OAuth row the stored refresh token is Ramp's current one;
+ *  - no lease is stuck once the lease TTL has passed;
+ *  - every event in the outbox reached the receiver;
+ *  - no request got a 5xx (connection errors from killed replicas are expected and counted apart).
+ * Ramp's refresh-token grace is on (rotation "grace", 30 s): a replica killed between Ramp's answer and
+ * our commit recovers by replaying within grace (security-reliability.md item 20).
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/config.ts';
+import { ConnectionStore } from '../../src/connections/connection-store.ts';
+import { openDatabase, type Db } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { startEmulator } from '../../src/emulator/index.ts';
+import { loadKeyRing } from '../../src/vault/keyring.ts';
+import { Vault } from '../../src/vault/vault.ts';
+import { createTenant, type Tenant } from '../helpers/tenants.ts';
+import { emulatorControl } from '../helpers/emulator-control.ts';
+import { runCli, startServerProcess, type ServerProcess } from '../helpers/processes.ts';
+import { createTestDatabase } from '../helpers/test-db.ts';
+import { freePort } from '../helpers/test-server.ts';
+
+export interface ChaosOptions {
+  readonly durationS: number;
+  readonly replicas: number;
+  readonly tenants: number;
+  readonly killEveryMs: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  readonly requests: number;
+  readonly serverErrors: string[];
+  readonly connectionErrors: number;
+  readonly kills: number;
+  readonly keyRotations: number;
+  readonly connections: number;
+  readonly connected: number;
+  readonly needsReauth: string[];
+  readonly refreshGrants: number;
+  readonly undecryptable: string[];
+  readonly refreshTokenMismatches: string[];
+  readonly stuckLeases: string[];
+  readonly events: number;
+  readonly undelivered: number;
+  readonly receiverMissing: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => {});
+  const dataDir = mkdtempSync(join(tmpdir(), 'rc-chaos-'));
+  const database = await createTestDatabase('postgres');
+  const received = new Set<string>();
+  const receiver: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      try {
+        received.add((JSON.parse(body) as { id: string }).id);
+      } catch {
+        // ignore
+      }
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+  const ports = await Promise.all(Array.from({ length: options.replicas }, () => freePort()));
+  const emulator = await startEmulator({ port: 0, defaultRedirectUris: ports.map((p) => `http://127.0.0.1:${p}/api/v1/ramp/callback`) });
+  const emu = emulatorControl(emulator.url);
+  await emu.faults({ rate_limit: false, rotation: 'grace', grace_s: 30 });
+  const env = (port: number) => ({
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    RAMP_ENV: 'emulator',
+    RAMP_API_BASE_URL: emulator.url,
+    RAMP_CLIENT_ID: emulator.defaultApp.client_id,
+    RAMP_CLIENT_SECRET: emulator.defaultApp.client_secret,
+    ENCRYPTION_KEYS: '',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'warn',
+    REFRESH_INTERVAL_MS: '500',
+    REFRESH_LEASE_MS: '3000',
+    RATE_LIMIT_TOKEN_RPS: '0',
+    RATE_LIMIT_BUSINESS_RPS: '0',
+  });
+  const replicas: (ServerProcess | undefined)[] = [];
+  // The first replica creates the schema and the key file; the others share both.
+  replicas.push(await startServerProcess(env(ports[0]!)));
+  for (const port of ports.slice(1)) replicas.push(await startServerProcess(env(port)));
+  const db: Db = openDatabase(database.url);
+  let requests = 0;
+  let connectionErrors = 0;
+  let kills = 0;
+  let keyRotations = 0;
+  const serverErrors: string[] = [];
+
+  const live = () => replicas.filter((r): r is ServerProcess => r !== undefined);
+  const call = async (path: string, init: RequestInit & { json?: unknown } = {}) => {
+    const targets = live();
+    if (targets.length === 0) return undefined;
+    const target = targets[Math.floor(Math.random() * targets.length)]!;
+    const headers = new Headers(init.headers);
+    if (init.json !== undefined) headers.set('content-type', 'application/json');
+    try {
+      requests++;
+      const res = await fetch(`${target.url}${path}`, { ...init, headers, body: init.json === undefined ? init.body : JSON.stringify(init.json), redirect: 'manual', signal: AbortSignal.timeout(20_000) });
+      const text = await res.text();
+      if (res.status >= 500) serverErrors.push(`${init.method ?? 'GET'} ${path} → ${res.status} ${text.slice(0, 200)}`);
+      return { status: res.status, text, headers: res.headers, location: res.headers.get('location') };
+    } catch {
+      connectionErrors++; // the replica died under us
+      return undefined;
+    }
+  };
+
+  try {
+    const tenants: Tenant[] = [];
+    for (let i = 0; i < options.tenants; i++) tenants.push(await createTenant(db, 'owner', { permissions: ['ramp:token'] }));
+    const ccApp = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'transactions:read', 'cards:read', 'users:read', 'departments:read'] });
+    for (const tenant of tenants) await call('/api/v1/webhooks', { method: 'POST', headers: tenant.headers, json: { url: receiverUrl } });
+
+    const connectOAuth = async (tenant: Tenant) => {
+      const start = await call('/api/v1/ramp/connect-url', { headers: tenant.headers });
+      if (start?.status !== 200) return;
+      await emu.consent({ decision: 'approve', role: 'admin' });
+      const authorize = await fetch(JSON.parse(start.text).connect_url, { redirect: 'manual' });
+      const callback = authorize.headers.get('location');
+      if (!callback) return;
+      // The callback must reach a replica on its own URL's port; if that replica is dead, the flow is lost (as in a browser).
+      try {
+        requests++;
+        const res = await fetch(callback, { redirect: 'manual', signal: AbortSignal.timeout(20_000) });
+        if (res.status >= 500) serverErrors.push(`callback → ${res.status}`);
+        await res.text();
+      } catch {
+        connectionErrors++;
+      }
+    };
+    const connectCc = (tenant: Tenant) => call('/api/v1/ramp/connect-with-credentials', { method: 'POST', headers: tenant.headers, json: { client_id: ccApp.client_id, client_secret: ccApp.client_secret } });
+
+    for (const [i, tenant] of tenants.entries()) await (i % 3 === 2 ? connectCc(tenant) : connectOAuth(tenant));
+
+    const deadline = Date.now() + options.durationS * 1000;
+    const workers: Promise<void>[] = [];
+    // Callers: token reads (forcing refreshes when rows are expired) and status reads.
+    for (let w = 0; w < 6; w++) {
+      workers.push(
+        (async () => {
+          while (Date.now() < deadline) {
+            const tenant = tenants[Math.floor(Math.random() * tenants.length)]!;
+            await call(Math.random() < 0.7 ? '/api/v1/ramp/token' : '/api/v1/ramp/status', { headers: tenant.headers });
+          }
+        })(),
+      );
+    }
+    // Expiry: make random connections due so replicas race to refresh them.
+    workers.push(
+      (async () => {
+        while (Date.now() < deadline) {
+          const rows = await db.kysely.selectFrom('ramp_connections').select('id').where('status', '=', 'connected').execute();
+          const pick = rows.filter(() => Math.random() < 0.3).map((r) => r.id);
+          if (pick.length > 0) await db.kysely.updateTable('ramp_connections').set({ access_token_expires_at: Date.now() - 1, next_refresh_at: Date.now() - 1 }).where('id', 'in', pick).execute();
+          await sleep(700);
+        }
+      })(),
+    );
+    // Churn: disconnect and reconnect; syncs when the server has them.
+    workers.push(
+      (async () => {
+        while (Date.now() < deadline) {
+          const tenant = tenants[Math.floor(Math.random() * tenants.length)]!;
+          const roll = Math.random();
+          if (roll < 0.3) {
+            const res = await call('/api/v1/ramp/connection', { method: 'DELETE', headers: tenant.headers });
+            if (res?.status === 204) await (Math.random() < 0.5 ? connectOAuth(tenant) : connectCc(tenant));
+          } else if (roll < 0.6) {
+            await call('/api/v1/ramp/sync', { method: 'POST', headers: tenant.headers, json: {} });
+          }
+          await sleep(300);
+        }
+      })(),
+    );
+    // Key rotation, twice.
+    workers.push(
+      (async () => {
+        for (const at of [0.3, 0.7]) {
+          await sleep(Math.max(0, deadline - options.durationS * 1000 * (1 - at) - Date.now()));
+          const res = await runCli(['keys', 'rotate'], { DATABASE_URL: database.url, DATA_DIR: dataDir, RAMP_ENV: 'emulator', ENCRYPTION_KEYS: '', RAMP_API_BASE_URL: emulator.url }, 120_000);
+          if (res.code === 0) keyRotations++;
+          else serverErrors.push(`keys rotate failed: ${res.stderr.trim()}`);
+        }
+      })(),
+    );
+    // The monkey: SIGKILL a replica, restart it a moment later.
+    workers.push(
+      (async () => {
+        while (Date.now() < deadline) {
+          await sleep(options.killEveryMs * (0.5 + Math.random()));
+          if (Date.now() >= deadline) break;
+          const index = Math.floor(Math.random() * replicas.length);
+          const victim = replicas[index];
+          if (!victim) continue;
+          replicas[index] = undefined;
+          await victim.stop('SIGKILL');
+          kills++;
+          log(`killed replica ${index}`);
+          await sleep(300 + Math.random() * 700);
+          replicas[index] = await startServerProcess(env(ports[index]!));
+        }
+      })(),
+    );
+    await Promise.all(workers);
+
+    // Quiesce: restart everything cleanly, let leases lapse, let the outbox drain.
+    for (const [i, r] of replicas.entries()) {
+      if (r) await r.stop();
+      replicas[i] = await startServerProcess(env(ports[i]!));
+    }
+    await sleep(3_500);
+    for (let i = 0; i < 60; i++) {
+      const pending = await db.kysely.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+      if (Number(pending.n) === 0) break;
+      await sleep(500);
+    }
+
+    // Invariants.
+    const vault = new Vault(loadKeyRing(loadConfig({ RAMP_ENV: 'emulator', DATA_DIR: dataDir }), () => {}));
+    const store = new ConnectionStore(db, vault, Date.now);
+    const rows = await db.kysely.selectFrom('ramp_connections').selectAll().execute();
+    const grants = await emu.grants();
+    const current = new Set(grants.filter((g) => !g.revoked).map((g) => g.current_refresh_token_sha256));
+    const undecryptable: string[] = [];
+    const refreshTokenMismatches: string[] = [];
+    for (const row of rows) {
+      try {
+        const secrets = store.open(row);
+        if (row.status === 'connected' && row.auth_method === 'oauth') {
+          const digest = createHash('sha256').update(secrets.refreshToken ?? '').digest('hex');
+          if (!current.has(digest)) refreshTokenMismatches.push(row.id);
+        }
+      } catch {
+        undecryptable.push(row.id);
+      }
+    }
+    const now = Date.now();
+    const stuckLeases = rows.filter((r) => r.lease_until !== null && r.lease_until > now + 3_000).map((r) => r.id);
+    const events = await db.kysely.selectFrom('events').select('id').execute();
+    const undelivered = await db.kysely.selectFrom('webhook_deliveries').select('id').where('status', '!=', 'delivered').execute();
+    const stats = await emu.stats();
+    return {
+      requests,
+      serverErrors,
+      connectionErrors,
+      kills,
+      keyRotations,
+      connections: rows.length,
+      connected: rows.filter((r) => r.status === 'connected').length,
+      needsReauth: rows.filter((r) => r.status === 'needs_reauth').map((r) => `${r.id}: ${r.status_reason}`),
+      refreshGrants: stats.grants.refresh_token,
+      undecryptable,
+      refreshTokenMismatches,
+      stuckLeases,
+      events: events.length,
+      undelivered: undelivered.length,
+      receiverMissing: events.filter((e) => !received.has(e.id)).length,
+    };
+  } finally {
+    await Promise.all(live().map((r) => r.stop()));
+    await db.close();
+    await emulator.close();
+    receiver.close();
+    await database.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function migrateOnly(url: string): Promise<void> {
+  const db = openDatabase(url);
+  await migrateToLatest(db);
+  await db.close();
+}
