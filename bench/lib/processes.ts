@@ -78,7 +78,8 @@ export function peakRssMbOf(pid: number): number {
 export async function startServer(env: Record<string, string>, port?: number): Promise<Proc & { readyMs: number }> {
   port ??= await freePort();
   const url = `http://127.0.0.1:${port}`;
-  return spawnUntilReady([BIN, 'serve'], { LOG_LEVEL: 'warn', ...env, PORT: String(port), PUBLIC_URL: url }, url, '/readyz');
+  // Our own per-token rate limit would cap a single-token load test; the bench measures the service itself.
+  return spawnUntilReady([BIN, 'serve'], { LOG_LEVEL: 'warn', RATE_LIMIT_TOKEN_RPS: '0', RATE_LIMIT_BUSINESS_RPS: '0', ...env, PORT: String(port), PUBLIC_URL: url }, url, '/readyz');
 }
 
 export async function startBareServer(): Promise<Proc> {

@@ -28,6 +28,9 @@ function baseEnv(h: Harness): Record<string, string> {
     ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     LOG_LEVEL: 'warn',
     REFRESH_INTERVAL_MS: '0',
+    // 1,000 requests from one API token would otherwise meet our own per-token rate limit.
+    RATE_LIMIT_TOKEN_RPS: '0',
+    RATE_LIMIT_BUSINESS_RPS: '0',
   };
 }
 
