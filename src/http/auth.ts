@@ -50,12 +50,20 @@ declare module 'fastify' {
 export class AuthCache {
   readonly tokens: TtlCache<string, ApiTokensTable>;
   readonly roles: TtlCache<string, Role | null>;
+  /**
+   * Tokens whose digest was verified recently, keyed by the whole presented token, so the hot path
+   * skips SHA-256. A Map lookup hashes the full key before comparing, so it leaks nothing usable
+   * about a token's prefix (unlike a direct string comparison).
+   */
+  readonly verified: TtlCache<string, { row: ApiTokensTable; user: AuthContext }>;
   constructor(ttlMs: number) {
     this.tokens = new TtlCache(ttlMs);
     this.roles = new TtlCache(ttlMs);
+    this.verified = new TtlCache(ttlMs);
   }
   forgetToken(id: string): void {
     this.tokens.delete(id);
+    this.verified.clear();
   }
 }
 
@@ -118,8 +126,11 @@ export function installAuth(app: FastifyInstance, db: Kysely<Database>, options:
 function authorize(db: Kysely<Database>, cache: AuthCache, request: FastifyRequest, requirement: AuthRequirement, now: number): AuthContext | Promise<AuthContext> {
   const header = singleHeader(request, 'authorization');
   const token = header === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(header)?.[1];
-  const id = token === undefined ? undefined : apiTokenId(token);
-  if (token === undefined || id === undefined) throw new ApiError('not_authenticated');
+  if (token === undefined) throw new ApiError('not_authenticated');
+  const verified = cache.verified.get(token);
+  if (verified && verified.row.revoked_at === null && verified.row.expires_at > now) return afterAuthentication(db, cache, request, requirement, verified.row, verified.user, now);
+  const id = apiTokenId(token);
+  if (id === undefined) throw new ApiError('not_authenticated');
   const row = cache.tokens.get(id);
   if (row) return authorizeWith(db, cache, request, requirement, row, token, now);
   return findApiTokenById(db, id).then((loaded) => {
@@ -140,6 +151,19 @@ function authorizeWith(
 ): AuthContext | Promise<AuthContext> {
   if (!digestsMatch(token, row.digest) || row.revoked_at !== null || row.expires_at <= now) throw new ApiError('not_authenticated');
   const user: AuthContext = { tokenId: row.id, userId: row.user_id, permissions: JSON.parse(row.permissions) as string[] };
+  cache.verified.set(token, { row, user });
+  return afterAuthentication(db, cache, request, requirement, row, user, now);
+}
+
+function afterAuthentication(
+  db: Kysely<Database>,
+  cache: AuthCache,
+  request: FastifyRequest,
+  requirement: AuthRequirement,
+  row: ApiTokensTable,
+  user: AuthContext,
+  now: number,
+): AuthContext | Promise<AuthContext> {
   if (row.last_used_at === null || now - row.last_used_at > TOUCH_INTERVAL_MS) {
     row.last_used_at = now;
     // Bookkeeping only: a failed write must not fail the request.

@@ -10,7 +10,7 @@ import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { BusinessHeaders, Page, errorResponses } from '../../schemas/common.ts';
-import type { SyncResource } from '../../../sync/record-projection.ts';
+import { timeOf, type SyncResource } from '../../../sync/record-projection.ts';
 import { listRecords, recordView, type RecordFilters } from '../../../sync/records-query.ts';
 import { RampRecord, RecordsQuery } from './schemas.ts';
 
@@ -18,10 +18,10 @@ export const READABLE_RESOURCES = ['transactions', 'reimbursements', 'bills', 'u
 
 const DAY_MS = 86_400_000;
 
-/** A bare date as `to_date` means the whole day. */
+/** ISO date or date-time, UTC when it has no offset (as Ramp's dates, B7.1); a bare `to_date` means the whole day. */
 function bound(value: string | undefined, end: boolean): number | undefined {
   if (value === undefined) return undefined;
-  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value.length === 16 ? `${value}:00` : value);
+  const ms = timeOf(value.length === 16 ? `${value}:00` : value);
   return end && value.length === 10 ? ms + DAY_MS - 1 : ms;
 }
 

@@ -2,6 +2,8 @@
  * @module `POST /api/v1/ramp/sync` (owner/admin): queue a sync → 202 `{sync_id, status}` (the sync
  * already queued or running is returned instead of a second one); `GET /api/v1/ramp/syncs/{id}` (any
  * member): the sync and its progress. Another business's sync id is a 404, like an unknown one.
+ * A manual sync runs even with `sync_enabled: false` (someone asked for it); that switch stops the
+ * automatic and webhook-triggered ones.
  */
 import type { FastifyInstance } from 'fastify';
 import type { RouteModule } from '../../app.ts';

@@ -32,9 +32,8 @@ export function tokenRoute(app: FastifyInstance, tokens: AccessTokenProvider): v
     },
     async (request, reply) => {
       const access = await tokens.getAccess(authOf(request).businessId);
-      return reply
-        .header('cache-control', 'no-store')
-        .send({ access_token: access.accessToken, token_type: 'Bearer', expires_at: new Date(access.expiresAt).toISOString(), environment: access.environment });
+      reply.header('cache-control', 'no-store');
+      return { access_token: access.accessToken, token_type: 'Bearer', expires_at: new Date(access.expiresAt).toISOString(), environment: access.environment };
     },
   );
 }
