@@ -69,6 +69,12 @@ describe('CLI and npm start, end to end', () => {
     }
   });
 
+  it('connections list prints JSON when piped', async () => {
+    const result = await runCli(['connections', 'list'], env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual([]);
+  });
+
   it('migrate is idempotent', async () => {
     const result = await runCli(['migrate'], env);
     expect(result.code, result.stderr).toBe(0);

@@ -3,6 +3,7 @@ import type { Config } from '../../config/config.ts';
 import { businessCreate, tokenCreate, userCreate } from './tenancy.ts';
 import { emulatorCommand, migrateCommand, serveCommand } from './process.ts';
 import { keysRotate, keysStatus } from './keys.ts';
+import { connectionsList } from './connections.ts';
 
 export interface CommandInput {
   readonly flags: Record<string, string | boolean>;
@@ -18,6 +19,7 @@ export const COMMANDS: Record<string, Command> = {
   'business create': businessCreate,
   'user create': userCreate,
   'token create': tokenCreate,
+  'connections list': connectionsList,
   'keys rotate': keysRotate,
   'keys status': keysStatus,
 };
