@@ -16,7 +16,7 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
     },
   },
-  { files: ['eslint.config.js', 'vitest.config.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  { files: ['eslint.config.js', 'vitest.config.ts', '**/*.d.ts'], rules: { 'no-restricted-syntax': 'off' } },
   { files: ['bench/**', 'test/**', 'src/web/assets/**'], rules: { 'no-console': 'off' } },
   {
     files: ['src/web/assets/**/*.js'],

@@ -12,15 +12,13 @@ const result = spawnSync(
   { stdio: 'inherit' },
 );
 let passed = 0;
-let failed = 0;
+let failed = 1; // no report means the run itself failed
 let skipped = 0;
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed = r.numPassedTests;
   failed = r.numFailedTests + (r.numFailedTestSuites > 0 && r.numFailedTests === 0 ? r.numFailedTestSuites : 0);
   skipped = r.numPendingTests + (r.numTodoTests ?? 0);
-} else {
-  failed = 1;
 }
 process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
 process.exit(result.status === 0 && failed === 0 ? 0 : 1);

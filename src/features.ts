@@ -19,6 +19,7 @@ import { RefreshScheduler } from './tokens/refresh-scheduler.ts';
 import { TokenManager } from './tokens/token-manager.ts';
 import { loadKeyRing } from './vault/keyring.ts';
 import { webRoutes } from './web/routes.ts';
+import { rampDataFeature } from './sync/feature.ts';
 import { Vault } from './vault/vault.ts';
 
 export interface Features {
@@ -39,9 +40,27 @@ export function oauthAppFor(ctx: AppContext, emulator: RunningEmulator | undefin
   return undefined;
 }
 
-export async function assembleFeatures(ctx: AppContext, env: { emulator: RunningEmulator | undefined }): Promise<Features> {
+/** The token side of a process (also used by CLI commands that call Ramp): vault, store, events, TokenManager. */
+export function createTokenRuntime(ctx: AppContext, emulator: RunningEmulator | undefined) {
   const keys = loadKeyRing(ctx.config, (message) => ctx.log.warn(message));
   const vault = new Vault(keys);
+  const store = new ConnectionStore(ctx.db, vault, ctx.now);
+  const eventing = eventsFeature({ ctx, vault });
+  const oauth = new RampOAuthClient();
+  const oauthApp = oauthAppFor(ctx, emulator);
+  const tokens = new TokenManager({
+    ctx,
+    store,
+    oauth,
+    oauthApp,
+    events: eventing.sink,
+    ...(ctx.config.refreshLeaseMs ? { leaseMs: ctx.config.refreshLeaseMs } : {}),
+  });
+  return { keys, vault, store, eventing, oauth, oauthApp, tokens };
+}
+
+export async function assembleFeatures(ctx: AppContext, env: { emulator: RunningEmulator | undefined }): Promise<Features> {
+  const { keys, vault, store, eventing, oauth, oauthApp, tokens } = createTokenRuntime(ctx, env.emulator);
   if (keys.file) {
     const timer = setInterval(() => {
       try {
@@ -53,25 +72,16 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     timer.unref();
     ctx.onClose(() => clearInterval(timer));
   }
-  const store = new ConnectionStore(ctx.db, vault, ctx.now);
-  const eventing = eventsFeature({ ctx, vault });
   const events: EventSink = eventing.sink;
   const services: ConnectServices = {
     ctx,
     store,
-    oauth: new RampOAuthClient(),
-    oauthApp: oauthAppFor(ctx, env.emulator),
+    oauth,
+    oauthApp,
     events,
-    summary: async () => ({ transaction_count: 0, last_sync_at: null }),
+    summary: async (businessId) => data.summary(businessId),
   };
-  const tokens = new TokenManager({
-    ctx,
-    store,
-    oauth: services.oauth,
-    oauthApp: services.oauthApp,
-    events,
-    ...(ctx.config.refreshLeaseMs ? { leaseMs: ctx.config.refreshLeaseMs } : {}),
-  });
+  const data = rampDataFeature({ ctx, tokens, events });
   const scheduler = new RefreshScheduler({ ctx, manager: tokens, intervalMs: ctx.config.refreshIntervalMs, leaseMs: ctx.config.refreshLeaseMs });
   const routes: RouteModule[] = [
     (app) => connectWithCredentialsRoute(app, services),
@@ -79,6 +89,7 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     (app) => connectionRoutes(app, services),
     (app) => tokenRoute(app, tokens),
     ...eventing.routes,
+    ...data.routes,
     (app) => webRoutes(app, ctx),
   ];
   return {
@@ -88,6 +99,7 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     scheduler,
     start: async () => {
       await eventing.start();
+      await data.start();
       if (ctx.config.refreshIntervalMs > 0) {
         scheduler.start();
         ctx.onClose(() => scheduler.stop());

@@ -27,7 +27,8 @@ import { withDb } from './with-db.ts';
 export type AccessTokenProviderFactory = (ctx: AppContext) => AccessTokenProvider | Promise<AccessTokenProvider>;
 
 export interface SyncCommandOptions {
-  readonly events?: EventSink;
+  /** Where `sync.completed` / `sync.failed` go (e.g. the outbox); none by default. */
+  readonly makeEvents?: (ctx: AppContext) => EventSink;
   /** Where the progress bar goes; default process.stderr. */
   readonly progressStream?: NodeJS.WriteStream;
 }
@@ -56,7 +57,7 @@ export async function syncCommand(input: CommandInput, makeTokens: AccessTokenPr
     try {
       const tokens = await makeTokens(ctx);
       const client = new RampClient(tokens, { log });
-      const service = new SyncService({ db, client, tokens, events: options.events ?? NO_EVENTS, log, now: Date.now });
+      const service = new SyncService({ db, client, tokens, events: options.makeEvents?.(ctx) ?? NO_EVENTS, log, now: Date.now });
       const totalStreams = planSync(await getSyncConfig(db.kysely, businessId)).streams.length;
       const interactive = stream.isTTY === true;
       let lastDraw = 0;

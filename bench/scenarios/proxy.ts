@@ -1,0 +1,42 @@
+/**
+ * (b) `GET /api/v1/ramp/proxy/business` through our server against the same call made directly to the
+ * emulator with the connection's token, under the same autocannon load (emulator rate limit off).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/database.ts';
+import { load, type LoadResult } from '../lib/load.ts';
+import { startEmulatorProcess, startServer } from '../lib/processes.ts';
+import { benchTenant } from '../lib/tenant.ts';
+import { BENCH_KEYS } from './token-hot-path.ts';
+
+export async function benchProxy(options: { durationS: number; connections: number }): Promise<{ proxy: LoadResult; direct: LoadResult; ratio: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'rc-bench-proxy-'));
+  const emulator = await startEmulatorProcess();
+  const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  await post(`${emulator.url}/__emulator/faults`, { rate_limit: false });
+  const databaseUrl = `sqlite:${join(dir, 'db.sqlite')}`;
+  const server = await startServer({ DATABASE_URL: databaseUrl, RAMP_ENV: 'emulator', RAMP_API_BASE_URL: emulator.url, ENCRYPTION_KEYS: BENCH_KEYS, DATA_DIR: dir });
+  const db = openDatabase(databaseUrl);
+  try {
+    const tenant = await benchTenant(db, ['ramp:token']);
+    const app = (await (await post(`${emulator.url}/__emulator/apps`, { grant_types: ['client_credentials'] })).json()) as { client_id: string; client_secret: string };
+    const connected = await post(`${server.url}/api/v1/ramp/connect-with-credentials`, { client_id: app.client_id, client_secret: app.client_secret }, tenant.headers);
+    if (connected.status !== 201) throw new Error(`connect failed: ${connected.status}`);
+    const { access_token } = (await (await fetch(`${server.url}/api/v1/ramp/token`, { headers: tenant.headers })).json()) as { access_token: string };
+    const proxyUrl = `${server.url}/api/v1/ramp/proxy/business`;
+    const directUrl = `${emulator.url}/sandbox/developer/v1/business`;
+    const direct = { authorization: `Bearer ${access_token}` };
+    await load(proxyUrl, { connections: 10, durationS: 1, headers: tenant.headers });
+    await load(directUrl, { connections: 10, durationS: 1, headers: direct });
+    const proxied = await load(proxyUrl, { connections: options.connections, durationS: options.durationS, headers: tenant.headers });
+    const straight = await load(directUrl, { connections: options.connections, durationS: options.durationS, headers: direct });
+    if (proxied.non2xx > 0 || proxied.errors > 0) throw new Error(`proxy failed under load: ${proxied.non2xx} non-2xx, ${proxied.errors} errors`);
+    return { proxy: proxied, direct: straight, ratio: Math.round((proxied.rps / straight.rps) * 100) / 100 };
+  } finally {
+    await db.close();
+    await Promise.all([server.stop(), emulator.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

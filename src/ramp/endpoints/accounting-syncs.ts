@@ -1,0 +1,34 @@
+/**
+ * @module `POST /developer/v1/accounting/syncs` (ramp-and-dayzero-api.md B7.2): tells Ramp which
+ * objects were synced to the books. A POST is sent once (RFC 9110 §9.2.2); the deterministic
+ * `idempotency_key` makes a caller's own retry safe.
+ */
+import { ApiError } from '../../http/errors.ts';
+import type { RampAccess } from '../../tokens/access-token-provider.ts';
+import { developerUrl } from '../api-base.ts';
+import { errorOutcome, jsonOutcome, readTextCapped, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
+import { readRampError } from '../ramp-errors.ts';
+import type { AccountingSyncBody } from '../resources.ts';
+import { rampHeaders } from './request-headers.ts';
+
+export function buildAccountingSyncRequest(access: RampAccess, body: AccountingSyncBody): Request {
+  return new Request(developerUrl(access.apiBaseUrl, 'accounting/syncs'), {
+    method: 'POST',
+    headers: rampHeaders(access, { 'content-type': 'application/json' }),
+    body: JSON.stringify(body),
+    redirect: 'manual',
+  });
+}
+
+export async function processAccountingSyncResponse(response: Response, access: RampAccess, nowMs: number): Promise<CallOutcome<unknown>> {
+  if (response.status >= 300 && response.status < 400) return redirectOutcome(response);
+  if (response.status === 400 || response.status === 422) {
+    // Ramp refused the objects themselves (unknown ids, "InvalidInput", B7.2): the caller's input, not an outage.
+    const body = await readTextCapped(response, 64 * 1024);
+    const info = readRampError(response.status, body.ok ? body.text : '', response.headers.get('x-trace-id'), [access.accessToken]);
+    return { kind: 'failed', error: new ApiError('invalid_request', `Ramp refused the sync${info.message ? `: ${info.message}` : ''}`) };
+  }
+  if (response.status !== 200 && response.status !== 201) return errorOutcome(response, access, nowMs);
+  const json = await jsonOutcome(response);
+  return json.ok ? { kind: 'ok', value: json.value } : { kind: 'failed', error: json.error };
+}

@@ -1,0 +1,26 @@
+/** @module `GET /developer/v1/business` (ramp-and-dayzero-api.md B7): the connected Ramp business, not paginated. */
+import { ApiError } from '../../http/errors.ts';
+import type { RampAccess } from '../../tokens/access-token-provider.ts';
+import { developerUrl } from '../api-base.ts';
+import { errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
+import { rampHeaders } from './request-headers.ts';
+
+export interface RampBusiness extends Record<string, unknown> {
+  readonly id: string;
+}
+
+export function buildBusinessRequest(access: RampAccess): Request {
+  return new Request(developerUrl(access.apiBaseUrl, 'business'), { method: 'GET', headers: rampHeaders(access), redirect: 'manual' });
+}
+
+export async function processBusinessResponse(response: Response, access: RampAccess, nowMs: number): Promise<CallOutcome<RampBusiness>> {
+  if (response.status >= 300 && response.status < 400) return redirectOutcome(response);
+  if (response.status !== 200) return errorOutcome(response, access, nowMs);
+  const json = await jsonOutcome(response);
+  if (!json.ok) return { kind: 'failed', error: json.error };
+  const body = json.value as Record<string, unknown> | null;
+  if (typeof body !== 'object' || body === null || typeof body.id !== 'string') {
+    return { kind: 'failed', error: new ApiError('ramp_error', 'Ramp returned a business without an id') };
+  }
+  return { kind: 'ok', value: body as RampBusiness };
+}

@@ -1,0 +1,56 @@
+/**
+ * @module `GET /developer/v1/<resource>` and its next pages (ramp-and-dayzero-api.md B6):
+ * `{data: [...], page: {next: <full URL> | null}}`. `page.next` is followed verbatim, but only when it
+ * stays under the connection's API base (api-base.ts); anything else is refused, never fetched.
+ */
+import { ApiError } from '../../http/errors.ts';
+import type { RampAccess } from '../../tokens/access-token-provider.ts';
+import { developerUrl, isUnderApiBase } from '../api-base.ts';
+import { errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
+import type { ListParams, RampListResource, RampPage } from '../resources.ts';
+import { rampHeaders } from './request-headers.ts';
+
+/** The first page's URL for a resource and filters. */
+export function listUrl(access: RampAccess, resource: RampListResource, params: ListParams): URL {
+  const url = developerUrl(access.apiBaseUrl, resource);
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
+  }
+  return url;
+}
+
+/** Builds the request for a page URL (the first page's, or a `page.next` already checked). */
+export function buildPageRequest(access: RampAccess, pageUrl: string): Request {
+  if (!isUnderApiBase(pageUrl, access.apiBaseUrl)) {
+    // Reached only with a stored link from another environment; never send the token there.
+    throw new ApiError('ramp_error', 'A Ramp page link points outside the connection\'s API base; it was not followed');
+  }
+  return new Request(pageUrl, { method: 'GET', headers: rampHeaders(access), redirect: 'manual' });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Validates a page body; every record must be an object with a string `id`. */
+export function parsePageBody(body: unknown, access: RampAccess): { ok: true; page: RampPage } | { ok: false; error: ApiError } {
+  const malformed = (why: string) => ({ ok: false as const, error: new ApiError('ramp_error', `Ramp returned a malformed page: ${why}`) });
+  if (!isRecord(body) || !Array.isArray(body.data)) return malformed('no data array');
+  const records = body.data as unknown[];
+  for (const record of records) if (!isRecord(record) || typeof record.id !== 'string' || record.id.length === 0) return malformed('a record has no id');
+  const page = body.page;
+  const next = isRecord(page) && typeof page.next === 'string' && page.next.length > 0 ? page.next : null;
+  if (next !== null && !isUnderApiBase(next, access.apiBaseUrl)) {
+    return { ok: false, error: new ApiError('ramp_error', 'Ramp returned a next-page link outside the connection\'s API base; it was not followed') };
+  }
+  return { ok: true, page: { records: records as Record<string, unknown>[], next } };
+}
+
+export async function processPageResponse(response: Response, access: RampAccess, nowMs: number): Promise<CallOutcome<RampPage>> {
+  if (response.status >= 300 && response.status < 400) return redirectOutcome(response);
+  if (response.status !== 200) return errorOutcome(response, access, nowMs);
+  const json = await jsonOutcome(response);
+  if (!json.ok) return { kind: 'failed', error: json.error };
+  const parsed = parsePageBody(json.value, access);
+  return parsed.ok ? { kind: 'ok', value: parsed.page } : { kind: 'failed', error: parsed.error };
+}

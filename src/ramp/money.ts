@@ -1,0 +1,74 @@
+/**
+ * @module Exact conversion of Ramp's legacy decimal amounts (major units, e.g. `90.0`) to integer
+ * minor units. Ramp documents the decimal `amount` as a number of dollars and `CurrencyAmount` as
+ * integer minor units (ramp-and-dayzero-api.md B7.1, "Money convention"); the product stores integer
+ * cents (A1). `Math.round(x * 100)` is wrong for values such as 1.005 or 4.35 (float products), so
+ * the conversion works on the decimal *text*: a JSON number's shortest round-trip representation
+ * (`String(n)`, ECMA-262 Number::toString) is exactly the decimal Ramp sent whenever it has at most
+ * 15 significant digits, and a string is used as-is.
+ */
+
+/** ISO 4217 currencies whose minor unit is not 1/100 (exponent ≠ 2). Everything else is 2. */
+const CURRENCY_EXPONENTS: Readonly<Record<string, number>> = Object.freeze({
+  BIF: 0, CLP: 0, DJF: 0, GNF: 0, ISK: 0, JPY: 0, KMF: 0, KRW: 0, PYG: 0, RWF: 0, UGX: 0, UYI: 0, VND: 0, VUV: 0, XAF: 0, XOF: 0, XPF: 0,
+  BHD: 3, IQD: 3, JOD: 3, KWD: 3, LYD: 3, OMR: 3, TND: 3,
+  CLF: 4, UYW: 4,
+});
+
+/** Minor-unit exponent of a currency code (2 when unknown or absent, as for USD). */
+export function currencyExponent(currency: string | null | undefined): number {
+  return (currency ? CURRENCY_EXPONENTS[currency.toUpperCase()] : undefined) ?? 2;
+}
+
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * Converts a decimal amount in major units to an integer number of minor units, without float
+ * arithmetic. Digits beyond the minor unit are rounded half away from zero (commercial rounding);
+ * Ramp's amounts carry at most the currency's minor digits, so that only matters for bad input.
+ * Returns `undefined` for anything that is not a finite decimal or whose result is not a safe integer.
+ *
+ * @example decimalToMinorUnits(0.3) // 30 (Math.round(0.3 * 100) happens to work; 1.005 * 100 = 100.49999… does not)
+ * @example decimalToMinorUnits(1.005) // 101
+ * @example decimalToMinorUnits(1234567.89) // 123456789
+ * @example decimalToMinorUnits('-25.5') // -2550
+ * @example decimalToMinorUnits(1500, 0) // 1500 (JPY)
+ */
+export function decimalToMinorUnits(value: unknown, exponent = 2): number | undefined {
+  let text: string;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return undefined;
+    text = String(value);
+  } else if (typeof value === 'string') {
+    text = value.trim();
+  } else {
+    return undefined;
+  }
+  const match = DECIMAL.exec(text);
+  if (!match) return undefined;
+  const [, sign = '', intPart = '', fracPart = '', expPart] = match;
+  if (intPart.length === 0 && fracPart.length === 0) return undefined;
+  const shift = exponent + (expPart === undefined ? 0 : Number(expPart));
+  if (!Number.isSafeInteger(shift) || Math.abs(shift) > 400) return undefined;
+  // All digits as one integer string with the decimal point `fracPart.length` from the right;
+  // multiplying by 10^shift moves the point `shift` places to the right.
+  const digits = `${intPart}${fracPart}`.replace(/^0+(?=\d)/, '');
+  const pointFromRight = fracPart.length - shift;
+  let whole: string;
+  let roundUp = false;
+  if (pointFromRight <= 0) {
+    whole = digits + '0'.repeat(-pointFromRight);
+  } else if (pointFromRight >= digits.length) {
+    whole = '0';
+    const padded = '0'.repeat(pointFromRight - digits.length) + digits;
+    roundUp = padded[0]! >= '5';
+  } else {
+    whole = digits.slice(0, digits.length - pointFromRight);
+    roundUp = digits[digits.length - pointFromRight]! >= '5';
+  }
+  let result = BigInt(whole);
+  if (roundUp) result += 1n;
+  if (sign === '-') result = -result;
+  if (result > BigInt(Number.MAX_SAFE_INTEGER) || result < -BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return result === 0n ? 0 : Number(result);
+}

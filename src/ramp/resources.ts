@@ -1,0 +1,54 @@
+/**
+ * @module The Ramp Developer API resources this service reads (ramp-and-dayzero-api.md B7), and the
+ * query parameters of their list endpoints.
+ */
+
+/** Paginated lists under `/developer/v1/<name>` (B6: `{data, page: {next}}`). */
+export const RAMP_LIST_RESOURCES = ['transactions', 'reimbursements', 'bills', 'users', 'cards', 'departments', 'locations', 'vendors'] as const;
+export type RampListResource = (typeof RAMP_LIST_RESOURCES)[number];
+
+/** The scope each list needs (B7). A token without it gets 403 DEVELOPER_7100 (B5). */
+export const RESOURCE_SCOPES: Readonly<Record<RampListResource | 'business' | 'accounting_syncs', string>> = Object.freeze({
+  business: 'business:read',
+  transactions: 'transactions:read',
+  reimbursements: 'reimbursements:read',
+  bills: 'bills:read',
+  users: 'users:read',
+  cards: 'cards:read',
+  departments: 'departments:read',
+  locations: 'locations:read',
+  vendors: 'vendors:read',
+  accounting_syncs: 'accounting:write',
+});
+
+/** Ramp's bounds for `page_size` (B6). */
+export const PAGE_SIZE = Object.freeze({ min: 2, max: 100 });
+
+/**
+ * List filters. Only non-empty values are sent. `state=ALL` is needed on transactions to include
+ * DECLINED ones, which the list leaves out by default (changelog 2025-06-25, B7.1).
+ */
+export interface ListParams {
+  readonly page_size?: number;
+  readonly from_date?: string;
+  readonly to_date?: string;
+  readonly updated_after?: string;
+  readonly state?: string;
+  readonly user_id?: string;
+  readonly card_id?: string;
+  readonly department_id?: string;
+}
+
+/** `POST /developer/v1/accounting/syncs` body (B7.2). */
+export interface AccountingSyncBody {
+  readonly idempotency_key: string;
+  readonly sync_type: string;
+  readonly successful_syncs?: readonly { id: string; reference_id: string }[];
+  readonly failed_syncs?: readonly { id: string; error: { message: string } }[];
+}
+
+/** One page of a list: Ramp's records as parsed JSON objects, and the verbatim `page.next`. */
+export interface RampPage {
+  readonly records: readonly Record<string, unknown>[];
+  readonly next: string | null;
+}

@@ -1,0 +1,66 @@
+/**
+ * @module The "Ramp data" feature: API client, proxy, sync (manual, automatic, webhook), synced
+ * record reads and mark-synced. The lead wires it into src/features.ts:
+ *
+ * @example
+ * const data = rampDataFeature({ ctx, tokens, events });
+ * // routes → buildApp(ctx, [...data.routes]); data.start() once listening; data.summary(id) for /status
+ */
+import type { AppContext } from '../app-context.ts';
+import type { EventSink } from '../events/event-sink.ts';
+import type { RouteModule } from '../http/app.ts';
+import { markSyncedRoute } from '../http/routes/ramp-data/mark-synced-route.ts';
+import { DEFAULT_PROXY_SETTINGS, proxyRoute, type ProxySettings } from '../http/routes/ramp-data/proxy-route.ts';
+import { recordRoutes } from '../http/routes/ramp-data/records-routes.ts';
+import { syncRoutes } from '../http/routes/ramp-data/sync-routes.ts';
+import { webhooksRoute } from '../http/routes/ramp-data/webhooks-route.ts';
+import { RampClient, type RampClientOptions } from '../ramp/ramp-client.ts';
+import type { AccessTokenProvider } from '../tokens/access-token-provider.ts';
+import { SyncService, type SyncServiceOptions } from './sync-service.ts';
+import { webhookSecretFromEnv } from './webhook-config.ts';
+
+export interface RampDataDeps {
+  ctx: AppContext;
+  tokens: AccessTokenProvider;
+  events: EventSink;
+}
+
+/** Knobs for tests and benchmarks; production uses the defaults. */
+export interface RampDataOptions {
+  readonly client?: RampClientOptions;
+  readonly sync?: SyncServiceOptions;
+  readonly proxy?: Partial<ProxySettings>;
+  /** Defaults to `RAMP_WEBHOOK_SECRET`. */
+  readonly webhookSecret?: string;
+}
+
+export interface RampDataFeature {
+  routes: RouteModule[];
+  /** Starts the sync scheduler; it stops through `ctx.onClose`. */
+  start(): Promise<void>;
+  summary(businessId: string): Promise<{ transaction_count: number; last_sync_at: string | null }>;
+  /** The engine behind the routes (tests, CLI). */
+  readonly syncs: SyncService;
+  readonly client: RampClient;
+}
+
+export function rampDataFeature(deps: RampDataDeps, options: RampDataOptions = {}): RampDataFeature {
+  const { ctx, tokens, events } = deps;
+  const client = new RampClient(tokens, { log: ctx.log, ...options.client });
+  const syncs = new SyncService({ db: ctx.db, client, tokens, events, log: ctx.log, now: ctx.now }, options.sync);
+  ctx.onClose(() => syncs.stop());
+  const secret = options.webhookSecret ?? webhookSecretFromEnv();
+  return {
+    routes: [
+      syncRoutes(syncs),
+      recordRoutes(),
+      proxyRoute(client, { ...DEFAULT_PROXY_SETTINGS, ...options.proxy }),
+      markSyncedRoute(client),
+      webhooksRoute(syncs, secret),
+    ],
+    start: async () => syncs.start(),
+    summary: (businessId) => syncs.summary(businessId),
+    syncs,
+    client,
+  };
+}

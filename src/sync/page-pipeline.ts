@@ -1,0 +1,105 @@
+/**
+ * @module Moves pages from Ramp to storage: several keyset chains (segments) fetched concurrently
+ * into a small read-ahead buffer, drained by one writer that stores every page waiting when it starts
+ * a commit (group commit).
+ *
+ * Why: each Ramp list page needs the previous page's `page.next` (B6), so one chain is a sequence of
+ * round trips; storage (SQLite with synchronous=FULL in particular) is cheapest in larger
+ * transactions. Bounded: at most `READ_AHEAD_PAGES` pages wait in memory. A fetch error stops the
+ * other chains at their next page, lets the writer store what already arrived, then is rethrown; a
+ * storage error stops the fetchers.
+ */
+import type { CallOptions, RampClient } from '../ramp/ramp-client.ts';
+import type { ListParams, RampListResource, RampPage } from '../ramp/resources.ts';
+
+/** Pages fetched ahead of storage, and the most stored in one transaction. */
+export const READ_AHEAD_PAGES = 16;
+/** Chains read at once. */
+export const SEGMENT_CONCURRENCY = 4;
+/** A commit waits (briefly) for this many pages, so commits are not one page each. */
+const MIN_BATCH_PAGES = 8;
+const BATCH_WAIT_MS = 15;
+const MAX_BATCH_WAITS = 4;
+
+export type SegmentStart = { readonly resource: RampListResource; readonly params: ListParams } | { readonly next: string };
+
+export interface FetchedPage {
+  /** Index of the segment the page belongs to (pages of one segment arrive in order). */
+  readonly segment: number;
+  readonly page: RampPage;
+}
+
+export interface PumpInput {
+  readonly client: RampClient;
+  readonly businessId: string;
+  readonly segments: readonly { readonly index: number; readonly start: SegmentStart }[];
+  readonly callOptions: CallOptions;
+  /** Stores one batch; the next batch is not handed over before this resolves. */
+  store(batch: readonly FetchedPage[]): Promise<void>;
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function pumpPages(input: PumpInput): Promise<void> {
+  const { client, businessId, callOptions } = input;
+  const queue = [...input.segments];
+  const buffer: FetchedPage[] = [];
+  let fetchers = 0;
+  let storing = true;
+  let fetchError: unknown;
+  // Fetchers and the writer wait on one another; any change wakes every waiter to re-check.
+  let waiters: (() => void)[] = [];
+  const notify = () => {
+    const woken = waiters;
+    waiters = [];
+    for (const resolve of woken) resolve();
+  };
+  const changed = () => new Promise<void>((resolve) => waiters.push(resolve));
+  const stopping = () => !storing || fetchError !== undefined;
+
+  const fetchSegment = async (segment: { index: number; start: SegmentStart }) => {
+    for await (const page of client.pages(businessId, segment.start, callOptions)) {
+      buffer.push({ segment: segment.index, page });
+      notify();
+      while (!stopping() && buffer.length >= READ_AHEAD_PAGES) await changed();
+      if (stopping()) return;
+    }
+  };
+  const fetcher = async () => {
+    fetchers++;
+    try {
+      for (let segment = queue.shift(); segment !== undefined && !stopping(); segment = queue.shift()) await fetchSegment(segment);
+    } catch (error) {
+      fetchError ??= error;
+    } finally {
+      fetchers--;
+      notify();
+    }
+  };
+  const running = Array.from({ length: Math.min(SEGMENT_CONCURRENCY, queue.length) }, () => fetcher());
+
+  let waits = 0;
+  try {
+    for (;;) {
+      if (buffer.length === 0) {
+        if (fetchers === 0) break;
+        await changed();
+        continue;
+      }
+      if (buffer.length < MIN_BATCH_PAGES && fetchers > 0 && waits < MAX_BATCH_WAITS) {
+        waits++;
+        await Promise.race([changed(), delay(BATCH_WAIT_MS)]);
+        continue;
+      }
+      waits = 0;
+      const batch = buffer.splice(0, READ_AHEAD_PAGES);
+      notify();
+      await input.store(batch);
+    }
+  } finally {
+    storing = false;
+    notify();
+  }
+  await Promise.all(running);
+  if (fetchError !== undefined) throw fetchError;
+}

@@ -1,0 +1,264 @@
+/**
+ * @module Runs one claimed sync: every stream of the plan (sync-plan.ts) in order, page by page.
+ *
+ * - A stream's run reads `updated_after` = last completed run's start − overlap (incremental) or
+ *   everything (full). A run interrupted by a crash resumes from its stored `page.next`, and is then
+ *   followed by one incremental catch-up pass, so records that changed while the process was down are
+ *   not left for the next sync.
+ * - Pages are fetched ahead while earlier ones are stored, large first reads in concurrent segments
+ *   (segments.ts, page-pipeline.ts).
+ * - Errors: a stream Ramp refuses (403 missing scope → `skipped`; other 4xx → `failed`) does not stop
+ *   the others. Losing Ramp (5xx/timeouts after retries), the token (reauthorization) or the lease
+ *   stops the sync. A lost lease means another process owns the sync now: stop writing, say nothing.
+ * - The lease is renewed with every page and by a heartbeat while waiting on Ramp.
+ */
+import type { Logger } from 'pino';
+import type { Kysely } from 'kysely';
+import { getSyncConfig } from '../connections/sync-config.ts';
+import type { Dialect } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import type { EventSink } from '../events/event-sink.ts';
+import { ApiError } from '../http/errors.ts';
+import { isUnderApiBase } from '../ramp/api-base.ts';
+import type { RampClient } from '../ramp/ramp-client.ts';
+import type { AccessTokenProvider } from '../tokens/access-token-provider.ts';
+import { commitPage, LeaseLostError, linkRampBusiness, type PreparedRecord } from './page-commit.ts';
+import { pumpPages } from './page-pipeline.ts';
+import { projectRecord } from './record-projection.ts';
+import { freshCursor, loadCursor, type StreamCursor, type StreamRun } from './stream-cursor.ts';
+import { planSegments } from './segments.ts';
+import { planSync, type SyncStream } from './sync-plan.ts';
+import { parseProgress, resourceProgress, setStreamStatus, type SyncProgress } from './sync-progress.ts';
+import { finishSync, releaseLease, renewLease, type SyncRow } from './syncs-repo.ts';
+
+export interface SyncRunnerSettings {
+  /** Ramp `page_size` (B6: 2–100). */
+  readonly pageSize: number;
+  readonly leaseMs: number;
+  /** Re-read window before the last run's start, for clock skew and late commits on Ramp's side. */
+  readonly overlapMs: number;
+}
+
+export const DEFAULT_RUNNER_SETTINGS: SyncRunnerSettings = Object.freeze({ pageSize: 100, leaseMs: 30_000, overlapMs: 10 * 60_000 });
+
+export interface SyncRunnerDeps {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  readonly client: RampClient;
+  readonly tokens: AccessTokenProvider;
+  readonly events: EventSink;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly settings: SyncRunnerSettings;
+  /** Called after each stored page (the CLI draws its progress bar with it). */
+  readonly onProgress?: (progress: SyncProgress) => void;
+  /** Aborted when this process shuts down: the sync is paused and handed back, not failed. */
+  readonly stopSignal?: AbortSignal;
+}
+
+/** The process is stopping; the sync resumes wherever it is claimed next. */
+export class SyncStoppedError extends Error {
+  constructor() {
+    super('sync paused: the process is stopping');
+    this.name = 'SyncStoppedError';
+  }
+}
+
+/** Ramp refused this stream (not a failure of the whole sync). */
+function isStreamError(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.code === 'ramp_error';
+}
+
+function isMissingScope(error: ApiError): boolean {
+  return /\b403\b/.test(error.detail) || /DEVELOPER_7100|scope/i.test(error.detail);
+}
+
+class SyncRun {
+  readonly #deps: SyncRunnerDeps;
+  readonly #sync: SyncRow;
+  readonly #owner: string;
+  readonly #abort = new AbortController();
+  #progress: SyncProgress;
+
+  constructor(deps: SyncRunnerDeps, sync: SyncRow, owner: string) {
+    this.#deps = deps;
+    this.#sync = sync;
+    this.#owner = owner;
+    this.#progress = parseProgress(sync.progress);
+    deps.stopSignal?.addEventListener('abort', () => this.#abort.abort(new SyncStoppedError()), { once: true });
+    if (deps.stopSignal?.aborted) this.#abort.abort(new SyncStoppedError());
+  }
+
+  get #businessId(): string {
+    return this.#sync.business_id;
+  }
+
+  async run(): Promise<SyncRow | undefined> {
+    const { db, log, now, settings } = this.#deps;
+    const heartbeat = setInterval(() => void this.#heartbeat(), Math.max(250, Math.floor(settings.leaseMs / 3)));
+    heartbeat.unref();
+    let failure: ApiError | Error | undefined;
+    try {
+      await this.#runStreams();
+    } catch (error) {
+      if (error instanceof LeaseLostError || this.#abort.signal.aborted) {
+        if (this.#abort.signal.reason instanceof SyncStoppedError) {
+          await releaseLease(db, this.#sync.id, this.#owner, now()).catch(() => undefined);
+          log.info({ sync_id: this.#sync.id }, 'sync paused; it resumes where it is claimed next');
+        } else {
+          log.warn({ sync_id: this.#sync.id }, 'sync lease lost; another process continues it');
+        }
+        return undefined;
+      }
+      failure = error as Error;
+    } finally {
+      clearInterval(heartbeat);
+    }
+    const streamFailures = Object.values(this.#progress.streams).filter((status) => status === 'failed').length;
+    const status = failure || streamFailures > 0 ? 'failed' : 'completed';
+    const error = failure instanceof ApiError ? `${failure.code}: ${failure.detail}` : failure ? 'internal_error: the sync stopped unexpectedly' : streamFailures > 0 ? 'ramp_error: some resources could not be read' : null;
+    if (failure && !(failure instanceof ApiError)) log.error({ err: failure, sync_id: this.#sync.id }, 'sync crashed');
+    const finished = await finishSync(db, { syncId: this.#sync.id, owner: this.#owner, status, progress: JSON.stringify(this.#progress), error, now: now() });
+    if (!finished) return undefined;
+    const summary = { sync_id: finished.id, trigger: finished.trigger, pages: this.#progress.pages, records: this.#progress.records, changed: this.#progress.changed, resources: this.#progress.resources };
+    await this.#deps.events
+      .emit(this.#businessId, status === 'completed' ? 'sync.completed' : 'sync.failed', status === 'completed' ? summary : { ...summary, error, errors: this.#progress.errors })
+      .catch((emitError: unknown) => log.error({ err: emitError, sync_id: finished.id }, 'could not record the sync event'));
+    return finished;
+  }
+
+  async #heartbeat(): Promise<void> {
+    const { db, now, settings } = this.#deps;
+    try {
+      if (!(await renewLease(db, this.#sync.id, this.#owner, now() + settings.leaseMs, now()))) this.#abort.abort(new LeaseLostError(this.#sync.id));
+    } catch {
+      // A failed heartbeat is retried on the next beat; the page commits renew the lease too.
+    }
+  }
+
+  async #runStreams(): Promise<void> {
+    const { db, tokens } = this.#deps;
+    const config = await getSyncConfig(db, this.#businessId);
+    const plan = planSync(config);
+    this.#progress.not_supported = [...plan.unsupported];
+    // Fails fast (ramp_not_connected / reauthorization_required) before any stream is marked.
+    const access = await tokens.getAccess(this.#businessId);
+    const keysByResource = new Map<string, string[]>();
+    for (const stream of plan.streams) keysByResource.set(stream.resource, [...(keysByResource.get(stream.resource) ?? []), stream.key]);
+    for (const stream of plan.streams) {
+      const status = this.#progress.streams[stream.key];
+      if (status === 'done' || status === 'skipped' || status === 'failed') continue; // done before a crash
+      const keys = keysByResource.get(stream.resource)!;
+      setStreamStatus(this.#progress, stream.key, stream.resource, 'running', keys);
+      try {
+        await this.#runStream(stream, access.apiBaseUrl);
+        setStreamStatus(this.#progress, stream.key, stream.resource, 'done', keys);
+      } catch (error) {
+        if (!isStreamError(error)) throw error;
+        const skipped = isMissingScope(error);
+        setStreamStatus(this.#progress, stream.key, stream.resource, skipped ? 'skipped' : 'failed', keys);
+        this.#progress.errors.push({ stream: stream.key, code: error.code, detail: error.detail });
+        this.#deps.log.warn({ sync_id: this.#sync.id, stream: stream.key, code: error.code }, skipped ? 'stream skipped' : 'stream failed');
+      }
+    }
+  }
+
+  async #runStream(stream: SyncStream, apiBaseUrl: string): Promise<void> {
+    const { db, client, now, settings } = this.#deps;
+    if (stream.resource === 'business') {
+      const business = await client.getBusiness(this.#businessId, { signal: this.#abort.signal });
+      await linkRampBusiness(db, this.#businessId, business.id, now());
+      await this.#store(stream, [business], { ...freshCursor(stream.fingerprint), completedRunStartedAt: now() }, 1);
+      return;
+    }
+    let cursor = await loadCursor(db, this.#businessId, stream.key);
+    if (!cursor || cursor.fingerprint !== stream.fingerprint) cursor = freshCursor(stream.fingerprint);
+    // Full streams restart from the first page: they are small, and a restart misses nothing.
+    const resumable = (run: StreamRun) => run.segments.every((segment) => segment.next === null || isUnderApiBase(segment.next, apiBaseUrl));
+    const interrupted = stream.mode === 'incremental' && cursor.run !== null && resumable(cursor.run) ? cursor.run : null;
+    const updatedAfter = stream.mode === 'incremental' && cursor.completedRunStartedAt !== null ? new Date(cursor.completedRunStartedAt - settings.overlapMs).toISOString() : null;
+    const first = interrupted ?? this.#newRun(stream, now(), updatedAfter);
+    cursor = await this.#readRun(stream, { ...cursor, run: first });
+    if (interrupted) {
+      // Catch-up pass after a resumed run: everything updated since the interrupted run began.
+      await this.#readRun(stream, { ...cursor, run: this.#newRun(stream, now(), new Date(interrupted.startedAt - settings.overlapMs).toISOString()) });
+    }
+  }
+
+  #newRun(stream: SyncStream, startedAt: number, updatedAfter: string | null): StreamRun {
+    return { startedAt, updatedAfter, segments: planSegments(stream, startedAt, updatedAfter) };
+  }
+
+  /**
+   * Reads one run to its end (segments concurrently, stored in group commits: page-pipeline.ts) and
+   * returns the completed cursor. The cursor stored with each commit reflects exactly the pages in
+   * it and before it, segment by segment.
+   */
+  async #readRun(stream: SyncStream, cursor: StreamCursor): Promise<StreamCursor> {
+    const { client, settings } = this.#deps;
+    const run = cursor.run!;
+    const segments = run.segments.map((segment) => ({ ...segment }));
+    const baseParams = { ...stream.params, page_size: settings.pageSize, ...(run.updatedAfter ? { updated_after: run.updatedAfter } : {}) };
+    const resource = stream.resource as Exclude<SyncStream['resource'], 'business'>;
+    let current = cursor;
+    await pumpPages({
+      client,
+      businessId: this.#businessId,
+      callOptions: { signal: this.#abort.signal },
+      segments: segments.flatMap((segment, index) => {
+        if (segment.done) return [];
+        const params = { ...baseParams, ...(segment.from ? { from_date: segment.from } : {}), ...(segment.to ? { to_date: segment.to } : {}) };
+        return [{ index, start: segment.next !== null ? { next: segment.next } : { resource, params } }];
+      }),
+      store: async (batch) => {
+        for (const { segment, page } of batch) segments[segment] = { ...segments[segment]!, next: page.next, done: page.next === null };
+        current = segments.every((segment) => segment.done)
+          ? { v: 1, fingerprint: stream.fingerprint, completedRunStartedAt: run.startedAt, run: null }
+          : { ...current, run: { ...run, segments: segments.map((segment) => ({ ...segment })) } };
+        await this.#store(stream, batch.flatMap(({ page }) => page.records), current, batch.length);
+      },
+    });
+    return current;
+  }
+
+  async #store(stream: SyncStream, records: readonly Record<string, unknown>[], cursor: StreamCursor, pages = 1): Promise<void> {
+    const { db, now, settings } = this.#deps;
+    const prepared: PreparedRecord[] = [];
+    for (const record of records) {
+      const columns = projectRecord(stream.resource, record);
+      if (stream.keep && !stream.keep(columns)) continue;
+      prepared.push({ id: String(record.id), data: JSON.stringify(record), columns });
+    }
+    let next: SyncProgress | undefined;
+    const at = now();
+    await commitPage(db, this.#deps.dialect, {
+      businessId: this.#businessId,
+      syncId: this.#sync.id,
+      owner: this.#owner,
+      leaseUntil: at + settings.leaseMs,
+      resource: stream.resource,
+      streamKey: stream.key,
+      records: prepared,
+      cursor,
+      now: at,
+      progress: ({ changed }) => {
+        next = structuredClone(this.#progress);
+        next.pages += pages;
+        next.records += prepared.length;
+        next.changed += changed;
+        const resource = resourceProgress(next, stream.resource);
+        resource.pages += pages;
+        resource.records += prepared.length;
+        resource.changed += changed;
+        return next;
+      },
+    });
+    this.#progress = next!;
+    this.#deps.onProgress?.(this.#progress);
+  }
+}
+
+/** Runs a sync this process has claimed; resolves to the finished row, or undefined if the lease was lost. */
+export function runClaimedSync(deps: SyncRunnerDeps, sync: SyncRow, owner: string): Promise<SyncRow | undefined> {
+  return new SyncRun(deps, sync, owner).run();
+}

@@ -1,0 +1,83 @@
+/**
+ * @module Table types of the sync feature (migration 0003_sync), added to the shared `Database`
+ * interface by module augmentation so `src/db/schema.ts` stays the foundation's file.
+ */
+import type { Generated } from 'kysely';
+
+export type SyncStatus = 'queued' | 'running' | 'completed' | 'failed';
+export type SyncTrigger = 'manual' | 'auto' | 'webhook';
+
+export interface RampRecordsTable {
+  business_id: string;
+  resource: string;
+  id: string;
+  /** Ramp's object, verbatim JSON. */
+  data: string;
+  /** SHA-1 of `data`: unchanged records are not rewritten. */
+  data_hash: string;
+  /** Integer minor units (cents for USD), converted exactly (src/ramp/money.ts). */
+  amount_cents: number | null;
+  currency: string | null;
+  occurred_at: number;
+  state: string | null;
+  user_id: string | null;
+  card_id: string | null;
+  department_id: string | null;
+  first_synced_at: number;
+  updated_at: number;
+  last_sync_id: string | null;
+}
+
+export interface RampRecordChangesTable {
+  id: Generated<number>;
+  business_id: string;
+  resource: string;
+  record_id: string;
+  sync_id: string | null;
+  /** `state` or `amount_cents`. */
+  field: string;
+  old_value: string | null;
+  new_value: string | null;
+  changed_at: number;
+}
+
+export interface SyncsTable {
+  id: string;
+  business_id: string;
+  status: SyncStatus;
+  trigger: SyncTrigger;
+  /** JSON `SyncProgress`. */
+  progress: string;
+  lease_owner: string | null;
+  lease_until: number | null;
+  follow_up: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  updated_at: number;
+  error: string | null;
+}
+
+export interface SyncCursorsTable {
+  business_id: string;
+  resource: string;
+  /** JSON `StreamCursor`. */
+  cursor: string;
+  updated_at: number;
+}
+
+export interface RampBusinessLinksTable {
+  ramp_business_id: string;
+  business_id: string;
+  updated_at: number;
+}
+
+declare module '../db/schema.ts' {
+  interface Database {
+    ramp_records: RampRecordsTable;
+    ramp_record_changes: RampRecordChangesTable;
+    syncs: SyncsTable;
+    sync_cursors: SyncCursorsTable;
+    ramp_business_links: RampBusinessLinksTable;
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * @module The sync feature's engine room: queueing syncs (manual, automatic, webhook), claiming and
+ * running them in this process, the scheduler tick, and the numbers the status page shows.
+ *
+ * Any replica may run any business's sync; the `syncs` lease (syncs-repo.ts) makes sure one does.
+ * A sync whose process died is claimed again once its lease expires and resumes from its cursors.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { getSyncConfig } from '../connections/sync-config.ts';
+import type { Db } from '../db/database.ts';
+import type { EventSink } from '../events/event-sink.ts';
+import type { RampClient } from '../ramp/ramp-client.ts';
+import type { AccessTokenProvider } from '../tokens/access-token-provider.ts';
+import { claimDueAutoSyncs, scheduleNextAutoSync } from './auto-sync-claim.ts';
+import { DEFAULT_RUNNER_SETTINGS, runClaimedSync, type SyncRunnerDeps, type SyncRunnerSettings } from './sync-runner.ts';
+import type { SyncProgress } from './sync-progress.ts';
+import type { SyncTrigger } from './sync-schema.ts';
+import { claimSync, getSync, latestCompletedAt, markFollowUp, requestSync, type SyncRow } from './syncs-repo.ts';
+
+export interface SyncServiceDeps {
+  readonly db: Db;
+  readonly client: RampClient;
+  readonly tokens: AccessTokenProvider;
+  readonly events: EventSink;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+export interface SyncServiceOptions extends Partial<SyncRunnerSettings> {
+  /** Identifies this process in leases. */
+  readonly owner?: string;
+  /** Syncs this process runs at once. */
+  readonly maxConcurrent?: number;
+  /** Scheduler period: due automatic syncs, and syncs whose process died. */
+  readonly tickMs?: number;
+}
+
+export function processOwnerId(): string {
+  return `${hostname().slice(0, 32)}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class SyncService {
+  readonly #deps: SyncServiceDeps;
+  readonly #settings: SyncRunnerSettings;
+  readonly #owner: string;
+  readonly #maxConcurrent: number;
+  readonly #tickMs: number;
+  readonly #running = new Map<string, Promise<unknown>>();
+  #timer: NodeJS.Timeout | undefined;
+  #draining = false;
+  #kickAgain = false;
+  #stopped = false;
+  readonly #stop = new AbortController();
+
+  constructor(deps: SyncServiceDeps, options: SyncServiceOptions = {}) {
+    this.#deps = deps;
+    this.#settings = {
+      pageSize: options.pageSize ?? DEFAULT_RUNNER_SETTINGS.pageSize,
+      leaseMs: options.leaseMs ?? DEFAULT_RUNNER_SETTINGS.leaseMs,
+      overlapMs: options.overlapMs ?? DEFAULT_RUNNER_SETTINGS.overlapMs,
+    };
+    this.#owner = options.owner ?? processOwnerId();
+    this.#maxConcurrent = options.maxConcurrent ?? 2;
+    this.#tickMs = options.tickMs ?? 5_000;
+  }
+
+  #runnerDeps(onProgress?: (progress: SyncProgress) => void): SyncRunnerDeps {
+    const { db, client, tokens, events, log, now } = this.#deps;
+    return { db: db.kysely, dialect: db.dialect, client, tokens, events, log, now, settings: this.#settings, stopSignal: this.#stop.signal, ...(onProgress ? { onProgress } : {}) };
+  }
+
+  /** Queues a sync (or returns the one already queued or running) and starts it here if there is room. */
+  async requestSync(businessId: string, trigger: SyncTrigger): Promise<{ sync: SyncRow; created: boolean }> {
+    const result = await requestSync(this.#deps.db.kysely, businessId, trigger, this.#deps.now());
+    this.kick();
+    return result;
+  }
+
+  getSync(businessId: string, syncId: string): Promise<SyncRow | undefined> {
+    return getSync(this.#deps.db.kysely, businessId, syncId);
+  }
+
+  /** Claims and starts runnable syncs while this process has room; never throws. */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#draining) {
+      // A claim pass is under way but may have looked before the newest sync was queued: go again.
+      this.#kickAgain = true;
+      return;
+    }
+    this.#draining = true;
+    void this.#drain()
+      .catch((error: unknown) => this.#deps.log.error({ err: error }, 'could not claim a sync'))
+      .finally(() => {
+        this.#draining = false;
+        if (this.#kickAgain) {
+          this.#kickAgain = false;
+          this.kick();
+        }
+      });
+  }
+
+  async #drain(): Promise<void> {
+    const { db, now } = this.#deps;
+    while (!this.#stopped && this.#running.size < this.#maxConcurrent) {
+      const sync = await claimSync(db.kysely, db.dialect, { owner: this.#owner, now: now(), leaseMs: this.#settings.leaseMs, excludeIds: [...this.#running.keys()] });
+      if (!sync) return;
+      const task = runClaimedSync(this.#runnerDeps(), sync, this.#owner)
+        .catch((error: unknown) => this.#deps.log.error({ err: error, sync_id: sync.id }, 'sync runner failed'))
+        .finally(() => {
+          this.#running.delete(sync.id);
+          this.kick();
+        });
+      this.#running.set(sync.id, task);
+    }
+  }
+
+  /**
+   * Runs a sync for one business in this process until it ends (CLI, benchmarks). Joins the sync
+   * already queued or running; if another process holds it, waits for that process to finish or
+   * for its lease to expire, then takes over.
+   */
+  async runToCompletion(businessId: string, trigger: SyncTrigger, onProgress?: (progress: SyncProgress) => void): Promise<SyncRow> {
+    const { db, now } = this.#deps;
+    const { sync } = await requestSync(db.kysely, businessId, trigger, now());
+    for (;;) {
+      const claimed = await claimSync(db.kysely, db.dialect, { owner: this.#owner, now: now(), leaseMs: this.#settings.leaseMs, businessId });
+      if (claimed) {
+        const finished = await runClaimedSync(this.#runnerDeps(onProgress), claimed, this.#owner);
+        if (finished && finished.id === sync.id) return finished;
+        if (this.#stopped) return (await getSync(db.kysely, businessId, sync.id)) ?? claimed;
+        continue;
+      }
+      const current = await getSync(db.kysely, businessId, sync.id);
+      if (!current) throw new Error(`sync ${sync.id} disappeared`);
+      if (current.status === 'completed' || current.status === 'failed') return current;
+      if (onProgress) onProgress(JSON.parse(current.progress) as SyncProgress);
+      await sleep(Math.min(500, Math.max(50, (current.lease_until ?? now()) - now() + 10)));
+    }
+  }
+
+  /** Queues due automatic syncs (one replica per due sync) and picks up orphaned ones. */
+  async tick(): Promise<void> {
+    const { db, now, log } = this.#deps;
+    const due = await claimDueAutoSyncs(db.kysely, db.dialect, now());
+    for (const item of due) {
+      try {
+        if (item.config.sync_enabled && item.config.auto_sync_enabled) await requestSync(db.kysely, item.businessId, 'auto', now());
+        await scheduleNextAutoSync(db.kysely, item, now());
+      } catch (error) {
+        log.error({ err: error, business_id: item.businessId }, 'could not queue an automatic sync');
+      }
+    }
+    this.kick();
+  }
+
+  /**
+   * A Ramp webhook for a Ramp business: an incremental sync for each business connected to it (one
+   * queued, or a follow-up after the running one). Returns how many businesses were scheduled.
+   */
+  async syncForRampBusiness(rampBusinessId: string): Promise<number> {
+    const { db, now } = this.#deps;
+    const links = await db.kysely.selectFrom('ramp_business_links').select('business_id').where('ramp_business_id', '=', rampBusinessId).execute();
+    let scheduled = 0;
+    for (const { business_id: businessId } of links) {
+      const config = await getSyncConfig(db.kysely, businessId);
+      if (!config.sync_enabled) continue;
+      if (!(await markFollowUp(db.kysely, businessId, now()))) await requestSync(db.kysely, businessId, 'webhook', now());
+      scheduled++;
+    }
+    if (scheduled > 0) this.kick();
+    return scheduled;
+  }
+
+  async summary(businessId: string): Promise<{ transaction_count: number; last_sync_at: string | null }> {
+    const db = this.#deps.db.kysely;
+    const row = await db
+      .selectFrom('ramp_records')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('business_id', '=', businessId)
+      .where('resource', '=', 'transactions')
+      .executeTakeFirst();
+    const last = await latestCompletedAt(db, businessId);
+    return { transaction_count: Number(row?.n ?? 0), last_sync_at: last === null ? null : new Date(last).toISOString() };
+  }
+
+  /** Starts the scheduler; stop with `stop()`. */
+  start(): void {
+    if (this.#timer || this.#stopped) return;
+    const tick = () =>
+      void this.tick().catch((error: unknown) => this.#deps.log.error({ err: error }, 'sync scheduler tick failed'));
+    this.#timer = setInterval(tick, this.#tickMs);
+    this.#timer.unref();
+    tick();
+  }
+
+  /** Stops scheduling and claiming; running syncs are paused and handed back (another replica resumes them). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#stop.abort();
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await Promise.allSettled([...this.#running.values()]);
+  }
+}

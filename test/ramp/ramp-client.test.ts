@@ -1,0 +1,142 @@
+/**
+ * The retry loop of RampClient with a scripted fetch: idempotent retries with growing jittered
+ * delays, a POST sent once, one refresh after a 401, Retry-After as a floor and a lockout for the
+ * whole connection, timeouts, the attempt cap and the deadline (security-reliability.md §6 items 25–26).
+ */
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../src/http/errors.ts';
+import { RampClient, type FetchLike } from '../../src/ramp/ramp-client.ts';
+import type { AccessTokenProvider, RampAccess } from '../../src/tokens/access-token-provider.ts';
+
+class FakeTokens implements AccessTokenProvider {
+  token = 'ramp_tok_first_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+  refreshes = 0;
+  access(): RampAccess {
+    return { connectionId: 'conn', accessToken: this.token, apiBaseUrl: 'https://demo-api.ramp.com', environment: 'sandbox', expiresAt: Date.now() + 3_600_000 };
+  }
+  async getAccess(): Promise<RampAccess> {
+    return this.access();
+  }
+  async refreshAfterUnauthorized(_b: string, rejected: string): Promise<RampAccess> {
+    if (rejected === this.token) {
+      this.refreshes++;
+      this.token = `ramp_tok_second_${this.refreshes}_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb`;
+    }
+    return this.access();
+  }
+}
+
+type Scripted = Response | 'network' | 'hang';
+
+function harness(script: Scripted[], options: { deadlineMs?: number; maxAttempts?: number; timeoutMs?: number } = {}) {
+  let now = 1_000_000;
+  const sleeps: number[] = [];
+  const seen: { method: string; url: string; authorization: string | null }[] = [];
+  const fetch: FetchLike = async (request, init) => {
+    seen.push({ method: request.method, url: request.url, authorization: request.headers.get('authorization') });
+    const next = script.shift() ?? new Response('{}', { status: 500 });
+    if (next === 'network') throw new TypeError('fetch failed');
+    if (next === 'hang') {
+      return new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+    }
+    return next;
+  };
+  const tokens = new FakeTokens();
+  const client = new RampClient(tokens, {
+    fetch,
+    now: () => now,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    random: () => 0.5,
+    backoff: { baseMs: 100, capMs: 10_000 },
+    timeoutMs: options.timeoutMs ?? 50,
+    deadlineMs: options.deadlineMs ?? 60_000,
+    maxAttempts: options.maxAttempts ?? 6,
+  });
+  return { client, tokens, sleeps, seen, advance: (ms: number) => (now += ms) };
+}
+
+const page = (next: string | null = null) => new Response(JSON.stringify({ data: [{ id: 't1' }], page: { next } }), { status: 200 });
+const status = (code: number, headers: Record<string, string> = {}) => new Response(JSON.stringify({ error_v2: { error_code: 'X', message: 'nope' } }), { status: code, headers });
+
+describe('RampClient retry loop', () => {
+  it('GET on 503, 503, 200 succeeds on the third call after growing jittered delays', async () => {
+    const h = harness([status(503), status(503), page()]);
+    const result = await h.client.fetchPage('b', { resource: 'transactions', params: {} });
+    expect(result.records).toEqual([{ id: 't1' }]);
+    expect(h.seen).toHaveLength(3);
+    expect(h.sleeps).toEqual([50, 100]); // rand 0.5 × 100·2^n
+  });
+
+  it('a POST on 503 or a network error is sent exactly once', async () => {
+    for (const failure of [status(503), 'network' as const]) {
+      const h = harness([failure, page()]);
+      await expect(h.client.createAccountingSync('b', { idempotency_key: 'k', sync_type: 'TRANSACTION_SYNC', successful_syncs: [{ id: 'x', reference_id: 'x' }] })).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      expect(h.seen.map((s) => s.method)).toEqual(['POST']);
+    }
+  });
+
+  it('a 401 triggers one refresh and one retry with the new token, any method', async () => {
+    const h = harness([status(401), new Response('{"id":"s1"}', { status: 201 })]);
+    const answer = await h.client.createAccountingSync('b', { idempotency_key: 'k', sync_type: 'TRANSACTION_SYNC' });
+    expect(answer).toEqual({ id: 's1' });
+    expect(h.tokens.refreshes).toBe(1);
+    expect(h.seen[0]!.authorization).toContain('first');
+    expect(h.seen[1]!.authorization).toContain('second');
+  });
+
+  it('a second 401 after the refresh is reauthorization_required, and no more refreshes', async () => {
+    const h = harness([status(401), status(401), page()]);
+    await expect(h.client.fetchPage('b', { resource: 'cards', params: {} })).rejects.toMatchObject({ code: 'reauthorization_required', status: 409 });
+    expect(h.tokens.refreshes).toBe(1);
+    expect(h.seen).toHaveLength(2);
+  });
+
+  it('429 with Retry-After waits at least that long, and holds other calls of the connection too', async () => {
+    const h = harness([status(429, { 'retry-after': '3' }), page(), page()]);
+    await h.client.fetchPage('b', { resource: 'transactions', params: {} });
+    expect(h.sleeps[0]).toBeGreaterThanOrEqual(3000);
+    expect(h.seen).toHaveLength(2);
+  });
+
+  it('429 with an HTTP-date Retry-After is honoured as a floor', async () => {
+    const date = new Date(1_000_000 + 7_000).toUTCString();
+    const scripted = harness([status(429, { 'retry-after': date }), page()]);
+    await scripted.client.fetchPage('b', { resource: 'transactions', params: {} });
+    expect(scripted.sleeps[0]).toBeGreaterThanOrEqual(6000);
+  });
+
+  it('gives up after the attempt cap with the last error, and before a wait that would pass the deadline', async () => {
+    const capped = harness([status(502), status(502), status(502)], { maxAttempts: 3 });
+    await expect(capped.client.fetchPage('b', { resource: 'users', params: {} })).rejects.toMatchObject({ code: 'ramp_unavailable' });
+    expect(capped.seen).toHaveLength(3);
+    const rateLimited = harness([status(429, { 'retry-after': '120' }), page()], { deadlineMs: 10_000 });
+    const error = await rateLimited.client.fetchPage('b', { resource: 'users', params: {} }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: 'ramp_rate_limited', status: 429, headers: { 'retry-after': '120' } });
+    expect(rateLimited.seen).toHaveLength(1);
+  });
+
+  it('a request that outlives its timeout is retried (GET) and reported as ramp_timeout when attempts run out', async () => {
+    const h = harness(['hang', page()]);
+    expect((await h.client.fetchPage('b', { resource: 'users', params: {} })).records).toHaveLength(1);
+    const out = harness(['hang', 'hang'], { maxAttempts: 2 });
+    await expect(out.client.fetchPage('b', { resource: 'users', params: {} })).rejects.toMatchObject({ code: 'ramp_timeout', status: 504 });
+  });
+
+  it('pages() follows page.next until it is null', async () => {
+    const h = harness([page('https://demo-api.ramp.com/developer/v1/transactions?start=t1'), page()]);
+    const pages = [];
+    for await (const p of h.client.pages('b', { resource: 'transactions', params: { page_size: 2 } })) pages.push(p);
+    expect(pages).toHaveLength(2);
+    expect(h.seen[1]!.url).toBe('https://demo-api.ramp.com/developer/v1/transactions?start=t1');
+  });
+
+  it('no token appears in errors', async () => {
+    const h = harness([new Response(JSON.stringify({ error_v2: { error_code: 'X', message: 'ramp_tok_first_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa is invalid' } }), { status: 400 })]);
+    const error = (await h.client.fetchPage('b', { resource: 'users', params: {} }).catch((e: unknown) => e)) as ApiError;
+    expect(JSON.stringify({ detail: error.detail, message: error.message })).not.toContain('ramp_tok_first');
+  });
+});

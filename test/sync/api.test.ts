@@ -1,0 +1,233 @@
+/**
+ * The Ramp data API over HTTP on both dialects: sync routes, record reads (pagination, filters,
+ * exact cents), tenant isolation (403/404), roles, mark-synced, webhooks, automatic syncs claimed by
+ * exactly one of two replicas, sync-config filters, events and the status summary.
+ */
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateSyncConfig } from '../../src/connections/sync-config.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { decimalToMinorUnits } from '../../src/ramp/money.ts';
+import { RampClient } from '../../src/ramp/ramp-client.ts';
+import { SyncService } from '../../src/sync/sync-service.ts';
+import { request } from '../helpers/http.ts';
+import { createTenant, type Tenant } from '../helpers/tenants.ts';
+import { DIALECTS } from '../helpers/test-db.ts';
+import { connectedTenant, control, emulatorRecords, RecordingEventSink, startDataApp, startSync, storedRecords, waitForSync, type DataTestApp } from './helpers.ts';
+
+const SECRET = 'whsec_test_secret_value';
+const sign = (body: string) => createHmac('sha256', SECRET).update(body).digest('hex');
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: Ramp data API`, () => {
+    let t: DataTestApp;
+    let a: Tenant & { rampBusinessId: string };
+    let b: Tenant & { rampBusinessId: string };
+    const get = (path: string, tenant: { headers: Record<string, string> }) => request(`${t.url}${path}`, { headers: tenant.headers });
+
+    beforeAll(async () => {
+      t = await startDataApp(dialect, { webhookSecret: SECRET });
+      a = await connectedTenant(t, { transactions: 130, reimbursements: 12, bills: 8 });
+      b = await connectedTenant(t, { transactions: 40, reimbursements: 5, bills: 3 });
+      for (const tenant of [a, b]) expect((await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id)).status).toBe('completed');
+    });
+    afterAll(async () => t?.close());
+
+    it('POST /sync returns the running sync instead of starting a second one; GET /syncs/{id} shows progress', async () => {
+      await control(t.emulator, 'POST', '/faults', { latency_ms: 30 });
+      const first = await startSync(t, a);
+      const second = await startSync(t, a);
+      expect(second.sync_id).toBe(first.sync_id);
+      await control(t.emulator, 'POST', '/faults', { reset: true });
+      const done = await waitForSync(t, a, first.sync_id);
+      expect(done).toMatchObject({ id: first.sync_id, status: 'completed', trigger: 'manual', error: null });
+      expect(done.progress.resources.transactions.status).toBe('done');
+      expect(Date.parse(done.finished_at)).toBeGreaterThanOrEqual(Date.parse(done.started_at));
+      const third = await startSync(t, a);
+      expect(third.sync_id).not.toBe(first.sync_id);
+      await waitForSync(t, a, third.sync_id);
+    });
+
+    it('tenant isolation: another business\'s token, header or sync id gets 403/404, never its data', async () => {
+      const syncOfA = (await t.db.kysely.selectFrom('syncs').select('id').where('business_id', '=', a.businessId).executeTakeFirstOrThrow()).id;
+      expect((await get(`/api/v1/ramp/syncs/${syncOfA}`, b)).status).toBe(404);
+      expect((await get(`/api/v1/ramp/syncs/${syncOfA}`, b)).body).toEqual({ detail: 'Sync not found', code: 'sync_not_found' });
+      const bWithAHeader = { headers: { ...b.headers, 'x-business-id': a.businessId } };
+      for (const path of [`/api/v1/ramp/syncs/${syncOfA}`, '/api/v1/ramp/transactions', '/api/v1/ramp/users', '/api/v1/ramp/proxy/business']) {
+        expect((await get(path, bWithAHeader)).status, path).toBe(403);
+      }
+      expect((await request(`${t.url}/api/v1/ramp/sync`, { method: 'POST', headers: bWithAHeader.headers })).status).toBe(403);
+      const theirs = new Set((await emulatorRecords(t.emulator, a.rampBusinessId, 'transactions')).keys());
+      const bItems = (await get('/api/v1/ramp/transactions?limit=1000', b)).body.items as { id: string }[];
+      expect(bItems).toHaveLength(40);
+      expect(bItems.some((item) => theirs.has(item.id))).toBe(false);
+      expect((await get('/api/v1/ramp/syncs/not-a-uuid', a)).status).toBe(422);
+    });
+
+    it('lists every resource newest first with cursor pagination and exact integer cents', async () => {
+      const theirs = await emulatorRecords(t.emulator, a.rampBusinessId, 'transactions');
+      const seen: any[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await get(`/api/v1/ramp/transactions?limit=50${cursor ? `&cursor=${cursor}` : ''}`, a);
+        expect(res.status).toBe(200);
+        seen.push(...res.body.items);
+        expect(res.body.has_more).toBe(res.body.next_cursor !== null);
+        cursor = res.body.next_cursor;
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(seen.map((item) => item.id).sort()).toEqual([...theirs.keys()].sort());
+      const times = seen.map((item) => Date.parse(item.user_transaction_time));
+      expect(times).toEqual([...times].sort((x, y) => y - x));
+      for (const item of seen) {
+        const record = theirs.get(item.id);
+        expect(Number.isInteger(item.amount)).toBe(true);
+        expect(item.amount).toBe(decimalToMinorUnits(record.amount));
+        expect(item.original_transaction_amount).toEqual(record.original_transaction_amount);
+      }
+      for (const resource of ['reimbursements', 'bills', 'users', 'cards', 'departments']) {
+        const res = await get(`/api/v1/ramp/${resource}`, a);
+        expect(res.status, resource).toBe(200);
+        expect(res.body.items.length, resource).toBe((await emulatorRecords(t.emulator, a.rampBusinessId, resource)).size);
+      }
+      const reimbursements = (await get('/api/v1/ramp/reimbursements', a)).body.items;
+      for (const item of reimbursements) expect(Number.isInteger(item.amount)).toBe(true);
+    });
+
+    it('filters by state, dates, user and card; validates limit and cursor', async () => {
+      const theirs = [...(await emulatorRecords(t.emulator, a.rampBusinessId, 'transactions')).values()];
+      const cleared = (await get('/api/v1/ramp/transactions?state=CLEARED&limit=1000', a)).body.items;
+      expect(cleared.length).toBe(theirs.filter((r) => r.state === 'CLEARED').length);
+      const sorted = theirs.map((r) => r.user_transaction_time).sort();
+      const from = sorted[20];
+      const to = sorted[60];
+      const ranged = (await get(`/api/v1/ramp/transactions?from_date=${from}&to_date=${to}&limit=1000`, a)).body.items;
+      expect(ranged.length).toBe(theirs.filter((r) => r.user_transaction_time >= from && r.user_transaction_time <= to).length);
+      const day = from.slice(0, 10);
+      const byDay = (await get(`/api/v1/ramp/transactions?from_date=${day}&to_date=${day}&limit=1000`, a)).body.items;
+      expect(byDay.length).toBe(theirs.filter((r) => r.user_transaction_time.startsWith(day)).length);
+      const someone = theirs[0].card_holder.user_id;
+      const byUser = (await get(`/api/v1/ramp/transactions?user_id=${someone}&limit=1000`, a)).body.items;
+      expect(byUser.length).toBe(theirs.filter((r) => r.card_holder.user_id === someone).length);
+      const card = theirs[0].card_id;
+      const byCard = (await get(`/api/v1/ramp/transactions?card_id=${card}&limit=1000`, a)).body.items;
+      expect(byCard.length).toBe(theirs.filter((r) => r.card_id === card).length);
+      expect((await get('/api/v1/ramp/transactions?limit=0', a)).status).toBe(422);
+      expect((await get('/api/v1/ramp/transactions?limit=1001', a)).status).toBe(422);
+      expect((await get('/api/v1/ramp/transactions?from_date=yesterday', a)).status).toBe(422);
+      expect((await get('/api/v1/ramp/transactions?cursor=garbage', a)).status).toBe(400);
+    });
+
+    it('roles: any member reads; only owners and admins start syncs and mark objects synced', async () => {
+      const viewer = await createTenant(t.db, 'viewer', { businessId: a.businessId });
+      const member = await createTenant(t.db, 'member', { businessId: a.businessId });
+      const admin = await createTenant(t.db, 'admin', { businessId: a.businessId });
+      expect((await get('/api/v1/ramp/transactions', viewer)).status).toBe(200);
+      for (const user of [viewer, member]) {
+        expect((await request(`${t.url}/api/v1/ramp/sync`, { method: 'POST', headers: user.headers })).status).toBe(403);
+        expect((await request(`${t.url}/api/v1/ramp/accounting/mark-synced`, { method: 'POST', headers: user.headers, json: { sync_type: 'TRANSACTION_SYNC', object_ids: ['x'] } })).status).toBe(403);
+      }
+      const res = await request(`${t.url}/api/v1/ramp/sync`, { method: 'POST', headers: admin.headers });
+      expect(res.status).toBe(202);
+      await waitForSync(t, admin, res.body.sync_id);
+      expect((await get('/api/v1/ramp/transactions', { headers: { 'x-business-id': a.businessId } })).status).toBe(401);
+    });
+
+    it('mark-synced calls Ramp once with a deterministic idempotency key and answers 201', async () => {
+      const ids = [...(await emulatorRecords(t.emulator, a.rampBusinessId, 'transactions')).keys()].slice(0, 3);
+      const post = (objectIds: string[]) =>
+        request(`${t.url}/api/v1/ramp/accounting/mark-synced`, { method: 'POST', headers: a.headers, json: { sync_type: 'TRANSACTION_SYNC', object_ids: objectIds } });
+      const first = await post(ids);
+      expect(first.status).toBe(201);
+      expect(first.body).toMatchObject({ sync_type: 'TRANSACTION_SYNC', successful_syncs: 3 });
+      const replay = await post([...ids].reverse());
+      expect(replay.status).toBe(201);
+      expect(replay.body.id).toBe(first.body.id);
+      expect(replay.body.idempotency_key).toBe(first.body.idempotency_key);
+      const synced = await emulatorRecords(t.emulator, a.rampBusinessId, 'transactions');
+      for (const id of ids) expect(synced.get(id).sync_status).toBe('SYNCED');
+      const unknown = await post(['00000000-0000-4000-8000-000000000000']);
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.code).toBe('invalid_request');
+      const empty = await request(`${t.url}/api/v1/ramp/accounting/mark-synced`, { method: 'POST', headers: a.headers, json: { sync_type: 'TRANSACTION_SYNC', object_ids: [] } });
+      expect(empty.status).toBe(422);
+      const badType = await request(`${t.url}/api/v1/ramp/accounting/mark-synced`, { method: 'POST', headers: a.headers, json: { sync_type: 'ACCRUAL_SYNC', object_ids: ['x'] } });
+      expect(badType.status).toBe(422);
+      expect(badType.body.detail[0].loc).toEqual(['body', 'sync_type']);
+    });
+
+    it('webhooks: a signed Ramp event schedules an incremental sync of the connected business; bad, missing and stale signatures are refused', async () => {
+      const url = `${t.url}/api/v1/ramp/webhooks`;
+      const post = (body: string, signature?: string) =>
+        request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(signature ? { 'x-ramp-webhook-signature': signature } : {}) }, body });
+      const event = (businessId: string, createdAt = new Date().toISOString()) =>
+        JSON.stringify({ id: 'evt_1', type: 'transactions.cleared', created_at: createdAt, business_id: businessId, object: { id: 'x' } });
+      expect((await post(event(a.rampBusinessId))).status).toBe(401);
+      expect((await post(event(a.rampBusinessId), 'ab'.repeat(32))).body).toEqual({ detail: 'Invalid webhook signature', code: 'invalid_webhook_signature' });
+      expect((await post(event(a.rampBusinessId), 'nothex')).status).toBe(401);
+      const stale = event(a.rampBusinessId, new Date(Date.now() - 6 * 60_000).toISOString());
+      expect((await post(stale, sign(stale))).status).toBe(400);
+      const unknown = event('00000000-0000-4000-8000-000000000000');
+      expect((await post(unknown, sign(unknown))).body).toEqual({ status: 'accepted', scheduled: 0 });
+
+      // The emulator signs and delivers real events for a mutation.
+      await control(t.emulator, 'POST', '/webhooks', { url, secret: SECRET, business_id: a.rampBusinessId });
+      const before = await t.db.kysely.selectFrom('syncs').select('id').where('business_id', '=', a.businessId).where('trigger', '=', 'webhook').execute();
+      const mutation = await control(t.emulator, 'POST', '/mutate', { business_id: a.rampBusinessId, resource: 'transactions', kind: 'amount', count: 3 });
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const syncs = await t.db.kysely.selectFrom('syncs').selectAll().where('business_id', '=', a.businessId).where('trigger', '=', 'webhook').execute();
+        const ours = await storedRecords(t.db, a.businessId, 'transactions');
+        const theirs = await emulatorRecords(t.emulator, a.rampBusinessId, 'transactions');
+        const updated = mutation.ids.every((id: string) => ours.get(id)?.amount === decimalToMinorUnits(theirs.get(id).amount));
+        if (syncs.length > before.length && syncs.every((s) => s.status === 'completed') && updated) break;
+        if (Date.now() > deadline) throw new Error(`webhook sync did not happen: ${JSON.stringify(syncs)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    });
+
+    it('automatic syncs: two replicas ticking at once queue exactly one, and the next is scheduled', async () => {
+      await updateSyncConfig(t.db.kysely, b.businessId, { auto_sync_enabled: true, auto_sync_interval_hours: 6 }, Date.now());
+      await t.db.kysely.updateTable('ramp_sync_configs').set({ next_auto_sync_at: Date.now() - 1000 }).where('business_id', '=', b.businessId).execute();
+      const replica = new SyncService({ db: t.db, client: new RampClient(t.tokens), tokens: t.tokens, events: new RecordingEventSink(), log: createLogger('silent'), now: Date.now });
+      await Promise.all([t.feature.syncs.tick(), replica.tick(), t.feature.syncs.tick(), replica.tick()]);
+      const autos = await t.db.kysely.selectFrom('syncs').selectAll().where('business_id', '=', b.businessId).where('trigger', '=', 'auto').execute();
+      expect(autos).toHaveLength(1);
+      await waitForSync(t, b, autos[0]!.id);
+      await replica.stop();
+      const config = await t.db.kysely.selectFrom('ramp_sync_configs').select('next_auto_sync_at').where('business_id', '=', b.businessId).executeTakeFirstOrThrow();
+      expect(Number(config.next_auto_sync_at)).toBeGreaterThan(Date.now() + 5.9 * 3_600_000);
+    });
+
+    it('honours sync-config filters: resource switches, card ids, dates', async () => {
+      const c = await connectedTenant(t, { transactions: 80, reimbursements: 5, bills: 5 });
+      const theirs = [...(await emulatorRecords(t.emulator, c.rampBusinessId, 'transactions')).values()];
+      const cards = [...new Set(theirs.map((r) => r.card_id))].slice(0, 2);
+      const from = theirs.map((r) => r.user_transaction_time).sort()[20]!;
+      await updateSyncConfig(t.db.kysely, c.businessId, { sync_bills: false, sync_reimbursements: false, sync_card_ids: cards, sync_from_date: from }, Date.now());
+      const done = await waitForSync(t, c, (await startSync(t, c)).sync_id);
+      expect(done.status).toBe('completed');
+      const expected = theirs.filter((r) => cards.includes(r.card_id) && r.user_transaction_time >= from).map((r) => r.id).sort();
+      expect([...(await storedRecords(t.db, c.businessId, 'transactions')).keys()].sort()).toEqual(expected);
+      expect((await storedRecords(t.db, c.businessId, 'bills')).size).toBe(0);
+      expect((await storedRecords(t.db, c.businessId, 'reimbursements')).size).toBe(0);
+      expect(Object.keys(done.progress.streams).filter((key) => key.startsWith('transactions'))).toHaveLength(2);
+    });
+
+    it('events and the status summary', async () => {
+      const completed = t.events.events.filter((e) => e.businessId === a.businessId && e.type === 'sync.completed');
+      expect(completed.length).toBeGreaterThan(0);
+      expect(completed[0]!.data).toMatchObject({ trigger: 'manual', records: expect.any(Number) });
+      const summary = await t.feature.summary(a.businessId);
+      expect(summary.transaction_count).toBe((await storedRecords(t.db, a.businessId, 'transactions')).size);
+      expect(Date.parse(summary.last_sync_at!)).toBeGreaterThan(Date.now() - 120_000);
+      const lonely = await createTenant(t.db, 'owner');
+      expect(await t.feature.summary(lonely.businessId)).toEqual({ transaction_count: 0, last_sync_at: null });
+      const failed = await waitForSync(t, lonely, (await startSync(t, lonely)).sync_id);
+      expect(failed).toMatchObject({ status: 'failed', error: expect.stringContaining('ramp_not_connected') });
+      expect(t.events.events.some((e) => e.businessId === lonely.businessId && e.type === 'sync.failed')).toBe(true);
+    });
+  });
+}

@@ -1,0 +1,46 @@
+/** `ramp-connect sync --business ID` in-process against a test database and the emulator. */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { syncCommand } from '../../src/cli/commands/sync.ts';
+import { CliError } from '../../src/cli/output.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createTenant } from '../helpers/tenants.ts';
+import { connectedTenant, startDataApp, storedRecords, type DataTestApp } from './helpers.ts';
+
+describe('sqlite: sync command', () => {
+  let t: DataTestApp;
+  beforeAll(async () => {
+    t = await startDataApp('sqlite');
+  });
+  afterAll(async () => t?.close());
+
+  const run = async (flags: Record<string, string | boolean>) => {
+    const config = loadConfig({ DATABASE_URL: t.database.url, RAMP_ENV: 'sandbox' });
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out.push(String(chunk));
+      return true;
+    });
+    try {
+      await syncCommand({ flags, config }, () => t.tokens);
+    } finally {
+      spy.mockRestore();
+    }
+    return out.join('');
+  };
+
+  it('runs a sync to completion and prints it as JSON', async () => {
+    const tenant = await connectedTenant(t, { transactions: 60 });
+    const output = await run({ business: tenant.businessId, json: true });
+    const view = JSON.parse(output);
+    expect(view).toMatchObject({ status: 'completed', trigger: 'manual', error: null });
+    expect(view.progress.resources.transactions.records).toBe(60);
+    expect((await storedRecords(t.db, tenant.businessId, 'transactions')).size).toBe(60);
+  });
+
+  it('fails with a one-line error for a bad or unknown business, and a failed sync exits non-zero', async () => {
+    await expect(run({ business: 'nope' })).rejects.toBeInstanceOf(CliError);
+    await expect(run({ business: '00000000-0000-4000-8000-000000000000' })).rejects.toThrow(/no business/);
+    const unconnected = await createTenant(t.db, 'owner');
+    await expect(run({ business: unconnected.businessId, json: true })).rejects.toThrow(/sync failed: ramp_not_connected/);
+  });
+});

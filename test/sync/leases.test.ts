@@ -1,0 +1,118 @@
+/**
+ * Claims and leases of the `syncs` table on both dialects: one claimer wins, an expired lease is
+ * taken over, a process that lost its lease can no longer write (fencing), the claim's SQL, and the
+ * pure planning of streams and segments.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SYNC_CONFIG } from '../../src/connections/sync-config.ts';
+import type { Db } from '../../src/db/database.ts';
+import { commitPage, LeaseLostError } from '../../src/sync/page-commit.ts';
+import { planSegments } from '../../src/sync/segments.ts';
+import { planSync } from '../../src/sync/sync-plan.ts';
+import { emptyProgress } from '../../src/sync/sync-progress.ts';
+import { claimSync, claimSyncQuery, requestSync } from '../../src/sync/syncs-repo.ts';
+import { verifyWebhook } from '../../src/sync/webhook-verification.ts';
+import { createHmac } from 'node:crypto';
+import { createTenant } from '../helpers/tenants.ts';
+import { DIALECTS, openTestDb } from '../helpers/test-db.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: sync leases`, () => {
+    let db: Db;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ db, cleanup } = await openTestDb(dialect));
+    });
+    afterAll(async () => cleanup?.());
+
+    it('ten concurrent claimers: exactly one gets the queued sync; an expired lease is taken over', async () => {
+      const tenant = await createTenant(db);
+      const { sync } = await requestSync(db.kysely, tenant.businessId, 'manual', 1_000);
+      expect((await requestSync(db.kysely, tenant.businessId, 'auto', 1_001)).sync.id).toBe(sync.id);
+      const claims = await Promise.all(Array.from({ length: 10 }, (_, i) => claimSync(db.kysely, db.dialect, { owner: `p${i}`, now: 2_000, leaseMs: 1_000, businessId: tenant.businessId })));
+      const winners = claims.filter((c) => c !== undefined);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]).toMatchObject({ id: sync.id, status: 'running', lease_until: 3_000, started_at: 2_000 });
+      expect(await claimSync(db.kysely, db.dialect, { owner: 'late', now: 2_500, leaseMs: 1_000, businessId: tenant.businessId })).toBeUndefined();
+      const takeover = await claimSync(db.kysely, db.dialect, { owner: 'rescuer', now: 3_001, leaseMs: 1_000, businessId: tenant.businessId });
+      expect(takeover).toMatchObject({ id: sync.id, lease_owner: 'rescuer', started_at: 2_000 });
+
+      // The first owner lost its lease: its page commit rolls back and stores nothing.
+      const page = {
+        businessId: tenant.businessId, syncId: sync.id, leaseUntil: 9_000, resource: 'transactions' as const, streamKey: 'transactions',
+        records: [{ id: 't1', data: '{"id":"t1"}', columns: { amount_cents: 1, currency: 'USD', occurred_at: 1, state: 'PENDING', user_id: null, card_id: null, department_id: null } }],
+        cursor: { v: 1 as const, fingerprint: 'f', completedRunStartedAt: null, run: null }, progress: () => emptyProgress(), now: 3_100,
+      };
+      await expect(commitPage(db.kysely, db.dialect, { ...page, owner: winners[0]!.lease_owner! })).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await db.kysely.selectFrom('ramp_records').select('id').where('business_id', '=', tenant.businessId).execute()).toEqual([]);
+      expect(await db.kysely.selectFrom('sync_cursors').select('resource').where('business_id', '=', tenant.businessId).execute()).toEqual([]);
+      await commitPage(db.kysely, db.dialect, { ...page, owner: 'rescuer' });
+      expect(await db.kysely.selectFrom('ramp_records').select('id').where('business_id', '=', tenant.businessId).execute()).toEqual([{ id: 't1' }]);
+    });
+
+    it('the claim is one UPDATE … RETURNING over a materialized CTE, with FOR UPDATE SKIP LOCKED on PostgreSQL only', () => {
+      const compiled = claimSyncQuery(db.kysely, db.dialect, { owner: 'o', now: 1, leaseMs: 1 }).compile().sql;
+      expect(compiled).toMatch(/^with "candidate" as materialized \(select "id" from "syncs" where .* limit .*\) update "syncs" set .* where "id" in \(select "candidate"."id" from "candidate"\) and .* returning \*$/);
+      expect(compiled.includes('for update skip locked')).toBe(dialect === 'postgres');
+    });
+  });
+}
+
+describe('sync planning', () => {
+  it('plans reference data always, incremental transactions and reimbursements, and one stream per id of the smallest filter', () => {
+    const plain = planSync({ ...DEFAULT_SYNC_CONFIG });
+    expect(plain.streams.map((s) => `${s.key}:${s.mode}`)).toEqual([
+      'business:full', 'departments:full', 'locations:full', 'users:full', 'cards:full', 'vendors:full',
+      'transactions:incremental', 'reimbursements:incremental', 'bills:full',
+    ]);
+    expect(plain.streams.find((s) => s.resource === 'transactions')!.params).toEqual({ state: 'ALL' });
+    const filtered = planSync({ ...DEFAULT_SYNC_CONFIG, sync_bills: false, sync_card_ids: ['c1', 'c2', 'c3'], sync_user_ids: ['u1'], sync_transfers: true });
+    const tx = filtered.streams.filter((s) => s.resource === 'transactions');
+    expect(tx.map((s) => s.key)).toEqual(['transactions user_id=u1']);
+    const keep = tx[0]!.keep!;
+    const columns = { amount_cents: 1, currency: 'USD', occurred_at: 1, state: 'CLEARED', user_id: 'u1', department_id: null };
+    expect(keep({ ...columns, card_id: 'c2' })).toBe(true);
+    expect(keep({ ...columns, card_id: 'c9' })).toBe(false);
+    expect(filtered.streams.some((s) => s.resource === 'bills')).toBe(false);
+    expect(filtered.unsupported).toEqual(['transfers']);
+    expect(planSync({ ...DEFAULT_SYNC_CONFIG, sync_user_ids: ['u1'] }).streams.find((s) => s.resource === 'transactions')!.fingerprint).not.toBe(
+      plain.streams.find((s) => s.resource === 'transactions')!.fingerprint,
+    );
+  });
+
+  it('segments of a first full read cover every time with no gap; incremental reads are one segment', () => {
+    const stream = planSync({ ...DEFAULT_SYNC_CONFIG }).streams.find((s) => s.resource === 'transactions')!;
+    const started = Date.parse('2026-11-26T10:00:00.500Z');
+    const segments = planSegments(stream, started, null);
+    expect(segments.length).toBeGreaterThan(5);
+    expect(segments[0]!.to).toBeNull();
+    expect(segments.at(-1)!.from).toBeNull();
+    for (let i = 1; i < segments.length; i++) expect(segments[i]!.to).toBe(segments[i - 1]!.from);
+    expect(planSegments(stream, started, '2026-11-01T00:00:00Z')).toEqual([{ from: null, to: null, next: null, done: false }]);
+    const bounded = planSync({ ...DEFAULT_SYNC_CONFIG, sync_from_date: '2026-10-01T00:00:00Z', sync_to_date: '2026-11-20T00:00:00Z' }).streams.find((s) => s.resource === 'transactions')!;
+    const inside = planSegments(bounded, started, null);
+    expect(inside[0]!.to).toBe('2026-11-20T00:00:00.000Z');
+    expect(inside.at(-1)!.from).toBe('2026-10-01T00:00:00.000Z');
+  });
+});
+
+describe('webhook verification', () => {
+  const secret = 'whsec_x';
+  const body = JSON.stringify({ id: 'e', type: 'transactions.cleared', created_at: '2026-11-26T10:00:00Z', business_id: 'b', object: { id: 'o' } });
+  const now = Date.parse('2026-11-26T10:01:00Z');
+  const good = createHmac('sha256', secret).update(body).digest('hex');
+
+  it('accepts the hex HMAC-SHA256 of the raw body (any hex case) and refuses anything else', () => {
+    expect(verifyWebhook(body, good, secret, now)).toMatchObject({ ok: true, event: { business_id: 'b' } });
+    expect(verifyWebhook(body, good.toUpperCase(), secret, now).ok).toBe(true);
+    for (const bad of [undefined, '', 'abc', good.slice(0, 63), `${good}0`, good.replace(/.$/, good.endsWith('0') ? '1' : '0'), `sha256=${good}`]) {
+      expect(verifyWebhook(body, bad, secret, now), String(bad)).toEqual({ ok: false, reason: 'bad_signature' });
+    }
+    expect(verifyWebhook(`${body} `, good, secret, now).ok).toBe(false);
+    expect(verifyWebhook(body, good, undefined, now).ok).toBe(false);
+    expect(verifyWebhook(body, good, secret, now + 5 * 60_000)).toEqual({ ok: false, reason: 'stale' });
+    expect(verifyWebhook(body, good, secret, now - 7 * 60_000)).toEqual({ ok: false, reason: 'stale' });
+    const junk = 'not json';
+    expect(verifyWebhook(junk, createHmac('sha256', secret).update(junk).digest('hex'), secret, now)).toEqual({ ok: false, reason: 'malformed' });
+  });
+});
