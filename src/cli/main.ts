@@ -31,9 +31,11 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     const twoWords = positionals.slice(0, 2).join(' ');
-    const command = COMMANDS[twoWords] ?? COMMANDS[positionals[0]!];
-    if (!command) throw new CliError(`unknown command "${positionals.join(' ')}"; run ramp-connect --help`, 2);
-    await command({ flags, config: loadConfig() });
+    const load = COMMANDS[twoWords] ?? COMMANDS[positionals[0]!];
+    if (!load) throw new CliError(`unknown command "${positionals.join(' ')}"; run ramp-connect --help`, 2);
+    const config = loadConfig();
+    const command = await load();
+    await command({ flags, config });
   } catch (error) {
     process.stderr.write(`ramp-connect: ${describe(error)}\n`);
     process.exitCode = error instanceof CliError ? error.exitCode : 1;

@@ -230,7 +230,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       replicas[i] = await startServerProcess(env(ports[i]!));
     }
     await sleep(3_500);
-    for (let i = 0; i < 60; i++) {
+    // A delivery whose replica was killed mid-flight waits out its lease (60 s) before another takes it.
+    for (let i = 0; i < 160; i++) {
       const pending = await db.kysely.selectFrom('webhook_deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'pending').executeTakeFirstOrThrow();
       if (Number(pending.n) === 0) break;
       await sleep(500);

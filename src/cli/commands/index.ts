@@ -1,11 +1,8 @@
-/** @module The CLI's command table: "word" or "word subword" → handler. */
+/**
+ * @module The CLI's command table: "word" or "word subword" → handler. Handlers are imported on use,
+ * so `ramp-connect emulator` does not load the whole service (it must start in under a second).
+ */
 import type { Config } from '../../config/config.ts';
-import { businessCreate, tokenCreate, userCreate } from './tenancy.ts';
-import { emulatorCommand, migrateCommand, serveCommand } from './process.ts';
-import { keysRotate, keysStatus } from './keys.ts';
-import { connectionsList } from './connections.ts';
-import { makeSyncCommand } from './sync.ts';
-import { createTokenRuntime } from '../../features.ts';
 
 export interface CommandInput {
   readonly flags: Record<string, string | boolean>;
@@ -14,17 +11,26 @@ export interface CommandInput {
 
 export type Command = (input: CommandInput) => Promise<void>;
 
-export const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  emulator: emulatorCommand,
-  migrate: migrateCommand,
-  'business create': businessCreate,
-  'user create': userCreate,
-  'token create': tokenCreate,
-  'connections list': connectionsList,
-  // The CLI's sync uses the same token lifecycle as a server replica (refreshes are leased and fenced),
-  // and writes its events to the outbox for the replicas to deliver.
-  sync: makeSyncCommand((ctx) => createTokenRuntime(ctx, undefined).tokens, { makeEvents: (ctx) => createTokenRuntime(ctx, undefined).eventing.sink }),
-  'keys rotate': keysRotate,
-  'keys status': keysStatus,
+export const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./process.ts')).serveCommand,
+  emulator: async () => (await import('./emulator.ts')).emulatorCommand,
+  migrate: async () => (await import('./process.ts')).migrateCommand,
+  'business create': async () => (await import('./tenancy.ts')).businessCreate,
+  'user create': async () => (await import('./tenancy.ts')).userCreate,
+  'token create': async () => (await import('./tenancy.ts')).tokenCreate,
+  'connections list': async () => (await import('./connections.ts')).connectionsList,
+  sync: async () => {
+    // The CLI's sync uses the same token lifecycle as a server replica (refreshes are leased and
+    // fenced) and writes its events to the outbox for the replicas to deliver.
+    const [{ makeSyncCommand }, { createTokenRuntime }] = await Promise.all([import('./sync.ts'), import('../../features.ts')]);
+    const runtimes = new WeakMap<object, ReturnType<typeof createTokenRuntime>>();
+    const runtime = (ctx: Parameters<typeof createTokenRuntime>[0]) => {
+      let existing = runtimes.get(ctx);
+      if (!existing) runtimes.set(ctx, (existing = createTokenRuntime(ctx, undefined)));
+      return existing;
+    };
+    return makeSyncCommand((ctx) => runtime(ctx).tokens, { makeEvents: (ctx) => runtime(ctx).eventing.sink });
+  },
+  'keys rotate': async () => (await import('./keys.ts')).keysRotate,
+  'keys status': async () => (await import('./keys.ts')).keysStatus,
 };

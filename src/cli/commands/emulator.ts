@@ -1,0 +1,16 @@
+/** @module `emulator [--port N]`: the Ramp emulator alone. Imports nothing of the service, so it starts fast. */
+import { startEmulator } from '../../emulator/index.ts';
+import { optionalInt } from '../args.ts';
+import { printResult } from '../output.ts';
+import type { CommandInput } from './index.ts';
+import { stopOnSignals } from './signals.ts';
+
+export async function emulatorCommand({ flags, config }: CommandInput): Promise<void> {
+  const port = optionalInt(flags, 'port') ?? config.emulatorPort;
+  const emulator = await startEmulator({ port, defaultRedirectUris: [`${config.publicUrl}/api/v1/ramp/callback`] });
+  printResult(
+    { url: emulator.url, sandbox_url: `${emulator.url}/sandbox`, client_id: emulator.defaultApp.client_id, client_secret: emulator.defaultApp.client_secret, business_id: emulator.demoBusinessId },
+    flags,
+  );
+  stopOnSignals(emulator.close);
+}
