@@ -81,7 +81,8 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     events,
     summary: async (businessId) => data.summary(businessId),
   };
-  const data = rampDataFeature({ ctx, tokens, events });
+  const perTenSeconds = ctx.config.rampRequestsPer10s;
+  const data = rampDataFeature({ ctx, tokens, events }, { client: { rateLimit: perTenSeconds > 0 ? { limit: perTenSeconds, windowMs: 10_000 } : false } });
   const scheduler = new RefreshScheduler({ ctx, manager: tokens, intervalMs: ctx.config.refreshIntervalMs, leaseMs: ctx.config.refreshLeaseMs });
   const routes: RouteModule[] = [
     (app) => connectWithCredentialsRoute(app, services),

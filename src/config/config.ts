@@ -36,6 +36,8 @@ export interface Config {
   readonly refreshIntervalMs: number;
   /** Lease on a connection row while refreshing; must exceed the token request timeout plus the write. */
   readonly refreshLeaseMs: number;
+  /** Our own ceiling on calls to Ramp per connection per 10 s (Ramp allows 200); 0 turns it off (benchmarks). */
+  readonly rampRequestsPer10s: number;
   /** Our API's own limits (0 rps disables a limit). */
   readonly rateLimit: { readonly perTokenRps: number; readonly perTokenBurst: number; readonly perBusinessRps: number; readonly perBusinessBurst: number };
 }
@@ -139,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     refreshIntervalMs: nonNegative('REFRESH_INTERVAL_MS', env.REFRESH_INTERVAL_MS, 5_000),
     refreshLeaseMs: nonNegative('REFRESH_LEASE_MS', env.REFRESH_LEASE_MS, 30_000),
+    rampRequestsPer10s: nonNegative('RAMP_RATE_LIMIT_PER_10S', env.RAMP_RATE_LIMIT_PER_10S, 180),
     rateLimit: Object.freeze({
       perTokenRps: nonNegative('RATE_LIMIT_TOKEN_RPS', env.RATE_LIMIT_TOKEN_RPS, 200),
       perTokenBurst: nonNegative('RATE_LIMIT_TOKEN_BURST', env.RATE_LIMIT_TOKEN_BURST, 400),

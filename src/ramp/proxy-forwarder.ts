@@ -35,8 +35,15 @@ export interface ProxyRequest {
 export interface ProxyAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  readonly body: ReadableStream<Uint8Array> | null;
+  /** Small answers of declared length arrive whole; others stream through. */
+  readonly body: ReadableStream<Uint8Array> | Uint8Array | null;
 }
+
+/**
+ * Answers up to this size with a declared length are read whole and sent as one buffer: piping a
+ * web stream through a byte counter and into a Node stream costs more than the request itself.
+ */
+const BUFFERED_ANSWER_BYTES = 256 * 1024;
 
 export function buildProxyRequest(access: RampAccess, request: ProxyRequest): Request {
   const forwarded: Record<string, string> = {};
@@ -119,6 +126,10 @@ export async function processProxyResponse(response: Response, access: RampAcces
       giveUp: () => passThrough(response, method, maxBytes),
       discard: cancel,
     };
+  }
+  const length = Number(response.headers.get('content-length'));
+  if (method !== 'HEAD' && response.body !== null && response.headers.has('content-length') && length <= BUFFERED_ANSWER_BYTES) {
+    return { kind: 'ok', value: { status: response.status, headers: answerHeaders(response), body: new Uint8Array(await response.arrayBuffer()) } };
   }
   return { kind: 'ok', value: passThrough(response, method, maxBytes) };
 }

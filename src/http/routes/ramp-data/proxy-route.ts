@@ -49,6 +49,7 @@ export function proxyRoute(client: RampClient, settings: ProxySettings = DEFAULT
         );
         reply.code(answer.status).headers(answer.headers);
         if (answer.body === null) return reply.send();
+        if (answer.body instanceof Uint8Array) return reply.send(Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength));
         return reply.send(Readable.fromWeb(answer.body as NodeReadableStream<Uint8Array>));
       },
     });
