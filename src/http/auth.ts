@@ -82,44 +82,53 @@ export function authOf(request: FastifyRequest): AuthContext & { businessId: str
 
 export function installAuth(app: FastifyInstance, db: Kysely<Database>, options: { now?: () => number; cacheTtlMs?: number; limiter?: ApiRateLimiter } = {}): void {
   const now = options.now ?? Date.now;
-  const cacheTtlMs = options.cacheTtlMs ?? 1_000;
-  const cache = new AuthCache(cacheTtlMs);
-  let tarpitted = 0;
+  const cache = new AuthCache(options.cacheTtlMs ?? 1_000);
+  const admission = new Admission(options.limiter, now);
   app.decorate('authCache', cache);
-  // Callback style, not async: on the hot path (cached token and membership) the hook finishes
-  // synchronously instead of paying for a promise per request.
-  app.addHook('preValidation', (request, _reply, done) => {
+  // Callback style, not async, and no closure per request: on the hot path (cached token and
+  // membership) the hook finishes synchronously.
+  app.addHook('preValidation', (request, reply, done) => {
     const requirement = request.routeOptions.config?.auth;
     if (!requirement) return done();
+    reply.header('x-request-id', request.id);
     let result: AuthContext | Promise<AuthContext>;
     try {
       result = authorize(db, cache, request, requirement, now());
     } catch (error) {
       return done(error as Error);
     }
-    const admit = (auth: AuthContext) => {
-      const wait = options.limiter?.check(auth.tokenId, auth.businessId, now()) ?? 0;
-      if (wait > 0) {
-        const refusal = new ApiError('rate_limited', undefined, { headers: { 'retry-after': String(wait) } });
-        // Tarpit: a client past its budget gets its 429 after a short pause, so a flood cannot turn
-        // refusals into a busy loop that starves other tenants. Capped so held sockets stay bounded.
-        if (tarpitted >= MAX_TARPITTED) return done(refusal);
-        tarpitted++;
-        setTimeout(() => {
-          tarpitted--;
-          done(refusal);
-        }, TARPIT_MS);
-        return;
-      }
-      request.auth = auth;
-      done();
-    };
     if (result instanceof Promise) {
-      result.then(admit, (error: Error) => done(error));
+      result.then((auth) => admission.admit(request, auth, done), done);
       return;
     }
-    admit(result);
+    admission.admit(request, result, done);
   });
+}
+
+/** The rate limit after authentication, with a tarpit for refusals. */
+class Admission {
+  #tarpitted = 0;
+  constructor(
+    readonly limiter: ApiRateLimiter | undefined,
+    readonly now: () => number,
+  ) {}
+
+  admit(request: FastifyRequest, auth: AuthContext, done: (error?: Error) => void): void {
+    const wait = this.limiter?.check(auth.tokenId, auth.businessId, this.now()) ?? 0;
+    if (wait === 0) {
+      request.auth = auth;
+      return done();
+    }
+    const refusal = new ApiError('rate_limited', undefined, { headers: { 'retry-after': String(wait) } });
+    // Tarpit: a client past its budget gets its 429 after a short pause, so a flood cannot turn
+    // refusals into a busy loop that starves other tenants. Capped so held sockets stay bounded.
+    if (this.#tarpitted >= MAX_TARPITTED) return done(refusal);
+    this.#tarpitted++;
+    setTimeout(() => {
+      this.#tarpitted--;
+      done(refusal);
+    }, TARPIT_MS);
+  }
 }
 
 /** Synchronous when the token row and membership are cached; a promise when the database must be read. */

@@ -18,6 +18,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError | RequestValidationError, request, reply) => {
+    reply.header('x-request-id', request.id);
     if (error instanceof RequestValidationError) {
       return reply.code(422).send({ detail: error.issues });
     }
@@ -40,7 +41,8 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.code(500).send({ detail: ERRORS.internal_error.detail, code: 'internal_error' });
   });
 
-  app.setNotFoundHandler((_request, reply) => {
+  app.setNotFoundHandler((request, reply) => {
+    reply.header('x-request-id', request.id);
     reply.code(404).send({ detail: ERRORS.route_not_found.detail, code: 'route_not_found' });
   });
 }
