@@ -44,11 +44,3 @@ export function scrub(text: string): string {
     .replace(/\b[A-Za-z0-9_-]{32,}\b/g, '[redacted]')
     .slice(0, 300);
 }
-
-/** RFC 9110 §10.2.3: Retry-After is delay-seconds or an HTTP-date. */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}

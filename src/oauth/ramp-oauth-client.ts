@@ -3,6 +3,7 @@
  * (`{ok:true,…} | {ok:false, failure}`); transport and protocol failures are results, not throws.
  * Fetch and timeout are injectable so tests and the emulator stay on loopback.
  */
+import { sleep } from '../support/backoff.ts';
 import {
   authorizationCodeRequest,
   clientCredentialsRequest,
@@ -46,7 +47,7 @@ export class RampOAuthClient {
       const response = await sendOAuthRequest(revocationRequest(apiBaseUrl, client, token, hint), this.#options);
       last = response instanceof Response ? await processRevocationResponse(response) : { ok: false, failure: response };
       if (last.ok || last.failure.permanent) return last;
-      await new Promise((r) => setTimeout(r, Math.min(2000, last.ok ? 0 : (last.failure.retryAfterMs ?? 200 * 2 ** attempt))));
+      await sleep(Math.min(2000, last.ok ? 0 : (last.failure.retryAfterMs ?? 200 * 2 ** attempt)));
     }
     return last;
   }

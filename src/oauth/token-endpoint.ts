@@ -8,7 +8,8 @@
  * client_credentials (`scope` required, no refresh token).
  */
 import { basicAuthorization } from './client-auth.ts';
-import { isPermanent, parseRetryAfter, scrub, type OAuthFailure, type OAuthFailureCode } from './oauth-errors.ts';
+import { parseRetryAfter } from '../support/backoff.ts';
+import { isPermanent, scrub, type OAuthFailure, type OAuthFailureCode } from './oauth-errors.ts';
 
 export interface ClientCredentials {
   readonly clientId: string;
@@ -130,7 +131,7 @@ async function readJson(response: Response): Promise<unknown> {
 }
 
 function failure(code: OAuthFailureCode, response: Response, description: string, rampErrorCode?: string): OAuthFailure {
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), Date.now());
   return {
     code,
     permanent: isPermanent(code),

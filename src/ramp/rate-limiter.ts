@@ -20,22 +20,9 @@ export interface RollingLimit {
 /** Ramp's documented limit, with headroom for clock differences and requests already in flight. */
 export const RAMP_RATE_LIMIT: RollingLimit = Object.freeze({ limit: 180, windowMs: 10_000 });
 
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+import { sleep as realSleep, type Sleep } from '../support/backoff.ts';
 
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done(): void {
-      signal?.removeEventListener('abort', abort);
-      resolve();
-    }
-    function abort(): void {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    }
-    signal?.addEventListener('abort', abort, { once: true });
-  });
+export { realSleep, type Sleep };
 
 export class RollingWindowLimiter {
   readonly #setting: RollingLimit | false;

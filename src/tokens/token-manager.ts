@@ -25,7 +25,7 @@ import type { ClientCredentials, TokenResult } from '../oauth/token-endpoint.ts'
 import { TtlCache } from '../support/ttl-cache.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { AccessTokenProvider, RampAccess } from './access-token-provider.ts';
-import { fullJitterDelay, sleep } from './backoff.ts';
+import { fullJitterDelay, sleep } from '../support/backoff.ts';
 import { acquireLease, newReplicaId, releaseLease, type Lease } from './refresh-lease.ts';
 import { MIN_VALIDITY_MS, isFresh } from './refresh-policy.ts';
 
@@ -54,10 +54,10 @@ type Need = { kind: 'usable' } | { kind: 'rejected'; token: string } | { kind: '
 
 // A refresh_failed event at most this often per connection: outage bursts must not flood webhooks.
 const REFRESH_FAILED_EVENT_INTERVAL_MS = 15 * 60_000;
-const RETRY_BASE_MS = 250;
-const RETRY_CAP_MS = 5_000;
-const SCHEDULE_RETRY_BASE_MS = 30_000;
-const SCHEDULE_RETRY_CAP_MS = 30 * 60_000;
+/** A caller waiting through transient failures. */
+const CALLER_BACKOFF = { baseMs: 250, capMs: 5_000 };
+/** When the scheduler tries again after a transient failure (plus the base, so never sooner than 30 s). */
+const SCHEDULE_BACKOFF = { baseMs: 30_000, capMs: 30 * 60_000 };
 const LEASE_POLL_MS = 25;
 
 export class TokenManager implements AccessTokenProvider {
@@ -196,7 +196,7 @@ export class TokenManager implements AccessTokenProvider {
         return this.#toAccess(current);
       }
       if ((limits.attempts !== undefined && attempt + 1 >= limits.attempts) || this.#now() >= deadline) break;
-      await sleep(Math.max(lastFailure.retryAfterMs ?? 0, fullJitterDelay(attempt, RETRY_BASE_MS, RETRY_CAP_MS, this.#o.random)));
+      await sleep(Math.max(lastFailure.retryAfterMs ?? 0, fullJitterDelay(attempt, CALLER_BACKOFF, this.#o.random)));
     }
     throw new ApiError(lastFailure?.code === 'rate_limited' ? 'ramp_rate_limited' : 'ramp_unavailable', 'Ramp could not refresh the access token right now; try again shortly');
   }
@@ -284,7 +284,7 @@ export class TokenManager implements AccessTokenProvider {
         refresh_failures: failures,
         last_error: describeFailure(failure),
         last_error_at: now,
-        next_refresh_at: now + Math.max(failure.retryAfterMs ?? 0, SCHEDULE_RETRY_BASE_MS + fullJitterDelay(attempt + failures, SCHEDULE_RETRY_BASE_MS, SCHEDULE_RETRY_CAP_MS, this.#o.random)),
+        next_refresh_at: now + Math.max(failure.retryAfterMs ?? 0, SCHEDULE_BACKOFF.baseMs + fullJitterDelay(attempt + failures, SCHEDULE_BACKOFF, this.#o.random)),
       },
       unknownOutcome,
     );
