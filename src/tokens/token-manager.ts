@@ -129,7 +129,9 @@ export class TokenManager implements AccessTokenProvider {
       accessToken = this.#o.store.open(row).accessToken;
     } catch (error) {
       if (error instanceof CredentialsCorruptError) {
-        void this.#markNeedsReauth(row, 'credentials_corrupt', 'Stored credentials could not be decrypted');
+        this.#markNeedsReauth(row, 'credentials_corrupt', 'Stored credentials could not be decrypted').catch((failure) =>
+          this.#o.ctx.log.error({ err: failure, connection_id: row.id }, 'could not mark the connection needs_reauth'),
+        );
         throw new ApiError('credentials_corrupt');
       }
       throw error;
@@ -174,7 +176,15 @@ export class TokenManager implements AccessTokenProvider {
         await releaseLease(this.#o.ctx.db, lease, this.replicaId, {}, false);
         return this.#toAccess(lease.row);
       }
-      const result = await this.#callRamp(lease.row);
+      let result: TokenResult;
+      try {
+        result = await this.#callRamp(lease.row);
+      } catch (error) {
+        if (!(error instanceof CredentialsCorruptError)) throw error;
+        // The secrets needed to refresh cannot be read: a person must reconnect; free the lease now.
+        await this.#markNeedsReauth(lease.row, 'credentials_corrupt', 'Stored credentials could not be decrypted');
+        throw new ApiError('credentials_corrupt');
+      }
       if (result.ok) {
         const written = await this.#commit(lease, result);
         if (written) {

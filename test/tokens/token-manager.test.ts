@@ -151,6 +151,18 @@ for (const dialect of DIALECTS) {
       expect((await h.store.find(row.business_id))!.refresh_failures).toBe(0);
     });
 
+    it("a ciphertext copied from another tenant's row fails closed: 409 credentials_corrupt, needs_reauth, audit row", async () => {
+      const a = await h.connectOAuth();
+      const b = await h.connectOAuth();
+      await h.db.kysely.updateTable('ramp_connections').set({ access_token: a.access_token, access_token_expires_at: h.ctx.now() + 3_600_000 }).where('id', '=', b.id).execute();
+      await expect(h.manager.getAccess(b.business_id)).rejects.toMatchObject({ code: 'credentials_corrupt', status: 409 });
+      await expect.poll(async () => (await h.store.find(b.business_id))!.status_reason).toBe('credentials_corrupt');
+      const auditRows = async () => (await h.db.kysely.selectFrom('audit_log').selectAll().where('business_id', '=', b.business_id).execute()).map((r) => `${r.action}:${r.detail}`);
+      await expect.poll(auditRows).toContain('connection.needs_reauth:credentials_corrupt');
+      // Tenant A is untouched.
+      expect(await rampAccepts(h.emulator.url, (await h.manager.getAccess(a.business_id)).accessToken)).toBe(true);
+    });
+
     it('a 401 from Ramp on a resource call forces one refresh; the new token is reused by later rejections', async () => {
       const row = await h.connectOAuth();
       const first = await h.manager.getAccess(row.business_id);
