@@ -3,8 +3,8 @@
  * sign in with a token; connect through the emulator's HTML consent page (clicking Allow, no preset
  * consent); Deny shows the reason in plain words; disconnect behind a confirmation dialog; connect with
  * your own Ramp app (422 per field, 400 in words, then success); needs_reauth offers Reconnect; 375 px
- * has no horizontal scroll; Tab reaches the connect buttons with a visible focus ring. Sync progress and
- * transaction paging run only when the server has `GET /api/v1/ramp/transactions`.
+ * has no horizontal scroll; Tab reaches the connect buttons with a visible focus ring; sync with live
+ * progress, transactions paging, date filter and the spend chart.
  *
  * Runs when Chromium is found (CHROMIUM_PATH, default /usr/bin/chromium); with CI=true a missing browser
  * is a failure, never a silent skip. Screenshots: test-artifacts/web/NN-step.png.
@@ -35,16 +35,11 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
   let t: TestServer;
   let emu: ReturnType<typeof emulatorControl>;
   let browser: Browser;
-  let dataEndpoints = false;
   const open: WebPage[] = [];
 
   beforeAll(async () => {
     [t, browser] = await Promise.all([startTestServer({ dialect: 'sqlite' }), launchChromium()]);
     emu = emulatorControl(t.emulator.url);
-    // The sync and transaction endpoints are built separately; their tests run once they exist.
-    const probe = await createTenant(t.server.ctx.db, 'owner');
-    const res = await request(`${t.url}/api/v1/ramp/transactions?limit=1`, { headers: probe.headers });
-    dataEndpoints = !(res.status === 404 && res.body?.code === 'route_not_found');
   }, 60_000);
 
   afterEach(async () => {
@@ -386,8 +381,7 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
     throw new Error('sync did not finish');
   }
 
-  it('Sync now shows live progress, then the transactions and the spend chart', async (ctx) => {
-    if (!dataEndpoints) ctx.skip('GET /api/v1/ramp/transactions is not wired yet (404): re-run once the sync/transactions endpoints are in');
+  it('Sync now shows live progress, then the transactions and the spend chart', async () => {
     const owner = await createTenant(t.server.ctx.db, 'owner');
     await connectViaApi(owner);
     const page = await newPage(owner);
@@ -413,8 +407,7 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
     await screenshot(page, 'sync-complete');
   });
 
-  it('pages through transactions with Next/Previous and filters them by date', async (ctx) => {
-    if (!dataEndpoints) ctx.skip('GET /api/v1/ramp/transactions is not wired yet (404): re-run once the sync/transactions endpoints are in');
+  it('pages through transactions with Next/Previous and filters them by date', async () => {
     const owner = await createTenant(t.server.ctx.db, 'owner');
     await connectViaApi(owner);
     await syncViaApi(owner);
