@@ -1,22 +1,13 @@
 /** @module Child processes for the bench: our server, a bare Fastify baseline, RSS readings. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../test/helpers/test-server.ts';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/ramp-connect.js', import.meta.url));
 export const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+export { freePort } from '../../test/helpers/test-server.ts';
 
 export interface Proc {
   readonly child: ChildProcess;

@@ -27,7 +27,7 @@ import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { AccessTokenProvider, RampAccess } from './access-token-provider.ts';
 import { fullJitterDelay, sleep } from '../support/backoff.ts';
 import { acquireLease, newReplicaId, releaseLease, type Lease } from './refresh-lease.ts';
-import { MIN_VALIDITY_MS, isFresh } from './refresh-policy.ts';
+import { isFresh } from './refresh-policy.ts';
 
 export interface TokenManagerOptions {
   readonly ctx: AppContext;
@@ -328,4 +328,3 @@ function describeFailure(failure: OAuthFailure): string {
   }
 }
 
-export { MIN_VALIDITY_MS };

@@ -27,25 +27,26 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates an empty database (not opened) and returns its URL. */
-export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+/** Creates an empty database (not opened) and returns its URL; `serverUrl` names the PostgreSQL server. */
+export async function createTestDatabase(dialect: Dialect, serverUrl: string | undefined = PG_URL): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'rc-test-'));
     const file = join(dir, 'test.sqlite');
     return { url: `sqlite:${file}`, dialect, file, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const admin = new pg.Client({ connectionString: PG_URL });
+  if (!serverUrl) throw new Error('no PostgreSQL server: set TEST_DATABASE_URL');
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   const name = `rc_test_${randomBytes(6).toString('hex')}`;
   await admin.query(`create database ${name}`);
   await admin.end();
-  const url = new URL(PG_URL!);
+  const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     dialect,
     drop: async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
+      const c = new pg.Client({ connectionString: serverUrl });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
