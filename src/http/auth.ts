@@ -56,14 +56,18 @@ export class AuthCache {
    * about a token's prefix (unlike a direct string comparison).
    */
   readonly verified: TtlCache<string, { row: ApiTokensTable; user: AuthContext }>;
+  /** The whole answer for an (Authorization, x-business-id) pair: the hot path is one lookup. */
+  readonly resolved: TtlCache<string, { row: ApiTokensTable; context: AuthContext }>;
   constructor(ttlMs: number) {
     this.tokens = new TtlCache(ttlMs);
     this.roles = new TtlCache(ttlMs);
     this.verified = new TtlCache(ttlMs);
+    this.resolved = new TtlCache(ttlMs);
   }
   forgetToken(id: string): void {
     this.tokens.delete(id);
     this.verified.clear();
+    this.resolved.clear();
   }
 }
 
@@ -134,6 +138,13 @@ class Admission {
 /** Synchronous when the token row and membership are cached; a promise when the database must be read. */
 function authorize(db: Kysely<Database>, cache: AuthCache, request: FastifyRequest, requirement: AuthRequirement, now: number): AuthContext | Promise<AuthContext> {
   const header = singleHeader(request, 'authorization');
+  if (header !== undefined && requirement.kind === 'business') {
+    const hit = cache.resolved.get(resolvedKey(request, header));
+    if (hit && hit.row.revoked_at === null && hit.row.expires_at > now) {
+      touchIfDue(db, hit.row, now);
+      return meets(hit.context, requirement);
+    }
+  }
   const token = header === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   if (token === undefined) throw new ApiError('not_authenticated');
   const verified = cache.verified.get(token);
@@ -173,28 +184,41 @@ function afterAuthentication(
   user: AuthContext,
   now: number,
 ): AuthContext | Promise<AuthContext> {
-  if (row.last_used_at === null || now - row.last_used_at > TOUCH_INTERVAL_MS) {
-    row.last_used_at = now;
-    // Bookkeeping only: a failed write must not fail the request.
-    touchApiToken(db, row.id, now).catch(() => {});
-  }
+  touchIfDue(db, row, now);
   if (requirement.kind === 'user') return user;
   const header = singleHeader(request, 'x-business-id');
   if (header === undefined || uuidError(header) !== undefined) throw new ApiError('invalid_request', 'The x-business-id header must be one business UUID');
   const businessId = header.toLowerCase();
   const key = `${businessId}:${user.userId}`;
+  const resolve = (role: Role | null) => {
+    const context: AuthContext = role === null ? { ...user, businessId } : { ...user, businessId, role };
+    cache.resolved.set(resolvedKey(request, singleHeader(request, 'authorization')!), { row, context });
+    return meets(context, requirement);
+  };
   const role = cache.roles.get(key);
-  if (role !== undefined) return withRole(user, requirement, businessId, role);
+  if (role !== undefined) return resolve(role);
   return getMembershipRole(db, businessId, user.userId).then((found) => {
     cache.roles.set(key, found ?? null);
-    return withRole(user, requirement, businessId, found ?? null);
+    return resolve(found ?? null);
   });
 }
 
-function withRole(user: AuthContext, requirement: Extract<AuthRequirement, { kind: 'business' }>, businessId: string, role: Role | null): AuthContext {
-  if (!role || !roleAtLeast(role, requirement.minRole)) throw new ApiError('not_enough_permissions');
-  if (requirement.permission && !user.permissions.includes(requirement.permission)) throw new ApiError('not_enough_permissions');
-  return { ...user, businessId, role };
+function resolvedKey(request: FastifyRequest, authorization: string): string {
+  return `${authorization}\n${String(request.headers['x-business-id'])}`;
+}
+
+/** The context itself when it satisfies the route's requirement, else 403 (not a member, role too low, permission missing). */
+function meets(context: AuthContext, requirement: Extract<AuthRequirement, { kind: 'business' }>): AuthContext {
+  if (!context.role || !roleAtLeast(context.role, requirement.minRole)) throw new ApiError('not_enough_permissions');
+  if (requirement.permission && !context.permissions.includes(requirement.permission)) throw new ApiError('not_enough_permissions');
+  return context;
+}
+
+// last_used_at is bookkeeping: written at most once a minute, and a failed write must not fail the request.
+function touchIfDue(db: Kysely<Database>, row: ApiTokensTable, now: number): void {
+  if (row.last_used_at !== null && now - row.last_used_at <= TOUCH_INTERVAL_MS) return;
+  row.last_used_at = now;
+  touchApiToken(db, row.id, now).catch(() => {});
 }
 
 function singleHeader(request: FastifyRequest, name: string): string | undefined {

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { AccessTokenProvider } from '../../../tokens/access-token-provider.ts';
+import type { AccessTokenProvider, RampAccess } from '../../../tokens/access-token-provider.ts';
 import { authOf } from '../../auth.ts';
 import { BusinessHeaders, errorResponses } from '../../schemas/common.ts';
 
@@ -18,7 +18,11 @@ const AccessToken = Type.Object(
   { $id: 'RampAccessToken' },
 );
 
+type AccessTokenBody = { access_token: string; token_type: 'Bearer'; expires_at: string; environment: 'sandbox' | 'production' };
+
 export function tokenRoute(app: FastifyInstance, tokens: AccessTokenProvider): void {
+  // The provider hands out the same RampAccess object while it is cached, so its body is built once.
+  const bodies = new WeakMap<RampAccess, AccessTokenBody>();
   app.get(
     '/api/v1/ramp/token',
     {
@@ -32,8 +36,13 @@ export function tokenRoute(app: FastifyInstance, tokens: AccessTokenProvider): v
     },
     async (request, reply) => {
       const access = await tokens.getAccess(authOf(request).businessId);
+      let body = bodies.get(access);
+      if (!body) {
+        body = { access_token: access.accessToken, token_type: 'Bearer', expires_at: new Date(access.expiresAt).toISOString(), environment: access.environment };
+        bodies.set(access, body);
+      }
       reply.header('cache-control', 'no-store');
-      return { access_token: access.accessToken, token_type: 'Bearer', expires_at: new Date(access.expiresAt).toISOString(), environment: access.environment };
+      return body;
     },
   );
 }
