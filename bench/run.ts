@@ -7,7 +7,7 @@
  *   npm run bench -- --only token,claim
  */
 import { cpus, totalmem } from 'node:os';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PG_SERVER_URL } from './lib/scratch-db.ts';
 import { benchClaim } from './scenarios/claim.ts';
@@ -82,7 +82,11 @@ async function main(): Promise<void> {
 
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version, platform: process.platform };
   const out = { ran_at: new Date().toISOString(), quick, machine, rows, errors };
-  if (!quick) writeFileSync(fileURLToPath(new URL('./results.json', import.meta.url)), `${JSON.stringify(out, null, 2)}\n`);
+  // Only a complete full-size run replaces bench/results.json; partial or quick runs go to bench/out/.
+  const complete = !quick && !only;
+  const target = complete ? new URL('./results.json', import.meta.url) : new URL('./out/last-partial.json', import.meta.url);
+  mkdirSync(fileURLToPath(new URL('./out/', import.meta.url)), { recursive: true });
+  writeFileSync(fileURLToPath(target), `${JSON.stringify(out, null, 2)}\n`);
   printTable(rows, machine);
   if (errors.length > 0) {
     process.stderr.write(`bench errors:\n${errors.join('\n')}\n`);
