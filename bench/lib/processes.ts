@@ -19,7 +19,9 @@ export interface Proc {
 /** Spawns `args` and waits until `${url}${readyPath}` answers 200; returns how long that took. */
 export async function spawnUntilReady(args: string[], env: Record<string, string>, url: string, readyPath: string, timeoutMs = 60_000): Promise<Proc & { readyMs: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROFILE_DIR=<dir> writes a V8 CPU profile of every child process there (open in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
@@ -77,6 +79,13 @@ export async function startBareServer(): Promise<Proc> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   return spawnUntilReady([RUN_TS, fileURLToPath(new URL('./bare-server.ts', import.meta.url)), String(port)], {}, url, '/json');
+}
+
+/** bare-proxy.ts in front of `upstream`, forwarding with `token`; ready once `readyPath` answers through it. */
+export async function startBareProxy(upstream: string, token: string, readyPath: string): Promise<Proc> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  return spawnUntilReady([RUN_TS, fileURLToPath(new URL('./bare-proxy.ts', import.meta.url)), String(port), upstream, token], {}, url, readyPath);
 }
 
 export async function startEmulatorProcess(): Promise<Proc> {

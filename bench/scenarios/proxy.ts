@@ -1,17 +1,19 @@
 /**
  * (b) `GET /api/v1/ramp/proxy/business` through our server against the same call made directly to the
  * emulator with the connection's token, under the same autocannon load (emulator rate limit off).
+ * A third figure, a bare forwarding proxy (bench/lib/bare-proxy.ts) on the same call, shows how much
+ * of the gap any extra HTTP hop costs on this machine: load generator, proxy and emulator share its cores.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/database.ts';
 import { load, type LoadResult } from '../lib/load.ts';
-import { startEmulatorProcess, startServer } from '../lib/processes.ts';
+import { type Proc, startBareProxy, startEmulatorProcess, startServer } from '../lib/processes.ts';
 import { benchTenant } from '../lib/tenant.ts';
 import { BENCH_KEYS } from './token-hot-path.ts';
 
-export async function benchProxy(options: { durationS: number; connections: number }): Promise<{ proxy: LoadResult; direct: LoadResult; ratio: number }> {
+export async function benchProxy(options: { durationS: number; connections: number }): Promise<{ proxy: LoadResult; direct: LoadResult; bare: LoadResult; ratio: number; ratioToBare: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'rc-bench-proxy-'));
   const emulator = await startEmulatorProcess();
   const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -21,6 +23,7 @@ export async function benchProxy(options: { durationS: number; connections: numb
   // which would otherwise hold the proxy at 18 req/s, as it must against real Ramp.
   const server = await startServer({ DATABASE_URL: databaseUrl, RAMP_ENV: 'emulator', RAMP_API_BASE_URL: emulator.url, ENCRYPTION_KEYS: BENCH_KEYS, DATA_DIR: dir, RAMP_RATE_LIMIT_PER_10S: '0' });
   const db = openDatabase(databaseUrl);
+  let bareProxy: Proc | undefined;
   try {
     const tenant = await benchTenant(db, ['ramp:token']);
     const app = (await (await post(`${emulator.url}/__emulator/apps`, { grant_types: ['client_credentials'] })).json()) as { client_id: string; client_secret: string };
@@ -30,15 +33,21 @@ export async function benchProxy(options: { durationS: number; connections: numb
     const proxyUrl = `${server.url}/api/v1/ramp/proxy/business`;
     const directUrl = `${emulator.url}/sandbox/developer/v1/business`;
     const direct = { authorization: `Bearer ${access_token}` };
+    bareProxy = await startBareProxy(`${emulator.url}/sandbox/developer/v1`, access_token, '/business');
+    const bareUrl = `${bareProxy.url}/business`;
     await load(proxyUrl, { connections: 10, durationS: 1, headers: tenant.headers });
     await load(directUrl, { connections: 10, durationS: 1, headers: direct });
+    await load(bareUrl, { connections: 10, durationS: 1 });
     const proxied = await load(proxyUrl, { connections: options.connections, durationS: options.durationS, headers: tenant.headers });
     const straight = await load(directUrl, { connections: options.connections, durationS: options.durationS, headers: direct });
+    const bare = await load(bareUrl, { connections: options.connections, durationS: options.durationS });
     if (proxied.non2xx > 0 || proxied.errors > 0) throw new Error(`proxy failed under load: ${proxied.non2xx} non-2xx, ${proxied.errors} errors`);
-    return { proxy: proxied, direct: straight, ratio: Math.round((proxied.rps / straight.rps) * 100) / 100 };
+    if (bare.non2xx > 0 || bare.errors > 0) throw new Error(`bare proxy failed under load: ${bare.non2xx} non-2xx, ${bare.errors} errors`);
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    return { proxy: proxied, direct: straight, bare, ratio: ratio(proxied.rps, straight.rps), ratioToBare: ratio(proxied.rps, bare.rps) };
   } finally {
     await db.close();
-    await Promise.all([server.stop(), emulator.stop()]);
+    await Promise.all([server.stop(), emulator.stop(), bareProxy?.stop()]);
     rmSync(dir, { recursive: true, force: true });
   }
 }

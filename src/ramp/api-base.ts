@@ -5,19 +5,34 @@
  * (security-reliability.md §4 "SSRF": build from `new URL(base)`, then assert the origin).
  */
 
-/** `https://api.ramp.com` + `transactions` → `https://api.ramp.com/developer/v1/transactions`. */
-export function developerUrl(apiBaseUrl: string, relativePath: string): URL {
-  const base = new URL(apiBaseUrl);
-  const url = new URL(base.href);
-  url.pathname = `${developerPrefix(base)}${relativePath}`;
-  url.search = '';
-  url.hash = '';
-  return url;
+interface ApiBase {
+  readonly origin: string;
+  /** `/developer/v1/` under the base's own path (the emulator serves sandbox under `/sandbox`). */
+  readonly prefix: string;
 }
 
-/** `/developer/v1/` under the base's own path (the emulator serves sandbox under `/sandbox`). */
-export function developerPrefix(base: URL): string {
-  return `${base.pathname.replace(/\/+$/, '')}/developer/v1/`;
+/** Parsed bases: there are as many as configured environments, and the proxy needs one per request. */
+const parsedBases = new Map<string, ApiBase>();
+
+function apiBase(apiBaseUrl: string): ApiBase {
+  let base = parsedBases.get(apiBaseUrl);
+  if (!base) {
+    const url = new URL(apiBaseUrl);
+    base = { origin: url.origin, prefix: `${url.pathname.replace(/\/+$/, '')}/developer/v1/` };
+    if (parsedBases.size < 64) parsedBases.set(apiBaseUrl, base);
+  }
+  return base;
+}
+
+/** `https://api.ramp.com` + `transactions` → `https://api.ramp.com/developer/v1/transactions`. */
+export function developerUrl(apiBaseUrl: string, relativePath: string): URL {
+  const base = apiBase(apiBaseUrl);
+  return new URL(`${base.origin}${base.prefix}${relativePath}`);
+}
+
+/** The `/developer/v1/` path prefix under a base. */
+export function developerPrefix(apiBaseUrl: string): string {
+  return apiBase(apiBaseUrl).prefix;
 }
 
 /**
@@ -31,8 +46,8 @@ export function isUnderApiBase(candidate: string | URL, apiBaseUrl: string): boo
   } catch {
     return false;
   }
-  const base = new URL(apiBaseUrl);
+  const base = apiBase(apiBaseUrl);
   if (url.origin !== base.origin || url.username !== '' || url.password !== '') return false;
   // Compare the serialised path, which new URL has already dot-segment-normalised.
-  return url.pathname.startsWith(developerPrefix(base)) && !/%2e|%2f|%5c/i.test(url.pathname);
+  return url.pathname.startsWith(base.prefix) && !/%2e|%2f|%5c/i.test(url.pathname);
 }

@@ -4,21 +4,23 @@
  *
  * - Only `accept`, `content-type` and `idempotency-key` are forwarded: the caller's Authorization,
  *   Cookie, x-business-id, Host and hop-by-hop headers never are (security-reliability.md §4, §6 item 37).
- * - Redirects are never followed (`redirect: 'manual'`); a 3xx becomes 502 `ramp_error`.
+ * - Redirects are never followed (transport.ts has no redirect logic); a 3xx becomes 502 `ramp_error`.
  * - GET/HEAD are retried by the client's rules; other methods are sent once. Retryable answers that
  *   are not retried are passed through as they are (status, Retry-After, body).
  * - A body over `maxBytes` is a 502 `ramp_response_too_large` when its length is declared; an
  *   undeclared length is counted while streaming and the stream is cut at the cap (headers are
  *   already sent then, so the caller sees a truncated, failed transfer rather than a short 200).
  */
+import type { Readable } from 'node:stream';
 import { ApiError } from '../http/errors.ts';
 import type { RampAccess } from '../tokens/access-token-provider.ts';
-import { readTextCapped, type CallOutcome } from './call-outcome.ts';
+import { MAX_ERROR_BODY_BYTES, type CallOutcome } from './call-outcome.ts';
 import { rampHeaders } from './endpoints/request-headers.ts';
 import { proxyUpstreamUrl } from './proxy-path.ts';
 import type { CallOptions, RampClient } from './ramp-client.ts';
 import { apiErrorForRampAnswer, isUnauthorized, readRampError } from './ramp-errors.ts';
 import { isRetryableStatus, parseRetryAfter } from './retry-policy.ts';
+import type { RampRequest, RampResponse } from './transport.ts';
 
 export const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'idempotency-key'] as const;
 export const RETURNED_RESPONSE_HEADERS = ['content-type', 'content-length', 'retry-after', 'x-trace-id', 'cache-control', 'etag', 'last-modified'] as const;
@@ -35,101 +37,81 @@ export interface ProxyRequest {
 export interface ProxyAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
-  /** Small answers of declared length arrive whole; others stream through. */
-  readonly body: ReadableStream<Uint8Array> | Uint8Array | null;
+  /** Answers of declared length up to BUFFERED_ANSWER_BYTES arrive whole; others stream through. */
+  readonly body: Readable | Buffer | null;
 }
 
-/**
- * Answers up to this size with a declared length are read whole and sent as one buffer: piping a
- * web stream through a byte counter and into a Node stream costs more than the request itself.
- */
+/** Answers up to this size with a declared length are read whole and sent as one buffer. */
 const BUFFERED_ANSWER_BYTES = 256 * 1024;
 
-export function buildProxyRequest(access: RampAccess, request: ProxyRequest): Request {
+export function buildProxyRequest(access: RampAccess, request: ProxyRequest): RampRequest {
   const forwarded: Record<string, string> = {};
   for (const name of FORWARDED_REQUEST_HEADERS) {
     const value = request.headers[name];
     if (typeof value === 'string' && value.length > 0) forwarded[name] = value;
   }
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== undefined && request.body.length > 0;
-  return new Request(proxyUpstreamUrl(access.apiBaseUrl, request.target), {
+  return {
     method: request.method,
+    url: proxyUpstreamUrl(access.apiBaseUrl, request.target),
     headers: rampHeaders(access, forwarded),
     ...(hasBody ? { body: request.body } : {}),
-    redirect: 'manual',
-  });
+  };
 }
 
-function answerHeaders(response: Response): Record<string, string> {
+function answerHeaders(response: RampResponse): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of RETURNED_RESPONSE_HEADERS) {
-    const value = response.headers.get(name);
+    const value = response.header(name);
     if (value !== null) out[name] = value;
   }
   return out;
 }
 
-/** Counts bytes through the stream and errors it past the cap. */
-function capped(body: ReadableStream<Uint8Array>, maxBytes: number): ReadableStream<Uint8Array> {
-  let total = 0;
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        total += chunk.byteLength;
-        if (total > maxBytes) controller.error(new ApiError('ramp_response_too_large'));
-        else controller.enqueue(chunk);
-      },
-    }),
-  );
+function passThrough(response: RampResponse, method: string, maxBytes: number): ProxyAnswer {
+  if (method === 'HEAD') {
+    response.discard();
+    return { status: response.status, headers: answerHeaders(response), body: null };
+  }
+  return { status: response.status, headers: answerHeaders(response), body: response.stream(maxBytes) };
 }
 
-function passThrough(response: Response, method: string, maxBytes: number): ProxyAnswer {
-  const body = method === 'HEAD' || response.body === null ? null : capped(response.body, maxBytes);
-  if (body === null) void response.body?.cancel().catch(() => undefined);
-  return { status: response.status, headers: answerHeaders(response), body };
-}
-
-function textAnswer(response: Response, text: string): ProxyAnswer {
-  const headers = answerHeaders(response);
-  delete headers['content-length'];
-  return { status: response.status, headers, body: new Blob([text]).stream() };
-}
-
-/** Pure given the Response: what the proxy does with one upstream answer. */
-export async function processProxyResponse(response: Response, access: RampAccess, nowMs: number, method: string, maxBytes: number): Promise<CallOutcome<ProxyAnswer>> {
-  const cancel = () => void response.body?.cancel().catch(() => undefined);
+/** Pure given the response: what the proxy does with one upstream answer. */
+export async function processProxyResponse(response: RampResponse, access: RampAccess, nowMs: number, method: string, maxBytes: number): Promise<CallOutcome<ProxyAnswer>> {
   if (response.status >= 300 && response.status < 400) {
-    cancel();
+    response.discard();
     return { kind: 'failed', error: new ApiError('ramp_error', `Ramp answered ${response.status} with a redirect, which the proxy does not follow`) };
   }
-  const declared = Number(response.headers.get('content-length'));
-  if (response.headers.has('content-length') && Number.isFinite(declared) && declared > maxBytes) {
-    cancel();
+  const declared = response.declaredLength;
+  if (declared !== null && declared > maxBytes) {
+    response.discard();
     return { kind: 'failed', error: new ApiError('ramp_response_too_large') };
   }
   if (response.status === 401 || response.status === 404) {
     // Small error bodies: read them to tell "token rejected" (refresh and retry) from a plain 404.
-    const body = await readTextCapped(response, 64 * 1024);
-    const text = body.ok ? body.text : '';
-    const info = readRampError(response.status, text, response.headers.get('x-trace-id'), [access.accessToken]);
+    const text = (await response.text(MAX_ERROR_BODY_BYTES)) ?? '';
+    const info = readRampError(response.status, text, response.header('x-trace-id'), [access.accessToken]);
     if (isUnauthorized(info)) return { kind: 'unauthorized', error: apiErrorForRampAnswer(info) };
-    return { kind: 'ok', value: textAnswer(response, text) };
+    const headers = answerHeaders(response);
+    delete headers['content-length'];
+    return { kind: 'ok', value: { status: response.status, headers, body: Buffer.from(text) } };
   }
   if (isRetryableStatus(response.status)) {
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), nowMs);
-    const info = readRampError(response.status, '', response.headers.get('x-trace-id'));
+    const retryAfterMs = parseRetryAfter(response.header('retry-after'), nowMs);
+    const info = readRampError(response.status, '', response.header('x-trace-id'));
     return {
       kind: 'retryable',
       status: response.status,
       error: apiErrorForRampAnswer(info, retryAfterMs),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
       giveUp: () => passThrough(response, method, maxBytes),
-      discard: cancel,
+      discard: () => response.discard(),
     };
   }
-  const length = Number(response.headers.get('content-length'));
-  if (method !== 'HEAD' && response.body !== null && response.headers.has('content-length') && length <= BUFFERED_ANSWER_BYTES) {
-    return { kind: 'ok', value: { status: response.status, headers: answerHeaders(response), body: new Uint8Array(await response.arrayBuffer()) } };
+  if (method !== 'HEAD' && declared !== null && declared <= BUFFERED_ANSWER_BYTES) {
+    const body = await response.bytes(maxBytes);
+    if (body === null) return { kind: 'failed', error: new ApiError('ramp_response_too_large') };
+    return { kind: 'ok', value: { status: response.status, headers: answerHeaders(response), body } };
   }
   return { kind: 'ok', value: passThrough(response, method, maxBytes) };
 }

@@ -41,9 +41,8 @@ export function parseProxyTarget(rawUrl: string, prefix: string): ProxyTarget {
 
 /** The upstream URL; throws (a bug) if it is not under the base despite the checks above. */
 export function proxyUpstreamUrl(apiBaseUrl: string, target: { path: string; query: string }): URL {
-  const url = developerUrl(apiBaseUrl, target.path);
-  if (target.query.length > 0) url.search = `?${target.query}`;
-  if (!isUnderApiBase(url, apiBaseUrl) || url.pathname !== `${developerPrefix(new URL(apiBaseUrl))}${target.path}`) {
+  const url = developerUrl(apiBaseUrl, target.query.length > 0 ? `${target.path}?${target.query}` : target.path);
+  if (!isUnderApiBase(url, apiBaseUrl) || url.pathname !== `${developerPrefix(apiBaseUrl)}${target.path}`) {
     throw new Error('proxy URL escaped the API base');
   }
   return url;

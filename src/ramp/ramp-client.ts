@@ -3,7 +3,7 @@
  * built from request/process pairs (endpoints/*).
  *
  * Per attempt: a token from the AccessTokenProvider, a slot from the connection's local rate limiter
- * (rate-limiter.ts), and `AbortSignal.timeout`. Then:
+ * (rate-limiter.ts), and a timeout (transport.ts). Then:
  * - 401 (or DEVELOPER_7002/7028) → one `refreshAfterUnauthorized` and one retry, any method: Ramp did
  *   not process the request (security-reliability.md §3.7).
  * - 429 → the limiter holds every request of the connection until `Retry-After` (a whole window when
@@ -22,14 +22,15 @@ import { buildPageRequest, listUrl, processPageResponse } from './endpoints/list
 import { LimiterRegistry, RAMP_RATE_LIMIT, realSleep, type RollingLimit, type Sleep } from './rate-limiter.ts';
 import type { AccountingSyncBody, ListParams, RampListResource, RampPage } from './resources.ts';
 import { DEFAULT_BACKOFF, fullJitterDelay, isIdempotentMethod, type BackoffSettings } from './retry-policy.ts';
+import { TransportTimeoutError, defaultTransport, type RampRequest, type RampResponse, type Transport } from './transport.ts';
 
 /** One logical call: how to build each attempt's request and how to read its answer. */
 export interface RampCall<T> {
   readonly method: string;
   /** For logs: method and path pattern, never a query or a token. */
   readonly label: string;
-  build(access: RampAccess): Request;
-  process(response: Response, access: RampAccess, nowMs: number): Promise<CallOutcome<T>>;
+  build(access: RampAccess): RampRequest;
+  process(response: RampResponse, access: RampAccess, nowMs: number): Promise<CallOutcome<T>>;
 }
 
 export interface CallOptions {
@@ -43,10 +44,9 @@ export interface CallOptions {
   readonly idempotent?: boolean;
 }
 
-export type FetchLike = (request: Request, init: { signal: AbortSignal }) => Promise<Response>;
-
 export interface RampClientOptions {
-  readonly fetch?: FetchLike;
+  /** The wire; tests script answers through it. */
+  readonly transport?: Transport;
   readonly timeoutMs?: number;
   readonly deadlineMs?: number;
   readonly maxAttempts?: number;
@@ -62,11 +62,9 @@ export interface RampClientOptions {
 
 const DEFAULTS = { timeoutMs: 30_000, deadlineMs: 120_000, maxAttempts: 6 } as const;
 
-const defaultFetch: FetchLike = (request, init) => fetch(request, init);
-
 export class RampClient {
   readonly #tokens: AccessTokenProvider;
-  readonly #fetch: FetchLike;
+  readonly #transport: Transport;
   readonly #limiters: LimiterRegistry;
   readonly #options: Required<Pick<RampClientOptions, 'timeoutMs' | 'deadlineMs' | 'maxAttempts' | 'backoff' | 'random' | 'sleep' | 'now'>>;
   readonly #log: Logger | undefined;
@@ -74,7 +72,7 @@ export class RampClient {
 
   constructor(tokens: AccessTokenProvider, options: RampClientOptions = {}) {
     this.#tokens = tokens;
-    this.#fetch = options.fetch ?? defaultFetch;
+    this.#transport = options.transport ?? defaultTransport;
     const now = options.now ?? Date.now;
     const sleep = options.sleep ?? realSleep;
     const rateLimit = options.rateLimit ?? RAMP_RATE_LIMIT;
@@ -132,16 +130,14 @@ export class RampClient {
     }
   }
 
-  async #attempt<T>(call: RampCall<T>, access: RampAccess, timeoutMs: number, callerSignal: AbortSignal | undefined): Promise<CallOutcome<T>> {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = callerSignal ? AbortSignal.any([callerSignal, timeout]) : timeout;
+  async #attempt<T>(call: RampCall<T>, access: RampAccess, timeoutMs: number, signal: AbortSignal | undefined): Promise<CallOutcome<T>> {
     try {
-      const response = await this.#fetch(call.build(access), { signal });
+      const response = await this.#transport(call.build(access), signal ? { timeoutMs, signal } : { timeoutMs });
       return await call.process(response, access, this.#options.now());
     } catch (error) {
       if (error instanceof ApiError) throw error;
-      if (callerSignal?.aborted) throw callerSignal.reason;
-      if (timeout.aborted) return { kind: 'retryable', error: new ApiError('ramp_timeout'), status: null };
+      if (signal?.aborted) throw signal.reason;
+      if (error instanceof TransportTimeoutError) return { kind: 'retryable', error: new ApiError('ramp_timeout'), status: null };
       // Network failure (refused, reset, DNS): say so without quoting the cause, which may hold a URL.
       return { kind: 'retryable', error: new ApiError('ramp_unavailable'), status: null };
     }

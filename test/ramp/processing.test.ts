@@ -7,6 +7,7 @@ import { processBusinessResponse } from '../../src/ramp/endpoints/business.ts';
 import { buildPageRequest, listUrl, processPageResponse } from '../../src/ramp/endpoints/list-page.ts';
 import { isUnderApiBase } from '../../src/ramp/api-base.ts';
 import { apiErrorForRampAnswer, readRampError, scrubText } from '../../src/ramp/ramp-errors.ts';
+import { RampResponse } from '../../src/ramp/transport.ts';
 import type { RampAccess } from '../../src/tokens/access-token-provider.ts';
 
 const TOKEN = 'ramp_tok_abcdefghijklmnopqrstuvwxyz0123456789';
@@ -14,7 +15,7 @@ const access: RampAccess = { connectionId: 'c1', accessToken: TOKEN, apiBaseUrl:
 const NOW = Date.parse('2026-11-26T10:00:00Z');
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  RampResponse.of(status, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
 
 /** The docs' validation example (ramp-and-dayzero-api.md B5). */
 const VALIDATION_422 = {
@@ -31,8 +32,8 @@ describe('list pages', () => {
     const emulator = { ...access, apiBaseUrl: 'http://127.0.0.1:9/sandbox' };
     expect(listUrl(emulator, 'cards', {}).href).toBe('http://127.0.0.1:9/sandbox/developer/v1/cards');
     const request = buildPageRequest(access, url.href);
-    expect(request.headers.get('authorization')).toBe(`Bearer ${TOKEN}`);
-    expect(request.redirect).toBe('manual');
+    expect(request.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(request.url.href).toBe(url.href);
   });
 
   it('reads {data, page: {next}} and follows only links under the API base', async () => {
@@ -57,8 +58,8 @@ describe('list pages', () => {
   it('refuses malformed pages and redirects', async () => {
     expect((await processPageResponse(json(200, { data: {} }), access, NOW)).kind).toBe('failed');
     expect((await processPageResponse(json(200, { data: [{ name: 'no id' }] }), access, NOW)).kind).toBe('failed');
-    expect((await processPageResponse(new Response('not json', { status: 200 }), access, NOW)).kind).toBe('failed');
-    const redirect = await processPageResponse(new Response(null, { status: 302, headers: { location: 'https://evil.example/' } }), access, NOW);
+    expect((await processPageResponse(RampResponse.of(200, 'not json'), access, NOW)).kind).toBe('failed');
+    const redirect = await processPageResponse(RampResponse.of(302, '', { location: 'https://evil.example/' }), access, NOW);
     expect(redirect).toMatchObject({ kind: 'failed', error: { code: 'ramp_error' } });
   });
 
@@ -74,7 +75,7 @@ describe('list pages', () => {
     expect(scope.kind === 'failed' && scope.error.detail).toBe('Ramp answered 403 DEVELOPER_7100: These scopes are not allowed for this token: accounting:write');
     const invalid = await processPageResponse(json(422, VALIDATION_422, { 'x-trace-id': 'abc123' }), access, NOW);
     expect(invalid.kind === 'failed' && invalid.error.detail).toBe('Ramp answered 422 DEVELOPER_7001: Value must be between 2 and 100 (x-trace-id abc123)');
-    const html = await processPageResponse(new Response('<!doctype html><title>404 Not Found</title>', { status: 404 }), access, NOW);
+    const html = await processPageResponse(RampResponse.of(404, '<!doctype html><title>404 Not Found</title>'), access, NOW);
     expect(html).toMatchObject({ kind: 'failed', error: { code: 'ramp_error', detail: 'Ramp answered 404' } });
   });
 

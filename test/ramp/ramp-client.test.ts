@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/http/errors.ts';
-import { RampClient, type FetchLike } from '../../src/ramp/ramp-client.ts';
+import { RampClient } from '../../src/ramp/ramp-client.ts';
+import { RampResponse, TransportTimeoutError, type Transport } from '../../src/ramp/transport.ts';
 import type { AccessTokenProvider, RampAccess } from '../../src/tokens/access-token-provider.ts';
 
 class FakeTokens implements AccessTokenProvider {
@@ -26,24 +27,24 @@ class FakeTokens implements AccessTokenProvider {
   }
 }
 
-type Scripted = Response | 'network' | 'hang';
+type Scripted = RampResponse | 'network' | 'hang';
 
 function harness(script: Scripted[], options: { deadlineMs?: number; maxAttempts?: number; timeoutMs?: number } = {}) {
   let now = 1_000_000;
   const sleeps: number[] = [];
   const seen: { method: string; url: string; authorization: string | null }[] = [];
-  const fetch: FetchLike = async (request, init) => {
-    seen.push({ method: request.method, url: request.url, authorization: request.headers.get('authorization') });
-    const next = script.shift() ?? new Response('{}', { status: 500 });
+  const transport: Transport = async (request, { timeoutMs }) => {
+    seen.push({ method: request.method, url: request.url.href, authorization: request.headers.authorization ?? null });
+    const next = script.shift() ?? RampResponse.of(500, '{}');
     if (next === 'network') throw new TypeError('fetch failed');
     if (next === 'hang') {
-      return new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+      return new Promise((_resolve, reject) => setTimeout(() => reject(new TransportTimeoutError()), timeoutMs));
     }
     return next;
   };
   const tokens = new FakeTokens();
   const client = new RampClient(tokens, {
-    fetch,
+    transport,
     now: () => now,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -58,8 +59,8 @@ function harness(script: Scripted[], options: { deadlineMs?: number; maxAttempts
   return { client, tokens, sleeps, seen, advance: (ms: number) => (now += ms) };
 }
 
-const page = (next: string | null = null) => new Response(JSON.stringify({ data: [{ id: 't1' }], page: { next } }), { status: 200 });
-const status = (code: number, headers: Record<string, string> = {}) => new Response(JSON.stringify({ error_v2: { error_code: 'X', message: 'nope' } }), { status: code, headers });
+const page = (next: string | null = null) => RampResponse.of(200, JSON.stringify({ data: [{ id: 't1' }], page: { next } }));
+const status = (code: number, headers: Record<string, string> = {}) => RampResponse.of(code, JSON.stringify({ error_v2: { error_code: 'X', message: 'nope' } }), headers);
 
 describe('RampClient retry loop', () => {
   it('GET on 503, 503, 200 succeeds on the third call after growing jittered delays', async () => {
@@ -79,7 +80,7 @@ describe('RampClient retry loop', () => {
   });
 
   it('a 401 triggers one refresh and one retry with the new token, any method', async () => {
-    const h = harness([status(401), new Response('{"id":"s1"}', { status: 201 })]);
+    const h = harness([status(401), RampResponse.of(201, '{"id":"s1"}')]);
     const answer = await h.client.createAccountingSync('b', { idempotency_key: 'k', sync_type: 'TRANSACTION_SYNC' });
     expect(answer).toEqual({ id: 's1' });
     expect(h.tokens.refreshes).toBe(1);
@@ -135,7 +136,7 @@ describe('RampClient retry loop', () => {
   });
 
   it('no token appears in errors', async () => {
-    const h = harness([new Response(JSON.stringify({ error_v2: { error_code: 'X', message: 'ramp_tok_first_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa is invalid' } }), { status: 400 })]);
+    const h = harness([RampResponse.of(400, JSON.stringify({ error_v2: { error_code: 'X', message: 'ramp_tok_first_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa is invalid' } }))]);
     const error = (await h.client.fetchPage('b', { resource: 'users', params: {} }).catch((e: unknown) => e)) as ApiError;
     expect(JSON.stringify({ detail: error.detail, message: error.message })).not.toContain('ramp_tok_first');
   });

@@ -6,26 +6,27 @@
 import { ApiError } from '../../http/errors.ts';
 import type { RampAccess } from '../../tokens/access-token-provider.ts';
 import { developerUrl } from '../api-base.ts';
-import { errorOutcome, jsonOutcome, readTextCapped, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
+import { MAX_ERROR_BODY_BYTES, errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
 import { readRampError } from '../ramp-errors.ts';
 import type { AccountingSyncBody } from '../resources.ts';
+import type { RampRequest, RampResponse } from '../transport.ts';
 import { rampHeaders } from './request-headers.ts';
 
-export function buildAccountingSyncRequest(access: RampAccess, body: AccountingSyncBody): Request {
-  return new Request(developerUrl(access.apiBaseUrl, 'accounting/syncs'), {
+export function buildAccountingSyncRequest(access: RampAccess, body: AccountingSyncBody): RampRequest {
+  return {
     method: 'POST',
+    url: developerUrl(access.apiBaseUrl, 'accounting/syncs'),
     headers: rampHeaders(access, { 'content-type': 'application/json' }),
     body: JSON.stringify(body),
-    redirect: 'manual',
-  });
+  };
 }
 
-export async function processAccountingSyncResponse(response: Response, access: RampAccess, nowMs: number): Promise<CallOutcome<unknown>> {
+export async function processAccountingSyncResponse(response: RampResponse, access: RampAccess, nowMs: number): Promise<CallOutcome<unknown>> {
   if (response.status >= 300 && response.status < 400) return redirectOutcome(response);
   if (response.status === 400 || response.status === 422) {
     // Ramp refused the objects themselves (unknown ids, "InvalidInput", B7.2): the caller's input, not an outage.
-    const body = await readTextCapped(response, 64 * 1024);
-    const info = readRampError(response.status, body.ok ? body.text : '', response.headers.get('x-trace-id'), [access.accessToken]);
+    const text = await response.text(MAX_ERROR_BODY_BYTES);
+    const info = readRampError(response.status, text ?? '', response.header('x-trace-id'), [access.accessToken]);
     return { kind: 'failed', error: new ApiError('invalid_request', `Ramp refused the sync${info.message ? `: ${info.message}` : ''}`) };
   }
   if (response.status !== 200 && response.status !== 201) return errorOutcome(response, access, nowMs);

@@ -3,17 +3,18 @@ import { ApiError } from '../../http/errors.ts';
 import type { RampAccess } from '../../tokens/access-token-provider.ts';
 import { developerUrl } from '../api-base.ts';
 import { errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
+import type { RampRequest, RampResponse } from '../transport.ts';
 import { rampHeaders } from './request-headers.ts';
 
 export interface RampBusiness extends Record<string, unknown> {
   readonly id: string;
 }
 
-export function buildBusinessRequest(access: RampAccess): Request {
-  return new Request(developerUrl(access.apiBaseUrl, 'business'), { method: 'GET', headers: rampHeaders(access), redirect: 'manual' });
+export function buildBusinessRequest(access: RampAccess): RampRequest {
+  return { method: 'GET', url: developerUrl(access.apiBaseUrl, 'business'), headers: rampHeaders(access) };
 }
 
-export async function processBusinessResponse(response: Response, access: RampAccess, nowMs: number): Promise<CallOutcome<RampBusiness>> {
+export async function processBusinessResponse(response: RampResponse, access: RampAccess, nowMs: number): Promise<CallOutcome<RampBusiness>> {
   if (response.status >= 300 && response.status < 400) return redirectOutcome(response);
   if (response.status !== 200) return errorOutcome(response, access, nowMs);
   const json = await jsonOutcome(response);

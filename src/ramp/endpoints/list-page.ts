@@ -8,6 +8,7 @@ import type { RampAccess } from '../../tokens/access-token-provider.ts';
 import { developerUrl, isUnderApiBase } from '../api-base.ts';
 import { errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
 import type { ListParams, RampListResource, RampPage } from '../resources.ts';
+import type { RampRequest, RampResponse } from '../transport.ts';
 import { rampHeaders } from './request-headers.ts';
 
 /** The first page's URL for a resource and filters. */
@@ -20,12 +21,12 @@ export function listUrl(access: RampAccess, resource: RampListResource, params: 
 }
 
 /** Builds the request for a page URL (the first page's, or a `page.next` already checked). */
-export function buildPageRequest(access: RampAccess, pageUrl: string): Request {
+export function buildPageRequest(access: RampAccess, pageUrl: string): RampRequest {
   if (!isUnderApiBase(pageUrl, access.apiBaseUrl)) {
     // Reached only with a stored link from another environment; never send the token there.
     throw new ApiError('ramp_error', 'A Ramp page link points outside the connection\'s API base; it was not followed');
   }
-  return new Request(pageUrl, { method: 'GET', headers: rampHeaders(access), redirect: 'manual' });
+  return { method: 'GET', url: new URL(pageUrl), headers: rampHeaders(access) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -46,7 +47,7 @@ export function parsePageBody(body: unknown, access: RampAccess): { ok: true; pa
   return { ok: true, page: { records: records as Record<string, unknown>[], next } };
 }
 
-export async function processPageResponse(response: Response, access: RampAccess, nowMs: number): Promise<CallOutcome<RampPage>> {
+export async function processPageResponse(response: RampResponse, access: RampAccess, nowMs: number): Promise<CallOutcome<RampPage>> {
   if (response.status >= 300 && response.status < 400) return redirectOutcome(response);
   if (response.status !== 200) return errorOutcome(response, access, nowMs);
   const json = await jsonOutcome(response);

@@ -3,10 +3,7 @@ import type { RampAccess } from '../../tokens/access-token-provider.ts';
 
 export const USER_AGENT = 'ramp-connect/0.1 (+https://ondayzero.com)';
 
-export function rampHeaders(access: RampAccess, extra: Record<string, string> = {}): Headers {
-  const headers = new Headers(extra);
-  headers.set('authorization', `Bearer ${access.accessToken}`);
-  if (!headers.has('accept')) headers.set('accept', 'application/json');
-  headers.set('user-agent', USER_AGENT);
-  return headers;
+/** `extra` names must be lower-case; ours win over any of the same name. */
+export function rampHeaders(access: RampAccess, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return { accept: 'application/json', ...extra, authorization: `Bearer ${access.accessToken}`, 'user-agent': USER_AGENT };
 }

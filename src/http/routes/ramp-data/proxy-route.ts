@@ -7,8 +7,6 @@
  * is fetched for a refused path); see src/ramp/proxy-path.ts for the rules and
  * src/ramp/proxy-forwarder.ts for headers, redirects, retries and the size cap.
  */
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { FastifyInstance } from 'fastify';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
@@ -48,9 +46,7 @@ export function proxyRoute(client: RampClient, settings: ProxySettings = DEFAULT
           { timeoutMs: settings.timeoutMs, deadlineMs: settings.deadlineMs, maxBytes: settings.maxBytes },
         );
         reply.code(answer.status).headers(answer.headers);
-        if (answer.body === null) return reply.send();
-        if (answer.body instanceof Uint8Array) return reply.send(Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.byteLength));
-        return reply.send(Readable.fromWeb(answer.body as NodeReadableStream<Uint8Array>));
+        return answer.body === null ? reply.send() : reply.send(answer.body);
       },
     });
   };
