@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { withNamedStatements } from './named-statements.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -32,7 +33,7 @@ export function openDatabase(url: string, options: { poolSize?: number } = {}): 
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
     // A broken idle connection must not crash the process; the next query gets a fresh one.
     pool.on('error', () => {});
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) });
     return { kysely, dialect, close: () => kysely.destroy() };
   }
   const path = url.slice('sqlite:'.length);
@@ -44,10 +45,17 @@ export function openDatabase(url: string, options: { poolSize?: number } = {}): 
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // Checkpoint every ~40 MB of WAL instead of SQLite's default 4 MB: a sync rewrites the same index
+  // pages commit after commit, and each checkpoint copies them back (and fsyncs) once. Measured on a
+  // 100k-record sync's writes: 5.5 s → 4.1 s (issue #6 notes). The WAL is truncated back to this
+  // size after a checkpoint (sqlite.org/pragma.html#pragma_journal_size_limit).
+  sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  sqlite.pragma(`journal_size_limit = ${WAL_AUTOCHECKPOINT_PAGES * 4096}`);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { kysely, dialect, close: () => kysely.destroy() };
 }
 
+const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 const STATEMENT_CACHE_SIZE = 500;
 
 /**
