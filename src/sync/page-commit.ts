@@ -5,15 +5,16 @@
  * In one transaction:
  * 1. fence: extend the lease `WHERE lease_owner = me` — if another process took the sync over, the
  *    transaction rolls back and nothing of this page is stored (the lease is a fencing token);
- * 2. read the stored hash/state/amount of the page's ids, then insert new records and rewrite
- *    changed ones (`ON CONFLICT DO UPDATE`: idempotent, so a page read twice stores nothing twice);
- * 3. append `state` and `amount_cents` changes to `ramp_record_changes` (e.g. PENDING → CLEARED);
- * 4. advance the cursor and the progress.
+ * 2. insert new records and rewrite those whose hash differs (`ON CONFLICT DO UPDATE … WHERE`:
+ *    idempotent, so a page read twice stores nothing twice); the database's trigger appends `state`
+ *    and `amount_cents` changes to `ramp_record_changes` (migration 0005, e.g. PENDING → CLEARED);
+ * 3. advance the cursor and the progress.
  * The cursor therefore never runs ahead of the stored records, and never behind them.
  */
 import { createHash } from 'node:crypto';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Dialect } from '../db/database.ts';
+import { namedStatement } from '../db/named-statements.ts';
 import type { Database } from '../db/schema.ts';
 import type { RecordColumns, SyncResource } from './record-projection.ts';
 import { saveCursor, type StreamCursor } from './stream-cursor.ts';
@@ -22,7 +23,9 @@ import './sync-schema.ts';
 
 export interface PreparedRecord {
   readonly id: string;
+  /** Ramp's object as JSON text, and its hash (`hashData`), which tells a changed record from a re-read one. */
   readonly data: string;
+  readonly hash: string;
   readonly columns: RecordColumns;
 }
 
@@ -72,7 +75,11 @@ function upsertSql(dialect: Dialect, rows: number): string {
     const tuples = Array.from({ length: rows }, () => `(${RECORD_COLUMNS.map(placeholder).join(', ')})`);
     text =
       `insert into "ramp_records" (${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')} ` +
-      `on conflict ("business_id", "resource", "id") do update set ${UPDATED_COLUMNS.map((c) => `"${c}" = excluded."${c}"`).join(', ')}`;
+      `on conflict ("business_id", "resource", "id") do update set ${UPDATED_COLUMNS.map((c) => `"${c}" = excluded."${c}"`).join(', ')} ` +
+      // A record read again unchanged is not rewritten (and not counted, nor logged as a change).
+      `where "ramp_records"."data_hash" <> excluded."data_hash"`;
+    // Full chunks are most of a large sync: parsed once per connection on PostgreSQL.
+    if (rows === UPSERT_CHUNK) namedStatement(text);
     upsertSqlCache.set(key, text);
   }
   return text;
@@ -84,50 +91,24 @@ export function hashData(data: string): string {
 
 async function upsertRecords(trx: Transaction<Database>, dialect: Dialect, page: PageCommit): Promise<number> {
   if (page.records.length === 0) return 0;
-  // The same id twice in one page keeps the last copy.
-  const byId = new Map(page.records.map((record) => [record.id, record]));
-  const ids = [...byId.keys()];
-  const existing = await trx
-    .selectFrom('ramp_records')
-    .select(['id', 'data_hash', 'state', 'amount_cents'])
-    .where('business_id', '=', page.businessId)
-    .where('resource', '=', page.resource)
-    .where('id', 'in', ids)
-    .execute();
-  const stored = new Map(existing.map((row) => [row.id, row]));
-  const rows = [];
-  const changes = [];
-  for (const record of byId.values()) {
-    const hash = hashData(record.data);
-    const before = stored.get(record.id);
-    if (before?.data_hash === hash) continue;
-    rows.push({
-      business_id: page.businessId,
-      resource: page.resource,
-      id: record.id,
-      data: record.data,
-      data_hash: hash,
-      ...record.columns,
-      first_synced_at: page.now,
-      updated_at: page.now,
-      last_sync_id: page.syncId,
-    });
-    if (!before) continue;
-    const base = { business_id: page.businessId, resource: page.resource, record_id: record.id, sync_id: page.syncId, changed_at: page.now };
-    if (before.state !== record.columns.state) changes.push({ ...base, field: 'state', old_value: before.state, new_value: record.columns.state });
-    const beforeAmount = before.amount_cents === null ? null : Number(before.amount_cents);
-    if (beforeAmount !== record.columns.amount_cents) {
-      changes.push({ ...base, field: 'amount_cents', old_value: beforeAmount === null ? null : String(beforeAmount), new_value: record.columns.amount_cents === null ? null : String(record.columns.amount_cents) });
-    }
-  }
-  for (let start = 0; start < rows.length; start += UPSERT_CHUNK) {
-    const chunk = rows.slice(start, start + UPSERT_CHUNK);
+  // The same id twice in one page keeps the last copy (one statement may not touch a row twice).
+  const records = [...new Map(page.records.map((record) => [record.id, record])).values()];
+  let written = 0;
+  for (let start = 0; start < records.length; start += UPSERT_CHUNK) {
+    const chunk = records.slice(start, start + UPSERT_CHUNK);
     const params: unknown[] = [];
-    for (const row of chunk) for (const column of RECORD_COLUMNS) params.push(row[column]);
-    await trx.executeQuery(CompiledQuery.raw(upsertSql(dialect, chunk.length), params));
+    for (const record of chunk) {
+      const { columns } = record;
+      // In RECORD_COLUMNS order.
+      params.push(
+        page.businessId, page.resource, record.id, record.data, record.hash, columns.amount_cents, columns.currency, columns.occurred_at,
+        columns.state, columns.user_id, columns.card_id, columns.department_id, page.now, page.now, page.syncId,
+      );
+    }
+    const result = await trx.executeQuery(CompiledQuery.raw(upsertSql(dialect, chunk.length), params));
+    written += Number(result.numAffectedRows ?? 0n);
   }
-  if (changes.length > 0) await trx.insertInto('ramp_record_changes').values(changes).execute();
-  return rows.length;
+  return written;
 }
 
 /** Stores a page (see the module comment). Throws `LeaseLostError` when the lease is gone. */

@@ -13,37 +13,45 @@ import type { CallOptions, RampClient } from '../ramp/ramp-client.ts';
 import type { ListParams, RampListResource, RampPage } from '../ramp/resources.ts';
 
 /** Pages fetched ahead of storage, and the most stored in one transaction. */
-export const READ_AHEAD_PAGES = 16;
+export const READ_AHEAD_PAGES = 8;
 /** Chains read at once. */
 export const SEGMENT_CONCURRENCY = 4;
 /** A commit waits (briefly) for this many pages, so commits are not one page each. */
-const MIN_BATCH_PAGES = 8;
+const MIN_BATCH_PAGES = 4;
 const BATCH_WAIT_MS = 15;
 const MAX_BATCH_WAITS = 4;
 
 export type SegmentStart = { readonly resource: RampListResource; readonly params: ListParams } | { readonly next: string };
 
-export interface FetchedPage {
+export interface FetchedPage<T> {
   /** Index of the segment the page belongs to (pages of one segment arrive in order). */
   readonly segment: number;
-  readonly page: RampPage;
+  /** Ramp's `page.next`: null on the segment's last page. */
+  readonly next: string | null;
+  /** What `prepare` made of the page's records. */
+  readonly items: T;
 }
 
-export interface PumpInput {
+export interface PumpInput<T> {
   readonly client: RampClient;
   readonly businessId: string;
   readonly segments: readonly { readonly index: number; readonly start: SegmentStart }[];
   readonly callOptions: CallOptions;
+  /**
+   * Turns a page's records into what `store` writes, as soon as the page arrives: the work then
+   * runs while the previous batch is being written (with PostgreSQL that is another process).
+   */
+  prepare(records: RampPage['records']): T;
   /** Stores one batch; the next batch is not handed over before this resolves. */
-  store(batch: readonly FetchedPage[]): Promise<void>;
+  store(batch: readonly FetchedPage<T>[]): Promise<void>;
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function pumpPages(input: PumpInput): Promise<void> {
+export async function pumpPages<T>(input: PumpInput<T>): Promise<void> {
   const { client, businessId, callOptions } = input;
   const queue = [...input.segments];
-  const buffer: FetchedPage[] = [];
+  const buffer: FetchedPage<T>[] = [];
   let fetchers = 0;
   let storing = true;
   let fetchError: unknown;
@@ -59,7 +67,7 @@ export async function pumpPages(input: PumpInput): Promise<void> {
 
   const fetchSegment = async (segment: { index: number; start: SegmentStart }) => {
     for await (const page of client.pages(businessId, segment.start, callOptions)) {
-      buffer.push({ segment: segment.index, page });
+      buffer.push({ segment: segment.index, next: page.next, items: input.prepare(page.records) });
       notify();
       while (!stopping() && buffer.length >= READ_AHEAD_PAGES) await changed();
       if (stopping()) return;

@@ -22,7 +22,7 @@ import { ApiError } from '../http/errors.ts';
 import { isUnderApiBase } from '../ramp/api-base.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
 import type { AccessTokenProvider } from '../tokens/access-token-provider.ts';
-import { commitPage, LeaseLostError, linkRampBusiness, type PreparedRecord } from './page-commit.ts';
+import { commitPage, hashData, LeaseLostError, linkRampBusiness, type PreparedRecord } from './page-commit.ts';
 import { pumpPages } from './page-pipeline.ts';
 import { projectRecord } from './record-projection.ts';
 import { freshCursor, loadCursor, type StreamCursor, type StreamRun } from './stream-cursor.ts';
@@ -168,7 +168,7 @@ class SyncRun {
     if (stream.resource === 'business') {
       const business = await client.getBusiness(this.#businessId, { signal: this.#abort.signal });
       await linkRampBusiness(db, this.#businessId, business.id, now());
-      await this.#store(stream, [business], { ...freshCursor(stream.fingerprint), completedRunStartedAt: now() }, 1);
+      await this.#store(stream, this.#prepare(stream, [business]), { ...freshCursor(stream.fingerprint), completedRunStartedAt: now() }, 1);
       return;
     }
     let cursor = await loadCursor(db, this.#businessId, stream.key);
@@ -210,25 +210,32 @@ class SyncRun {
         const params = { ...baseParams, ...(segment.from ? { from_date: segment.from } : {}), ...(segment.to ? { to_date: segment.to } : {}) };
         return [{ index, start: segment.next !== null ? { next: segment.next } : { resource, params } }];
       }),
+      prepare: (records) => this.#prepare(stream, records),
       store: async (batch) => {
-        for (const { segment, page } of batch) segments[segment] = { ...segments[segment]!, next: page.next, done: page.next === null };
+        for (const { segment, next } of batch) segments[segment] = { ...segments[segment]!, next, done: next === null };
         current = segments.every((segment) => segment.done)
           ? { v: 1, fingerprint: stream.fingerprint, completedRunStartedAt: run.startedAt, run: null }
           : { ...current, run: { ...run, segments: segments.map((segment) => ({ ...segment })) } };
-        await this.#store(stream, batch.flatMap(({ page }) => page.records), current, batch.length);
+        await this.#store(stream, batch.flatMap(({ items }) => items), current, batch.length);
       },
     });
     return current;
   }
 
-  async #store(stream: SyncStream, records: readonly Record<string, unknown>[], cursor: StreamCursor, pages = 1): Promise<void> {
-    const { db, now, settings } = this.#deps;
+  /** What is stored of Ramp's records: the stream's filter applied, columns projected, JSON text and its hash. */
+  #prepare(stream: SyncStream, records: readonly Record<string, unknown>[]): PreparedRecord[] {
     const prepared: PreparedRecord[] = [];
     for (const record of records) {
       const columns = projectRecord(stream.resource, record);
       if (stream.keep && !stream.keep(columns)) continue;
-      prepared.push({ id: String(record.id), data: JSON.stringify(record), columns });
+      const data = JSON.stringify(record);
+      prepared.push({ id: String(record.id), data, hash: hashData(data), columns });
     }
+    return prepared;
+  }
+
+  async #store(stream: SyncStream, prepared: readonly PreparedRecord[], cursor: StreamCursor, pages = 1): Promise<void> {
+    const { db, now, settings } = this.#deps;
     let next: SyncProgress | undefined;
     const at = now();
     await commitPage(db, this.#deps.dialect, {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SYNC_CONFIG } from '../../src/connections/sync-config.ts';
 import type { Db } from '../../src/db/database.ts';
-import { commitPage, LeaseLostError } from '../../src/sync/page-commit.ts';
+import { commitPage, hashData, LeaseLostError } from '../../src/sync/page-commit.ts';
 import { planSegments } from '../../src/sync/segments.ts';
 import { planSync } from '../../src/sync/sync-plan.ts';
 import { emptyProgress } from '../../src/sync/sync-progress.ts';
@@ -40,7 +40,7 @@ for (const dialect of DIALECTS) {
       // The first owner lost its lease: its page commit rolls back and stores nothing.
       const page = {
         businessId: tenant.businessId, syncId: sync.id, leaseUntil: 9_000, resource: 'transactions' as const, streamKey: 'transactions',
-        records: [{ id: 't1', data: '{"id":"t1"}', columns: { amount_cents: 1, currency: 'USD', occurred_at: 1, state: 'PENDING', user_id: null, card_id: null, department_id: null } }],
+        records: [{ id: 't1', data: '{"id":"t1"}', hash: hashData('{"id":"t1"}'), columns: { amount_cents: 1, currency: 'USD', occurred_at: 1, state: 'PENDING', user_id: null, card_id: null, department_id: null } }],
         cursor: { v: 1 as const, fingerprint: 'f', completedRunStartedAt: null, run: null }, progress: () => emptyProgress(), now: 3_100,
       };
       await expect(commitPage(db.kysely, db.dialect, { ...page, owner: winners[0]!.lease_owner! })).rejects.toBeInstanceOf(LeaseLostError);

@@ -5,6 +5,7 @@ import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_connections.ts';
 import * as m0003 from './0003_sync.ts';
 import * as m0004 from './0004_events.ts';
+import * as m0005 from './0005_record_change_trigger.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -15,4 +16,5 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0002_connections': m0002,
   '0003_sync': m0003,
   '0004_events': m0004,
+  '0005_record_change_trigger': m0005,
 };
