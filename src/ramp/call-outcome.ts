@@ -6,7 +6,7 @@ import { ApiError } from '../http/errors.ts';
 import type { RampAccess } from '../tokens/access-token-provider.ts';
 import { apiErrorForRampAnswer, isUnauthorized, readRampError } from './ramp-errors.ts';
 import { isRetryableStatus, parseRetryAfter } from './retry-policy.ts';
-import type { RampResponse } from './transport.ts';
+import type { RampResponse } from './ramp-response.ts';
 
 export type CallOutcome<T> =
   | { readonly kind: 'ok'; readonly value: T }

@@ -20,7 +20,8 @@ import { proxyUpstreamUrl } from './proxy-path.ts';
 import type { CallOptions, RampClient } from './ramp-client.ts';
 import { apiErrorForRampAnswer, isUnauthorized, readRampError } from './ramp-errors.ts';
 import { isRetryableStatus, parseRetryAfter } from './retry-policy.ts';
-import type { RampRequest, RampResponse } from './transport.ts';
+import type { RampResponse } from './ramp-response.ts';
+import type { RampRequest } from './transport.ts';
 
 export const FORWARDED_REQUEST_HEADERS = ['accept', 'content-type', 'idempotency-key'] as const;
 export const RETURNED_RESPONSE_HEADERS = ['content-type', 'content-length', 'retry-after', 'x-trace-id', 'cache-control', 'etag', 'last-modified'] as const;

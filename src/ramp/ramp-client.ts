@@ -22,7 +22,8 @@ import { buildPageRequest, listUrl, processPageResponse } from './endpoints/list
 import { LimiterRegistry, RAMP_RATE_LIMIT, realSleep, type RollingLimit, type Sleep } from './rate-limiter.ts';
 import type { AccountingSyncBody, ListParams, RampListResource, RampPage } from './resources.ts';
 import { DEFAULT_BACKOFF, fullJitterDelay, isIdempotentMethod, type BackoffSettings } from './retry-policy.ts';
-import { TransportTimeoutError, defaultTransport, type RampRequest, type RampResponse, type Transport } from './transport.ts';
+import type { RampResponse } from './ramp-response.ts';
+import { TransportTimeoutError, defaultTransport, type RampRequest, type Transport } from './transport.ts';
 
 /** One logical call: how to build each attempt's request and how to read its answer. */
 export interface RampCall<T> {

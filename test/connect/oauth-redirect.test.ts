@@ -91,7 +91,9 @@ for (const dialect of DIALECTS) {
       const attempts = [
         `code=${code}`,
         `code=${code}&state=`,
-        `code=${code}&state=${state.slice(0, -1)}A`,
+        // Tampered in its first character: the last one of 43 base64url characters carries only 4 bits,
+        // and replacing it with 'A' left the state unchanged whenever it already ended in 'A' (1 in 16).
+        `code=${code}&state=${state[0] === 'A' ? 'B' : 'A'}${state.slice(1)}`,
         `code=${code}&state=${'x'.repeat(43)}`,
         `code=${code}&state=${encodeURIComponent('../../etc')}`,
       ];

@@ -7,7 +7,7 @@ import { processBusinessResponse } from '../../src/ramp/endpoints/business.ts';
 import { buildPageRequest, listUrl, processPageResponse } from '../../src/ramp/endpoints/list-page.ts';
 import { isUnderApiBase } from '../../src/ramp/api-base.ts';
 import { apiErrorForRampAnswer, readRampError, scrubText } from '../../src/ramp/ramp-errors.ts';
-import { RampResponse } from '../../src/ramp/transport.ts';
+import { RampResponse } from '../../src/ramp/ramp-response.ts';
 import type { RampAccess } from '../../src/tokens/access-token-provider.ts';
 
 const TOKEN = 'ramp_tok_abcdefghijklmnopqrstuvwxyz0123456789';

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/http/errors.ts';
 import { RampClient } from '../../src/ramp/ramp-client.ts';
-import { RampResponse, TransportTimeoutError, type Transport } from '../../src/ramp/transport.ts';
+import { RampResponse } from '../../src/ramp/ramp-response.ts';
+import { TransportTimeoutError, type Transport } from '../../src/ramp/transport.ts';
 import type { AccessTokenProvider, RampAccess } from '../../src/tokens/access-token-provider.ts';
 
 class FakeTokens implements AccessTokenProvider {

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
-import { BodyTooLargeError, RampResponse, TransportTimeoutError, dispatchTransport, type SendOptions } from '../../src/ramp/transport.ts';
+import { BodyTooLargeError, RampResponse } from '../../src/ramp/ramp-response.ts';
+import { TransportTimeoutError, dispatchTransport, type SendOptions } from '../../src/ramp/transport.ts';
 
 const BIG = Buffer.alloc(3 * 1024 * 1024, 'x');
 let server: Server;

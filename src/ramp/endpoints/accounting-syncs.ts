@@ -9,7 +9,8 @@ import { developerUrl } from '../api-base.ts';
 import { MAX_ERROR_BODY_BYTES, errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
 import { readRampError } from '../ramp-errors.ts';
 import type { AccountingSyncBody } from '../resources.ts';
-import type { RampRequest, RampResponse } from '../transport.ts';
+import type { RampResponse } from '../ramp-response.ts';
+import type { RampRequest } from '../transport.ts';
 import { rampHeaders } from './request-headers.ts';
 
 export function buildAccountingSyncRequest(access: RampAccess, body: AccountingSyncBody): RampRequest {

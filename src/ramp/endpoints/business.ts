@@ -3,7 +3,8 @@ import { ApiError } from '../../http/errors.ts';
 import type { RampAccess } from '../../tokens/access-token-provider.ts';
 import { developerUrl } from '../api-base.ts';
 import { errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
-import type { RampRequest, RampResponse } from '../transport.ts';
+import type { RampResponse } from '../ramp-response.ts';
+import type { RampRequest } from '../transport.ts';
 import { rampHeaders } from './request-headers.ts';
 
 export interface RampBusiness extends Record<string, unknown> {

@@ -8,7 +8,8 @@ import type { RampAccess } from '../../tokens/access-token-provider.ts';
 import { developerUrl, isUnderApiBase } from '../api-base.ts';
 import { errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
 import type { ListParams, RampListResource, RampPage } from '../resources.ts';
-import type { RampRequest, RampResponse } from '../transport.ts';
+import type { RampResponse } from '../ramp-response.ts';
+import type { RampRequest } from '../transport.ts';
 import { rampHeaders } from './request-headers.ts';
 
 /** The first page's URL for a resource and filters. */
