@@ -24,7 +24,11 @@ function apiBase(apiBaseUrl: string): ApiBase {
   return base;
 }
 
-/** `https://api.ramp.com` + `transactions` → `https://api.ramp.com/developer/v1/transactions`. */
+/**
+ * `https://api.ramp.com` + `transactions` → `https://api.ramp.com/developer/v1/transactions`.
+ * `relativePath` is ours (a constant) or a proxy target proxy-path.ts has already checked; it may
+ * carry a query string.
+ */
 export function developerUrl(apiBaseUrl: string, relativePath: string): URL {
   const base = apiBase(apiBaseUrl);
   return new URL(`${base.origin}${base.prefix}${relativePath}`);

@@ -99,7 +99,7 @@ export class ResponseBody {
   }
 }
 
-/** One answer from Ramp: status and lower-cased headers at once, the body on demand. */
+/** One answer from Ramp: status and lower-cased headers at once, the body on demand, read once. */
 export class RampResponse {
   readonly status: number;
   readonly headers: HeaderMap;
