@@ -5,6 +5,7 @@
  * windows and webhook subscriptions, so `reset()` can return to the start-up state in one place and
  * two emulators in one process never share anything.
  */
+import { sleepUnlessAborted } from './abortable-sleep.ts';
 import { AppRegistry, GRANT_TYPES, type RampApp } from './apps.ts';
 import { EmulatorClock } from './clock.ts';
 import { DEFAULT_ANCHOR_MS, DEMO_BUSINESS_NAME, DEMO_COUNTS, generateBusinessData, type SeedCounts } from './data/generate.ts';
@@ -98,17 +99,7 @@ export class EmulatorState {
 
   /** Sleeps, but wakes early when the emulator closes so `close()` never waits on a fault. */
   sleep(ms: number): Promise<void> {
-    const signal = this.#shutdown.signal;
-    return new Promise((resolve) => {
-      if (signal.aborted || ms <= 0) return resolve();
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return sleepUnlessAborted(ms, this.#shutdown.signal);
   }
 
   /** `POST /__emulator/reset`: back to the start-up state (default app and demo data only). */

@@ -11,6 +11,7 @@ import { createHmac } from 'node:crypto';
 import { newUuid, newWebhookSecret } from './ids.ts';
 import type { StatsRecorder } from './stats.ts';
 import { formatRampTime } from './data/models.ts';
+import { sleepUnlessAborted } from './abortable-sleep.ts';
 
 export interface WebhookSubscription {
   readonly id: string;
@@ -97,7 +98,7 @@ export class WebhookDispatcher {
     const signal = this.#abort.signal;
     const signature = signWebhookBody(rawBody, subscription.secret);
     for (let attempt = 0; attempt < MAX_ATTEMPTS && !signal.aborted; attempt++) {
-      if (attempt > 0) await sleep(BASE_BACKOFF_MS * 3 ** (attempt - 1), signal);
+      if (attempt > 0) await sleepUnlessAborted(BASE_BACKOFF_MS * 3 ** (attempt - 1), signal);
       if (signal.aborted) break;
       delivery.attempts += 1;
       this.#stats.countWebhook('attempts');
@@ -143,17 +144,4 @@ export class WebhookDispatcher {
   close(): void {
     this.#abort.abort();
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
