@@ -13,6 +13,7 @@ import { connectWithCredentialsRoute } from './http/routes/ramp/connect-with-cre
 import { connectionRoutes } from './http/routes/ramp/connection.ts';
 import { oauthRedirectRoutes } from './http/routes/ramp/oauth-redirect.ts';
 import { RampOAuthClient } from './oauth/ramp-oauth-client.ts';
+import { configuredRampRateLimit } from './ramp/rate-limiter.ts';
 import type { ClientCredentials } from './oauth/token-endpoint.ts';
 import { tokenRoute } from './http/routes/ramp/token.ts';
 import { RefreshScheduler } from './tokens/refresh-scheduler.ts';
@@ -81,8 +82,7 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     events,
     summary: async (businessId) => data.summary(businessId),
   };
-  const perTenSeconds = ctx.config.rampRequestsPer10s;
-  const data = rampDataFeature({ ctx, tokens, events }, { client: { rateLimit: perTenSeconds > 0 ? { limit: perTenSeconds, windowMs: 10_000 } : false } });
+  const data = rampDataFeature({ ctx, tokens, events }, { client: { rateLimit: configuredRampRateLimit(ctx.config.rampRequestsPer10s) } });
   const scheduler = new RefreshScheduler({ ctx, manager: tokens, intervalMs: ctx.config.refreshIntervalMs, leaseMs: ctx.config.refreshLeaseMs });
   const routes: RouteModule[] = [
     (app) => connectWithCredentialsRoute(app, services),

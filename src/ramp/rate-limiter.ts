@@ -20,6 +20,11 @@ export interface RollingLimit {
 /** Ramp's documented limit, with headroom for clock differences and requests already in flight. */
 export const RAMP_RATE_LIMIT: RollingLimit = Object.freeze({ limit: 180, windowMs: 10_000 });
 
+/** The local limit from `RAMP_RATE_LIMIT_PER_10S` (config `rampRequestsPer10s`); 0 switches it off. */
+export function configuredRampRateLimit(perTenSeconds: number): RollingLimit | false {
+  return perTenSeconds > 0 ? { limit: perTenSeconds, windowMs: RAMP_RATE_LIMIT.windowMs } : false;
+}
+
 import { sleep as realSleep, type Sleep } from '../support/backoff.ts';
 
 export { realSleep, type Sleep };

@@ -1,6 +1,6 @@
 /** Backoff, Retry-After and the local rolling-window limiter (src/ramp/retry-policy.ts, rate-limiter.ts). */
 import { describe, expect, it } from 'vitest';
-import { RollingWindowLimiter } from '../../src/ramp/rate-limiter.ts';
+import { configuredRampRateLimit, RAMP_RATE_LIMIT, RollingWindowLimiter } from '../../src/ramp/rate-limiter.ts';
 import { fullJitterDelay, isIdempotentMethod, isRetryableStatus, parseRetryAfter } from '../../src/ramp/retry-policy.ts';
 
 describe('retry policy', () => {
@@ -63,5 +63,15 @@ describe('RollingWindowLimiter', () => {
     const order: number[] = [];
     await Promise.all([1, 2, 3].map((n) => limiter.acquire().then(() => order.push(n))));
     expect(order).toEqual([1, 2, 3]);
+  });
+
+  it('takes RAMP_RATE_LIMIT_PER_10S as requests per 10 s, 0 meaning off', async () => {
+    expect(configuredRampRateLimit(180)).toEqual(RAMP_RATE_LIMIT);
+    expect(configuredRampRateLimit(50)).toEqual({ limit: 50, windowMs: 10_000 });
+    expect(configuredRampRateLimit(0)).toBe(false);
+    const clock = fakeClock();
+    const off = new RollingWindowLimiter(configuredRampRateLimit(0), clock.now, clock.sleep);
+    for (let i = 0; i < 1000; i++) await off.acquire();
+    expect(clock.now()).toBe(0);
   });
 });

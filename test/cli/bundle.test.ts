@@ -1,0 +1,88 @@
+/**
+ * The bundle `npm start` runs (scripts/build.js → dist/ramp-connect.js), built into a scratch directory:
+ * it serves the API and the web page with its assets, runs the lazily loaded CLI commands, and a
+ * connection made over HTTP syncs through `ramp-connect sync` from the same bundle.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorControl } from '../helpers/emulator-control.ts';
+import { runCli, startServerProcess, type Program, type ServerProcess } from '../helpers/processes.ts';
+import { freePort } from '../helpers/test-server.ts';
+
+const BUILD = fileURLToPath(new URL('../../scripts/build.js', import.meta.url));
+// Inside the project, as dist/ is, so the bundle finds node_modules and package.json's "type": "module".
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+
+describe('the built bundle (npm start)', () => {
+  let dir: string;
+  let outdir: string;
+  let program: Program;
+  let env: Record<string, string>;
+  let server: ServerProcess;
+  let emulatorUrl: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rc-bundle-'));
+    mkdirSync(ARTIFACTS, { recursive: true });
+    outdir = mkdtempSync(join(ARTIFACTS, 'bundle-'));
+    const build = spawnSync(process.execPath, [BUILD, '--outdir', outdir], { encoding: 'utf8' });
+    expect(build.status, build.stderr).toBe(0);
+    program = ['--enable-source-maps', join(outdir, 'ramp-connect.js')];
+    const port = await freePort();
+    const emulatorPort = await freePort();
+    emulatorUrl = `http://127.0.0.1:${emulatorPort}`;
+    env = {
+      DATA_DIR: join(dir, 'data'),
+      DATABASE_URL: `sqlite:${join(dir, 'db.sqlite')}`,
+      PORT: String(port),
+      EMULATOR_PORT: String(emulatorPort),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      RAMP_ENV: 'emulator',
+      LOG_LEVEL: 'warn',
+    };
+    server = await startServerProcess(env, 30_000, program);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    for (const path of [dir, outdir]) if (path) rmSync(path, { recursive: true, force: true });
+  });
+
+  it('serves the API, its OpenAPI document, and the web page with its assets', async () => {
+    expect(server.output()).toMatch(/Created a demo business "Demo business"/);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/openapi.json`)).status).toBe(200);
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script type="module" src="/assets/app.js">');
+    const asset = await fetch(`${server.url}/assets/app.js`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+  });
+
+  it('connects over HTTP and syncs with `ramp-connect sync` from the bundle', async () => {
+    const cli = async (...args: string[]) => {
+      const result = await runCli(args, env, 60_000, program);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout);
+    };
+    const business = await cli('business', 'create', '--name', 'Bundle Co.');
+    const user = await cli('user', 'create', '--email', 'owner@bundle.test', '--business', business.id, '--role', 'owner');
+    const { token } = await cli('token', 'create', '--user', user.id);
+    const app = await emulatorControl(emulatorUrl).createApp({ grant_types: ['client_credentials'] });
+    const connected = await fetch(`${server.url}/api/v1/ramp/connect-with-credentials`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'x-business-id': business.id, 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: app.client_id, client_secret: app.client_secret }),
+    });
+    expect(connected.status, await connected.clone().text()).toBe(201);
+
+    const sync = await cli('sync', '--business', business.id);
+    expect(sync).toMatchObject({ status: 'completed', error: null });
+    expect(sync.progress.records).toBeGreaterThan(0);
+    const connections = await cli('connections', 'list');
+    expect(connections).toEqual([expect.objectContaining({ business_id: business.id })]);
+  });
+});
