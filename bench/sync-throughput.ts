@@ -1,33 +1,25 @@
 /**
  * Sync throughput: a full sync of N seeded emulator transactions (plus the demo business's small
- * resources) into a fresh database, with the emulator's rate limit and our local limiter off.
- * The emulator runs in a child process so its CPU and memory are not counted against the sync.
+ * resources) into a fresh database, run the way production runs it: `POST /api/v1/ramp/sync` on a
+ * `serve` process started as `npm start` starts it (the bundle in dist/), connected over HTTP with
+ * client credentials. The emulator's rate limit and our local limiter are off.
+ *
+ * records/s is the sync's own started_at → finished_at. Peak RSS is the serve process's high-water mark
+ * (VmHWM, kept by the kernel, read while the process still runs): the whole service, HTTP stack, token
+ * runtime and schedulers included, and nothing of the bench or the emulator (each its own process).
  * Target: ≥ 10,000 records/s and peak RSS ≤ 250 MB for 100,000 transactions.
  *
- *   node bin/run-ts.js bench/sync-throughput.ts [--dialect sqlite|postgres] [--transactions N] [--database-url URL]
+ *   node bin/run-ts.js bench/sync-throughput.ts [--dialect sqlite|postgres] [--transactions N]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { openDatabase, type Dialect } from '../src/db/database.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
-import { NO_EVENTS } from '../src/events/event-sink.ts';
-import { createLogger } from '../src/logging/logger.ts';
-import { RampClient } from '../src/ramp/ramp-client.ts';
-import { SyncService } from '../src/sync/sync-service.ts';
-import { createBusiness } from '../src/tenancy/tenancy-repo.ts';
-import { ClientCredentialsTokenProvider } from '../test/helpers/cc-token-provider.ts';
-
-export interface BenchInput {
-  dialect: 'sqlite' | 'postgres';
-  transactions: number;
-  /** SQLite: a file URL to use; PostgreSQL: a server URL on which a scratch database is created. */
-  databaseUrl?: string;
-}
+import { peakRssMbOf, startEmulatorProcess, startServer, type Proc } from './lib/processes.ts';
+import { scratchDatabase } from './lib/scratch-db.ts';
+import { benchTenant } from './lib/tenant.ts';
+import { BENCH_KEYS } from './scenarios/token-hot-path.ts';
 
 export interface BenchResult {
   records: number;
@@ -36,79 +28,59 @@ export interface BenchResult {
   peakRssMb: number;
 }
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+const READ_SCOPES = ['business:read', 'transactions:read', 'reimbursements:read', 'bills:read', 'users:read', 'cards:read', 'departments:read'];
 
-async function startEmulatorProcess(): Promise<{ url: string; client_id: string; client_secret: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/ramp-connect.js'), 'emulator', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buffer = '';
-  for await (const chunk of child.stdout!) {
-    buffer += String(chunk);
-    const line = buffer.split('\n').find((l) => l.trim().startsWith('{'));
-    if (line) return { ...(JSON.parse(line) as { url: string; client_id: string; client_secret: string }), child };
-  }
-  throw new Error('the emulator process exited before printing its URL');
-}
-
-async function control(url: string, path: string, body: unknown): Promise<void> {
-  const response = await fetch(`${url}/__emulator${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`emulator ${path} → ${response.status} ${await response.text()}`);
-}
-
-async function scratchDatabase(dialect: Dialect, databaseUrl: string | undefined): Promise<{ url: string; drop(): Promise<void> }> {
-  if (dialect === 'sqlite') {
-    if (databaseUrl) return { url: databaseUrl, drop: async () => {} };
-    const dir = mkdtempSync(join(tmpdir(), 'rc-bench-'));
-    return { url: `sqlite:${join(dir, 'bench.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const server = databaseUrl ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (!server?.startsWith('postgres')) throw new Error('postgres bench needs --database-url or TEST_DATABASE_URL');
-  const name = `rc_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: server });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: server });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
-
-export async function benchSync(input: BenchInput): Promise<BenchResult> {
-  const emulator = await startEmulatorProcess();
-  const database = await scratchDatabase(input.dialect, input.databaseUrl);
-  const db = openDatabase(database.url);
+export async function benchSync(dialect: Dialect, transactions: number): Promise<BenchResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'rc-bench-sync-'));
+  const database = await scratchDatabase(dialect);
+  let emulator: Proc | undefined;
+  let server: Proc | undefined;
   try {
-    await control(emulator.url, '/seed', { transactions: input.transactions });
-    await control(emulator.url, '/faults', { rate_limit: false });
-    await migrateToLatest(db);
-    const business = await createBusiness(db.kysely, { name: 'Bench Co.' });
-    const tokens = new ClientCredentialsTokenProvider();
-    tokens.connect(business.id, { client_id: emulator.client_id, client_secret: emulator.client_secret, apiBaseUrl: `${emulator.url}/sandbox` });
-    const log = createLogger('silent');
-    const client = new RampClient(tokens, { rateLimit: false, log });
-    const service = new SyncService({ db, client, tokens, events: NO_EVENTS, log, now: Date.now });
+    emulator = await startEmulatorProcess();
+    const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    for (const [path, body] of [['/seed', { transactions }], ['/faults', { rate_limit: false }]] as const) {
+      const res = await post(`${emulator.url}/__emulator${path}`, body);
+      if (!res.ok) throw new Error(`emulator ${path} → ${res.status} ${await res.text()}`);
+    }
+    server = await startServer({ DATABASE_URL: database.url, RAMP_ENV: 'emulator', RAMP_API_BASE_URL: emulator.url, ENCRYPTION_KEYS: BENCH_KEYS, DATA_DIR: dir, RAMP_RATE_LIMIT_PER_10S: '0' });
+    const db = openDatabase(database.url);
+    const tenant = await benchTenant(db).finally(() => db.close());
+    const app = (await (await post(`${emulator.url}/__emulator/apps`, { grant_types: ['client_credentials'] })).json()) as { client_id: string; client_secret: string };
+    const connected = await post(`${server.url}/api/v1/ramp/connect-with-credentials`, { client_id: app.client_id, client_secret: app.client_secret, scopes: READ_SCOPES }, tenant.headers);
+    if (connected.status !== 201) throw new Error(`connect failed: ${connected.status} ${await connected.text()}`);
 
-    let peakRss = process.memoryUsage.rss();
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 25);
-    const started = performance.now();
-    const result = await service.runToCompletion(business.id, 'manual');
-    const seconds = (performance.now() - started) / 1000;
-    clearInterval(sampler);
-    peakRss = Math.max(peakRss, process.memoryUsage.rss());
-    if (result.status !== 'completed') throw new Error(`sync ${result.status}: ${result.error}`);
-    const records = (JSON.parse(result.progress) as { records: number }).records;
-    return { records, seconds: Math.round(seconds * 100) / 100, recordsPerSecond: Math.round(records / seconds), peakRssMb: Math.round(peakRss / 1048576) };
+    const started = await post(`${server.url}/api/v1/ramp/sync`, {}, tenant.headers);
+    if (started.status !== 202) throw new Error(`sync request failed: ${started.status} ${await started.text()}`);
+    const { sync_id } = (await started.json()) as { sync_id: string };
+    const sync = await waitForSync(`${server.url}/api/v1/ramp/syncs/${sync_id}`, tenant.headers);
+    const peakRssMb = Math.round(peakRssMbOf(server.child.pid!));
+    if (sync.status !== 'completed') throw new Error(`sync ${sync.status}: ${sync.error}`);
+    const seconds = (Date.parse(sync.finished_at) - Date.parse(sync.started_at)) / 1000;
+    const records = sync.progress.records;
+    return { records, seconds: Math.round(seconds * 100) / 100, recordsPerSecond: Math.round(records / seconds), peakRssMb };
   } finally {
-    await db.close();
+    await Promise.all([server?.stop(), emulator?.stop()]);
     await database.drop();
-    emulator.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface SyncView {
+  status: string;
+  error: string | null;
+  started_at: string;
+  finished_at: string;
+  progress: { records: number };
+}
+
+/** Polls the sync every 250 ms: a few cheap requests against a sync of seconds. */
+async function waitForSync(url: string, headers: Record<string, string>): Promise<SyncView> {
+  for (;;) {
+    const res = await fetch(url, { headers });
+    if (res.status !== 200) throw new Error(`GET sync → ${res.status} ${await res.text()}`);
+    const view = (await res.json()) as SyncView;
+    if (view.status === 'completed' || view.status === 'failed') return view;
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -130,9 +102,7 @@ function isEntry(): boolean {
 }
 
 if (isEntry()) {
-  const dialect = (flag('dialect') ?? 'sqlite') as 'sqlite' | 'postgres';
+  const dialect = (flag('dialect') ?? 'sqlite') as Dialect;
   const transactions = Number(flag('transactions') ?? 100_000);
-  const databaseUrl = flag('database-url');
-  const result = await benchSync({ dialect, transactions, ...(databaseUrl ? { databaseUrl } : {}) });
-  console.log(JSON.stringify({ dialect, transactions, ...result }));
+  console.log(JSON.stringify({ dialect, transactions, ...(await benchSync(dialect, transactions)) }));
 }

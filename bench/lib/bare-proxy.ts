@@ -12,7 +12,7 @@ const [port, upstream, token] = process.argv.slice(2) as [string, string, string
 const send = dispatchTransport();
 const app = Fastify({ logger: false });
 app.get('/*', async (request, reply) => {
-  const answer = await send({ method: 'GET', url: new URL(`${upstream}/${(request.params as { '*': string })['*']}`), headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, { timeoutMs: 30_000 });
+  const answer = await send({ method: 'GET', url: new URL(`${upstream}${request.url}`), headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, { timeoutMs: 30_000 });
   const body = await answer.bytes(10 * 1024 * 1024);
   return reply.code(answer.status).header('content-type', answer.header('content-type') ?? 'application/json').send(body);
 });

@@ -1,11 +1,24 @@
 /** @module Child processes for the bench: our server, a bare Fastify baseline, RSS readings. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { npmStartProgram } from '../../test/helpers/processes.ts';
 import { freePort } from '../../test/helpers/test-server.ts';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/ramp-connect.js', import.meta.url));
 export const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
+const BUILD = fileURLToPath(new URL('../../scripts/build.js', import.meta.url));
+let bundleBuilt = false;
+
+/** How `npm start` runs the service: its Node flags and the esbuild bundle in dist/, rebuilt once per bench run. */
+export function bundledProgram(): readonly string[] {
+  if (!bundleBuilt) {
+    const build = spawnSync(process.execPath, [BUILD], { encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
+    bundleBuilt = true;
+  }
+  return npmStartProgram();
+}
 
 export { freePort } from '../../test/helpers/test-server.ts';
 
@@ -72,7 +85,7 @@ export async function startServer(env: Record<string, string>, port?: number): P
   port ??= await freePort();
   const url = `http://127.0.0.1:${port}`;
   // Our own per-token rate limit would cap a single-token load test; the bench measures the service itself.
-  return spawnUntilReady([BIN, 'serve'], { LOG_LEVEL: 'warn', RATE_LIMIT_TOKEN_RPS: '0', RATE_LIMIT_BUSINESS_RPS: '0', ...env, PORT: String(port), PUBLIC_URL: url }, url, '/readyz');
+  return spawnUntilReady([...bundledProgram(), 'serve'], { LOG_LEVEL: 'warn', RATE_LIMIT_TOKEN_RPS: '0', RATE_LIMIT_BUSINESS_RPS: '0', ...env, PORT: String(port), PUBLIC_URL: url }, url, '/readyz');
 }
 
 export async function startBareServer(): Promise<Proc> {

@@ -1,5 +1,5 @@
 /**
- * (b) `GET /api/v1/ramp/proxy/business` through our server against the same call made directly to the
+ * (b) `GET /api/v1/ramp/proxy/{path}` through our server against the same call made directly to the
  * emulator with the connection's token, under the same autocannon load (emulator rate limit off).
  * A third figure, a bare forwarding proxy (bench/lib/bare-proxy.ts) on the same call, shows how much
  * of the gap any extra HTTP hop costs on this machine: load generator, proxy and emulator share its cores.
@@ -13,11 +13,13 @@ import { type Proc, startBareProxy, startEmulatorProcess, startServer } from '..
 import { benchTenant } from '../lib/tenant.ts';
 import { BENCH_KEYS } from './token-hot-path.ts';
 
-export async function benchProxy(options: { durationS: number; connections: number }): Promise<{ proxy: LoadResult; direct: LoadResult; bare: LoadResult; ratio: number; ratioToBare: number }> {
+/** `path` is under Ramp's /developer/v1, with its query (e.g. `/transactions?page_size=20`). */
+export async function benchProxy(options: { durationS: number; connections: number; path: string; transactions?: number }): Promise<{ proxy: LoadResult; direct: LoadResult; bare: LoadResult; ratio: number; ratioToBare: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'rc-bench-proxy-'));
   const emulator = await startEmulatorProcess();
   const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   await post(`${emulator.url}/__emulator/faults`, { rate_limit: false });
+  if (options.transactions) await post(`${emulator.url}/__emulator/seed`, { transactions: options.transactions });
   const databaseUrl = `sqlite:${join(dir, 'db.sqlite')}`;
   // Both Ramp-side limits off: the emulator's, and our own per-connection ceiling under Ramp's 200/10 s,
   // which would otherwise hold the proxy at 18 req/s, as it must against real Ramp.
@@ -30,11 +32,11 @@ export async function benchProxy(options: { durationS: number; connections: numb
     const connected = await post(`${server.url}/api/v1/ramp/connect-with-credentials`, { client_id: app.client_id, client_secret: app.client_secret }, tenant.headers);
     if (connected.status !== 201) throw new Error(`connect failed: ${connected.status}`);
     const { access_token } = (await (await fetch(`${server.url}/api/v1/ramp/token`, { headers: tenant.headers })).json()) as { access_token: string };
-    const proxyUrl = `${server.url}/api/v1/ramp/proxy/business`;
-    const directUrl = `${emulator.url}/sandbox/developer/v1/business`;
+    const proxyUrl = `${server.url}/api/v1/ramp/proxy${options.path}`;
+    const directUrl = `${emulator.url}/sandbox/developer/v1${options.path}`;
     const direct = { authorization: `Bearer ${access_token}` };
-    bareProxy = await startBareProxy(`${emulator.url}/sandbox/developer/v1`, access_token, '/business');
-    const bareUrl = `${bareProxy.url}/business`;
+    bareProxy = await startBareProxy(`${emulator.url}/sandbox/developer/v1`, access_token, options.path);
+    const bareUrl = `${bareProxy.url}${options.path}`;
     await load(proxyUrl, { connections: 10, durationS: 1, headers: tenant.headers });
     await load(directUrl, { connections: 10, durationS: 1, headers: direct });
     await load(bareUrl, { connections: 10, durationS: 1 });

@@ -1,5 +1,6 @@
 /**
- * The bundle `npm start` runs (scripts/build.js → dist/ramp-connect.js), built into a scratch directory:
+ * The bundle `npm start` runs (scripts/build.js → dist/ramp-connect.js, with the start script's Node
+ * flags, so a Node that refuses one fails here), built into a scratch directory:
  * it serves the API and the web page with its assets, runs the lazily loaded CLI commands, and a
  * connection made over HTTP syncs through `ramp-connect sync` from the same bundle.
  */
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorControl } from '../helpers/emulator-control.ts';
-import { runCli, startServerProcess, type Program, type ServerProcess } from '../helpers/processes.ts';
+import { npmStartProgram, runCli, startServerProcess, type Program, type ServerProcess } from '../helpers/processes.ts';
 import { freePort } from '../helpers/test-server.ts';
 
 const BUILD = fileURLToPath(new URL('../../scripts/build.js', import.meta.url));
@@ -30,7 +31,8 @@ describe('the built bundle (npm start)', () => {
     outdir = mkdtempSync(join(ARTIFACTS, 'bundle-'));
     const build = spawnSync(process.execPath, [BUILD, '--outdir', outdir], { encoding: 'utf8' });
     expect(build.status, build.stderr).toBe(0);
-    program = ['--enable-source-maps', join(outdir, 'ramp-connect.js')];
+    program = npmStartProgram(outdir);
+    expect(program).toContain('--heap-growing-percent=100');
     const port = await freePort();
     const emulatorPort = await freePort();
     emulatorUrl = `http://127.0.0.1:${emulatorPort}`;

@@ -1,11 +1,24 @@
 /** @module Running the real `ramp-connect` command as child processes (CLI tests, multi-replica tests). */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/ramp-connect.js', import.meta.url));
 
 /** What runs `ramp-connect`: Node's arguments before the command's (the sources through tsx by default). */
 export type Program = readonly string[];
+
+/**
+ * Node's arguments in package.json's `start` script (`… && node <flags> dist/ramp-connect.js serve`), with
+ * the bundle taken from `outdir`: tests and the bench run the service exactly as `npm start` does.
+ */
+export function npmStartProgram(outdir = fileURLToPath(new URL('../../dist/', import.meta.url))): Program {
+  const start = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start;
+  const match = /(?:^|&& )node ((?:--[\w-]+(?:=\S+)? )*)dist\/ramp-connect\.js serve$/.exec(start);
+  if (!match) throw new Error(`package.json's start script is not "… node [flags] dist/ramp-connect.js serve": ${start}`);
+  return [...match[1]!.trim().split(' ').filter(Boolean), join(outdir, 'ramp-connect.js')];
+}
 
 export interface CliResult {
   readonly code: number | null;
