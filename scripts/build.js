@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 const i = process.argv.indexOf('--outdir');
-const outdir = resolve(i === -1 ? join(root, 'dist') : process.argv[i + 1]);
+if (i !== -1 && !process.argv[i + 1]) {
+  process.stderr.write('usage: node scripts/build.js [--outdir DIR]\n');
+  process.exit(2);
+}
+const outdir = i === -1 ? join(root, 'dist') : resolve(process.argv[i + 1]);
 
 rmSync(outdir, { recursive: true, force: true });
 await build({
