@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase, type Dialect } from '../src/db/database.ts';
 import { peakRssMbOf, startEmulatorProcess, startServer, type Proc } from './lib/processes.ts';
 import { scratchDatabase } from './lib/scratch-db.ts';
-import { benchTenant } from './lib/tenant.ts';
+import { benchTenant, connectWithEmulatorApp, postJson } from './lib/tenant.ts';
 import { BENCH_KEYS } from './scenarios/token-hot-path.ts';
 
 export interface BenchResult {
@@ -37,19 +37,16 @@ export async function benchSync(dialect: Dialect, transactions: number): Promise
   let server: Proc | undefined;
   try {
     emulator = await startEmulatorProcess();
-    const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     for (const [path, body] of [['/seed', { transactions }], ['/faults', { rate_limit: false }]] as const) {
-      const res = await post(`${emulator.url}/__emulator${path}`, body);
+      const res = await postJson(`${emulator.url}/__emulator${path}`, body);
       if (!res.ok) throw new Error(`emulator ${path} → ${res.status} ${await res.text()}`);
     }
     server = await startServer({ DATABASE_URL: database.url, RAMP_ENV: 'emulator', RAMP_API_BASE_URL: emulator.url, ENCRYPTION_KEYS: BENCH_KEYS, DATA_DIR: dir, RAMP_RATE_LIMIT_PER_10S: '0' });
     const db = openDatabase(database.url);
     const tenant = await benchTenant(db).finally(() => db.close());
-    const app = (await (await post(`${emulator.url}/__emulator/apps`, { grant_types: ['client_credentials'] })).json()) as { client_id: string; client_secret: string };
-    const connected = await post(`${server.url}/api/v1/ramp/connect-with-credentials`, { client_id: app.client_id, client_secret: app.client_secret, scopes: READ_SCOPES }, tenant.headers);
-    if (connected.status !== 201) throw new Error(`connect failed: ${connected.status} ${await connected.text()}`);
+    await connectWithEmulatorApp(server.url, emulator.url, tenant.headers, READ_SCOPES);
 
-    const started = await post(`${server.url}/api/v1/ramp/sync`, {}, tenant.headers);
+    const started = await postJson(`${server.url}/api/v1/ramp/sync`, {}, tenant.headers);
     if (started.status !== 202) throw new Error(`sync request failed: ${started.status} ${await started.text()}`);
     const { sync_id } = (await started.json()) as { sync_id: string };
     const sync = await waitForSync(`${server.url}/api/v1/ramp/syncs/${sync_id}`, tenant.headers);

@@ -10,16 +10,15 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/db/database.ts';
 import { load, type LoadResult } from '../lib/load.ts';
 import { type Proc, startBareProxy, startEmulatorProcess, startServer } from '../lib/processes.ts';
-import { benchTenant } from '../lib/tenant.ts';
+import { benchTenant, connectWithEmulatorApp, postJson } from '../lib/tenant.ts';
 import { BENCH_KEYS } from './token-hot-path.ts';
 
 /** `path` is under Ramp's /developer/v1, with its query (e.g. `/transactions?page_size=20`). */
 export async function benchProxy(options: { durationS: number; connections: number; path: string; transactions?: number }): Promise<{ proxy: LoadResult; direct: LoadResult; bare: LoadResult; ratio: number; ratioToBare: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'rc-bench-proxy-'));
   const emulator = await startEmulatorProcess();
-  const post = (url: string, body: unknown, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  await post(`${emulator.url}/__emulator/faults`, { rate_limit: false });
-  if (options.transactions) await post(`${emulator.url}/__emulator/seed`, { transactions: options.transactions });
+  await postJson(`${emulator.url}/__emulator/faults`, { rate_limit: false });
+  if (options.transactions) await postJson(`${emulator.url}/__emulator/seed`, { transactions: options.transactions });
   const databaseUrl = `sqlite:${join(dir, 'db.sqlite')}`;
   // Both Ramp-side limits off: the emulator's, and our own per-connection ceiling under Ramp's 200/10 s,
   // which would otherwise hold the proxy at 18 req/s, as it must against real Ramp.
@@ -28,9 +27,7 @@ export async function benchProxy(options: { durationS: number; connections: numb
   let bareProxy: Proc | undefined;
   try {
     const tenant = await benchTenant(db, ['ramp:token']);
-    const app = (await (await post(`${emulator.url}/__emulator/apps`, { grant_types: ['client_credentials'] })).json()) as { client_id: string; client_secret: string };
-    const connected = await post(`${server.url}/api/v1/ramp/connect-with-credentials`, { client_id: app.client_id, client_secret: app.client_secret }, tenant.headers);
-    if (connected.status !== 201) throw new Error(`connect failed: ${connected.status}`);
+    await connectWithEmulatorApp(server.url, emulator.url, tenant.headers);
     const { access_token } = (await (await fetch(`${server.url}/api/v1/ramp/token`, { headers: tenant.headers })).json()) as { access_token: string };
     const proxyUrl = `${server.url}/api/v1/ramp/proxy${options.path}`;
     const directUrl = `${emulator.url}/sandbox/developer/v1${options.path}`;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/db/database.ts';
 import { load, type LoadResult } from '../lib/load.ts';
 import { startBareServer, startEmulatorProcess, startServer } from '../lib/processes.ts';
-import { benchTenant } from '../lib/tenant.ts';
+import { benchTenant, connectWithEmulatorApp, postJson } from '../lib/tenant.ts';
 
 export interface TokenHotPathResult {
   token: LoadResult;
@@ -23,20 +23,14 @@ export const BENCH_KEYS = `bench:${Buffer.alloc(32, 3).toString('base64')}`;
 export async function benchTokenHotPath(options: { durationS: number; connections: number }): Promise<TokenHotPathResult> {
   const dir = mkdtempSync(join(tmpdir(), 'rc-bench-'));
   const emulator = await startEmulatorProcess();
-  await fetch(`${emulator.url}/__emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate_limit: false }) });
+  await postJson(`${emulator.url}/__emulator/faults`, { rate_limit: false });
   const databaseUrl = `sqlite:${join(dir, 'db.sqlite')}`;
   const server = await startServer({ DATABASE_URL: databaseUrl, RAMP_ENV: 'emulator', RAMP_API_BASE_URL: emulator.url, ENCRYPTION_KEYS: BENCH_KEYS, DATA_DIR: dir });
   const bare = await startBareServer();
   const db = openDatabase(databaseUrl);
   try {
     const tenant = await benchTenant(db, ['ramp:token']);
-    const app = (await (await fetch(`${emulator.url}/__emulator/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_types: ['client_credentials'] }) })).json()) as { client_id: string; client_secret: string };
-    const connected = await fetch(`${server.url}/api/v1/ramp/connect-with-credentials`, {
-      method: 'POST',
-      headers: { ...tenant.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: app.client_id, client_secret: app.client_secret }),
-    });
-    if (connected.status !== 201) throw new Error(`connect failed: ${connected.status} ${await connected.text()}`);
+    await connectWithEmulatorApp(server.url, emulator.url, tenant.headers);
     // Warm both servers up before measuring.
     await load(`${server.url}/api/v1/ramp/token`, { connections: 10, durationS: 1, headers: tenant.headers });
     await load(`${bare.url}/json`, { connections: 10, durationS: 1 });
