@@ -204,22 +204,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         }
       })(),
     );
-    // The monkey: SIGKILL a replica, restart it a moment later.
+    // The monkey: SIGKILL a live replica, restart it a moment later in the background. Kill times are drawn
+    // from the start and do not wait for restarts: on a loaded CI machine a restart took seconds and a 30 s
+    // run once got only 2 kills.
+    const restarts: Promise<void>[] = [];
     workers.push(
       (async () => {
-        while (Date.now() < deadline) {
-          await sleep(options.killEveryMs * (0.5 + Math.random()));
-          if (Date.now() >= deadline) break;
-          const index = Math.floor(Math.random() * replicas.length);
-          const victim = replicas[index];
-          if (!victim) continue;
+        let nextKillAt = Date.now();
+        for (;;) {
+          nextKillAt += options.killEveryMs * (0.5 + Math.random());
+          if (nextKillAt >= deadline) break;
+          await sleep(Math.max(0, nextKillAt - Date.now()));
+          const alive = replicas.flatMap((replica, index) => (replica ? [index] : []));
+          const index = alive[Math.floor(Math.random() * alive.length)];
+          if (index === undefined) continue;
+          const victim = replicas[index]!;
           replicas[index] = undefined;
           await victim.stop('SIGKILL');
           kills++;
           log(`killed replica ${index}`);
-          await sleep(300 + Math.random() * 700);
-          replicas[index] = await startServerProcess(env(ports[index]!));
+          restarts.push(
+            sleep(300 + Math.random() * 700)
+              .then(() => startServerProcess(env(ports[index]!)))
+              .then((replica) => void (replicas[index] = replica))
+              .catch((error: unknown) => void serverErrors.push(`restart of replica ${index} failed: ${String(error)}`)),
+          );
         }
+        await Promise.all(restarts);
       })(),
     );
     await Promise.all(workers);
