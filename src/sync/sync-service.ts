@@ -62,6 +62,8 @@ export class SyncService {
       pageSize: options.pageSize ?? DEFAULT_RUNNER_SETTINGS.pageSize,
       leaseMs: options.leaseMs ?? DEFAULT_RUNNER_SETTINGS.leaseMs,
       overlapMs: options.overlapMs ?? DEFAULT_RUNNER_SETTINGS.overlapMs,
+      resumes: options.resumes ?? DEFAULT_RUNNER_SETTINGS.resumes,
+      resumePauseMs: options.resumePauseMs ?? DEFAULT_RUNNER_SETTINGS.resumePauseMs,
     };
     this.#owner = options.owner ?? processOwnerId();
     this.#maxConcurrent = options.maxConcurrent ?? 2;

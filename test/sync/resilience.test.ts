@@ -34,7 +34,8 @@ for (const dialect of DIALECTS) {
     let t: DataTestApp;
     beforeAll(async () => {
       // No scheduler here: the restarted child process, not this one, must pick the killed sync up.
-      t = await startDataApp(dialect, { sync: { pageSize: 25 }, scheduler: false });
+      // Short client backoff and resume pauses: the outage test below waits out three rounds of retries.
+      t = await startDataApp(dialect, { sync: { pageSize: 25, resumePauseMs: 100 }, client: { backoff: { baseMs: 20, capMs: 500 } }, scheduler: false });
     });
     afterAll(async () => t?.close());
 
@@ -106,6 +107,27 @@ for (const dialect of DIALECTS) {
       await control(t.emulator, 'POST', '/faults', { reset: true });
       await expectTransactionsInSync(t, tenant.businessId, tenant.rampBusinessId);
       await expectTransactionsInSync(t, other.businessId, other.rampBusinessId);
+    }, 60_000);
+
+    it('a stream whose Ramp call gives up after every retry is read on from its cursor; past `resumes` the sync fails', async () => {
+      const tenant = await connectedTenant(t, { transactions: 60 });
+      const usersPath = '/sandbox/developer/v1/users';
+      // Six failing answers in a row: the first users call gives up after its 6 attempts (ramp_unavailable).
+      await control(t.emulator, 'POST', '/faults', { reset: true, fail_next: 6, paths: [usersPath] });
+      const resumed = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
+      expect(resumed.status, JSON.stringify(resumed.error)).toBe('completed');
+      expect(resumed.progress.errors).toEqual([]);
+      const users = await emulatorRecords(t.emulator, tenant.rampBusinessId, 'users');
+      expect(users.size).toBeGreaterThan(0);
+      expect([...(await storedRecords(t.db, tenant.businessId, 'users')).keys()].sort()).toEqual([...users.keys()].sort());
+
+      // Ramp stays down through the 1 + 2 rounds: the sync fails and says why.
+      await control(t.emulator, 'POST', '/faults', { reset: true, fail_next: 1_000, paths: [usersPath] });
+      const failed = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
+      expect(failed.status).toBe('failed');
+      expect(failed.error).toMatch(/^ramp_unavailable:/);
+      expect(1_000 - (await control(t.emulator, 'GET', '/faults')).fail_next).toBe(18);
+      await control(t.emulator, 'POST', '/faults', { reset: true });
     }, 60_000);
   });
 }
