@@ -25,8 +25,8 @@ export interface StartedServer {
 
 export interface StartOptions {
   log?: Logger;
-  /** Print first-run instructions (the CLI does; tests don't). */
-  announce?: (line: string) => void;
+  /** Called with the demo business created on a first start (the CLI prints instructions; tests don't). */
+  onDemoBusiness?: (demo: { readonly id: string; readonly name: string }) => void;
   /** Clock override (tests with simulated time). */
   now?: () => number;
 }
@@ -66,17 +66,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await features.start();
 
     const demo = await bootstrapDemo(db.kysely);
-    if (demo && options.announce) {
-      options.announce(
-        [
-          `Created a demo business "${demo.name}" (${demo.id}).`,
-          'Get an API token for it:',
-          `  npx ramp-connect user create --email you@example.com --business ${demo.id} --role owner`,
-          '  npx ramp-connect token create --user <the id printed above>',
-          `Then open ${config.publicUrl}/ and paste the token.`,
-        ].join('\n'),
-      );
-    }
+    if (demo) options.onDemoBusiness?.({ id: demo.id, name: demo.name });
     return { app, url, ctx, emulator, features, close };
   } catch (error) {
     await close();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorControl } from '../helpers/emulator-control.ts';
-import { npmStartProgram, runCli, startServerProcess, type Program, type ServerProcess } from '../helpers/processes.ts';
+import { npmStartProgram, runCli, serverJsonLines, startServerProcess, type Program, type ServerProcess } from '../helpers/processes.ts';
 import { freePort } from '../helpers/test-server.ts';
 
 const BUILD = fileURLToPath(new URL('../../scripts/build.js', import.meta.url));
@@ -53,7 +53,7 @@ describe('the built bundle (npm start)', () => {
   });
 
   it('serves the API, its OpenAPI document, and the web page with its assets', async () => {
-    expect(server.output()).toMatch(/Created a demo business "Demo business"/);
+    await serverJsonLines(server, (lines) => lines.some((line) => (line.demo_business as { name?: string } | undefined)?.name === 'Demo business'));
     expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     expect((await fetch(`${server.url}/openapi.json`)).status).toBe(200);
     const page = await fetch(`${server.url}/`);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startServerProcess, type ServerProcess } from '../helpers/processes.ts';
+import { runCli, serverJsonLines, startServerProcess, type ServerProcess } from '../helpers/processes.ts';
 import { freePort } from '../helpers/test-server.ts';
 
 describe('CLI and npm start, end to end', () => {
@@ -33,9 +33,14 @@ describe('CLI and npm start, end to end', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('prints first-run instructions with the demo business', () => {
-    expect(server.output()).toMatch(/Created a demo business "Demo business" \([0-9a-f-]{36}\)/);
-    expect(server.output()).toContain('ramp-connect token create');
+  it('prints where it listens and first-run instructions with the demo business, as JSON lines when piped', async () => {
+    const lines = await serverJsonLines(server, (l) => l.some((line) => 'listening' in line) && l.some((line) => 'demo_business' in line));
+    expect(lines).toContainEqual({ listening: server.url, web_page: `${env.PUBLIC_URL}/`, api_docs: `${env.PUBLIC_URL}/docs` });
+    const demo = lines.find((line) => 'demo_business' in line)!;
+    expect(demo.demo_business).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Demo business' });
+    expect((demo.next_steps as string[]).join('\n')).toContain('ramp-connect token create');
+    // Nothing but JSON on stdout when piped (pino's lines included).
+    expect(server.output().split('\n').filter((line) => line !== '' && !line.startsWith('{'))).toEqual([]);
   });
 
   it('business → user → token gives a token the API accepts', async () => {

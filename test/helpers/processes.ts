@@ -49,6 +49,24 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/**
+ * The JSON objects `serve` has printed (piped, it prints JSON lines: its own and pino's), once `until`
+ * holds for them: /readyz can answer before serve has printed what follows `listen`.
+ */
+export async function serverJsonLines(server: ServerProcess, until: (lines: Record<string, unknown>[]) => boolean, timeoutMs = 10_000): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    if (until(lines)) return lines;
+    if (Date.now() > deadline) throw new Error(`serve did not print the expected lines: ${server.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Starts `ramp-connect serve` and waits until /readyz answers. */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000, program: Program = [BIN]): Promise<ServerProcess> {
   const child = spawn(process.execPath, [...program, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

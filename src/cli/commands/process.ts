@@ -3,12 +3,30 @@ import { stopOnSignals } from './signals.ts';
 import { openDatabase } from '../../db/database.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { startServer } from '../../server.ts';
-import { printResult } from '../output.ts';
+import { printResult, wantsJson } from '../output.ts';
 import type { CommandInput } from './index.ts';
 
-export async function serveCommand({ config }: CommandInput): Promise<void> {
-  const server = await startServer(config, { announce: (text) => process.stdout.write(`${text}\n`) });
-  process.stdout.write(`ramp-connect listening on ${server.url} (web page: ${config.publicUrl}/, API docs: ${config.publicUrl}/docs)\n`);
+/**
+ * Prints where the service listens and, on a first start, how to get a token for the demo business:
+ * readable lines on a terminal, one JSON object per line when piped (design.md: every command), so a
+ * log collector reading serve's stdout sees only JSON beside pino's lines.
+ */
+export async function serveCommand({ flags, config }: CommandInput): Promise<void> {
+  const json = wantsJson(flags);
+  const server = await startServer(config, {
+    onDemoBusiness: (demo) => {
+      const steps = [
+        `npx ramp-connect user create --email you@example.com --business ${demo.id} --role owner`,
+        'npx ramp-connect token create --user <the id printed above>',
+        `open ${config.publicUrl}/ and paste the token`,
+      ];
+      if (json) printResult({ demo_business: demo, next_steps: steps }, flags);
+      else process.stdout.write(`Created a demo business "${demo.name}" (${demo.id}).\nGet an API token for it:\n  ${steps[0]}\n  ${steps[1]}\nThen ${steps[2]}.\n`);
+    },
+  });
+  const where = { listening: server.url, web_page: `${config.publicUrl}/`, api_docs: `${config.publicUrl}/docs` };
+  if (json) printResult(where, flags);
+  else process.stdout.write(`ramp-connect listening on ${where.listening} (web page: ${where.web_page}, API docs: ${where.api_docs})\n`);
   stopOnSignals(server.close);
 }
 
