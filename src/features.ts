@@ -14,6 +14,7 @@ import { connectionRoutes } from './http/routes/ramp/connection.ts';
 import { oauthRedirectRoutes } from './http/routes/ramp/oauth-redirect.ts';
 import { RampOAuthClient } from './oauth/ramp-oauth-client.ts';
 import { configuredRampRateLimit } from './ramp/rate-limiter.ts';
+import { emulatorDefaultApp } from './emulator/default-app.ts';
 import type { ClientCredentials } from './oauth/token-endpoint.ts';
 import { tokenRoute } from './http/routes/ramp/token.ts';
 import { RefreshScheduler } from './tokens/refresh-scheduler.ts';
@@ -38,6 +39,8 @@ const KEY_REFRESH_INTERVAL_MS = 2_000;
 export function oauthAppFor(ctx: AppContext, emulator: RunningEmulator | undefined): ClientCredentials | undefined {
   if (ctx.config.rampClientId && ctx.config.rampClientSecret) return { clientId: ctx.config.rampClientId, clientSecret: ctx.config.rampClientSecret };
   if (emulator) return { clientId: emulator.defaultApp.client_id, clientSecret: emulator.defaultApp.client_secret };
+  // An emulator in another process (`RAMP_API_BASE_URL`, or the CLI beside `serve`) has the same default app.
+  if (ctx.config.rampEnv === 'emulator') return emulatorDefaultApp();
   return undefined;
 }
 

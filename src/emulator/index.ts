@@ -16,7 +16,8 @@ import type { FastifyInstance } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import { createEmulatorFastify } from './app.ts';
 import type { Environment } from './apps.ts';
-import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_REDIRECT_URIS, EmulatorState } from './state.ts';
+import { emulatorDefaultApp } from './default-app.ts';
+import { DEFAULT_REDIRECT_URIS, EmulatorState } from './state.ts';
 
 export interface EmulatorOptions {
   /** 0 = random free port. Default 8081 (design.md). */
@@ -66,8 +67,8 @@ export async function buildEmulatorApp(opts: EmulatorOptions & { defaultRedirect
     accessTokenTtlS: positiveOr(opts.accessTokenTtlS, 3600, 'accessTokenTtlS'),
     clientCredentialsTtlS: positiveOr(opts.clientCredentialsTtlS, 864_000, 'clientCredentialsTtlS'),
     defaultRedirectUris: opts.defaultRedirectUris ?? DEFAULT_REDIRECT_URIS,
-    defaultClientId: process.env.RAMP_EMULATOR_CLIENT_ID || DEFAULT_CLIENT_ID,
-    defaultClientSecret: process.env.RAMP_EMULATOR_CLIENT_SECRET || DEFAULT_CLIENT_SECRET,
+    defaultClientId: emulatorDefaultApp().clientId,
+    defaultClientSecret: emulatorDefaultApp().clientSecret,
   });
   const app = await createEmulatorFastify({ state, logger: opts.logger ?? false });
   states.set(app, state);

@@ -21,9 +21,6 @@ import { WebhookDispatcher } from './webhooks.ts';
 /** Fixed so that a restarted emulator serves the same demo business (and the same data). */
 export const DEMO_BUSINESS_ID = '5f0c2a7e-9b14-4c3d-8e6a-1d2b3c4d5e6f';
 export const DEFAULT_SEED = 1;
-export const DEFAULT_CLIENT_ID = 'ramp_id_emulator_default';
-/** A fixed, obviously-fake secret: the emulator is a development tool, never a real credential. */
-export const DEFAULT_CLIENT_SECRET = 'ramp_secret_emulator_default_DEV_ONLY_not_a_real_secret';
 export const DEFAULT_REDIRECT_URIS: readonly string[] = ['http://127.0.0.1:8080/api/v1/ramp/callback'];
 
 export interface ResolvedEmulatorOptions {

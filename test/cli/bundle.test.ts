@@ -87,4 +87,31 @@ describe('the built bundle (npm start)', () => {
     const connections = await cli('connections', 'list');
     expect(connections).toEqual([expect.objectContaining({ business_id: business.id })]);
   });
+
+  it('`ramp-connect sync` refreshes an expired authorization-code connection with the emulator\'s default app', async () => {
+    const cli = async (...args: string[]) => {
+      const result = await runCli(args, env, 60_000, program);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout);
+    };
+    const business = await cli('business', 'create', '--name', 'Consent Co.');
+    const user = await cli('user', 'create', '--email', 'owner@consent.test', '--business', business.id, '--role', 'owner');
+    const { token } = await cli('token', 'create', '--user', user.id);
+    const headers = { authorization: `Bearer ${token}`, 'x-business-id': business.id };
+    const emulator = emulatorControl(emulatorUrl);
+    const start = await fetch(`${server.url}/api/v1/ramp/connect-url`, { headers });
+    expect(start.status).toBe(200);
+    await emulator.consent({ decision: 'approve', role: 'admin' });
+    const authorize = await fetch(((await start.json()) as { connect_url: string }).connect_url, { redirect: 'manual' });
+    const callback = await fetch(authorize.headers.get('location')!, { redirect: 'manual' });
+    expect(callback.status, await callback.clone().text()).toBeLessThan(400);
+
+    // Ramp's clock passes the access token's hour; ours does not, so the sync meets a 401 and must refresh.
+    const refreshesBefore = (await emulator.stats()).grants.refresh_token;
+    await emulator.clock(2 * 3600);
+    const sync = await cli('sync', '--business', business.id);
+    expect(sync).toMatchObject({ status: 'completed', error: null });
+    expect(sync.progress.records).toBeGreaterThan(0);
+    expect((await emulator.stats()).grants.refresh_token).toBe(refreshesBefore + 1);
+  });
 });
