@@ -167,6 +167,9 @@ export class TokenManager implements AccessTokenProvider {
     for (let attempt = 0; ; attempt++) {
       const row = this.#usable(await this.#o.store.find(businessId));
       if (!this.#needsRefresh(row, need)) return this.#toAccess(row);
+      // Refreshing an authorization-code grant takes our OAuth app (RFC 6749 §6: the client
+      // authenticates); without one configured no retry can help, and it is not the grant's fault.
+      if (row.auth_method !== 'client_credentials' && !this.#o.oauthApp) throw new ApiError('oauth_not_configured');
       const lease = await acquireLease(this.#o.ctx.db, row, this.replicaId, this.#leaseMs, this.#now());
       if (!lease) {
         await this.#waitForHolder(row, deadline);

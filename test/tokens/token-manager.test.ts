@@ -134,6 +134,18 @@ for (const dialect of DIALECTS) {
       expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(0);
     });
 
+    it('no OAuth app configured: an expired auth-code token is oauth_not_configured at once, and the grant is left alone', async () => {
+      const row = await h.connectOAuth();
+      await h.advance(61 * MINUTE);
+      const before = (await h.emu.stats()).grants.refresh_token;
+      await expect(h.newManager({ oauthApp: undefined }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'oauth_not_configured' });
+      expect((await h.emu.stats()).grants.refresh_token).toBe(before);
+      const stored = (await h.store.find(row.business_id))!;
+      expect(stored).toMatchObject({ status: 'connected', refresh_failures: 0, lease_owner: null });
+      // With the app back, the same connection refreshes.
+      expect(await rampAccepts(h.emulator.url, (await h.manager.getAccess(row.business_id)).accessToken)).toBe(true);
+    });
+
     it('Ramp down entirely: status unchanged, a transient error for callers, recovered afterwards', async () => {
       const row = await h.connectOAuth();
       await h.advance(61 * MINUTE);
