@@ -63,12 +63,13 @@ function positiveOr(value: number | undefined, fallback: number, name: string): 
 
 /** Builds the Fastify app (not listening). Accepts `defaultRedirectUris` like `startEmulator`. */
 export async function buildEmulatorApp(opts: EmulatorOptions & { defaultRedirectUris?: string[] } = {}): Promise<FastifyInstance> {
+  const defaultApp = emulatorDefaultApp();
   const state = new EmulatorState({
     accessTokenTtlS: positiveOr(opts.accessTokenTtlS, 3600, 'accessTokenTtlS'),
     clientCredentialsTtlS: positiveOr(opts.clientCredentialsTtlS, 864_000, 'clientCredentialsTtlS'),
     defaultRedirectUris: opts.defaultRedirectUris ?? DEFAULT_REDIRECT_URIS,
-    defaultClientId: emulatorDefaultApp().clientId,
-    defaultClientSecret: emulatorDefaultApp().clientSecret,
+    defaultClientId: defaultApp.clientId,
+    defaultClientSecret: defaultApp.clientSecret,
   });
   const app = await createEmulatorFastify({ state, logger: opts.logger ?? false });
   states.set(app, state);

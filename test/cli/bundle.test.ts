@@ -64,40 +64,39 @@ describe('the built bundle (npm start)', () => {
     expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
   });
 
-  it('connects over HTTP and syncs with `ramp-connect sync` from the bundle', async () => {
-    const cli = async (...args: string[]) => {
-      const result = await runCli(args, env, 60_000, program);
-      expect(result.code, result.stderr).toBe(0);
-      return JSON.parse(result.stdout);
-    };
-    const business = await cli('business', 'create', '--name', 'Bundle Co.');
-    const user = await cli('user', 'create', '--email', 'owner@bundle.test', '--business', business.id, '--role', 'owner');
+  /** Runs the bundle's CLI; it must succeed, and its JSON output is returned. */
+  const cli = async (...args: string[]) => {
+    const result = await runCli(args, env, 60_000, program);
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout);
+  };
+  /** A business with an owner and the owner's API headers, made with the bundle's CLI. */
+  const ownedBusiness = async (name: string, email: string) => {
+    const business = await cli('business', 'create', '--name', name);
+    const user = await cli('user', 'create', '--email', email, '--business', business.id, '--role', 'owner');
     const { token } = await cli('token', 'create', '--user', user.id);
+    return { businessId: business.id as string, headers: { authorization: `Bearer ${token}`, 'x-business-id': business.id as string } };
+  };
+
+  it('connects over HTTP and syncs with `ramp-connect sync` from the bundle', async () => {
+    const { businessId, headers } = await ownedBusiness('Bundle Co.', 'owner@bundle.test');
     const app = await emulatorControl(emulatorUrl).createApp({ grant_types: ['client_credentials'] });
     const connected = await fetch(`${server.url}/api/v1/ramp/connect-with-credentials`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'x-business-id': business.id, 'content-type': 'application/json' },
+      headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify({ client_id: app.client_id, client_secret: app.client_secret }),
     });
     expect(connected.status, await connected.clone().text()).toBe(201);
 
-    const sync = await cli('sync', '--business', business.id);
+    const sync = await cli('sync', '--business', businessId);
     expect(sync).toMatchObject({ status: 'completed', error: null });
     expect(sync.progress.records).toBeGreaterThan(0);
     const connections = await cli('connections', 'list');
-    expect(connections).toEqual([expect.objectContaining({ business_id: business.id })]);
+    expect(connections).toEqual([expect.objectContaining({ business_id: businessId })]);
   });
 
   it('`ramp-connect sync` refreshes an expired authorization-code connection with the emulator\'s default app', async () => {
-    const cli = async (...args: string[]) => {
-      const result = await runCli(args, env, 60_000, program);
-      expect(result.code, result.stderr).toBe(0);
-      return JSON.parse(result.stdout);
-    };
-    const business = await cli('business', 'create', '--name', 'Consent Co.');
-    const user = await cli('user', 'create', '--email', 'owner@consent.test', '--business', business.id, '--role', 'owner');
-    const { token } = await cli('token', 'create', '--user', user.id);
-    const headers = { authorization: `Bearer ${token}`, 'x-business-id': business.id };
+    const { businessId, headers } = await ownedBusiness('Consent Co.', 'owner@consent.test');
     const emulator = emulatorControl(emulatorUrl);
     const start = await fetch(`${server.url}/api/v1/ramp/connect-url`, { headers });
     expect(start.status).toBe(200);
@@ -109,7 +108,7 @@ describe('the built bundle (npm start)', () => {
     // Ramp's clock passes the access token's hour; ours does not, so the sync meets a 401 and must refresh.
     const refreshesBefore = (await emulator.stats()).grants.refresh_token;
     await emulator.clock(2 * 3600);
-    const sync = await cli('sync', '--business', business.id);
+    const sync = await cli('sync', '--business', businessId);
     expect(sync).toMatchObject({ status: 'completed', error: null });
     expect(sync.progress.records).toBeGreaterThan(0);
     expect((await emulator.stats()).grants.refresh_token).toBe(refreshesBefore + 1);
