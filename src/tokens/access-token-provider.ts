@@ -15,7 +15,7 @@ export interface RampAccess {
 
 export interface AccessTokenProvider {
   /**
-   * A token valid for at least 5 minutes, refreshing first when needed.
+   * A token valid for at least 5 minutes (a fifth of its lifetime if shorter than 25), refreshing first when needed.
    * Throws `ApiError('ramp_not_connected')` without a connection and `ApiError('reauthorization_required')`
    * when a person must reconnect.
    */

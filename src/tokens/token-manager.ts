@@ -1,7 +1,8 @@
 /**
  * @module Always-valid Ramp access tokens (security-reliability.md §3).
  *
- * `getAccess(businessId)` returns a token valid for at least 5 minutes, refreshing first when needed.
+ * `getAccess(businessId)` returns a token valid for at least 5 minutes (a fifth of its lifetime for tokens
+ * shorter than 25 minutes: refresh-policy.ts), refreshing first when needed.
  * Layers, cheapest first:
  *  1. a fresh stored token is returned without any lock;
  *  2. in-process single flight: one promise per business, so 1,000 concurrent callers cause one refresh;
@@ -27,7 +28,7 @@ import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { AccessTokenProvider, RampAccess } from './access-token-provider.ts';
 import { fullJitterDelay, sleep } from '../support/backoff.ts';
 import { acquireLease, newReplicaId, releaseLease, type Lease } from './refresh-lease.ts';
-import { isFresh } from './refresh-policy.ts';
+import { freshUntil, isFresh } from './refresh-policy.ts';
 
 export interface TokenManagerOptions {
   readonly ctx: AppContext;
@@ -65,7 +66,8 @@ export class TokenManager implements AccessTokenProvider {
   readonly #o: TokenManagerOptions;
   readonly #leaseMs: number;
   readonly #inflight = new Map<string, Promise<RampAccess>>();
-  readonly #hot: TtlCache<string, RampAccess>;
+  /** Recently read tokens and until when each may be handed out (`freshUntil`). */
+  readonly #hot: TtlCache<string, { readonly access: RampAccess; readonly freshUntil: number }>;
 
   constructor(options: TokenManagerOptions) {
     this.#o = options;
@@ -77,14 +79,10 @@ export class TokenManager implements AccessTokenProvider {
 
   async getAccess(businessId: string): Promise<RampAccess> {
     const hot = this.#hot.get(businessId);
-    if (hot && isFresh(hot.expiresAt, this.#now())) return hot;
+    if (hot && this.#now() <= hot.freshUntil) return hot.access;
     const row = await this.#o.store.find(businessId);
     const usable = this.#usable(row);
-    if (isFresh(usable.access_token_expires_at, this.#now())) {
-      const access = this.#toAccess(usable);
-      this.#hot.set(businessId, access);
-      return access;
-    }
+    if (isFresh(usable.last_refreshed_at, usable.access_token_expires_at, this.#now())) return this.#remember(usable);
     return this.#singleFlight(businessId, () => this.#ensure(businessId, { kind: 'usable' }));
   }
 
@@ -123,6 +121,12 @@ export class TokenManager implements AccessTokenProvider {
     return row;
   }
 
+  #remember(row: RampConnectionsTable): RampAccess {
+    const access = this.#toAccess(row);
+    this.#hot.set(row.business_id, { access, freshUntil: freshUntil(row.last_refreshed_at, row.access_token_expires_at) });
+    return access;
+  }
+
   #toAccess(row: RampConnectionsTable): RampAccess {
     let accessToken: string | null;
     try {
@@ -148,7 +152,7 @@ export class TokenManager implements AccessTokenProvider {
 
   #needsRefresh(row: RampConnectionsTable, need: Need): boolean {
     const now = this.#now();
-    if (!isFresh(row.access_token_expires_at, now)) return true;
+    if (!isFresh(row.last_refreshed_at, row.access_token_expires_at, now)) return true;
     if (need.kind === 'due') return row.next_refresh_at !== null && row.next_refresh_at <= now;
     if (need.kind === 'rejected') {
       // Someone already replaced the token Ramp rejected: use the new one.
@@ -191,9 +195,7 @@ export class TokenManager implements AccessTokenProvider {
       if (result.ok) {
         const written = await this.#commit(lease, result);
         if (written) {
-          const access = this.#toAccess(written);
-          this.#hot.set(businessId, access);
-          return access;
+          return this.#remember(written);
         }
         continue; // fenced out: another writer got there first; re-read
       }

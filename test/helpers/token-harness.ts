@@ -52,8 +52,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(dialect: Dialect, options: { manager?: Partial<TokenManagerOptions>; emulator?: RunningEmulator; databaseUrl?: string } = {}): Promise<Harness> {
-  const emulator = options.emulator ?? (await startEmulator({ port: 0, defaultRedirectUris: [REDIRECT] }));
+export async function createHarness(
+  dialect: Dialect,
+  options: { manager?: Partial<TokenManagerOptions>; emulator?: RunningEmulator; databaseUrl?: string; accessTokenTtlS?: number } = {},
+): Promise<Harness> {
+  const emulator = options.emulator ?? (await startEmulator({ port: 0, defaultRedirectUris: [REDIRECT], ...(options.accessTokenTtlS ? { accessTokenTtlS: options.accessTokenTtlS } : {}) }));
   const { db, test, cleanup } = await openTestDb(dialect);
   const clock = { offsetMs: 0 };
   const config = loadConfig({ RAMP_ENV: 'emulator', RAMP_API_BASE_URL: emulator.url, ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS, PUBLIC_URL: 'http://127.0.0.1:1' });

@@ -187,4 +187,46 @@ for (const dialect of DIALECTS) {
       expect((await h.emu.stats()).grants.refresh_token).toBe(before + 1);
     });
   });
+
+  describe(`${dialect}: short-lived access tokens`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness(dialect, { accessTokenTtlS: 120 });
+      await h.emu.faults({ rate_limit: false });
+    });
+    afterAll(async () => h.close());
+
+    it('a 120 s token is refreshed before it expires, as often as its lifetime asks and not on every call (checklist #28)', async () => {
+      const row = await h.connectOAuth();
+      expect(row.access_token_expires_at! - row.last_refreshed_at!).toBe(120_000);
+      const refreshes = async () => (await h.emu.stats()).grants.refresh_token;
+
+      // Callers every 5 simulated seconds for 30 minutes: each gets a token Ramp accepts with at least a
+      // fifth of its lifetime (24 s) left; one is refreshed when it has less, i.e. every ~100 s, not 360 times.
+      const before = await refreshes();
+      for (let elapsed = 0; elapsed < 30 * MINUTE; elapsed += 5_000) {
+        await h.advance(5_000);
+        const access = await h.manager.getAccess(row.business_id);
+        expect(access.expiresAt - h.ctx.now()).toBeGreaterThanOrEqual(24_000);
+        expect(await rampAccepts(h.emulator.url, access.accessToken)).toBe(true);
+      }
+      const byCallers = (await refreshes()) - before;
+      expect(byCallers).toBeGreaterThanOrEqual(15);
+      expect(byCallers).toBeLessThanOrEqual(20);
+
+      // Idle: the scheduler alone (a run every 5 s) refreshes at half-life, every 60–65 s, not on every run.
+      const idleBefore = await refreshes();
+      for (let elapsed = 0; elapsed < 10 * MINUTE; elapsed += 5_000) {
+        await h.advance(5_000);
+        await h.scheduler.runOnce();
+        const stored = (await h.store.find(row.business_id))!;
+        expect(stored.access_token_expires_at! - h.ctx.now()).toBeGreaterThan(0);
+      }
+      const byScheduler = (await refreshes()) - idleBefore;
+      expect(byScheduler).toBeGreaterThanOrEqual(8);
+      expect(byScheduler).toBeLessThanOrEqual(11);
+      expect((await h.store.find(row.business_id))!.status).toBe('connected');
+      expect((await h.emu.stats()).refresh_reuse_detected).toBe(0);
+    }, 120_000);
+  });
 }

@@ -1,6 +1,7 @@
 /**
  * @module `GET /api/v1/ramp/token`: a Ramp access token for internal services, valid for at least
- * 5 minutes (refreshed first when needed). Only API tokens carrying the `ramp:token` permission may call it.
+ * 5 minutes, or a fifth of its lifetime if Ramp issues shorter tokens (refreshed first when needed).
+ * Only API tokens carrying the `ramp:token` permission may call it.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
