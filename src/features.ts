@@ -15,6 +15,7 @@ import { oauthRedirectRoutes } from './http/routes/ramp/oauth-redirect.ts';
 import { RampOAuthClient } from './oauth/ramp-oauth-client.ts';
 import { configuredRampRateLimit } from './ramp/rate-limiter.ts';
 import { emulatorDefaultApp } from './emulator/default-app.ts';
+import { assertKeyRingReadsStoredRows } from './vault/key-ring-check.ts';
 import type { ClientCredentials } from './oauth/token-endpoint.ts';
 import { tokenRoute } from './http/routes/ramp/token.ts';
 import { RefreshScheduler } from './tokens/refresh-scheduler.ts';
@@ -65,6 +66,7 @@ export function createTokenRuntime(ctx: AppContext, emulator: RunningEmulator | 
 
 export async function assembleFeatures(ctx: AppContext, env: { emulator: RunningEmulator | undefined }): Promise<Features> {
   const { keys, vault, store, eventing, oauth, oauthApp, tokens } = createTokenRuntime(ctx, env.emulator);
+  await assertKeyRingReadsStoredRows(ctx.db, vault);
   if (keys.file) {
     const timer = setInterval(() => {
       try {
