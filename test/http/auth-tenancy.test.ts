@@ -3,6 +3,7 @@
  * businesses, API token digests (never the token), expiry, revocation and the 10-token limit.
  */
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,12 +59,25 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    it("403 for another business's id; 400 for a missing or malformed x-business-id", async () => {
+    it("403 for another business's id; 400 for a missing, malformed or duplicated x-business-id", async () => {
       const res = await get('/__test/viewer', { authorization: `Bearer ${a.token}`, 'x-business-id': b.businessId });
       expect(res.status).toBe(403);
       expect(res.body).toEqual({ detail: 'Not enough permissions', code: 'not_enough_permissions' });
       expect((await get('/__test/viewer', { authorization: `Bearer ${a.token}` })).status).toBe(400);
       expect((await get('/__test/viewer', { authorization: `Bearer ${a.token}`, 'x-business-id': 'not-a-uuid' })).status).toBe(400);
+      // Sent twice (checklist #32), even with the caller's own id both times: ambiguous, so refused.
+      for (const second of [a.businessId, b.businessId]) {
+        const status = await new Promise<number>((resolve, reject) => {
+          const raw = ['authorization', `Bearer ${a.token}`, 'x-business-id', a.businessId, 'x-business-id', second];
+          httpRequest(`${t.url}/__test/viewer`, { headers: raw }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          })
+            .on('error', reject)
+            .end();
+        });
+        expect(status, `x-business-id twice (${second === a.businessId ? 'same' : 'other'} id)`).toBe(400);
+      }
       expect((await get('/__test/viewer', a.headers)).body).toEqual({ business_id: a.businessId, role: 'owner' });
     });
 
