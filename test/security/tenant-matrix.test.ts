@@ -1,8 +1,9 @@
 /**
  * Tenant isolation, generated from the route table so no route is missed (OWASP API1, BOLA):
  *  - every business route with tenant A's token and business B's id → 403;
- *  - every route with A's token and A's business, path ids taken from B's resources → never a 2xx that
- *    names anything of B, and no response anywhere contains B's identifiers.
+ *  - every route with A's token and A's business, path ids taken from B's resources → 404 on routes that
+ *    name a resource by id, never a 2xx that names anything of B, and no response anywhere contains
+ *    B's identifiers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
@@ -59,11 +60,15 @@ describe('tenant isolation matrix (every route × method)', () => {
     }
   });
 
-  it("A's own business with B's resource ids → nothing of B, on every route", async () => {
+  it("A's own business with B's resource ids → 404 where a route names one, nothing of B anywhere", async () => {
     const leaks: string[] = [];
-    for (const route of t.server.app.routeTable.filter((r) => r.auth !== 'public')) {
+    const routes = t.server.app.routeTable.filter((r) => r.auth !== 'public');
+    expect(routes.filter((r) => r.url.includes(':')).length, 'routes naming a resource by id').toBeGreaterThanOrEqual(4);
+    for (const route of routes) {
       const res = await request(`${t.url}${pathFor(route.url)}`, { method: route.method, headers: a.headers, ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { json: {} }) });
       expect(res.status, `${route.method} ${route.url}`).toBeLessThan(500);
+      // A route that names a resource by id answers for B's id as if it did not exist (checklist #31).
+      if (route.url.includes(':')) expect(res.status, `${route.method} ${route.url}`).toBe(404);
       for (const [name, id] of Object.entries(bIds)) if (res.text.includes(id)) leaks.push(`${route.method} ${route.url} → ${res.status} contains B's ${name}`);
     }
     expect(leaks).toEqual([]);
