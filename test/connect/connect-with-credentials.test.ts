@@ -136,6 +136,25 @@ for (const dialect of DIALECTS) {
       expect(auditRows.map((r) => `${r.action}:${r.outcome}`)).toEqual(['connect.client_credentials:success', 'disconnect:success']);
     });
 
+    it('disconnect retries a 503 with Retry-After (RFC 7009 §2.2.1), then revokes and deletes', async () => {
+      expect((await connect(owner, { client_id: app.client_id, client_secret: app.client_secret })).status).toBe(201);
+      const before = await emu.stats();
+      await emu.faults({ fail_next: 1, status: 503, retry_after_s: 1, paths: ['/sandbox/developer/v1/token/revoke'] });
+      try {
+        const started = Date.now();
+        const res = await request(`${t.url}/api/v1/ramp/connection`, { method: 'DELETE', headers: owner.headers });
+        expect(res.status).toBe(204);
+        expect(res.headers.get('x-ramp-revocation')).toBe('revoked');
+        expect(Date.now() - started).toBeGreaterThanOrEqual(950); // waited Retry-After: 1
+      } finally {
+        await emu.faults({ reset: true });
+      }
+      const after = await emu.stats();
+      expect(after.revocations).toBe(before.revocations + 1);
+      expect(after.endpoints['POST /sandbox/developer/v1/token/revoke']! - (before.endpoints['POST /sandbox/developer/v1/token/revoke'] ?? 0)).toBe(2);
+      expect((await request(`${t.url}/api/v1/ramp/status`, { headers: owner.headers })).body.status).toBe('disconnected');
+    });
+
     it('disconnect still deletes the secrets when Ramp cannot revoke', async () => {
       expect((await connect(owner, { client_id: app.client_id, client_secret: app.client_secret })).status).toBe(201);
       await emu.faults({ error_rate: 1, status: 500, paths: ['/sandbox/developer/v1/token/revoke'] });

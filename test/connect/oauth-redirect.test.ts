@@ -28,6 +28,8 @@ for (const dialect of DIALECTS) {
     });
 
     const codeGrants = async () => (await emu.stats()).grants.authorization_code;
+    /** Every call to Ramp's token endpoint, failed ones included (the grant counters count successes only). */
+    const tokenCalls = async () => (await emu.stats()).endpoints['POST /sandbox/developer/v1/token'] ?? 0;
 
     async function startFlow(tenant = owner, query = ''): Promise<URL> {
       const res = await request(`${t.url}/api/v1/ramp/connect-url${query}`, { headers: tenant.headers });
@@ -88,6 +90,7 @@ for (const dialect of DIALECTS) {
       const code = callback.searchParams.get('code')!;
       const state = callback.searchParams.get('state')!;
       const before = await codeGrants();
+      const callsBefore = await tokenCalls();
       const attempts = [
         `code=${code}`,
         `code=${code}&state=`,
@@ -102,11 +105,13 @@ for (const dialect of DIALECTS) {
         expect(res.status, query).toBe(400);
         expect(res.body.code).toBe('invalid_state');
       }
+      expect(await tokenCalls()).toBe(callsBefore);
       // The genuine one still works once, then is spent.
       expect((await fetch(callback, { redirect: 'manual' })).status).toBe(302);
       const reused = await request(callback.toString());
       expect(reused.status).toBe(400);
       expect(await codeGrants()).toBe(before + 1);
+      expect(await tokenCalls()).toBe(callsBefore + 1);
 
       const expiredUrl = await startFlow();
       await t.server.ctx.db.kysely.updateTable('oauth_states').set({ expires_at: Date.now() - 1 }).execute();
@@ -188,6 +193,18 @@ for (const dialect of DIALECTS) {
       const res = await request(callback.toString());
       expect(res.status).toBe(400);
       expect(await codeGrants()).toBe(before);
+    });
+
+    it('disconnect revokes the grant at Ramp (refresh token first), then deletes the connection', async () => {
+      const callback = await authorize(await startFlow());
+      expect((await fetch(callback, { redirect: 'manual' })).status).toBe(302);
+      const revokedGrants = async () => (await emu.grants()).filter((grant) => grant.revoked).length;
+      const before = await revokedGrants();
+      const res = await request(`${t.url}/api/v1/ramp/connection`, { method: 'DELETE', headers: owner.headers });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('x-ramp-revocation')).toBe('revoked');
+      expect(await revokedGrants()).toBe(before + 1);
+      expect((await request(`${t.url}/api/v1/ramp/status`, { headers: owner.headers })).body.status).toBe('disconnected');
     });
 
     it('only owners and admins may start the flow', async () => {
