@@ -10,7 +10,8 @@
  */
 import { ControlError } from './errors.ts';
 
-export type RotationMode = 'strict' | 'grace' | 'off';
+/** `off`: the refresh answer repeats the same refresh token; `off_omit`: it carries none (RFC 6749 §6: the server MAY issue a new one). */
+export type RotationMode = 'strict' | 'grace' | 'off' | 'off_omit';
 
 export interface RateLimitSetting {
   limit: number;
@@ -145,7 +146,7 @@ const VALIDATORS: Record<keyof Faults, Validator> = {
     if (typeof windowS !== 'number' || !(windowS > 0)) throw new ControlError(400, 'rate_limit.window_s must be a number > 0');
     return { limit, window_s: windowS };
   },
-  rotation: oneOf('rotation', ['strict', 'grace', 'off']),
+  rotation: oneOf('rotation', ['strict', 'grace', 'off', 'off_omit']),
   grace_s: nonNegativeNumber('grace_s'),
   reuse: oneOf('reuse', ['family_revoke', 'reject']),
   refresh_error_style: oneOf('refresh_error_style', ['ramp', 'rfc']),

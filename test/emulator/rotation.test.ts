@@ -139,6 +139,19 @@ describe('rotation: off', () => {
   });
 });
 
+describe('rotation: off_omit', () => {
+  it('the refresh answer carries no refresh token, and the one held stays usable', async () => {
+    await client.faults({ rotation: 'off_omit' });
+    const initial = await connect();
+    for (let i = 0; i < 2; i++) {
+      const result = await refresh(initial.refresh_token);
+      expect(result.status).toBe(200);
+      expect(result.body).not.toHaveProperty('refresh_token');
+      expect(result.body.access_token).not.toBe(initial.access_token);
+    }
+  });
+});
+
 describe('grants endpoint', () => {
   it('reports the sha256 of the current refresh token, never the token', async () => {
     const initial = await connect();

@@ -146,6 +146,20 @@ for (const dialect of DIALECTS) {
       expect(await rampAccepts(h.emulator.url, (await h.manager.getAccess(row.business_id)).accessToken)).toBe(true);
     });
 
+    it('a refresh answer without a refresh token keeps the stored one, which the next refresh uses (checklist #9)', async () => {
+      const row = await h.connectOAuth();
+      await h.emu.faults({ rotation: 'off_omit' });
+      const stored = async () => h.store.open((await h.store.find(row.business_id))!);
+      const original = (await stored()).refreshToken;
+      for (let i = 0; i < 2; i++) {
+        await h.advance(61 * MINUTE);
+        const access = await h.manager.getAccess(row.business_id);
+        expect(await rampAccepts(h.emulator.url, access.accessToken)).toBe(true);
+        expect((await stored()).refreshToken).toBe(original);
+      }
+      expect((await h.store.find(row.business_id))!.status).toBe('connected');
+    });
+
     it('Ramp down entirely: status unchanged, a transient error for callers, recovered afterwards', async () => {
       const row = await h.connectOAuth();
       await h.advance(61 * MINUTE);

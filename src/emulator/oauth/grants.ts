@@ -99,7 +99,9 @@ export function grantRefreshToken(context: GrantContext): IssuedTokens {
     scopes = requested;
   }
   if (family.currentRefreshToken === presented) {
-    return tokens.refreshFamily(family, record, scopes, context.accessTokenTtlS, faults.rotation !== 'off', now);
+    const rotate = faults.rotation === 'strict' || faults.rotation === 'grace';
+    const issued = tokens.refreshFamily(family, record, scopes, context.accessTokenTtlS, rotate, now);
+    return faults.rotation === 'off_omit' ? { ...issued, refreshToken: null } : issued;
   }
   const withinGrace = faults.rotation === 'grace' && record.rotatedAt !== null && now - record.rotatedAt <= faults.grace_s * 1000;
   if (withinGrace && record.successor) {
