@@ -66,6 +66,13 @@ export class TokenManager implements AccessTokenProvider {
   readonly #o: TokenManagerOptions;
   readonly #leaseMs: number;
   readonly #inflight = new Map<string, Promise<RampAccess>>();
+  /**
+   * Tokens Ramp issued that the database would not take (security-reliability.md §3 "persist before
+   * use", checklist #21). Ramp has already spent the stored refresh token, so asking Ramp again with it
+   * would be a reuse (strict rotation revokes the grant): the next attempt on the same row version
+   * writes these instead. Kept while this process still holds the refresh lease it got them under.
+   */
+  readonly #unsaved = new Map<string, { readonly version: number; readonly result: Extract<TokenResult, { ok: true }>; readonly at: number }>();
   /** Recently read tokens and until when each may be handed out (`freshUntil`). */
   readonly #hot: TtlCache<string, { readonly access: RampAccess; readonly freshUntil: number }>;
 
@@ -183,6 +190,15 @@ export class TokenManager implements AccessTokenProvider {
         await releaseLease(this.#o.ctx.db, lease, this.replicaId, {}, false);
         return this.#toAccess(lease.row);
       }
+      const unsaved = this.#unsaved.get(lease.row.id);
+      if (unsaved && unsaved.version === lease.row.version) {
+        // Write what Ramp already issued; a token that aged meanwhile counts its age. Then re-check freshness.
+        const agedS = Math.floor((this.#now() - unsaved.at) / 1000);
+        const tokens = { ...unsaved.result.tokens, expiresInS: Math.max(0, unsaved.result.tokens.expiresInS - agedS) };
+        if (await this.#commit(lease, { ...unsaved.result, tokens })) this.#o.ctx.log.info({ connection_id: lease.row.id }, 'stored the refreshed tokens that an earlier write failed to store');
+        continue;
+      }
+      this.#unsaved.delete(lease.row.id);
       let result: TokenResult;
       try {
         result = await this.#callRamp(lease.row);
@@ -250,13 +266,17 @@ export class TokenManager implements AccessTokenProvider {
         if (written && lease.row.refresh_failures > 0) {
           await this.#o.events.emit(lease.row.business_id, 'connection.recovered', { connection_id: lease.row.id, after_failures: lease.row.refresh_failures });
         }
+        this.#unsaved.delete(lease.row.id);
         return written;
       } catch (error) {
         lastError = error;
         await sleep(100 * (attempt + 1));
       }
     }
-    this.#o.ctx.log.error({ err: lastError, connection_id: lease.row.id }, 'could not store refreshed tokens; failing closed');
+    // Fail closed, but keep the tokens: the lease stays ours until it lapses, and the next attempt in
+    // this process (a caller, or the scheduler within seconds) writes them instead of asking Ramp again.
+    this.#unsaved.set(lease.row.id, { version: lease.row.version, result, at: this.#now() });
+    this.#o.ctx.log.error({ err: lastError, connection_id: lease.row.id }, 'could not store refreshed tokens; failing closed and keeping them to store next');
     throw new ApiError('service_unavailable', 'The refreshed Ramp tokens could not be stored; try again');
   }
 

@@ -6,7 +6,11 @@
  * needs_reauth after one call and exactly one event, then no more Ramp calls; 30% 5xx → still connected.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionStore } from '../../src/connections/connection-store.ts';
 import { MIN_VALIDITY_MS } from '../../src/tokens/refresh-policy.ts';
+import { parseKeyRing, staticKeyRing } from '../../src/vault/keyring.ts';
+import { Vault } from '../../src/vault/vault.ts';
+import { TEST_ENCRYPTION_KEYS } from '../helpers/test-server.ts';
 import { createHarness, rampAccepts, type Harness } from '../helpers/token-harness.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 
@@ -158,6 +162,36 @@ for (const dialect of DIALECTS) {
         expect((await stored()).refreshToken).toBe(original);
       }
       expect((await h.store.find(row.business_id))!.status).toBe('connected');
+    });
+
+    it('the database refuses the refreshed tokens: the call fails closed, the next one stores them without asking Ramp again (checklist #21)', async () => {
+      const row = await h.connectOAuth();
+      await h.advance(61 * MINUTE);
+      // A failure point no real test can reach: the write of refreshed tokens throws (3 tries), then works.
+      class RefusingStore extends ConnectionStore {
+        refusals = 3;
+        override async writeTokens(...args: Parameters<ConnectionStore['writeTokens']>) {
+          if (this.refusals-- > 0) throw new Error('injected: the database is unavailable');
+          return super.writeTokens(...args);
+        }
+      }
+      const store = new RefusingStore(h.db, new Vault(staticKeyRing(parseKeyRing(TEST_ENCRYPTION_KEYS))), h.ctx.now);
+      const manager = h.newManager({ store });
+      const before = await h.emu.stats();
+      await expect(manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'service_unavailable' });
+      expect((await h.emu.stats()).grants.refresh_token).toBe(before.grants.refresh_token + 1);
+      expect((await h.store.find(row.business_id))!.version).toBe(row.version);
+
+      const access = await manager.getAccess(row.business_id);
+      expect(await rampAccepts(h.emulator.url, access.accessToken)).toBe(true);
+      const after = await h.emu.stats();
+      expect(after.grants.refresh_token).toBe(before.grants.refresh_token + 1); // stored, not asked again
+      expect(after.refresh_reuse_detected).toBe(before.refresh_reuse_detected);
+      // The stored refresh token is Ramp's current one: the next refresh (strict rotation) works.
+      await h.advance(61 * MINUTE);
+      expect(await rampAccepts(h.emulator.url, (await h.manager.getAccess(row.business_id)).accessToken)).toBe(true);
+      expect((await h.store.find(row.business_id))!.status).toBe('connected');
+      expect((await h.emu.stats()).refresh_reuse_detected).toBe(before.refresh_reuse_detected);
     });
 
     it('Ramp down entirely: status unchanged, a transient error for callers, recovered afterwards', async () => {
