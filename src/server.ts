@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { AppContext } from './app-context.ts';
 import type { Config } from './config/config.ts';
 import { openDatabase } from './db/database.ts';
+import { assertDurableCommits } from './db/durability.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { startEmulator, type RunningEmulator } from './emulator/index.ts';
 import { buildApp } from './http/app.ts';
@@ -46,6 +47,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     const db = openDatabase(config.databaseUrl);
     closers.push(() => db.close());
+    await assertDurableCommits(db);
     await migrateToLatest(db);
 
     let emulator: RunningEmulator | undefined;
