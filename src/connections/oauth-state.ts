@@ -31,15 +31,23 @@ function stateScope(row: Pick<OauthStatesTable, 'environment' | 'business_id' | 
   return { environment: row.environment, businessId: row.business_id, rowId: `state:${row.state_hash}` };
 }
 
+/**
+ * A fresh `state` (RFC 6749 §10.12: unguessable) and PKCE pair (RFC 7636 §4.1–4.2: 43–128 characters,
+ * S256): 32 random bytes each, base64url-encoded to 43 characters.
+ */
+export function newAuthorizationSecrets(): { readonly state: string; readonly codeVerifier: string; readonly codeChallenge: string } {
+  const state = randomBytes(32).toString('base64url');
+  const codeVerifier = randomBytes(32).toString('base64url');
+  const codeChallenge = createHash('sha256').update(codeVerifier, 'ascii').digest('base64url');
+  return { state, codeVerifier, codeChallenge };
+}
+
 export async function createPendingAuthorization(
   db: Db,
   vault: Vault,
   input: { businessId: string; userId: string; tokenId: string; environment: Environment; returnTo: string; scopes: readonly string[]; now: number },
 ): Promise<PendingAuthorization> {
-  const state = randomBytes(32).toString('base64url');
-  // RFC 7636 §4.1: 43–128 characters; 32 random bytes base64url-encoded is 43.
-  const codeVerifier = randomBytes(32).toString('base64url');
-  const codeChallenge = createHash('sha256').update(codeVerifier, 'ascii').digest('base64url');
+  const { state, codeVerifier, codeChallenge } = newAuthorizationSecrets();
   const stateHash = hashState(state);
   const scope = stateScope({ environment: input.environment, business_id: input.businessId, state_hash: stateHash });
   const dataKey = vault.newDataKey(scope);
