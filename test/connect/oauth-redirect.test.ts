@@ -180,9 +180,17 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    it('redirect_uri never comes from the Host header', async () => {
-      const res = await request(`${t.url}/api/v1/ramp/connect-url`, { headers: { ...owner.headers, host: 'evil.example', 'x-forwarded-host': 'evil.example' } });
+    it('redirect_uri never comes from the Host header, in the authorize URL or in the code exchange (checklist #4)', async () => {
+      const spoofed = { host: 'evil.example', 'x-forwarded-host': 'evil.example' };
+      const res = await request(`${t.url}/api/v1/ramp/connect-url`, { headers: { ...owner.headers, ...spoofed } });
       expect(new URL(res.body.connect_url).searchParams.get('redirect_uri')).toBe(`${t.url}/api/v1/ramp/callback`);
+      const callback = await authorize(new URL(res.body.connect_url));
+      const before = await codeGrants();
+      const answer = await request(callback, { headers: spoofed });
+      expect(answer.status).toBe(302);
+      expect(await codeGrants()).toBe(before + 1);
+      const tokenCall = (await emu.stats()).requests.filter((r) => r.grant_type === 'authorization_code').at(-1)!;
+      expect(tokenCall.redirect_uri).toBe(`${t.url}/api/v1/ramp/callback`);
     });
 
     it('an authorization response naming another issuer is rejected before any token call', async () => {
