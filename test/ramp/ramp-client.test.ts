@@ -72,10 +72,10 @@ describe('RampClient retry loop', () => {
     expect(h.sleeps).toEqual([50, 100]); // rand 0.5 × 100·2^n
   });
 
-  it('a POST on 503 or a network error is sent exactly once', async () => {
-    for (const failure of [status(503), 'network' as const]) {
+  it('a POST on 503, a network error or a timeout is sent exactly once (checklist #25)', async () => {
+    for (const [failure, code] of [[status(503), 'ramp_unavailable'], ['network', 'ramp_unavailable'], ['hang', 'ramp_timeout']] as const) {
       const h = harness([failure, page()]);
-      await expect(h.client.createAccountingSync('b', { idempotency_key: 'k', sync_type: 'TRANSACTION_SYNC', successful_syncs: [{ id: 'x', reference_id: 'x' }] })).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      await expect(h.client.createAccountingSync('b', { idempotency_key: 'k', sync_type: 'TRANSACTION_SYNC', successful_syncs: [{ id: 'x', reference_id: 'x' }] })).rejects.toMatchObject({ code });
       expect(h.seen.map((s) => s.method)).toEqual(['POST']);
     }
   });
