@@ -7,6 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionStore } from '../../src/connections/connection-store.ts';
+import { RampOAuthClient } from '../../src/oauth/ramp-oauth-client.ts';
 import { MIN_VALIDITY_MS } from '../../src/tokens/refresh-policy.ts';
 import { parseKeyRing, staticKeyRing } from '../../src/vault/keyring.ts';
 import { Vault } from '../../src/vault/vault.ts';
@@ -192,6 +193,23 @@ for (const dialect of DIALECTS) {
       expect(await rampAccepts(h.emulator.url, (await h.manager.getAccess(row.business_id)).accessToken)).toBe(true);
       expect((await h.store.find(row.business_id))!.status).toBe('connected');
       expect((await h.emu.stats()).refresh_reuse_detected).toBe(before.refresh_reuse_detected);
+    });
+
+    it('a token endpoint that does not answer in time: still connected, a transient error, recovered afterwards (checklist #24)', async () => {
+      const row = await h.connectOAuth();
+      await h.advance(61 * MINUTE);
+      // A timed-out request may still be processed by Ramp and rotate the refresh token; with Ramp's
+      // grace on, the replay of the old token is answered (in strict mode it is needs_reauth(lost_rotation)).
+      await h.emu.faults({ hang_ms: 1_000, paths: ['/sandbox/developer/v1/token'], rotation: 'grace', grace_s: 30 });
+      const impatient = h.newManager({ oauth: new RampOAuthClient({ timeoutMs: 150 }), callerDeadlineMs: 400 });
+      await expect(impatient.getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      const waiting = (await h.store.find(row.business_id))!;
+      expect(waiting.status).toBe('connected');
+      expect(waiting.refresh_failures).toBeGreaterThan(0);
+      await h.emu.faults({ hang_ms: 0 });
+      const access = await h.manager.getAccess(row.business_id);
+      expect(await rampAccepts(h.emulator.url, access.accessToken)).toBe(true);
+      expect((await h.store.find(row.business_id))!).toMatchObject({ status: 'connected', refresh_failures: 0 });
     });
 
     it('Ramp down entirely: status unchanged, a transient error for callers, recovered afterwards', async () => {
