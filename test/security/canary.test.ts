@@ -1,6 +1,7 @@
 /**
  * Canary secrets (security-reliability.md item 11): plant distinctive client secrets, run every
- * connect flow (success and failure paths, OAuth redirect, status, 422s, disconnect), then grep every
+ * connect flow (success and failure paths, OAuth redirect, status, 422s, disconnect), a refresh made by
+ * a proxied call, a sync and an outbound webhook endpoint, then grep every
  * log line, every response and the database files for them and for the Ramp tokens that were issued
  * → 0 plaintext hits. The database may hold only ciphertext.
  */
@@ -25,6 +26,7 @@ describe('canary: no secret in logs, responses or the database file', () => {
   const issued = new Set<string>();
   /** The state travels to the browser in connect_url by design; it must still stay out of logs and the database. */
   let state = '';
+  let webhookSecret = '';
   beforeAll(async () => {
     t = await startTestServer({ dialect: 'sqlite' });
     owner = await createTenant(t.server.ctx.db, 'owner');
@@ -72,6 +74,23 @@ describe('canary: no secret in logs, responses or the database file', () => {
     responses.push(await request(callback));
     await collectIssuedTokens();
     expect(issued.size).toBeGreaterThanOrEqual(4);
+
+    // A refresh (the access token lapsed on our side) made by a proxied call, then a sync.
+    await t.server.ctx.db.kysely.updateTable('ramp_connections').set({ access_token_expires_at: Date.now() - 1 }).where('business_id', '=', owner.businessId).execute();
+    expect((await call('/api/v1/ramp/proxy/business')).status).toBe(200);
+    await collectIssuedTokens();
+    expect(issued.size).toBeGreaterThanOrEqual(6);
+    const sync = await call('/api/v1/ramp/sync', { method: 'POST', json: {} });
+    expect(sync.status).toBe(202);
+    await expect.poll(async () => (await call(`/api/v1/ramp/syncs/${sync.body.sync_id}`)).body.status, { timeout: 20_000 }).toBe('completed');
+
+    // An outbound webhook endpoint: its signing secret is shown once, in the 201 body (by design, so that
+    // body is kept out of the scan), and must appear nowhere else.
+    const hook = await request(`${t.url}/api/v1/webhooks`, { method: 'POST', headers: owner.headers, json: { url: 'http://127.0.0.1:9/hook' } });
+    expect(hook.status).toBe(201);
+    expect(hook.body.secret).toMatch(/^whsec_/);
+    webhookSecret = hook.body.secret;
+    expect((await call('/api/v1/webhooks')).status).toBe(200);
     expect((await call('/api/v1/ramp/connection', { method: 'DELETE' })).status).toBe(204);
   });
 
@@ -82,7 +101,8 @@ describe('canary: no secret in logs, responses or the database file', () => {
     const logs = t.logs.join('');
     const bodies = responses.map((r) => `${JSON.stringify(Object.fromEntries(r.headers.entries()))}${r.text}`).join('\n');
     expect(logs.length).toBeGreaterThan(1000);
-    for (const secret of [canarySecret, canaryWrong, owner.token, ...issued]) {
+    expect(webhookSecret).not.toBe('');
+    for (const secret of [canarySecret, canaryWrong, owner.token, webhookSecret, ...issued]) {
       expect(logs.includes(secret), `log contains ${secret.slice(0, 12)}…`).toBe(false);
       expect(bodies.includes(secret), `response contains ${secret.slice(0, 12)}…`).toBe(false);
       expect(dbBytes.includes(secret), `database contains ${secret.slice(0, 12)}…`).toBe(false);
