@@ -24,7 +24,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (error instanceof ApiError) {
       if (error.status >= 500) request.log.error({ err: error }, 'request failed');
-      return reply.code(error.status).headers(error.headers).send({ detail: error.detail, code: error.code });
+      return reply.code(error.status).headers(error.headers).send({ detail: error.detail, code: error.code, ...(error.existingId ? { existing_id: error.existingId } : {}) });
     }
     const mapped = FASTIFY_CODES[(error as FastifyError).code ?? ''];
     if (mapped) {

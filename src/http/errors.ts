@@ -65,8 +65,10 @@ export class ApiError extends Error {
   readonly status: number;
   readonly detail: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** With `resource_exists`: the id of what exists, so a caller that lost a race can use it. */
+  readonly existingId: string | undefined;
 
-  constructor(code: ErrorCode, detail?: string, options: { headers?: Record<string, string>; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, detail?: string, options: { headers?: Record<string, string>; cause?: unknown; existingId?: string } = {}) {
     const spec: ErrorSpec = ERRORS[code];
     super(detail ?? spec.detail, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ApiError';
@@ -74,6 +76,7 @@ export class ApiError extends Error {
     this.status = spec.status;
     this.detail = detail ?? spec.detail;
     this.headers = options.headers ?? {};
+    this.existingId = options.existingId;
   }
 }
 

@@ -2,7 +2,11 @@
 import { Type, type TSchema } from 'typebox';
 
 export const ErrorBody = Type.Object(
-  { detail: Type.String(), code: Type.String({ description: 'Stable snake_case error code' }) },
+  {
+    detail: Type.String(),
+    code: Type.String({ description: 'Stable snake_case error code' }),
+    existing_id: Type.Optional(Type.String({ description: 'With 409 resource_exists: the id of the resource that exists' })),
+  },
   { $id: 'ErrorBody' },
 );
 

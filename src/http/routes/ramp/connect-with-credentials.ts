@@ -75,7 +75,7 @@ export function connectWithCredentialsRoute(app: FastifyInstance, s: ConnectServ
       const existing = await store.find(auth.businessId);
       if (existing?.status === 'connected') {
         await record('failure', 'conflict: a live connection exists');
-        throw new ApiError('resource_exists', 'This business already has a live Ramp connection; disconnect it first');
+        throw new ApiError('resource_exists', 'This business already has a live Ramp connection; disconnect it first', { existingId: existing.id });
       }
 
       const client = { clientId: request.body.client_id, clientSecret: request.body.client_secret };
@@ -102,7 +102,7 @@ export function connectWithCredentialsRoute(app: FastifyInstance, s: ConnectServ
         // Lost a race with a concurrent connect: give back the token we just obtained.
         void oauth.revoke(apiBaseUrl, client, result.tokens.accessToken, 'access_token');
         await record('failure', 'conflict: a live connection exists');
-        throw new ApiError('resource_exists', 'This business already has a live Ramp connection; disconnect it first');
+        throw new ApiError('resource_exists', 'This business already has a live Ramp connection; disconnect it first', { existingId: created.conflict.id });
       }
       await record('success', `connected (${environment})`);
       await s.events.emit(auth.businessId, 'connection.created', { connection_id: created.created.id, auth_method: 'client_credentials', environment });
