@@ -104,8 +104,13 @@ export class RampClient {
     for (let attempt = 1; ; attempt++) {
       const limiter = this.#limiters.for(access.connectionId);
       if (limiter.blockedUntil > deadline) throw rateLimitedUntil(limiter.blockedUntil - now());
-      await limiter.acquire(options.signal);
-      const outcome = await this.#attempt(call, access, Math.max(1, Math.min(timeoutMs, deadline - now())), options.signal);
+      const answered = await limiter.acquire(options.signal);
+      let outcome: CallOutcome<T>;
+      try {
+        outcome = await this.#attempt(call, access, Math.max(1, Math.min(timeoutMs, deadline - now())), options.signal);
+      } finally {
+        answered();
+      }
       if (outcome.kind === 'ok') return outcome.value;
       if (outcome.kind === 'failed') throw outcome.error;
       if (outcome.kind === 'unauthorized') {

@@ -4,9 +4,12 @@
  * Ramp allows 200 requests per 10-second rolling window, and "if you continue making requests during
  * the window, the rolling timer will extend accordingly" (Ramp rate-limiting guide,
  * ramp-and-dayzero-api.md B5; security-reliability.md §0). So the limiter
- * - keeps the timestamps of the requests it let through and admits a new one only while fewer than
- *   `limit` fall inside the last `windowMs` (a true rolling window, not a token bucket, because that
- *   is what Ramp counts);
+ * - admits a new request only while fewer than `limit` requests are in flight or were answered
+ *   within the last `windowMs` (a true rolling window, not a token bucket, because that is what Ramp
+ *   counts). A request counts from when it is sent until `windowMs` after its answer, not after its
+ *   sending: Ramp counts arrivals, and a slow request sent before a fast one can arrive after it.
+ *   Counted from the answer, any request Ramp still counts is one we count too, whatever the
+ *   latencies (checklist #27; a 1-second scaled test saw 3 of 40 refused when counting from sends);
  * - after a 429, admits nothing until the `Retry-After` time (or a whole window when Ramp gave none):
  *   a request sent inside the lockout would only extend it.
  * Waiters are served first come, first served.
@@ -33,10 +36,12 @@ export class RollingWindowLimiter {
   readonly #setting: RollingLimit | false;
   readonly #now: () => number;
   readonly #sleep: Sleep;
-  /** Send times inside the current window, oldest first. */
-  readonly #sent: number[] = [];
+  /** Requests counted now: in flight (`answeredAt` null) or answered inside the window. */
+  readonly #slots: { answeredAt: number | null }[] = [];
   #blockedUntil = 0;
-  #queue: Promise<void> = Promise.resolve();
+  #queue: Promise<unknown> = Promise.resolve();
+  /** Wakes a waiter when an in-flight request is answered. */
+  #onAnswer: (() => void)[] = [];
 
   constructor(setting: RollingLimit | false, now: () => number = Date.now, sleep: Sleep = realSleep) {
     this.#setting = setting;
@@ -49,8 +54,11 @@ export class RollingWindowLimiter {
     return this.#blockedUntil;
   }
 
-  /** Resolves when one request may be sent now; it is counted as sent. */
-  acquire(signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when one request may be sent now, with the function to call once its answer (or failure)
+   * is in: the request counts until `windowMs` after that call.
+   */
+  acquire(signal?: AbortSignal): Promise<() => void> {
     const turn = this.#queue.then(() => this.#waitForSlot(signal));
     this.#queue = turn.catch(() => undefined);
     return turn;
@@ -61,7 +69,7 @@ export class RollingWindowLimiter {
     if (untilMs > this.#blockedUntil) this.#blockedUntil = untilMs;
   }
 
-  async #waitForSlot(signal?: AbortSignal): Promise<void> {
+  async #waitForSlot(signal?: AbortSignal): Promise<() => void> {
     for (;;) {
       signal?.throwIfAborted();
       const now = this.#now();
@@ -69,15 +77,41 @@ export class RollingWindowLimiter {
         await this.#sleep(this.#blockedUntil - now, signal);
         continue;
       }
-      if (this.#setting === false) return;
+      if (this.#setting === false) return () => {};
       const { limit, windowMs } = this.#setting;
-      while (this.#sent.length > 0 && this.#sent[0]! <= now - windowMs) this.#sent.shift();
-      if (this.#sent.length < limit) {
-        this.#sent.push(now);
-        return;
+      for (let i = this.#slots.length - 1; i >= 0; i--) {
+        const answeredAt = this.#slots[i]!.answeredAt;
+        if (answeredAt !== null && answeredAt <= now - windowMs) this.#slots.splice(i, 1);
       }
-      await this.#sleep(this.#sent[0]! + windowMs - now + 1, signal);
+      if (this.#slots.length < limit) return this.#take();
+      // Full: wait for the oldest answer to leave the window, or for an in-flight request's answer.
+      const answered = this.#slots.flatMap((slot) => (slot.answeredAt === null ? [] : [slot.answeredAt]));
+      const stop = new AbortController();
+      const onAbort = () => stop.abort(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        const nextAnswer = new Promise<void>((resolve) => this.#onAnswer.push(resolve));
+        const waits = [nextAnswer];
+        // The loser of the race is aborted below; its rejection is not an error (the loop re-checks `signal`).
+        if (answered.length > 0) waits.push(this.#sleep(Math.min(...answered) + windowMs - now + 1, stop.signal).catch(() => undefined));
+        await Promise.race(waits);
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
+        stop.abort();
+      }
     }
+  }
+
+  #take(): () => void {
+    const slot: { answeredAt: number | null } = { answeredAt: null };
+    this.#slots.push(slot);
+    return () => {
+      if (slot.answeredAt !== null) return;
+      slot.answeredAt = this.#now();
+      const woken = this.#onAnswer;
+      this.#onAnswer = [];
+      for (const wake of woken) wake();
+    };
   }
 }
 

@@ -42,10 +42,25 @@ describe('RollingWindowLimiter', () => {
   it('admits `limit` requests per rolling window, then waits for the oldest to leave it', async () => {
     const clock = fakeClock();
     const limiter = new RollingWindowLimiter({ limit: 3, windowMs: 1000 }, clock.now, clock.sleep);
-    for (let i = 0; i < 3; i++) await limiter.acquire();
+    for (let i = 0; i < 3; i++) (await limiter.acquire())();
     expect(clock.now()).toBe(0);
     await limiter.acquire();
     expect(clock.now()).toBe(1001);
+  });
+
+  it('counts a request until a window after its answer: a slow one holds its slot while in flight', async () => {
+    const clock = fakeClock();
+    const limiter = new RollingWindowLimiter({ limit: 1, windowMs: 1000 }, clock.now, clock.sleep);
+    const slow = await limiter.acquire();
+    let admitted = false;
+    const next = limiter.acquire().then(() => (admitted = true));
+    // Counting from the send, the next would go at 1001; the slow request is still unanswered.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(admitted).toBe(false);
+    clock.advance(5000);
+    slow(); // answered at 5000: counted until 6000
+    await next;
+    expect(clock.now()).toBe(6001);
   });
 
   it('sends nothing before a 429 lockout ends, and never shortens one', async () => {
@@ -61,7 +76,14 @@ describe('RollingWindowLimiter', () => {
     const clock = fakeClock();
     const limiter = new RollingWindowLimiter({ limit: 1, windowMs: 100 }, clock.now, clock.sleep);
     const order: number[] = [];
-    await Promise.all([1, 2, 3].map((n) => limiter.acquire().then(() => order.push(n))));
+    await Promise.all(
+      [1, 2, 3].map((n) =>
+        limiter.acquire().then((answered) => {
+          order.push(n);
+          answered();
+        }),
+      ),
+    );
     expect(order).toEqual([1, 2, 3]);
   });
 
