@@ -94,6 +94,42 @@ for (const dialect of DIALECTS) {
       expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
     });
 
+    /**
+     * What a replica killed between Ramp's answer and its commit leaves behind (checklist #20): its lease
+     * and attempt id on the row, and a refresh token Ramp has already rotated. The lease then lapses and
+     * the token is due on our side; the next refresh presents the spent refresh token.
+     */
+    async function killedMidRefresh() {
+      const row = await h.connectOAuth();
+      await h.db.kysely
+        .updateTable('ramp_connections')
+        .set({ lease_owner: 'a-replica-that-died', lease_until: h.ctx.now() + 1_000, refresh_attempt_id: 'its-attempt', refresh_attempt_at: h.ctx.now() })
+        .where('id', '=', row.id)
+        .execute();
+      const app = { clientId: h.emulator.defaultApp.client_id, clientSecret: h.emulator.defaultApp.client_secret };
+      expect((await new RampOAuthClient().refresh(`${h.emulator.url}/sandbox`, app, h.store.open(row).refreshToken!)).ok).toBe(true);
+      await h.advance(2_000);
+      await h.db.kysely.updateTable('ramp_connections').set({ access_token_expires_at: h.ctx.now() - 1 }).where('id', '=', row.id).execute();
+      return row;
+    }
+
+    it('killed after Ramp rotated, before the commit: with Ramp\'s grace the next refresh recovers (checklist #20)', async () => {
+      await h.emu.faults({ rotation: 'grace', grace_s: 30 });
+      const row = await killedMidRefresh();
+      const access = await h.manager.getAccess(row.business_id);
+      expect(await rampAccepts(h.emulator.url, access.accessToken)).toBe(true);
+      expect((await h.store.find(row.business_id))!).toMatchObject({ status: 'connected', refresh_attempt_id: null, lease_owner: null });
+      expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(0);
+    });
+
+    it('killed after Ramp rotated, before the commit: without grace it is needs_reauth(lost_rotation), one event (checklist #20)', async () => {
+      const row = await killedMidRefresh();
+      const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => h.manager.getAccess(row.business_id)));
+      expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as { code: string }).code === 'reauthorization_required')).toBe(true);
+      expect((await h.store.find(row.business_id))!).toMatchObject({ status: 'needs_reauth', status_reason: 'lost_rotation' });
+      expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(1);
+    });
+
     it('a revoked grant → needs_reauth after one call, exactly one event, then no more calls to Ramp', async () => {
       const row = await h.connectOAuth();
       await h.emu.revokeGrants({ business_id: h.emulator.demoBusinessId });
