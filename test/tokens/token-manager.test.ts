@@ -130,6 +130,32 @@ for (const dialect of DIALECTS) {
       expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(1);
     });
 
+    it('two refreshes race on one refresh token (a lease lapsed mid-call): the loser\'s invalid_grant is resolved by re-reading, never needs_reauth (checklist #22)', async () => {
+      const row = await h.connectOAuth();
+      await h.advance(61 * MINUTE);
+      // Ramp takes 1 s; the first replica's lease (150 ms) lapses meanwhile and a second one refreshes
+      // with the same token, which Ramp refuses (rotated, not revoking the family).
+      await h.emu.faults({ latency_ms: 1_000, paths: ['/sandbox/developer/v1/token'], reuse: 'reject' });
+      const [first, second] = [h.newManager({ leaseMs: 150 }), h.newManager({ leaseMs: 150 })];
+      const before = await h.emu.stats();
+      const winner = first.getAccess(row.business_id);
+      await expect
+        .poll(async () => {
+          const leased = (await h.store.find(row.business_id))!;
+          return leased.lease_owner === first.replicaId && leased.lease_until! < h.ctx.now();
+        })
+        .toBe(true);
+      const loser = second.getAccess(row.business_id);
+      const [a, b] = await Promise.all([winner, loser]);
+      expect(b.accessToken).toBe(a.accessToken);
+      const after = await h.emu.stats();
+      expect(after.grants.refresh_token - before.grants.refresh_token).toBe(1);
+      expect((after.token_errors.invalid_grant ?? 0) - (before.token_errors.invalid_grant ?? 0)).toBe(1);
+      expect((await h.store.find(row.business_id))!.status).toBe('connected');
+      expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(0);
+      expect(await rampAccepts(h.emulator.url, a.accessToken)).toBe(true);
+    });
+
     it('a revoked grant → needs_reauth after one call, exactly one event, then no more calls to Ramp', async () => {
       const row = await h.connectOAuth();
       await h.emu.revokeGrants({ business_id: h.emulator.demoBusinessId });
