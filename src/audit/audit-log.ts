@@ -11,6 +11,7 @@ export interface AuditEntry {
   readonly action: string;
   readonly outcome: 'success' | 'failure' | 'denied' | 'partial';
   readonly requestId?: string | null;
+  readonly target?: string | null;
   readonly detail?: string | null;
 }
 
@@ -23,6 +24,7 @@ export async function audit(db: Kysely<Database>, entry: AuditEntry, now = Date.
       action: entry.action,
       outcome: entry.outcome,
       request_id: entry.requestId ?? null,
+      target: entry.target ?? null,
       detail: entry.detail ?? null,
       created_at: now,
     })

@@ -50,6 +50,8 @@ export interface AuditLogTable {
   action: string;
   outcome: string;
   request_id: string | null;
+  /** What the action touched: the route's ids (`token_id=…`), or what the handler named. */
+  target: string | null;
   detail: string | null;
   created_at: number;
 }

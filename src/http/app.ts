@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { AppContext } from '../app-context.ts';
 import { lazyChildLoggerFactory } from '../logging/lazy-child-logger.ts';
 import { installAuth } from './auth.ts';
+import { installAuditLog } from './audit-hook.ts';
 import { ApiRateLimiter } from './rate-limit.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { docsRoutes, registerOpenApi } from './openapi.ts';
@@ -67,6 +68,7 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
   installErrorHandler(app);
   const { rateLimit } = ctx.config;
   installAuth(app, ctx.db.kysely, { now: ctx.now, limiter: new ApiRateLimiter(rateLimit) });
+  installAuditLog(app, ctx.db.kysely, ctx.now);
   await registerOpenApi(app);
 
   healthRoutes(app, ctx);

@@ -13,6 +13,7 @@ import type { Database, Role } from '../db/schema.ts';
 import { getMembershipRole, roleAtLeast } from '../tenancy/tenancy-repo.ts';
 import { TtlCache } from '../support/ttl-cache.ts';
 import type { ApiTokensTable } from '../db/schema.ts';
+import { auditDenial } from './audit-hook.ts';
 import { ApiError } from './errors.ts';
 import type { ApiRateLimiter } from './rate-limit.ts';
 import { uuidError } from './validation/pydantic-validator.ts';
@@ -36,6 +37,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     auth?: AuthContext;
+    /** An authenticated caller refused by the route's requirement (audited, never used to serve). */
+    refusedAuth?: AuthContext;
   }
   interface FastifyInstance {
     authCache: AuthCache;
@@ -99,14 +102,31 @@ export function installAuth(app: FastifyInstance, db: Kysely<Database>, options:
     try {
       result = authorize(db, cache, request, requirement, now());
     } catch (error) {
-      return done(error as Error);
+      return refuse(db, options.limiter, now, request, error as Error, done);
     }
     if (result instanceof Promise) {
-      result.then((auth) => admission.admit(request, auth, done), done);
+      result.then(
+        (auth) => admission.admit(request, auth, done),
+        (error: Error) => refuse(db, options.limiter, now, request, error, done),
+      );
       return;
     }
     admission.admit(request, result, done);
   });
+}
+
+/**
+ * Answers an authentication or authorisation failure. A refused authenticated caller (another
+ * tenant's business, a role too low) is audited first, and spends its token's budget (never the
+ * business's: that would let A throttle B), so a flood of refused calls turns into 429s rather than
+ * one audit row each.
+ */
+function refuse(db: Kysely<Database>, limiter: ApiRateLimiter | undefined, now: () => number, request: FastifyRequest, error: Error, done: (error?: Error) => void): void {
+  const refused = request.refusedAuth;
+  if (!(error instanceof ApiError) || error.code !== 'not_enough_permissions' || !refused) return done(error);
+  const wait = limiter?.check(refused.tokenId, undefined, now()) ?? 0;
+  if (wait > 0) return done(new ApiError('rate_limited', undefined, { headers: { 'retry-after': String(wait) } }));
+  void auditDenial(db, request, now()).then(() => done(error));
 }
 
 /** The rate limit after authentication, with a tarpit for refusals. */
@@ -142,7 +162,7 @@ function authorize(db: Kysely<Database>, cache: AuthCache, request: FastifyReque
     const hit = cache.resolved.get(resolvedKey(request, header));
     if (hit && hit.row.revoked_at === null && hit.row.expires_at > now) {
       touchIfDue(db, hit.row, now);
-      return meets(hit.context, requirement);
+      return meets(request, hit.context, requirement);
     }
   }
   const token = header === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(header)?.[1];
@@ -193,7 +213,7 @@ function afterAuthentication(
   const resolve = (role: Role | null) => {
     const context: AuthContext = role === null ? { ...user, businessId } : { ...user, businessId, role };
     cache.resolved.set(resolvedKey(request, singleHeader(request, 'authorization')!), { row, context });
-    return meets(context, requirement);
+    return meets(request, context, requirement);
   };
   const role = cache.roles.get(key);
   if (role !== undefined) return resolve(role);
@@ -207,11 +227,15 @@ function resolvedKey(request: FastifyRequest, authorization: string): string {
   return `${authorization}\n${String(request.headers['x-business-id'])}`;
 }
 
-/** The context itself when it satisfies the route's requirement, else 403 (not a member, role too low, permission missing). */
-function meets(context: AuthContext, requirement: Extract<AuthRequirement, { kind: 'business' }>): AuthContext {
-  if (!context.role || !roleAtLeast(context.role, requirement.minRole)) throw new ApiError('not_enough_permissions');
-  if (requirement.permission && !context.permissions.includes(requirement.permission)) throw new ApiError('not_enough_permissions');
-  return context;
+/**
+ * The context itself when it satisfies the route's requirement, else 403 (not a member, role too low,
+ * permission missing); a refused caller's context is kept on the request for the audit row only.
+ */
+function meets(request: FastifyRequest, context: AuthContext, requirement: Extract<AuthRequirement, { kind: 'business' }>): AuthContext {
+  const allowed = context.role !== undefined && roleAtLeast(context.role, requirement.minRole) && (!requirement.permission || context.permissions.includes(requirement.permission));
+  if (allowed) return context;
+  request.refusedAuth = context;
+  throw new ApiError('not_enough_permissions');
 }
 
 // last_used_at is bookkeeping: written at most once a minute, and a failed write must not fail the request.

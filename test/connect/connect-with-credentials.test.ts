@@ -135,7 +135,8 @@ for (const dialect of DIALECTS) {
       expect((await request(`${t.url}/api/v1/ramp/status`, { headers: owner.headers })).body.status).toBe('disconnected');
       expect((await request(`${t.url}/api/v1/ramp/connection`, { method: 'DELETE', headers: owner.headers })).status).toBe(404);
       const auditRows = await t.server.ctx.db.kysely.selectFrom('audit_log').selectAll().where('business_id', '=', owner.businessId).orderBy('id').execute();
-      expect(auditRows.map((r) => `${r.action}:${r.outcome}`)).toEqual(['connect.client_credentials:success', 'disconnect:success']);
+      // One row per call, the second disconnect (404) included.
+      expect(auditRows.map((r) => `${r.action}:${r.outcome}`)).toEqual(['connect.client_credentials:success', 'disconnect:success', 'disconnect:failure']);
     });
 
     it('disconnect retries a 503 with Retry-After (RFC 7009 §2.2.1), then revokes and deletes', async () => {

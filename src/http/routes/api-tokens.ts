@@ -44,7 +44,7 @@ export function apiTokenRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Body: Static<typeof CreateToken> }>(
     '/api/v1/tokens',
     {
-      config: { auth: { kind: 'user' } },
+      config: { auth: { kind: 'user' }, auditAction: 'api_token.create' },
       schema: {
         tags: ['api-tokens'],
         summary: 'Create an API token (shown once)',
@@ -80,7 +80,7 @@ export function apiTokenRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.delete<{ Params: Static<typeof TokenIdParams> }>(
     '/api/v1/tokens/:token_id',
     {
-      config: { auth: { kind: 'user' } },
+      config: { auth: { kind: 'user' }, auditAction: 'api_token.revoke' },
       schema: { tags: ['api-tokens'], summary: 'Revoke one of your API tokens', params: TokenIdParams, response: { 200: TokenInfo, ...errorResponses(401, 404, 422) } },
     },
     async (request) => {

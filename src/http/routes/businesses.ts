@@ -47,7 +47,7 @@ export function businessRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.post<{ Body: Static<typeof CreateBusiness> }>(
     '/api/v1/businesses',
     {
-      config: { auth: { kind: 'user' } },
+      config: { auth: { kind: 'user' }, auditAction: 'business.create' },
       schema: {
         tags: ['businesses'],
         summary: 'Create a business (you become its owner)',

@@ -24,7 +24,7 @@ export function markSyncedRoute(client: RampClient): RouteModule {
     app.post<{ Body: MarkSyncedBody }>(
       '/api/v1/ramp/accounting/mark-synced',
       {
-        config: { auth: { kind: 'business', minRole: 'admin' } },
+        config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'accounting.mark_synced' },
         schema: {
           tags: ['ramp'],
           summary: 'Notify Ramp that objects have been synced',

@@ -34,7 +34,7 @@ export function proxyRoute(client: RampClient, settings: ProxySettings = DEFAULT
       method: [...PROXY_METHODS],
       url: `${PROXY_PREFIX}*`,
       exposeHeadRoute: false,
-      config: { auth: { kind: 'business', minRole: 'admin' } },
+      config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'ramp.proxy' },
       schema: { tags: ['ramp'], summary: 'Call the Ramp Developer API with the connection\'s token', headers: BusinessHeaders },
       handler: async (request, reply) => {
         const target = parseProxyTarget(request.raw.url ?? request.url, PROXY_PREFIX);

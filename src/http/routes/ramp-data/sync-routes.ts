@@ -35,7 +35,7 @@ export function syncRoutes(service: SyncService): RouteModule {
     app.post(
       '/api/v1/ramp/sync',
       {
-        config: { auth: { kind: 'business', minRole: 'admin' } },
+        config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'sync.start' },
         schema: {
           tags: ['ramp'],
           summary: 'Start a sync of Ramp data',

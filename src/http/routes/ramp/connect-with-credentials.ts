@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { audit } from '../../../audit/audit-log.ts';
+import { auditRequest } from '../../audit-hook.ts';
 import type { ConnectServices } from '../../../connections/connect-services.ts';
 import { ConnectionView, toConnectionView } from '../../../connections/connection-view.ts';
 import type { OAuthFailure } from '../../../oauth/oauth-errors.ts';
@@ -51,7 +51,7 @@ export function connectWithCredentialsRoute(app: FastifyInstance, s: ConnectServ
   app.post<{ Body: Static<typeof Body> }>(
     '/api/v1/ramp/connect-with-credentials',
     {
-      config: { auth: { kind: 'business', minRole: 'admin' } },
+      config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'connect.client_credentials' },
       schema: {
         tags: ['ramp'],
         summary: 'Connect Ramp with your own API credentials',
@@ -68,8 +68,7 @@ export function connectWithCredentialsRoute(app: FastifyInstance, s: ConnectServ
       const { ctx, store, oauth } = s;
       const environment = request.body.environment ?? ctx.config.defaultEnvironment;
       const scopes = request.body.scopes ?? SUGGESTED_CLIENT_CREDENTIALS_SCOPES;
-      const record = (outcome: 'success' | 'failure', detail: string) =>
-        audit(ctx.db.kysely, { businessId: auth.businessId, actorTokenId: auth.tokenId, action: 'connect.client_credentials', outcome, requestId: request.id, detail }, ctx.now());
+      const record = (outcome: 'success' | 'failure', detail: string) => auditRequest(ctx.db.kysely, request, { action: 'connect.client_credentials', outcome, detail }, ctx.now());
 
       // Cheap pre-check: don't spend a Ramp token request when a live connection already exists.
       const existing = await store.find(auth.businessId);

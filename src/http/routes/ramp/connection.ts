@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { audit } from '../../../audit/audit-log.ts';
+import { auditRequest } from '../../audit-hook.ts';
 import type { ConnectServices } from '../../../connections/connect-services.ts';
 import { ConnectionView, toConnectionView } from '../../../connections/connection-view.ts';
 import type { RampConnectionsTable } from '../../../db/schema.ts';
@@ -76,7 +76,7 @@ export function connectionRoutes(app: FastifyInstance, s: ConnectServices): void
   app.delete(
     '/api/v1/ramp/connection',
     {
-      config: { auth: { kind: 'business', minRole: 'admin' } },
+      config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'disconnect' },
       schema: { tags: ['ramp'], summary: 'Disconnect Ramp (revokes the tokens at Ramp, then deletes them)', headers: BusinessHeaders, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } },
     },
     async (request, reply) => {
@@ -85,14 +85,13 @@ export function connectionRoutes(app: FastifyInstance, s: ConnectServices): void
       if (!row) throw new ApiError('ramp_not_connected');
       const revocation = await revokeAtRamp(s, row);
       await s.store.delete(row);
-      await audit(
+      await auditRequest(
         ctx.db.kysely,
+        request,
         {
-          businessId: auth.businessId,
-          actorTokenId: auth.tokenId,
           action: 'disconnect',
           outcome: revocation.revoked ? 'success' : 'partial',
-          requestId: request.id,
+          target: `connection_id=${row.id}`,
           detail: revocation.revoked ? 'revoked at Ramp and deleted' : `deleted locally; Ramp revocation failed: ${revocation.reason}`,
         },
         ctx.now(),
@@ -114,7 +113,7 @@ export function connectionRoutes(app: FastifyInstance, s: ConnectServices): void
   app.put<{ Body: Static<typeof SyncConfigUpdate> }>(
     '/api/v1/ramp/sync-config',
     {
-      config: { auth: { kind: 'business', minRole: 'admin' } },
+      config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'sync_config.update' },
       schema: {
         tags: ['ramp'],
         summary: 'Update the Ramp sync configuration (partial update)',

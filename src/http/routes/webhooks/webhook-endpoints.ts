@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { audit } from '../../../audit/audit-log.ts';
+import { auditRequest } from '../../audit-hook.ts';
 import { authOf } from '../../auth.ts';
 import { ApiError, RequestValidationError } from '../../errors.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
@@ -22,7 +22,7 @@ export function webhookEndpointRoutes(app: FastifyInstance, s: WebhookServices):
   app.post<{ Body: Static<typeof WebhookEndpointCreate> }>(
     '/api/v1/webhooks',
     {
-      config: { auth: { kind: 'business', minRole: 'admin' } },
+      config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'webhook.create' },
       schema: {
         tags: TAGS,
         summary: 'Register a webhook endpoint (its signing secret is shown once)',
@@ -38,7 +38,7 @@ export function webhookEndpointRoutes(app: FastifyInstance, s: WebhookServices):
       const result = await store.create(auth.businessId, url.url, request.body.event_types ?? null);
       if ('limitReached' in result) throw new ApiError('webhook_limit_reached');
       const { created, secret } = result;
-      await audit(ctx.db.kysely, { businessId: auth.businessId, actorTokenId: auth.tokenId, action: 'webhook.create', outcome: 'success', requestId: request.id, detail: created.id }, ctx.now());
+      await auditRequest(ctx.db.kysely, request, { action: 'webhook.create', outcome: 'success', target: `webhook_id=${created.id}`, detail: created.id }, ctx.now());
       return reply.code(201).header('cache-control', 'no-store').send({ ...toEndpointView(created), secret });
     },
   );
@@ -66,7 +66,7 @@ export function webhookEndpointRoutes(app: FastifyInstance, s: WebhookServices):
   app.delete<{ Params: Static<typeof WebhookIdParams> }>(
     '/api/v1/webhooks/:webhook_id',
     {
-      config: { auth: { kind: 'business', minRole: 'admin' } },
+      config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'webhook.delete' },
       schema: {
         tags: TAGS,
         summary: 'Delete a webhook endpoint (pending deliveries to it are dropped)',
@@ -78,7 +78,7 @@ export function webhookEndpointRoutes(app: FastifyInstance, s: WebhookServices):
     async (request, reply) => {
       const auth = authOf(request);
       if (!(await store.delete(auth.businessId, request.params.webhook_id))) throw new ApiError('not_found', 'Webhook endpoint not found');
-      await audit(ctx.db.kysely, { businessId: auth.businessId, actorTokenId: auth.tokenId, action: 'webhook.delete', outcome: 'success', requestId: request.id, detail: request.params.webhook_id }, ctx.now());
+      await auditRequest(ctx.db.kysely, request, { action: 'webhook.delete', outcome: 'success', detail: request.params.webhook_id }, ctx.now());
       return reply.code(204).send();
     },
   );

@@ -1,0 +1,95 @@
+/**
+ * @module One audit row per mutating API call (security-reliability.md #35): every POST, PUT, PATCH and
+ * DELETE on an authenticated route writes exactly one row — API token, business, action, target,
+ * request id, outcome — whatever the answer, validation 422s and refusals included.
+ * - A handler with more to say writes its row itself with `auditRequest` (connect, disconnect, webhook
+ *   endpoints); the hook then writes nothing for that request.
+ * - A refused caller (403: another tenant's business, a role too low) is written by the auth hook with
+ *   `auditDenial`, on any route: a GET has no row of its own.
+ * The hook is added per route, to mutating routes only, so the token hot path (a GET) pays nothing.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { audit, type AuditEntry } from '../audit/audit-log.ts';
+import type { Database } from '../db/schema.ts';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const MAX_TARGET = 200;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The audit row's action for this route (default `METHOD /path`). */
+    auditAction?: string;
+  }
+  interface FastifyRequest {
+    /** The handler wrote this request's audit row. */
+    audited?: boolean;
+  }
+}
+
+/** The route's ids as the row's target, e.g. `token_id=…`; a wildcard (the proxy's Ramp path) as `path=…`. */
+function targetOf(params: unknown): string | null {
+  const entries = Object.entries((params ?? {}) as Record<string, unknown>);
+  return entries.length === 0 ? null : entries.map(([name, value]) => `${name === '*' ? 'path' : name}=${String(value)}`).join(' ').slice(0, MAX_TARGET);
+}
+
+function actionOf(request: FastifyRequest): string {
+  return request.routeOptions.config?.auditAction ?? `${request.method} ${request.routeOptions.url ?? request.url}`;
+}
+
+/** A handler's own row for this request (business, token and request id filled in). */
+export async function auditRequest(db: Kysely<Database>, request: FastifyRequest, entry: Pick<AuditEntry, 'outcome' | 'detail' | 'target'> & { action?: string }, now: number): Promise<void> {
+  request.audited = true;
+  await audit(
+    db,
+    {
+      businessId: request.auth?.businessId ?? null,
+      actorTokenId: request.auth?.tokenId ?? null,
+      action: entry.action ?? actionOf(request),
+      outcome: entry.outcome,
+      requestId: request.id,
+      target: entry.target ?? targetOf(request.params),
+      detail: entry.detail ?? null,
+    },
+    now,
+  );
+}
+
+/** The row for a refused caller; resolves once written (a failure is logged, never thrown). */
+export function auditDenial(db: Kysely<Database>, request: FastifyRequest, now: number): Promise<void> {
+  request.audited = true;
+  const refused = request.refusedAuth;
+  return audit(db, { businessId: refused?.businessId ?? null, actorTokenId: refused?.tokenId ?? null, action: actionOf(request), outcome: 'denied', requestId: request.id, target: targetOf(request.params), detail: 'not_enough_permissions' }, now).catch((error: unknown) =>
+    request.log.error({ err: error }, 'could not write the audit row'),
+  );
+}
+
+export function installAuditLog(app: FastifyInstance, db: Kysely<Database>, now: () => number): void {
+  // onSend, not onResponse: the row is in before the caller sees the answer.
+  const writeRow = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (request.audited || !MUTATING.has(request.method)) return payload;
+    const status = reply.statusCode;
+    try {
+      await audit(
+        db,
+        {
+          businessId: request.auth?.businessId ?? null,
+          actorTokenId: request.auth?.tokenId ?? null,
+          action: actionOf(request),
+          outcome: status < 400 ? 'success' : status === 401 ? 'denied' : 'failure',
+          requestId: request.id,
+          target: targetOf(request.params),
+          detail: status < 400 ? null : `HTTP ${status}`,
+        },
+        now(),
+      );
+    } catch (error) {
+      request.log.error({ err: error }, 'could not write the audit row');
+    }
+    return payload;
+  };
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.auth || ![route.method].flat().some((method) => MUTATING.has(method))) return;
+    route.onSend = [...(route.onSend === undefined ? [] : [route.onSend].flat()), writeRow];
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * Checklist #35: every mutating API call writes exactly one audit row (API token, business, action,
+ * target, request id, outcome), failures and refusals included; refusals of another tenant's business
+ * are written for reads too; the table refuses UPDATE and DELETE.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from '../helpers/http.ts';
+import { DIALECTS } from '../helpers/test-db.ts';
+import { createTenant, type Tenant } from '../helpers/tenants.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: audit log`, () => {
+    let t: TestServer;
+    let a: Tenant;
+    let b: Tenant;
+    beforeAll(async () => {
+      t = await startTestServer({ dialect });
+      a = await createTenant(t.server.ctx.db, 'owner');
+      b = await createTenant(t.server.ctx.db, 'owner');
+    });
+    afterAll(async () => t?.close());
+
+    const rowsOf = async (requestId: string) => t.server.ctx.db.kysely.selectFrom('audit_log').selectAll().where('request_id', '=', requestId).execute();
+
+    it('one row per mutating call, whatever the answer, and one per refusal of another tenant', async () => {
+      const onB = { authorization: `Bearer ${a.token}`, 'x-business-id': b.businessId };
+      const calls: { name: string; path: string; init: Parameters<typeof request>[1]; expected: Record<string, unknown> }[] = [
+        { name: 'token create', path: '/api/v1/tokens', init: { method: 'POST', headers: a.headers, json: { name: 'ci' } }, expected: { action: 'api_token.create', outcome: 'success', business_id: null } },
+        { name: 'sync-config 422', path: '/api/v1/ramp/sync-config', init: { method: 'PUT', headers: a.headers, json: { auto_sync_interval_hours: 'often' } }, expected: { action: 'sync_config.update', outcome: 'failure', business_id: a.businessId, detail: 'HTTP 422' } },
+        { name: 'sync start (202; it fails later, unconnected)', path: '/api/v1/ramp/sync', init: { method: 'POST', headers: a.headers, json: {} }, expected: { action: 'sync.start', outcome: 'success', business_id: a.businessId } },
+        { name: 'webhook create', path: '/api/v1/webhooks', init: { method: 'POST', headers: a.headers, json: { url: 'http://127.0.0.1:9/hook' } }, expected: { action: 'webhook.create', outcome: 'success', business_id: a.businessId } },
+        { name: "a write on B's business", path: '/api/v1/ramp/sync', init: { method: 'POST', headers: onB, json: {} }, expected: { action: 'sync.start', outcome: 'denied', business_id: b.businessId, detail: 'not_enough_permissions' } },
+        { name: "a read of B's business", path: '/api/v1/ramp/status', init: { headers: onB }, expected: { action: 'GET /api/v1/ramp/status', outcome: 'denied', business_id: b.businessId } },
+        { name: 'no token', path: '/api/v1/ramp/sync', init: { method: 'POST', headers: { 'x-business-id': a.businessId }, json: {} }, expected: { action: 'sync.start', outcome: 'denied', actor_token_id: null } },
+      ];
+      for (const call of calls) {
+        const res = await request(`${t.url}${call.path}`, call.init);
+        const requestId = res.headers.get('x-request-id')!;
+        await expect.poll(async () => (await rowsOf(requestId)).length, { message: call.name }).toBe(1);
+        const [row] = await rowsOf(requestId);
+        expect(row, call.name).toMatchObject({ actor_token_id: a.tokenId, ...call.expected });
+      }
+      // The target names what was touched: a revoked token's id.
+      const created = await request(`${t.url}/api/v1/tokens`, { method: 'POST', headers: a.headers, json: { name: 'to revoke' } });
+      const revoked = await request(`${t.url}/api/v1/tokens/${created.body.token_info.id}`, { method: 'DELETE', headers: a.headers });
+      expect(revoked.status).toBe(200);
+      const [row] = await rowsOf(revoked.headers.get('x-request-id')!);
+      expect(row).toMatchObject({ action: 'api_token.revoke', outcome: 'success', target: `token_id=${created.body.token_info.id}` });
+    });
+
+    it("a flood of refused calls spends the caller's token budget: 429s, not one row each", async () => {
+      const flooder = await createTenant(t.server.ctx.db, 'owner');
+      const onB = { authorization: `Bearer ${flooder.token}`, 'x-business-id': b.businessId };
+      const statuses: number[] = [];
+      for (let wave = 0; wave < 12; wave++) {
+        const answers = await Promise.all(Array.from({ length: 50 }, () => request(`${t.url}/api/v1/ramp/status`, { headers: onB })));
+        statuses.push(...answers.map((answer) => answer.status));
+      }
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+      expect(statuses.every((s) => s === 403 || s === 429)).toBe(true);
+      const rows = await t.server.ctx.db.kysely.selectFrom('audit_log').select('outcome').where('actor_token_id', '=', flooder.tokenId).execute();
+      expect(rows.length).toBe(statuses.filter((s) => s === 403).length);
+      // B's own budget is untouched by A's refusals.
+      expect((await request(`${t.url}/api/v1/ramp/status`, { headers: b.headers })).status).toBe(200);
+    });
+
+    it('is append-only: UPDATE and DELETE are refused by the database', async () => {
+      const { db } = t.server.ctx;
+      await expect(sql`update audit_log set outcome = 'success'`.execute(db.kysely)).rejects.toThrow(/append-only/);
+      await expect(sql`delete from audit_log`.execute(db.kysely)).rejects.toThrow(/append-only/);
+      expect(Number((await db.kysely.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n)).toBeGreaterThan(0);
+    });
+  });
+}
