@@ -1,7 +1,8 @@
 /**
  * (e) Proactive-refresh claims among N connections (1% due): time per claimed batch of 100, and the
- * RSS of a server process idling on that database. Rows carry random bytes where ciphertexts would be:
- * the claim never decrypts.
+ * RSS of a server process idling on that database. Rows carry random bytes where token ciphertexts
+ * would be (the claim never decrypts), but real data keys wrapped under the bench key: serve checks at
+ * startup that its key ring unwraps the stored data keys (src/vault/key-ring-check.ts).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { openDatabase, type Dialect } from '../../src/db/database.ts';
@@ -12,6 +13,8 @@ import { RefreshScheduler } from '../../src/tokens/refresh-scheduler.ts';
 import type { TokenManager } from '../../src/tokens/token-manager.ts';
 import { startServer } from '../lib/processes.ts';
 import { scratchDatabase } from '../lib/scratch-db.ts';
+import { parseKeyRing, staticKeyRing } from '../../src/vault/keyring.ts';
+import { Vault } from '../../src/vault/vault.ts';
 import { BENCH_KEYS } from './token-hot-path.ts';
 
 export interface ClaimResult {
@@ -29,6 +32,7 @@ export async function benchClaim(dialect: Dialect, connections: number): Promise
   const db = openDatabase(scratch.url);
   try {
     await migrateToLatest(db);
+    const vault = new Vault(staticKeyRing(parseKeyRing(BENCH_KEYS)));
     const now = Date.now();
     const insertStarted = performance.now();
     const chunk = dialect === 'sqlite' ? 500 : 1000;
@@ -42,8 +46,10 @@ export async function benchClaim(dialect: Dialect, connections: number): Promise
           businesses.map((b, i) => {
             const due = (offset + i) % 100 === 0;
             const expiresAt = now + (due ? 60_000 : 3_600_000 + ((offset + i) % 3_600) * 1_000);
+            const id = randomUUID();
+            const dataKey = vault.newDataKey({ environment: 'sandbox', businessId: b.id, rowId: id });
             return {
-              id: randomUUID(),
+              id,
               business_id: b.id,
               environment: 'sandbox' as const,
               auth_method: 'oauth' as const,
@@ -51,8 +57,8 @@ export async function benchClaim(dialect: Dialect, connections: number): Promise
               status_reason: null,
               scopes: 'business:read',
               client_id: 'ramp_id_bench',
-              data_key: randomBytes(64),
-              data_key_kid: 'bench',
+              data_key: dataKey.wrapped,
+              data_key_kid: dataKey.kid,
               access_token: randomBytes(64),
               refresh_token: randomBytes(64),
               client_secret: null,
