@@ -37,29 +37,29 @@ function actionOf(request: FastifyRequest): string {
   return request.routeOptions.config?.auditAction ?? `${request.method} ${request.routeOptions.url ?? request.url}`;
 }
 
-/** A handler's own row for this request (business, token and request id filled in). */
-export async function auditRequest(db: Kysely<Database>, request: FastifyRequest, entry: Pick<AuditEntry, 'outcome' | 'detail' | 'target'> & { action?: string }, now: number): Promise<void> {
+/** The row for this request: business and token from `auth`, action from the route, target from its ids. */
+function rowFor(request: FastifyRequest, auth: FastifyRequest['auth'], entry: Pick<AuditEntry, 'outcome' | 'detail' | 'target'>): AuditEntry {
+  return {
+    businessId: auth?.businessId ?? null,
+    actorTokenId: auth?.tokenId ?? null,
+    action: actionOf(request),
+    outcome: entry.outcome,
+    requestId: request.id,
+    target: entry.target ?? targetOf(request.params),
+    detail: entry.detail ?? null,
+  };
+}
+
+/** A handler's own row for this request (the hook then writes none). */
+export async function auditRequest(db: Kysely<Database>, request: FastifyRequest, entry: Pick<AuditEntry, 'outcome' | 'detail' | 'target'>, now: number): Promise<void> {
   request.audited = true;
-  await audit(
-    db,
-    {
-      businessId: request.auth?.businessId ?? null,
-      actorTokenId: request.auth?.tokenId ?? null,
-      action: entry.action ?? actionOf(request),
-      outcome: entry.outcome,
-      requestId: request.id,
-      target: entry.target ?? targetOf(request.params),
-      detail: entry.detail ?? null,
-    },
-    now,
-  );
+  await audit(db, rowFor(request, request.auth, entry), now);
 }
 
 /** The row for a refused caller; resolves once written (a failure is logged, never thrown). */
 export function auditDenial(db: Kysely<Database>, request: FastifyRequest, now: number): Promise<void> {
   request.audited = true;
-  const refused = request.refusedAuth;
-  return audit(db, { businessId: refused?.businessId ?? null, actorTokenId: refused?.tokenId ?? null, action: actionOf(request), outcome: 'denied', requestId: request.id, target: targetOf(request.params), detail: 'not_enough_permissions' }, now).catch((error: unknown) =>
+  return audit(db, rowFor(request, request.refusedAuth, { outcome: 'denied', detail: 'not_enough_permissions' }), now).catch((error: unknown) =>
     request.log.error({ err: error }, 'could not write the audit row'),
   );
 }
@@ -69,20 +69,9 @@ export function installAuditLog(app: FastifyInstance, db: Kysely<Database>, now:
   const writeRow = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (request.audited || !MUTATING.has(request.method)) return payload;
     const status = reply.statusCode;
+    const outcome = status < 400 ? 'success' : status === 401 ? 'denied' : 'failure';
     try {
-      await audit(
-        db,
-        {
-          businessId: request.auth?.businessId ?? null,
-          actorTokenId: request.auth?.tokenId ?? null,
-          action: actionOf(request),
-          outcome: status < 400 ? 'success' : status === 401 ? 'denied' : 'failure',
-          requestId: request.id,
-          target: targetOf(request.params),
-          detail: status < 400 ? null : `HTTP ${status}`,
-        },
-        now(),
-      );
+      await audit(db, rowFor(request, request.auth, { outcome, detail: status < 400 ? null : `HTTP ${status}` }), now());
     } catch (error) {
       request.log.error({ err: error }, 'could not write the audit row');
     }

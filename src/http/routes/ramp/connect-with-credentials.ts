@@ -68,7 +68,7 @@ export function connectWithCredentialsRoute(app: FastifyInstance, s: ConnectServ
       const { ctx, store, oauth } = s;
       const environment = request.body.environment ?? ctx.config.defaultEnvironment;
       const scopes = request.body.scopes ?? SUGGESTED_CLIENT_CREDENTIALS_SCOPES;
-      const record = (outcome: 'success' | 'failure', detail: string) => auditRequest(ctx.db.kysely, request, { action: 'connect.client_credentials', outcome, detail }, ctx.now());
+      const record = (outcome: 'success' | 'failure', detail: string) => auditRequest(ctx.db.kysely, request, { outcome, detail }, ctx.now());
 
       // Cheap pre-check: don't spend a Ramp token request when a live connection already exists.
       const existing = await store.find(auth.businessId);

@@ -89,7 +89,6 @@ export function connectionRoutes(app: FastifyInstance, s: ConnectServices): void
         ctx.db.kysely,
         request,
         {
-          action: 'disconnect',
           outcome: revocation.revoked ? 'success' : 'partial',
           target: `connection_id=${row.id}`,
           detail: revocation.revoked ? 'revoked at Ramp and deleted' : `deleted locally; Ramp revocation failed: ${revocation.reason}`,

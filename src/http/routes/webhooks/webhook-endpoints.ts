@@ -38,7 +38,7 @@ export function webhookEndpointRoutes(app: FastifyInstance, s: WebhookServices):
       const result = await store.create(auth.businessId, url.url, request.body.event_types ?? null);
       if ('limitReached' in result) throw new ApiError('webhook_limit_reached');
       const { created, secret } = result;
-      await auditRequest(ctx.db.kysely, request, { action: 'webhook.create', outcome: 'success', target: `webhook_id=${created.id}`, detail: created.id }, ctx.now());
+      await auditRequest(ctx.db.kysely, request, { outcome: 'success', target: `webhook_id=${created.id}`, detail: created.id }, ctx.now());
       return reply.code(201).header('cache-control', 'no-store').send({ ...toEndpointView(created), secret });
     },
   );
@@ -78,7 +78,7 @@ export function webhookEndpointRoutes(app: FastifyInstance, s: WebhookServices):
     async (request, reply) => {
       const auth = authOf(request);
       if (!(await store.delete(auth.businessId, request.params.webhook_id))) throw new ApiError('not_found', 'Webhook endpoint not found');
-      await auditRequest(ctx.db.kysely, request, { action: 'webhook.delete', outcome: 'success', detail: request.params.webhook_id }, ctx.now());
+      await auditRequest(ctx.db.kysely, request, { outcome: 'success', detail: request.params.webhook_id }, ctx.now());
       return reply.code(204).send();
     },
   );
