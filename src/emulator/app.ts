@@ -18,6 +18,7 @@ import { registerTokenRoutes } from './oauth/token.ts';
 import { registerResourceRoutes } from './resources/routes.ts';
 import type { EnvironmentRouteContext } from './route-context.ts';
 import type { EmulatorState } from './state.ts';
+import { registerWebhookSubscriptionRoutes } from './webhooks/routes.ts';
 
 type Surface = 'control' | 'oauth' | 'resource' | 'unmatched';
 
@@ -153,6 +154,7 @@ export async function createEmulatorFastify({ state, logger }: BuildAppInput): P
         registerAuthorizeRoutes(scope, context);
         registerTokenRoutes(scope, context);
         registerResourceRoutes(scope, context);
+        registerWebhookSubscriptionRoutes(scope, context);
       },
       { prefix },
     );

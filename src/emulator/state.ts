@@ -17,6 +17,7 @@ import { RAMP_SCOPES } from './scopes.ts';
 import { StatsRecorder } from './stats.ts';
 import { TokenStore } from './tokens.ts';
 import { WebhookDispatcher } from './webhooks.ts';
+import { RampWebhooks } from './webhooks/hub.ts';
 
 /** Fixed so that a restarted emulator serves the same demo business (and the same data). */
 export const DEMO_BUSINESS_ID = '5f0c2a7e-9b14-4c3d-8e6a-1d2b3c4d5e6f';
@@ -43,6 +44,8 @@ export class EmulatorState {
   readonly stats = new StatsRecorder();
   readonly rateLimiter = new RollingWindowRateLimiter();
   readonly webhooks: WebhookDispatcher;
+  /** Subscriptions made through Ramp's `/developer/v1/webhooks`; every emitted event reaches them too. */
+  readonly rampWebhooks: RampWebhooks;
   faults: Faults = defaultFaults();
   readonly demoBusinessId = DEMO_BUSINESS_ID;
   #defaultApp!: RampApp;
@@ -51,6 +54,8 @@ export class EmulatorState {
   constructor(options: ResolvedEmulatorOptions) {
     this.options = options;
     this.webhooks = new WebhookDispatcher(this.stats);
+    this.rampWebhooks = new RampWebhooks(() => this.clock.now());
+    this.webhooks.onEmit((businessId, type, objectId, nowMs) => this.rampWebhooks.publish(businessId, type, objectId, nowMs));
     this.#seedDemoBusiness();
     this.#createDefaultApp();
   }
@@ -112,6 +117,7 @@ export class EmulatorState {
     this.stats.reset();
     this.rateLimiter.clear();
     this.webhooks.reset();
+    this.rampWebhooks.reset();
     this.faults = defaultFaults();
     this.clock.reset();
   }
@@ -119,5 +125,6 @@ export class EmulatorState {
   close(): void {
     this.#shutdown.abort();
     this.webhooks.close();
+    this.rampWebhooks.close();
   }
 }

@@ -48,6 +48,8 @@ export class WebhookDispatcher {
   readonly #subscriptions = new Map<string, WebhookSubscription>();
   readonly #deliveries: WebhookDelivery[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  /** Other consumers of every event (Ramp-API subscriptions); kept across `reset()`, they are wiring. */
+  readonly #listeners: ((businessId: string, type: string, objectId: string, nowMs: number) => void)[] = [];
   #abort = new AbortController();
   readonly #stats: StatsRecorder;
 
@@ -80,8 +82,13 @@ export class WebhookDispatcher {
     return structuredClone(this.#deliveries);
   }
 
+  onEmit(listener: (businessId: string, type: string, objectId: string, nowMs: number) => void): void {
+    this.#listeners.push(listener);
+  }
+
   /** Queues one event per matching subscription; never throws, never blocks the caller. */
   emit(businessId: string, type: string, objectId: string, nowMs: number): void {
+    for (const listener of this.#listeners) listener(businessId, type, objectId, nowMs);
     for (const subscription of this.#subscriptions.values()) {
       if (subscription.businessId !== null && subscription.businessId !== businessId) continue;
       if (subscription.eventTypes !== null && !subscription.eventTypes.has(type)) continue;

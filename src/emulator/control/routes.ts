@@ -9,6 +9,7 @@ import { registerDataControlRoutes } from './data.ts';
 import { registerFaultControlRoutes } from './faults.ts';
 import { registerLifecycleControlRoutes } from './lifecycle.ts';
 import { registerObservabilityControlRoutes } from './observability.ts';
+import { registerRampWebhookControlRoutes } from '../webhooks/control.ts';
 import { registerWebhookControlRoutes } from './webhooks.ts';
 
 export const CONTROL_PREFIX = '/__emulator';
@@ -22,6 +23,7 @@ export async function registerControlPlane(app: FastifyInstance, state: Emulator
       registerDataControlRoutes(control, state);
       registerObservabilityControlRoutes(control, state);
       registerWebhookControlRoutes(control, state);
+      registerRampWebhookControlRoutes(control, state);
       registerLifecycleControlRoutes(control, state);
     },
     { prefix: CONTROL_PREFIX },

@@ -18,7 +18,8 @@ function unauthorized(code: string, message: string, error: 'invalid_token' | 'i
   return new RampApiError(401, code, message, undefined, { 'www-authenticate': `Bearer realm="Ramp", error="${error}"` });
 }
 
-export function authorizeResourceRequest(request: FastifyRequest, state: EmulatorState, environment: Environment, requiredScope: string): AccessTokenRecord {
+/** `requiredScope` null: any valid token (routes whose scope depends on the body, like webhooks). */
+export function authorizeResourceRequest(request: FastifyRequest, state: EmulatorState, environment: Environment, requiredScope: string | null): AccessTokenRecord {
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
   if (!match) throw unauthorized(RAMP_ERROR_CODES.invalidToken, 'Missing access token', 'invalid_request');
   const record = state.tokens.findAccessToken(match[1]!);
@@ -38,7 +39,7 @@ export function authorizeResourceRequest(request: FastifyRequest, state: Emulato
       });
     }
   }
-  if (!record.scopes.includes(requiredScope)) {
+  if (requiredScope !== null && !record.scopes.includes(requiredScope)) {
     throw new RampApiError(403, RAMP_ERROR_CODES.missingScope, `These scopes are not allowed for this token: ${requiredScope}`);
   }
   return record;
