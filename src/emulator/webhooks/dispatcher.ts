@@ -120,6 +120,9 @@ function classify(status: number): 'delivered' | 'dropped' | 'retry' {
 export class DeliveryDispatcher {
   readonly #deps: DispatcherDeps;
   readonly #deliveries = new Map<string, DeliveryRecord>();
+  /** Finished deliveries, oldest first: the ones the log may forget once it is full. */
+  #finished: string[] = [];
+  #finishedHead = 0;
   readonly #attempts: AttemptRecord[] = [];
   #slots = new Slots();
   readonly #running = new Set<Promise<void>>();
@@ -148,9 +151,13 @@ export class DeliveryDispatcher {
       outcome: 'queued',
     };
     this.#deliveries.set(record.delivery_id, record);
-    this.#pruneDeliveries();
     const signal = AbortSignal.any([this.#abort.signal, this.#subscriptionAbort(subscription.id).signal]);
-    const task = this.#run(record, message.rawBody, signal).finally(() => this.#running.delete(task));
+    const finished = this.#finished;
+    const task = this.#run(record, message.rawBody, signal).finally(() => {
+      this.#running.delete(task);
+      finished.push(record.delivery_id);
+      this.#pruneDeliveries();
+    });
     this.#running.add(task);
     return record;
   }
@@ -239,7 +246,8 @@ export class DeliveryDispatcher {
       next_retry_in_ms: null,
     };
     this.#attempts.push(log);
-    if (this.#attempts.length > MAX_LOG) this.#attempts.splice(0, this.#attempts.length - MAX_LOG);
+    // Trimmed in chunks so a long run costs O(1) per attempt, not a 20,000-element shift each time.
+    if (this.#attempts.length > MAX_LOG * 1.25) this.#attempts.splice(0, this.#attempts.length - MAX_LOG);
     return log;
   }
 
@@ -265,11 +273,12 @@ export class DeliveryDispatcher {
     }
   }
 
+  /** Forgets the oldest finished deliveries beyond the cap (unfinished ones are always kept). */
   #pruneDeliveries(): void {
-    if (this.#deliveries.size <= MAX_LOG) return;
-    for (const [id, record] of this.#deliveries) {
-      if (this.#deliveries.size <= MAX_LOG) break;
-      if (!['queued', 'in_flight', 'retry_wait'].includes(record.outcome)) this.#deliveries.delete(id);
+    while (this.#deliveries.size > MAX_LOG && this.#finishedHead < this.#finished.length) this.#deliveries.delete(this.#finished[this.#finishedHead++]!);
+    if (this.#finishedHead > MAX_LOG) {
+      this.#finished = this.#finished.slice(this.#finishedHead);
+      this.#finishedHead = 0;
     }
   }
 
@@ -285,6 +294,8 @@ export class DeliveryDispatcher {
     this.#slots = new Slots();
     this.#subscriptionAborts.clear();
     this.#deliveries.clear();
+    this.#finished = [];
+    this.#finishedHead = 0;
     this.#attempts.length = 0;
     this.#sequence = 0;
   }

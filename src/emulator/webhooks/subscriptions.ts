@@ -92,7 +92,7 @@ export class SubscriptionBook {
 
   /** Every subscription, oldest first (control plane). */
   all(): WebhookSubscriptionRecord[] {
-    return [...this.#byId.values()].sort((a, b) => a.createdAtMs - b.createdAtMs);
+    return [...this.#byId.values()]; // a Map keeps insertion order, which is creation order
   }
 
   byId(id: string): WebhookSubscriptionRecord | undefined {
@@ -101,7 +101,7 @@ export class SubscriptionBook {
 
   /** Active subscriptions of `businessId` that asked for `eventType`. */
   activeFor(businessId: string, eventType: string): WebhookSubscriptionRecord[] {
-    return this.all().filter((subscription) => subscription.status === 'active' && subscription.businessId === businessId && (subscription.eventTypes as readonly string[]).includes(eventType));
+    return [...this.#byId.values()].filter((subscription) => subscription.status === 'active' && subscription.businessId === businessId && (subscription.eventTypes as readonly string[]).includes(eventType));
   }
 
   verify(subscription: WebhookSubscriptionRecord, challenge: string, nowMs: number): VerifyOutcome {
