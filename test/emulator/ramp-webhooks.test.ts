@@ -177,9 +177,11 @@ describe('subscription API', () => {
     expect(missing.body.error_v2.additional_info).toEqual({ endpoint_url: ['Missing data for required field.'], event_types: ['Missing data for required field.'] });
     expect((await hooks('POST', '', { endpoint_url: 5, event_types: 'bills.paid' })).body.error_v2.additional_info).toEqual({ endpoint_url: ['Not a valid string.'], event_types: ['Not a valid list.'] });
     expect((await hooks('POST', '', { endpoint_url: `${receiver.url}/v`, event_types: [] })).body.error_v2.additional_info).toEqual({ event_types: ['Shorter than minimum length 1.'] });
-    const headers = await hooks('POST', '', { endpoint_url: `${receiver.url}/v`, event_types: ['bills.paid'], additional_headers: { 'X-Ramp-Webhook-Signature': 'forged', 'bad name': 'v', 'X-Empty': '', 'X-Number': 5 } });
+    const headers = await hooks('POST', '', { endpoint_url: `${receiver.url}/v`, event_types: ['bills.paid'], additional_headers: { 'X-Ramp-Webhook-Signature': 'forged', 'bad name': 'v', 'X-Empty': '', 'X-Number': 5, 'X-Line': 'a\r\nInjected: 1' } });
     expect(headers.status).toBe(422);
-    expect(headers.body.error_v2.additional_info.additional_headers).toHaveLength(4);
+    expect(headers.body.error_v2.additional_info.additional_headers).toHaveLength(5);
+    const unicode = await hooks('POST', '', { endpoint_url: `${receiver.url}/v`, event_types: ['bills.paid'], additional_headers: { 'X-Euro': '€', 'X-Padded': ' x ' } });
+    expect(unicode.body.error_v2.additional_info.additional_headers).toEqual(['"X-Euro": Not a valid header value.', '"X-Padded": Not a valid header value.']);
     const notObject = await hooks('POST', '', ['endpoint_url']);
     expect(notObject.body.error_v2.additional_info).toEqual({ _schema: ['Invalid input type.'] });
     expect((await hooks('GET', '')).body).toEqual([]);

@@ -153,7 +153,8 @@ export class DeliveryDispatcher {
     this.#deliveries.set(record.delivery_id, record);
     const signal = AbortSignal.any([this.#abort.signal, this.#subscriptionAbort(subscription.id).signal]);
     const finished = this.#finished;
-    const task = this.#run(record, message.rawBody, signal).finally(() => {
+    // #run handles every failure it expects; the catch only keeps a bug from crashing the process.
+    const task = this.#run(record, message.rawBody, signal).catch(() => void (record.outcome = 'dropped')).finally(() => {
       this.#running.delete(task);
       finished.push(record.delivery_id);
       this.#pruneDeliveries();
@@ -252,13 +253,13 @@ export class DeliveryDispatcher {
   }
 
   async #post(subscription: WebhookSubscriptionRecord, rawBody: string, record: DeliveryRecord, log: AttemptRecord, signal: AbortSignal): Promise<'delivered' | 'dropped' | 'retry' | 'cancelled'> {
-    const headers = new Headers(subscription.additionalHeaders);
-    headers.set('content-type', 'application/json');
-    headers.set('user-agent', USER_AGENT);
-    headers.set('x-ramp-webhook-signature', signWebhookBody(rawBody, subscription.secret));
     const started = performance.now();
     const timeout = AbortSignal.timeout(this.#deps.config().timeout_ms);
     try {
+      const headers = new Headers(subscription.additionalHeaders);
+      headers.set('content-type', 'application/json');
+      headers.set('user-agent', USER_AGENT);
+      headers.set('x-ramp-webhook-signature', signWebhookBody(rawBody, subscription.secret));
       const response = await fetch(subscription.endpointUrl, { method: 'POST', headers, body: rawBody, redirect: 'manual', signal: AbortSignal.any([signal, timeout]) });
       await response.arrayBuffer().catch(() => undefined);
       log.response_status = response.status;

@@ -22,6 +22,8 @@ const MAX_HEADER_VALUE = 1000;
 const MAX_URL_LENGTH = 2048;
 /** RFC 9110 §5.6.2 token: what a header name may be. */
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 §5.5 field value (visible ASCII, obs-text, inner spaces and tabs): what HTTP can carry. */
+const HEADER_VALUE = /^[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?$/;
 /**
  * Headers the emulator sets itself on every delivery; a subscription may not replace them (which
  * header Ramp would let win is unconfirmed, so the emulator refuses the ambiguity).
@@ -92,7 +94,7 @@ function checkAdditionalHeaders(value: unknown, errors: FieldErrors): Record<str
     seen.add(name.toLowerCase());
     if (typeof headerValue !== 'string') fail('Not a valid string.');
     else if (headerValue.length < 1 || headerValue.length > MAX_HEADER_VALUE) fail(`Length must be between 1 and ${MAX_HEADER_VALUE}.`);
-    else if (/[\r\n\0]/.test(headerValue)) fail('Header values cannot contain line breaks.');
+    else if (!HEADER_VALUE.test(headerValue)) fail('Not a valid header value.');
   }
   return valid ? (Object.fromEntries(entries) as Record<string, string>) : undefined;
 }
