@@ -6,6 +6,8 @@
  * Ramp's retry rules scaled down for tests: 2xx = done; 3xx/4xx except 429 = failed, no retry;
  * 429/5xx/timeout = retry (4 attempts here instead of Ramp's 10, backoff 100 ms × 3^n).
  * The event id is the same across retries, so receivers can test their idempotency.
+ * These are the hand-made subscriptions of `/__emulator/webhooks`; subscriptions made through Ramp's
+ * own API live in `webhooks/` and receive every emitted event through `onEmit`.
  */
 import { createHmac } from 'node:crypto';
 import { newUuid, newWebhookSecret } from './ids.ts';

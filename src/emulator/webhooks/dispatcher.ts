@@ -125,7 +125,8 @@ export class DeliveryDispatcher {
   #finishedHead = 0;
   readonly #attempts: AttemptRecord[] = [];
   #slots = new Slots();
-  readonly #running = new Set<Promise<void>>();
+  /** Unfinished messages of the current generation (a reset starts a new one at once). */
+  #running = new Set<Promise<void>>();
   #abort = new AbortController();
   /** Per subscription, so deleting or disabling one stops its retries now, not after the backoff. */
   readonly #subscriptionAborts = new Map<string, AbortController>();
@@ -153,13 +154,14 @@ export class DeliveryDispatcher {
     this.#deliveries.set(record.delivery_id, record);
     const signal = AbortSignal.any([this.#abort.signal, this.#subscriptionAbort(subscription.id).signal]);
     const finished = this.#finished;
+    const running = this.#running;
     // #run handles every failure it expects; the catch only keeps a bug from crashing the process.
     const task = this.#run(record, message.rawBody, signal).catch(() => void (record.outcome = 'dropped')).finally(() => {
-      this.#running.delete(task);
+      running.delete(task);
       finished.push(record.delivery_id);
       this.#pruneDeliveries();
     });
-    this.#running.add(task);
+    running.add(task);
     return record;
   }
 
@@ -283,16 +285,12 @@ export class DeliveryDispatcher {
     }
   }
 
-  /** Waits until nothing is queued, in flight or waiting for a retry. */
-  async drain(): Promise<void> {
-    while (this.#running.size > 0) await Promise.allSettled([...this.#running]);
-  }
-
   /** Cancels every message and forgets the log. */
   reset(): void {
     this.close();
     this.#abort = new AbortController();
     this.#slots = new Slots();
+    this.#running = new Set();
     this.#subscriptionAborts.clear();
     this.#deliveries.clear();
     this.#finished = [];
