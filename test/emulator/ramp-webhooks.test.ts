@@ -495,6 +495,28 @@ describe('switches and visibility', () => {
     expect((await client.control('POST', `/ramp-webhooks/${witness.id}/disable`)).status).toBe(404);
   });
 
+  it('max_concurrency bounds the requests in flight; the rest wait their turn', async () => {
+    await config({ max_concurrency: 2 });
+    await verifiedSubscription('/busy', ['tests.test_event']);
+    receiver.script('/busy', Array(5).fill('hang'));
+    const { event_ids: eventIds } = (await client.control('POST', '/ramp-webhooks/events', { type: 'tests.test_event', count: 5 })).body;
+    await expect.poll(() => receiver.events('/busy').length, { timeout: 10_000 }).toBe(2);
+    // Both slots are held by hanging requests (10 s timeout), so the other three cannot have started.
+    const outcomes = (await deliveries('kind=event')).filter((d) => eventIds.includes(d.event_id)).map((d) => d.outcome).sort();
+    expect(outcomes).toEqual(['in_flight', 'in_flight', 'queued', 'queued', 'queued']);
+  });
+
+  it('emits test events of any Ramp type; refuses bad requests', async () => {
+    const subscription = await verifiedSubscription('/po', ['purchase_orders.created']);
+    const emitted = await client.control('POST', '/ramp-webhooks/events', { type: 'purchase_orders.created', object_ids: ['po-1', 'po-2'] });
+    expect(emitted.status).toBe(201);
+    await settled(subscription.id, 2);
+    expect(receiver.events('/po').map((r) => [r.body.id, r.body.object.id]).sort()).toEqual(emitted.body.event_ids.map((id: string, i: number) => [id, ['po-1', 'po-2'][i]]).sort());
+    for (const body of [{ type: 'transactions.refunded' }, {}, { type: 'tests.test_event', count: 2, object_ids: ['a'] }, { type: 'tests.test_event', business_id: 'nope' }, { type: 'tests.test_event', count: 0 }]) {
+      expect((await client.control('POST', '/ramp-webhooks/events', body)).status, JSON.stringify(body)).toBe(400);
+    }
+  });
+
   it('config is validated, merged and reset; reset forgets subscriptions and attempts', async () => {
     expect((await client.control('POST', '/ramp-webhooks/config', { max_attempts: 0 })).status).toBe(400);
     expect((await client.control('POST', '/ramp-webhooks/config', { duplicate_rate: 2 })).status).toBe(400);
