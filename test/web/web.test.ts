@@ -441,4 +441,32 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
     expect(await page.locator('#page-info').textContent()).toMatch(/^1–\d+( of \d+)?$/);
     await screenshot(page, 'transactions-filtered');
   });
+
+  it('a disconnect clears the old figures: no rows, chart, count or sync state, also after a reload', async () => {
+    const owner = await createTenant(t.server.ctx.db, 'owner');
+    await connectViaApi(owner);
+    await syncViaApi(owner);
+    const page = await newPage(owner);
+    await signIn(page, t.url, owner);
+    await expect.poll(() => page.locator('#tx-body tr').count()).toBe(25);
+    expect(await page.locator('#chart svg rect').count()).toBeGreaterThan(1);
+    expect(await page.locator('#connection-details').textContent()).toMatch(/Transactions synced\s*[1-9]/);
+
+    await page.getByRole('button', { name: 'Disconnect…' }).click();
+    await page.getByRole('dialog', { name: 'Disconnect Ramp?' }).getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await expect.poll(() => badge(page).textContent()).toBe('Not connected');
+    const leftovers = () =>
+      page.evaluate(() => ({
+        activityShown: !document.getElementById('activity')!.hidden,
+        rows: document.querySelectorAll('#tx-body tr').length,
+        bars: document.querySelectorAll('#chart-body rect').length,
+        pageInfo: document.getElementById('page-info')!.textContent,
+        details: document.getElementById('connection-details')!.textContent,
+      }));
+    expect(await leftovers()).toEqual({ activityShown: false, rows: 0, bars: 0, pageInfo: '', details: '' });
+    await screenshot(page, 'disconnected-cleared');
+    await page.reload();
+    await expect.poll(() => badge(page).textContent()).toBe('Not connected');
+    expect(await leftovers()).toEqual({ activityShown: false, rows: 0, bars: 0, pageInfo: '', details: '' });
+  });
 });

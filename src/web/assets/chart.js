@@ -7,8 +7,7 @@ import { formatMoney, formatShortDay } from './format.js';
 const SVG = 'http://www.w3.org/2000/svg';
 const DAY_MS = 24 * 3600 * 1000;
 const MAX_DAYS = 92;
-const OUTLIER_FACTOR = 6;
-const MIN_DAYS_FOR_CUT = 4;
+const OUTLIER_FACTOR = 8;
 
 function svg(name, attributes = {}, text) {
   const element = document.createElementNS(SVG, name);
@@ -54,25 +53,33 @@ export function spendPerDay(items) {
 
 /**
  * The top of the scale. Amounts are skewed, and one day far above the rest (a $1.2M wire among coffee
- * receipts) would flatten every other bar to a pixel: a day more than OUTLIER_FACTOR times the upper
- * quartile of the spending days is an outlier, drawn cut at the top of the scale and marked, and the scale
- * fits the other days. With fewer than MIN_DAYS_FOR_CUT spending days there is no quartile to trust.
+ * receipts) would flatten every other bar to a pixel. A day more than OUTLIER_FACTOR times a typical
+ * spending day is an outlier: drawn cut at the top of the scale and marked, while the scale fits the
+ * other days. "Typical" is the upper quartile with 4 or more spending days, else the second largest.
  * @returns {{max: number, outliers: Set<number>}} the scale's top in cents; outlier days by index
  */
 export function chartScale(days) {
   const spending = days.map((d) => d.cents).filter((c) => c > 0).sort((a, b) => a - b);
   const top = Math.max(1, spending.at(-1) ?? 0);
-  if (spending.length < MIN_DAYS_FOR_CUT) return { max: top, outliers: new Set() };
-  const upperQuartile = spending[Math.floor((spending.length - 1) * 0.75)];
-  const fence = upperQuartile * OUTLIER_FACTOR;
+  if (spending.length < 2) return { max: top, outliers: new Set() };
+  const typical = spending.length >= 4 ? spending[Math.floor((spending.length - 1) * 0.75)] : spending.at(-2);
+  const fence = typical * OUTLIER_FACTOR;
   const inside = spending.filter((c) => c <= fence);
   if (inside.length === spending.length) return { max: top, outliers: new Set() };
   const outliers = new Set();
   days.forEach((d, i) => {
     if (d.cents > fence) outliers.add(i);
   });
-  // Headroom above the tallest normal day, so a cut bar still stands out as taller than all of them.
-  return { max: Math.max(1, inside.at(-1) * 1.25), outliers };
+  // Headroom above the tallest normal day, so a cut bar still stands taller than all of them, rounded up
+  // to a figure that reads as a scale ($5,000, not $4,268.96).
+  return { max: niceCeil(inside.at(-1) * 1.25), outliers };
+}
+
+/** The smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × a power of ten that is ≥ `value` (≥ 1). */
+function niceCeil(value) {
+  const power = 10 ** Math.floor(Math.log10(Math.max(1, value)));
+  const step = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * power >= value - 1e-9);
+  return step * power;
 }
 
 /**
