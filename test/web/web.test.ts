@@ -210,6 +210,8 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
     await expect.poll(() => form.isVisible()).toBe(true);
     expect(await page.getByRole('button', { name: 'Use my own Ramp app' }).getAttribute('aria-expanded')).toBe('true');
     expect(await form.textContent()).toContain('Ramp Dashboard → Company → Developer');
+    // The emulator case: no Ramp Dashboard, the emulator's ready-made app instead.
+    expect(await form.textContent()).toContain("use the emulator's ready-made app");
     expect(await form.textContent()).toContain('Client Credentials');
     const secret = page.getByLabel('Client Secret');
     expect(await secret.getAttribute('type')).toBe('password');
