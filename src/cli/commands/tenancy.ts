@@ -52,6 +52,12 @@ export async function tokenCreate({ flags, config }: CommandInput): Promise<void
     });
     return { result, owner };
   });
+  if (flags.shell === true) {
+    // For `eval "$(ramp-connect token create --demo --shell)"`: the values are a dz_ token and a UUID,
+    // so single quotes need no escaping.
+    process.stdout.write(`export TOKEN='${result.token}'\n${owner ? `export BUSINESS='${owner.businessId}'\n` : ''}`);
+    return;
+  }
   const demoFields = owner ? { business_id: owner.businessId, user_id: owner.userId, email: owner.email } : {};
   printResult({ token: result.token, ...demoFields, token_info: { ...result.info, jti: result.info.id } }, flags);
 }
