@@ -109,6 +109,34 @@ describe.runIf(haveChromium)('web page review: outlier chart, paging text, no si
     await expect.poll(() => info.textContent()).toBe('1–25 of 250');
   });
 
+  it('the page and /docs load with no failed request, and /favicon.ico is there for them', async () => {
+    const w = await openPage(browser);
+    open.push(w);
+    const failed: string[] = [];
+    w.page.on('response', (response) => {
+      if (response.status() >= 400) failed.push(`${response.status()} ${response.url()}`);
+    });
+    for (const path of ['/', '/docs']) await w.page.goto(`${t.url}${path}`);
+    // Headless Chromium does not ask for the icon by itself; a browser tab does.
+    const icon = await w.page.goto(`${t.url}/favicon.ico`);
+    expect(icon?.status()).toBe(200);
+    expect(icon?.headers()['content-type']).toBe('image/x-icon');
+    expect(failed).toEqual([]);
+  });
+
+  it('signing out leaves none of the account\'s figures in the page', async () => {
+    const page = await syncedPage(1280);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => page.getByLabel('API token').isVisible()).toBe(true);
+    const left = await page.evaluate(() => ({
+      rows: document.querySelectorAll('#tx-body tr').length,
+      bars: document.querySelectorAll('#chart-body rect').length,
+      pageInfo: document.getElementById('page-info')!.textContent,
+      syncDetail: document.getElementById('sync-detail')!.textContent,
+    }));
+    expect(left).toEqual({ rows: 0, bars: 0, pageInfo: '', syncDetail: '' });
+  });
+
   for (const width of [320, 375, 1280]) {
     it(`fits ${width} px: no sideways scroll, the pager's buttons inside their row`, async () => {
       const page = await syncedPage(width);
