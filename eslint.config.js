@@ -24,5 +24,9 @@ export default tseslint.config(
       sourceType: 'module',
       globals: { window: 'readonly', document: 'readonly', sessionStorage: 'readonly', history: 'readonly', location: 'readonly', setInterval: 'readonly', URLSearchParams: 'readonly', ResizeObserver: 'readonly', Headers: 'readonly' },
     },
+    // The page's modules are served as they are: they may import only each other (no server code, no package).
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./[a-z0-9-]+\\.js$)', message: 'src/web/assets imports only sibling ./name.js modules.' }] }],
+    },
   },
 );

@@ -35,4 +35,5 @@ await build({
 // The web page's files are read at startup next to the code that serves them (src/web/routes.ts), and every
 // chunk sits at the top of outdir.
 cpSync(join(root, 'src/web/index.html'), join(outdir, 'index.html'));
+cpSync(join(root, 'src/web/favicon.ico'), join(outdir, 'favicon.ico'));
 cpSync(join(root, 'src/web/assets'), join(outdir, 'assets'), { recursive: true });

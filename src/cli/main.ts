@@ -15,7 +15,7 @@ const USAGE = `usage: ramp-connect <command> [options]
   migrate                                 apply database migrations (idempotent)
   business create --name NAME
   user create --email E --business ID --role owner|admin|member|viewer
-  token create --user ID [--name N] [--expires-in-days D] [--permission ramp:token]
+  token create --user ID | --demo [--shell] [--name N] [--expires-in-days D] [--permission ramp:token]
   connections list
   sync --business ID
   keys rotate | keys status

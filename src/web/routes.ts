@@ -1,6 +1,6 @@
 /**
  * @module The web page: `GET /` (the HTML shell) and its static assets under `/assets/*` (plain ES
- * modules, CSS, an icon). No build step and no CDN: the files in `src/web/` are read once at startup and
+ * modules, CSS, an icon) and `/favicon.ico`. No build step and no CDN: the files in `src/web/` are read once at startup and
  * served from memory with a strict Content-Security-Policy (no inline script or style, no third-party
  * origin), `nosniff`, no framing, and `Cache-Control: no-cache` plus a strong ETag (the names are not
  * fingerprinted, so browsers revalidate and get a 304 when nothing changed). Hidden from OpenAPI.
@@ -30,6 +30,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
 };
 
 interface StaticFile {
@@ -80,7 +81,11 @@ export const webRoutes: RouteModule = (app: FastifyInstance) => {
   const index = load(new URL('./index.html', import.meta.url));
   const assets = loadAssets();
 
+  // Browsers (and the /docs page) ask for /favicon.ico whatever the page links: the same mark as favicon.svg.
+  const favicon = load(new URL('./favicon.ico', import.meta.url));
+
   app.get('/', { schema: { hide: true } }, async (request, reply) => send(request, reply, index));
+  app.get('/favicon.ico', { schema: { hide: true } }, async (request, reply) => send(request, reply, favicon));
 
   app.get<{ Params: { name: string } }>('/assets/:name', { schema: { hide: true } }, async (request, reply) => {
     const file = assets.get(request.params.name);

@@ -5,7 +5,7 @@
  * connection made over HTTP syncs through `ramp-connect sync` from the same bundle.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { freePort } from '../helpers/test-server.ts';
 const BUILD = fileURLToPath(new URL('../../scripts/build.js', import.meta.url));
 // Inside the project, as dist/ is, so the bundle finds node_modules and package.json's "type": "module".
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const ROOT_ASSETS = fileURLToPath(new URL('../../src/web/assets/', import.meta.url));
 
 describe('the built bundle (npm start)', () => {
   let dir: string;
@@ -59,9 +60,13 @@ describe('the built bundle (npm start)', () => {
     const page = await fetch(`${server.url}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script type="module" src="/assets/app.js">');
-    const asset = await fetch(`${server.url}/assets/app.js`);
-    expect(asset.status).toBe(200);
-    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    // Every module of the page (app.js imports the others) and the icon browsers ask for.
+    for (const name of readdirSync(ROOT_ASSETS).filter((n) => n.endsWith('.js'))) {
+      const asset = await fetch(`${server.url}/assets/${name}`);
+      expect(asset.status, name).toBe(200);
+      expect(asset.headers.get('content-type'), name).toBe('text/javascript; charset=utf-8');
+    }
+    expect((await fetch(`${server.url}/favicon.ico`)).status).toBe(200);
   });
 
   /** Runs the bundle's CLI; it must succeed, and its JSON output is returned. */

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../../src/emulator/default-app.ts';
 import { runCli, serverJsonLines, startServerProcess, type ServerProcess } from '../helpers/processes.ts';
 import { freePort } from '../helpers/test-server.ts';
 
@@ -35,10 +36,18 @@ describe('CLI and npm start, end to end', () => {
 
   it('prints where it listens and first-run instructions with the demo business, as JSON lines when piped', async () => {
     const lines = await serverJsonLines(server, (l) => l.some((line) => 'listening' in line) && l.some((line) => 'demo_business' in line));
-    expect(lines).toContainEqual({ listening: server.url, web_page: `${env.PUBLIC_URL}/`, api_docs: `${env.PUBLIC_URL}/docs` });
+    expect(lines).toContainEqual({
+      listening: server.url,
+      web_page: `${env.PUBLIC_URL}/`,
+      api_docs: `${env.PUBLIC_URL}/docs`,
+      emulator: `http://127.0.0.1:${env.EMULATOR_PORT}`,
+      emulator_client_id: DEFAULT_CLIENT_ID,
+    });
+    // Piped output is what log collectors keep: the emulator's client id, never its secret.
+    expect(server.output()).not.toContain(DEFAULT_CLIENT_SECRET);
     const demo = lines.find((line) => 'demo_business' in line)!;
     expect(demo.demo_business).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), name: 'Demo business' });
-    expect((demo.next_steps as string[]).join('\n')).toContain('ramp-connect token create');
+    expect(demo.next_steps as string[]).toContain('npx ramp-connect token create --demo');
     // Nothing but JSON on stdout when piped (pino's lines included).
     expect(server.output().split('\n').filter((line) => line !== '' && !line.startsWith('{'))).toEqual([]);
   });

@@ -45,8 +45,10 @@ export interface DataStub {
   readonly calls: { method: string; url: string }[];
 }
 
-export function dataContractStub(options: { transactions: number; syncMs: number }): DataStub {
-  const all = stubTransactions(options.transactions);
+/** `outlier`: one USD transaction of that many cents on the first page (a day far above the rest). */
+export function dataContractStub(options: { transactions: number; syncMs: number; outlier?: number; days?: number }): DataStub {
+  const all = stubTransactions(options.transactions, undefined, options.days);
+  if (options.outlier !== undefined) all[3] = { ...all[3]!, amount_cents: options.outlier, currency: 'USD', merchant_name: 'Wire to Acme Holdings' };
   const syncs = new Map<string, { startedAt: number }>();
   const synced = new Set<string>();
   const calls: { method: string; url: string }[] = [];

@@ -38,7 +38,7 @@ describe('web page routes', () => {
   it('serves every asset with its content type, and revalidates with the ETag', async () => {
     const types: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', svg: 'image/svg+xml' };
     const names = readdirSync(new URL('../../src/web/assets/', import.meta.url));
-    expect(names).toEqual(expect.arrayContaining(['app.js', 'api.js', 'format.js', 'chart.js', 'app.css', 'favicon.svg']));
+    expect(names).toEqual(expect.arrayContaining(['app.js', 'api.js', 'state.js', 'session.js', 'connection-panel.js', 'transactions-panel.js', 'sync-panel.js', 'chart.js', 'format.js', 'app.css', 'favicon.svg']));
     for (const name of names) {
       const res = await fetch(`${t.url}/assets/${name}`);
       expect(res.status, name).toBe(200);
@@ -51,6 +51,35 @@ describe('web page routes', () => {
       expect(again.status, name).toBe(304);
       expect(await again.text()).toBe('');
     }
+  });
+
+  it('every module the page imports is served: the import graph from app.js stays inside /assets/', async () => {
+    const seen = new Set<string>();
+    const queue = ['app.js'];
+    while (queue.length > 0) {
+      const name = queue.shift()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const res = await fetch(`${t.url}/assets/${name}`);
+      expect(res.status, name).toBe(200);
+      const source = await res.text();
+      for (const [, specifier] of source.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) {
+        // A sibling file only: no server code, no package, no other origin.
+        expect(specifier, `${name} imports ${specifier}`).toMatch(/^\.\/[a-z0-9-]+\.js$/);
+        queue.push(specifier!.slice(2));
+      }
+    }
+    // Every .js file in the folder is reached, so none is dead code nor loaded some other way.
+    const modules = readdirSync(new URL('../../src/web/assets/', import.meta.url)).filter((n) => n.endsWith('.js'));
+    expect([...seen].sort()).toEqual(modules.sort());
+  });
+
+  it('serves /favicon.ico (browsers and the /docs page ask for it)', async () => {
+    const res = await fetch(`${t.url}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/x-icon');
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(body.subarray(0, 4)).toEqual(Buffer.from([0, 0, 1, 0])); // ICO header: reserved 0, type 1 (icon)
   });
 
   it('answers 404 for anything else under /assets (no directory traversal)', async () => {
@@ -79,7 +108,7 @@ describe('web page routes', () => {
     expect(ids.length).toBeGreaterThan(5);
     for (const id of ids) expect(html, id).toContain(`for="${id}"`);
     // The scripts never use innerHTML/console and never put the token in a URL.
-    for (const name of ['app.js', 'api.js', 'format.js', 'chart.js']) {
+    for (const name of readdirSync(new URL('../../src/web/assets/', import.meta.url)).filter((n) => n.endsWith('.js'))) {
       const source = readFileSync(new URL(`../../src/web/assets/${name}`, import.meta.url), 'utf8');
       expect(source, name).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|console\.|eval\(|localStorage/);
     }

@@ -210,6 +210,8 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
     await expect.poll(() => form.isVisible()).toBe(true);
     expect(await page.getByRole('button', { name: 'Use my own Ramp app' }).getAttribute('aria-expanded')).toBe('true');
     expect(await form.textContent()).toContain('Ramp Dashboard → Company → Developer');
+    // The emulator case: no Ramp Dashboard, the emulator's ready-made app instead.
+    expect(await form.textContent()).toContain("use the emulator's ready-made app");
     expect(await form.textContent()).toContain('Client Credentials');
     const secret = page.getByLabel('Client Secret');
     expect(await secret.getAttribute('type')).toBe('password');
@@ -418,14 +420,14 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
     const firstOnPage1 = await rows.first().textContent();
     expect(await page.getByRole('button', { name: '← Previous' }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Next →' }).click();
-    await expect.poll(() => page.locator('#page-info').textContent()).toContain('Page 2');
+    await expect.poll(() => page.locator('#page-info').textContent()).toMatch(/^26–50 of \d+$/);
     expect(await rows.first().textContent()).not.toBe(firstOnPage1);
     await page.getByRole('button', { name: 'Next →' }).click();
-    await expect.poll(() => page.locator('#page-info').textContent()).toContain('Page 3');
+    await expect.poll(() => page.locator('#page-info').textContent()).toMatch(/^51–\d+ of \d+$/);
     await screenshot(page, 'transactions-page-3');
     await page.getByRole('button', { name: '← Previous' }).click();
     await page.getByRole('button', { name: '← Previous' }).click();
-    await expect.poll(() => page.locator('#page-info').textContent()).toContain('Page 1');
+    await expect.poll(() => page.locator('#page-info').textContent()).toMatch(/^1–\d+ of \d+$/);
     expect(await rows.first().textContent()).toBe(firstOnPage1);
 
     // Filter to the day of the first row: every row shown is from that day.
@@ -438,7 +440,35 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
       const stamps = await page.locator('#tx-body time').evaluateAll((els) => els.map((el) => el.getAttribute('datetime')?.slice(0, 10)));
       return stamps.length > 0 && stamps.every((s) => s === day);
     }).toBe(true);
-    expect(await page.locator('#page-info').textContent()).toContain('Page 1');
+    expect(await page.locator('#page-info').textContent()).toMatch(/^1–\d+( of \d+)?$/);
     await screenshot(page, 'transactions-filtered');
+  });
+
+  it('a disconnect clears the old figures: no rows, chart, count or sync state, also after a reload', async () => {
+    const owner = await createTenant(t.server.ctx.db, 'owner');
+    await connectViaApi(owner);
+    await syncViaApi(owner);
+    const page = await newPage(owner);
+    await signIn(page, t.url, owner);
+    await expect.poll(() => page.locator('#tx-body tr').count()).toBe(25);
+    expect(await page.locator('#chart svg rect').count()).toBeGreaterThan(1);
+    expect(await page.locator('#connection-details').textContent()).toMatch(/Transactions synced\s*[1-9]/);
+
+    await page.getByRole('button', { name: 'Disconnect…' }).click();
+    await page.getByRole('dialog', { name: 'Disconnect Ramp?' }).getByRole('button', { name: 'Disconnect', exact: true }).click();
+    await expect.poll(() => badge(page).textContent()).toBe('Not connected');
+    const leftovers = () =>
+      page.evaluate(() => ({
+        activityShown: !document.getElementById('activity')!.hidden,
+        rows: document.querySelectorAll('#tx-body tr').length,
+        bars: document.querySelectorAll('#chart-body rect').length,
+        pageInfo: document.getElementById('page-info')!.textContent,
+        details: document.getElementById('connection-details')!.textContent,
+      }));
+    expect(await leftovers()).toEqual({ activityShown: false, rows: 0, bars: 0, pageInfo: '', details: '' });
+    await screenshot(page, 'disconnected-cleared');
+    await page.reload();
+    await expect.poll(() => badge(page).textContent()).toBe('Not connected');
+    expect(await leftovers()).toEqual({ activityShown: false, rows: 0, bars: 0, pageInfo: '', details: '' });
   });
 });

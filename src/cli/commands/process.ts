@@ -3,31 +3,55 @@ import { stopOnSignals } from './signals.ts';
 import { openDatabase } from '../../db/database.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { startServer } from '../../server.ts';
+import type { Config } from '../../config/config.ts';
+import { emulatorDefaultApp } from '../../emulator/default-app.ts';
+import type { RunningEmulator } from '../../emulator/index.ts';
+import { terminalLogger } from '../../logging/terminal-logger.ts';
 import { printResult, wantsJson } from '../output.ts';
+import { FIRST_TOKEN_COMMAND, startBanner, type StartFacts } from '../start-banner.ts';
 import type { CommandInput } from './index.ts';
 
 /**
- * Prints where the service listens and, on a first start, how to get a token for the demo business:
- * readable lines on a terminal, one JSON object per line when piped (design.md: every command), so a
- * log collector reading serve's stdout sees only JSON beside pino's lines.
+ * On a terminal: a short block (URLs, the emulator's ready-made app, the command for a first token),
+ * then the logs below it, pretty-printed. Piped: one JSON object per line, like pino's own lines, so a
+ * log collector reading serve's stdout sees only JSON.
  */
 export async function serveCommand({ flags, config }: CommandInput): Promise<void> {
   const json = wantsJson(flags);
-  const server = await startServer(config, {
-    onDemoBusiness: (demo) => {
-      const steps = [
-        `npx ramp-connect user create --email you@example.com --business ${demo.id} --role owner`,
-        'npx ramp-connect token create --user <the id printed above>',
-        `open ${config.publicUrl}/ and paste the token`,
-      ];
-      if (json) printResult({ demo_business: demo, next_steps: steps }, flags);
-      else process.stdout.write(`Created a demo business "${demo.name}" (${demo.id}).\nGet an API token for it:\n  ${steps[0]}\n  ${steps[1]}\nThen ${steps[2]}.\n`);
-    },
-  });
-  const where = { listening: server.url, web_page: `${config.publicUrl}/`, api_docs: `${config.publicUrl}/docs` };
-  if (json) printResult(where, flags);
-  else process.stdout.write(`ramp-connect listening on ${where.listening} (web page: ${where.web_page}, API docs: ${where.api_docs})\n`);
+  const terminal = json ? undefined : await terminalLogger(config.logLevel);
+  let demoBusiness: { id: string; name: string } | undefined;
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config, {
+      log: terminal?.log,
+      onDemoBusiness: (demo) => {
+        demoBusiness = demo;
+        if (json) printResult({ demo_business: demo, next_steps: [FIRST_TOKEN_COMMAND, `open ${config.publicUrl}/ and paste the token`] }, flags);
+      },
+    });
+  } catch (error) {
+    // A failed start: its log lines explain why, so they must not stay held.
+    terminal?.release();
+    throw error;
+  }
+  const emulator = emulatorFacts(config, server.emulator);
+  if (json) {
+    const where: Record<string, unknown> = { listening: server.url, web_page: `${config.publicUrl}/`, api_docs: `${config.publicUrl}/docs` };
+    if (emulator) Object.assign(where, { emulator: emulator.url, emulator_client_id: emulator.clientId });
+    printResult(where, flags);
+  } else {
+    process.stdout.write(startBanner({ webPage: `${config.publicUrl}/`, apiDocs: `${config.publicUrl}/docs`, emulator, demoBusiness }));
+    terminal!.release();
+  }
   stopOnSignals(server.close);
+}
+
+/** The emulator this server talks to (in-process, or one run with `ramp-connect emulator`) and its default app. */
+function emulatorFacts(config: Config, running: RunningEmulator | undefined): StartFacts['emulator'] {
+  if (running) return { url: running.url, clientId: running.defaultApp.client_id, clientSecret: running.defaultApp.client_secret };
+  if (config.rampEnv !== 'emulator') return undefined;
+  const app = emulatorDefaultApp();
+  return { url: config.rampHosts.production.apiBaseUrl, clientId: app.clientId, clientSecret: app.clientSecret };
 }
 
 export async function migrateCommand({ flags, config }: CommandInput): Promise<void> {

@@ -1,6 +1,7 @@
 /** @module `business create`, `user create`, `token create`. */
 import { createApiToken } from '../../auth/api-tokens-repo.ts';
 import type { Role } from '../../db/schema.ts';
+import { ensureDemoOwner } from '../../tenancy/demo-bootstrap.ts';
 import { ROLES, createBusiness, createUserWithMembership, toBusinessView } from '../../tenancy/tenancy-repo.ts';
 import { uuidError } from '../../http/validation/pydantic-validator.ts';
 import { optionalInt, requireFlag } from '../args.ts';
@@ -26,21 +27,37 @@ export async function userCreate({ flags, config }: CommandInput): Promise<void>
   printResult(user, flags);
 }
 
+/**
+ * `token create --user ID`, or `--demo`: the demo business's owner (created or reused), so a first token
+ * takes one command; its output then also names the business and user.
+ */
 export async function tokenCreate({ flags, config }: CommandInput): Promise<void> {
-  const userId = requireFlag(flags, 'user');
+  const demo = flags.demo === true;
+  if (demo && flags.user !== undefined) throw new CliError('give either --user or --demo, not both', 2);
+  const userId = demo ? '' : requireFlag(flags, 'user');
   const days = optionalInt(flags, 'expires-in-days') ?? 365;
   if (days < 1 || days > 365) throw new CliError('--expires-in-days must be between 1 and 365', 2);
   const permission = flags.permission;
   if (permission !== undefined && permission !== 'ramp:token') throw new CliError('--permission must be ramp:token', 2);
-  const result = await withDb(config, async (db) => {
-    const user = await db.kysely.selectFrom('users').select('id').where('id', '=', userId.toLowerCase()).executeTakeFirst();
+  const { result, owner } = await withDb(config, async (db) => {
+    const owner = demo ? await ensureDemoOwner(db.kysely) : undefined;
+    const id = owner?.userId ?? userId.toLowerCase();
+    const user = await db.kysely.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
     if (!user) throw new CliError(`no user with id ${userId}`);
-    return createApiToken(db, {
+    const result = await createApiToken(db, {
       userId: user.id,
-      name: typeof flags.name === 'string' ? flags.name : 'cli',
+      name: typeof flags.name === 'string' ? flags.name : demo ? 'demo' : 'cli',
       expiresInDays: days,
       permissions: permission ? [permission] : [],
     });
+    return { result, owner };
   });
-  printResult({ token: result.token, token_info: { ...result.info, jti: result.info.id } }, flags);
+  if (flags.shell === true) {
+    // For `eval "$(ramp-connect token create --demo --shell)"`: the values are a dz_ token and a UUID,
+    // so single quotes need no escaping.
+    process.stdout.write(`export TOKEN='${result.token}'\n${owner ? `export BUSINESS='${owner.businessId}'\n` : ''}`);
+    return;
+  }
+  const demoFields = owner ? { business_id: owner.businessId, user_id: owner.userId, email: owner.email } : {};
+  printResult({ token: result.token, ...demoFields, token_info: { ...result.info, jti: result.info.id } }, flags);
 }
