@@ -69,7 +69,7 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
   const { rateLimit } = ctx.config;
   installAuth(app, ctx.db.kysely, { now: ctx.now, limiter: new ApiRateLimiter(rateLimit) });
   installAuditLog(app, ctx.db.kysely, ctx.now);
-  await registerOpenApi(app);
+  await registerOpenApi(app, ctx.config.publicUrl);
 
   healthRoutes(app, ctx);
   docsRoutes(app);
