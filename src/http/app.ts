@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { lazyChildLoggerFactory } from '../logging/lazy-child-logger.ts';
+import { metricsRoutes } from '../metrics/metrics-route.ts';
 import { installAuth } from './auth.ts';
 import { installAuditLog } from './audit-hook.ts';
 import { ApiRateLimiter } from './rate-limit.ts';
@@ -73,6 +74,7 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
 
   healthRoutes(app, ctx);
   docsRoutes(app);
+  metricsRoutes(app, ctx);
   businessRoutes(app, ctx);
   apiTokenRoutes(app, ctx);
   for (const routes of extraRoutes) await routes(app, ctx);
