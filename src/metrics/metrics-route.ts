@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { ApiError } from '../http/errors.ts';
 import { DbGauges } from './db-gauges.ts';
-import { metricsRegistry } from './registry.ts';
+import { collectProcessMetrics, metricsRegistry } from './registry.ts';
 
 export const METRICS_PATH = '/metrics';
 
@@ -22,6 +22,7 @@ export function metricsRoutes(app: FastifyInstance, ctx: AppContext): void {
   const token = ctx.config.metricsToken;
   const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
   const gauges = new DbGauges(ctx.db, ctx.now);
+  if (expected !== undefined) collectProcessMetrics();
   app.get(METRICS_PATH, { schema: { hide: true } }, async (request, reply) => {
     if (expected === undefined) throw new ApiError('route_not_found');
     const header = request.headers.authorization;

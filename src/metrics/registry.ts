@@ -11,8 +11,18 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const metricsRegistry = new Registry();
-// The process's CPU, memory, event-loop delay, GC and handles (prom-client's standard set).
-collectDefaultMetrics({ register: metricsRegistry });
+
+let processMetrics = false;
+/**
+ * Adds prom-client's standard process metrics (CPU, memory, event-loop delay, GC, handles). Only when
+ * `/metrics` is served: CLI commands and servers without METRICS_TOKEN keep no GC observer or
+ * event-loop monitor for figures nobody reads.
+ */
+export function collectProcessMetrics(): void {
+  if (processMetrics) return;
+  processMetrics = true;
+  collectDefaultMetrics({ register: metricsRegistry });
+}
 
 const registers = [metricsRegistry];
 /** Calls to Ramp: a loopback emulator answers in milliseconds, Ramp in tens to hundreds. */
