@@ -180,5 +180,19 @@ for (const dialect of DIALECTS) {
         for (const value of Object.values(sample.labels)) expect(value, `${sample.name} ${JSON.stringify(sample.labels)}`).toMatch(/^[A-Za-z0-9_./{}+-]{0,60}$/);
       }
     });
+
+    it('counts a refresh Ramp refuses and the connection it leaves needs_reauth', async () => {
+      const before = await scrape();
+      // The app's secret is rotated at Ramp: the stored one no longer gets a token.
+      await emulatorControl(t.emulator.url).rotateSecret(app.client_id);
+      await t.server.ctx.db.kysely.updateTable('ramp_connections').set({ access_token_expires_at: Date.now() - 1 }).where('business_id', '=', owner.businessId).execute();
+      expect((await request(`${t.url}/api/v1/ramp/proxy/business`, { headers: owner.headers })).status).toBe(409);
+      const after = await scrape();
+      const moved = (name: string, where: Record<string, string> = {}) => total(after, name, where) - total(before, name, where);
+      expect(moved('ramp_connect_token_refreshes_total', { grant: 'client_credentials', outcome: 'invalid_client' })).toBe(1);
+      expect(moved('ramp_connect_connections_needs_reauth_total', { reason: 'invalid_client' })).toBe(1);
+      expect(total(after, 'ramp_connect_connections', { status: 'connected' })).toBe(0);
+      expect(total(after, 'ramp_connect_connections', { status: 'needs_reauth' })).toBe(1);
+    });
   });
 }
