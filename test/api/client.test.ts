@@ -80,6 +80,13 @@ describe('typed client', () => {
     expect(after.data?.transaction_count).toBe(ids.size);
   });
 
+  it('a per-call x-business-id replaces the bound one (another tenant: 403)', async () => {
+    const other = await createTenant(t.server.ctx.db, 'owner');
+    const res = await api.GET('/api/v1/ramp/status', { headers: { 'x-business-id': other.businessId } });
+    expect(res.response.status).toBe(403);
+    expect(res.error).toMatchObject({ detail: 'Not enough permissions' });
+  });
+
   it('a bad token gets the typed 401 body, not an exception', async () => {
     const stranger = createRampConnectClient({ baseUrl: t.url, token: 'dz_not_a_token', businessId: owner.businessId });
     const res = await stranger.GET('/api/v1/ramp/status');
