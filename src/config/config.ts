@@ -38,6 +38,8 @@ export interface Config {
   readonly refreshLeaseMs: number;
   /** Our own ceiling on calls to Ramp per connection per 10 s (Ramp allows 200); 0 turns it off (benchmarks). */
   readonly rampRequestsPer10s: number;
+  /** Bearer token `GET /metrics` requires; unset, `/metrics` does not exist (404). */
+  readonly metricsToken: string | undefined;
   /** Our API's own limits (0 rps disables a limit). */
   readonly rateLimit: { readonly perTokenRps: number; readonly perTokenBurst: number; readonly perBusinessRps: number; readonly perBusinessBurst: number };
 }
@@ -80,6 +82,13 @@ function nonNegative(name: string, raw: string | undefined, fallback: number): n
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name} must be a whole number ≥ 0, got "${raw}"`);
   return n;
+}
+
+/** A guessable metrics token would expose the deployment's figures: at least 16 characters. */
+function metricsToken(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('METRICS_TOKEN must be at least 16 characters without spaces (e.g. openssl rand -hex 24)');
+  return raw;
 }
 
 function url(name: string, raw: string): string {
@@ -142,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshIntervalMs: nonNegative('REFRESH_INTERVAL_MS', env.REFRESH_INTERVAL_MS, 5_000),
     refreshLeaseMs: nonNegative('REFRESH_LEASE_MS', env.REFRESH_LEASE_MS, 30_000),
     rampRequestsPer10s: nonNegative('RAMP_RATE_LIMIT_PER_10S', env.RAMP_RATE_LIMIT_PER_10S, 180),
+    metricsToken: metricsToken(env.METRICS_TOKEN),
     rateLimit: Object.freeze({
       perTokenRps: nonNegative('RATE_LIMIT_TOKEN_RPS', env.RATE_LIMIT_TOKEN_RPS, 200),
       perTokenBurst: nonNegative('RATE_LIMIT_TOKEN_BURST', env.RATE_LIMIT_TOKEN_BURST, 400),

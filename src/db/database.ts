@@ -15,7 +15,16 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly dialect: Dialect;
+  /** PostgreSQL's connection pool, for metrics (SQLite has one connection and no pool). */
+  readonly pool?: PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  readonly totalCount: number;
+  readonly idleCount: number;
+  readonly waitingCount: number;
+  readonly options: { readonly max?: number | undefined };
 }
 
 // int8 columns hold epoch milliseconds, well inside Number's exact range; pg returns them as strings by default.
@@ -34,7 +43,7 @@ export function openDatabase(url: string, options: { poolSize?: number } = {}): 
     // A broken idle connection must not crash the process; the next query gets a fresh one.
     pool.on('error', () => {});
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withNamedStatements(pool) }) });
-    return { kysely, dialect, close: () => kysely.destroy() };
+    return { kysely, dialect, pool, close: () => kysely.destroy() };
   }
   const path = url.slice('sqlite:'.length);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });

@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.ts';
+import { metrics, secondsSince } from '../metrics/registry.ts';
 import { fullJitterDelay } from '../ramp/retry-policy.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
 import { attemptDelivery, type AttemptOutcome } from './delivery-attempt.ts';
@@ -205,6 +206,7 @@ export class DeliveryWorker {
       await this.#record(delivery, { kind: 'failed', status: null, error: 'signing secret could not be decrypted' });
       return;
     }
+    const attemptStarted = performance.now();
     const outcome = await attemptDelivery({
       url: delivery.url,
       secret,
@@ -214,6 +216,7 @@ export class DeliveryWorker {
       stopSignal: this.#stopController.signal,
       fetch: this.#fetch,
     });
+    if (outcome.kind !== 'aborted') metrics.webhookDeliveryDuration.observe(secondsSince(attemptStarted));
     await this.#record(delivery, outcome);
   }
 
@@ -230,6 +233,7 @@ export class DeliveryWorker {
       set = { attempts, last_status_code: outcome.status, last_error: outcome.error, next_attempt_at: now + this.#retryDelay(attempts, outcome.retryAfterMs) };
     }
     const settled = await settleDelivery(this.#db.kysely, delivery, set);
+    if (settled) metrics.webhookDeliveries.inc({ outcome: set.status === 'dead' ? 'dead' : outcome.kind });
     const fields = { delivery_id: delivery.id, event_id: delivery.eventId, endpoint_id: delivery.endpointId, attempts };
     if (!settled) this.#log.warn(fields, 'webhook delivery lease was lost before its outcome was recorded; another worker owns it');
     else if (outcome.kind === 'failed') {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { lazyChildLoggerFactory } from '../logging/lazy-child-logger.ts';
+import { metricsRoutes } from '../metrics/metrics-route.ts';
 import { installAuth } from './auth.ts';
 import { installAuditLog } from './audit-hook.ts';
 import { ApiRateLimiter } from './rate-limit.ts';
@@ -69,10 +70,11 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
   const { rateLimit } = ctx.config;
   installAuth(app, ctx.db.kysely, { now: ctx.now, limiter: new ApiRateLimiter(rateLimit) });
   installAuditLog(app, ctx.db.kysely, ctx.now);
-  await registerOpenApi(app);
+  await registerOpenApi(app, ctx.config.publicUrl);
 
   healthRoutes(app, ctx);
   docsRoutes(app);
+  metricsRoutes(app, ctx);
   businessRoutes(app, ctx);
   apiTokenRoutes(app, ctx);
   for (const routes of extraRoutes) await routes(app, ctx);

@@ -14,8 +14,10 @@
  */
 import type { Logger } from 'pino';
 import { ApiError } from '../http/errors.ts';
+import { metrics, secondsSince } from '../metrics/registry.ts';
 import type { AccessTokenProvider, RampAccess } from '../tokens/access-token-provider.ts';
 import type { CallOutcome } from './call-outcome.ts';
+import { instrumentTransport } from './endpoint-template.ts';
 import { buildAccountingSyncRequest, processAccountingSyncResponse } from './endpoints/accounting-syncs.ts';
 import { buildBusinessRequest, processBusinessResponse, type RampBusiness } from './endpoints/business.ts';
 import { buildPageRequest, listUrl, processPageResponse } from './endpoints/list-page.ts';
@@ -73,7 +75,7 @@ export class RampClient {
 
   constructor(tokens: AccessTokenProvider, options: RampClientOptions = {}) {
     this.#tokens = tokens;
-    this.#transport = options.transport ?? defaultTransport;
+    this.#transport = instrumentTransport(options.transport ?? defaultTransport);
     const now = options.now ?? Date.now;
     const sleep = options.sleep ?? realSleep;
     const rateLimit = options.rateLimit ?? RAMP_RATE_LIMIT;
@@ -104,7 +106,9 @@ export class RampClient {
     for (let attempt = 1; ; attempt++) {
       const limiter = this.#limiters.for(access.connectionId);
       if (limiter.blockedUntil > deadline) throw rateLimitedUntil(limiter.blockedUntil - now());
+      const waitStarted = performance.now();
       const answered = await limiter.acquire(options.signal);
+      metrics.limiterWait.observe(secondsSince(waitStarted));
       let outcome: CallOutcome<T>;
       try {
         outcome = await this.#attempt(call, access, Math.max(1, Math.min(timeoutMs, deadline - now())), options.signal);

@@ -22,6 +22,7 @@ import type { Dialect } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { EventSink } from '../events/event-sink.ts';
 import { ApiError } from '../http/errors.ts';
+import { metrics } from '../metrics/registry.ts';
 import { isUnderApiBase } from '../ramp/api-base.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
 import type { AccessTokenProvider } from '../tokens/access-token-provider.ts';
@@ -135,6 +136,7 @@ class SyncRun {
     if (failure && !(failure instanceof ApiError)) log.error({ err: failure, sync_id: this.#sync.id }, 'sync crashed');
     const finished = await finishSync(db, { syncId: this.#sync.id, owner: this.#owner, status, progress: JSON.stringify(this.#progress), error, now: now() });
     if (!finished) return undefined;
+    recordSyncFinished(finished);
     const summary = { sync_id: finished.id, trigger: finished.trigger, pages: this.#progress.pages, records: this.#progress.records, changed: this.#progress.changed, resources: this.#progress.resources };
     await this.#deps.events
       .emit(this.#businessId, status === 'completed' ? 'sync.completed' : 'sync.failed', status === 'completed' ? summary : { ...summary, error, errors: this.#progress.errors })
@@ -293,9 +295,20 @@ class SyncRun {
         return next;
       },
     });
+    metrics.syncRecords.inc({ resource: stream.resource }, prepared.length);
+    metrics.syncRecordsChanged.inc({ resource: stream.resource }, next!.changed - this.#progress.changed);
     this.#progress = next!;
     this.#deps.onProgress?.(this.#progress);
   }
+}
+
+/** Metrics of a finished sync: its outcome, how long it ran, and how long it waited to start. */
+function recordSyncFinished(sync: SyncRow): void {
+  const labels = { trigger: sync.trigger, status: sync.status };
+  metrics.syncs.inc(labels);
+  if (sync.started_at === null) return;
+  if (sync.finished_at !== null) metrics.syncDuration.observe(labels, Math.max(0, sync.finished_at - sync.started_at) / 1000);
+  metrics.syncQueueLag.observe({ trigger: sync.trigger }, Math.max(0, sync.started_at - sync.created_at) / 1000);
 }
 
 /** Runs a sync this process has claimed; resolves to the finished row, or undefined if the lease was lost. */

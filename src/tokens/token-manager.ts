@@ -20,6 +20,7 @@ import type { ConnectionStore } from '../connections/connection-store.ts';
 import type { RampConnectionsTable } from '../db/schema.ts';
 import type { EventSink } from '../events/event-sink.ts';
 import { ApiError } from '../http/errors.ts';
+import { metrics, secondsSince } from '../metrics/registry.ts';
 import type { OAuthFailure } from '../oauth/oauth-errors.ts';
 import type { RampOAuthClient } from '../oauth/ramp-oauth-client.ts';
 import type { ClientCredentials, TokenResult } from '../oauth/token-endpoint.ts';
@@ -200,6 +201,7 @@ export class TokenManager implements AccessTokenProvider {
       }
       this.#unsaved.delete(lease.row.id);
       let result: TokenResult;
+      const refreshStarted = performance.now();
       try {
         result = await this.#callRamp(lease.row);
       } catch (error) {
@@ -208,6 +210,7 @@ export class TokenManager implements AccessTokenProvider {
         await this.#markNeedsReauth(lease.row, 'credentials_corrupt', 'Stored credentials could not be decrypted');
         throw new ApiError('credentials_corrupt');
       }
+      recordRefresh(lease.row.auth_method, result, refreshStarted);
       if (result.ok) {
         const written = await this.#commit(lease, result);
         if (written) {
@@ -300,6 +303,7 @@ export class TokenManager implements AccessTokenProvider {
     this.#hot.delete(row.business_id);
     // Only the replica whose update took effect reports it: exactly one event per transition.
     if (Number(result.numUpdatedRows) !== 1) return;
+    metrics.needsReauth.inc({ reason });
     this.#o.ctx.log.warn({ connection_id: row.id, business_id: row.business_id, reason }, 'Ramp connection needs re-authorization');
     await audit(this.#o.ctx.db.kysely, { businessId: row.business_id, actorTokenId: null, action: 'connection.needs_reauth', outcome: 'failure', detail: reason }, now);
     await this.#o.events.emit(row.business_id, 'connection.needs_reauth', { connection_id: row.id, reason, message });
@@ -328,6 +332,14 @@ export class TokenManager implements AccessTokenProvider {
       await this.#o.events.emit(lease.row.business_id, 'connection.refresh_failed', { connection_id: lease.row.id, code: failure.code, failures });
     }
   }
+}
+
+/** Metrics of one token request: its outcome (success or the failure code) and how long Ramp took. */
+function recordRefresh(authMethod: RampConnectionsTable['auth_method'], result: TokenResult, startedMs: number): void {
+  const grant = authMethod === 'client_credentials' ? 'client_credentials' : 'refresh_token';
+  metrics.tokenRefreshDuration.observe({ grant }, secondsSince(startedMs));
+  metrics.tokenRefreshes.inc({ grant, outcome: result.ok ? 'success' : result.failure.code });
+  if (!result.ok && result.failure.code === 'rate_limited') metrics.rampRateLimited.inc({ endpoint: '/token' });
 }
 
 function describeFailure(failure: OAuthFailure): string {

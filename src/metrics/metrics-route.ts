@@ -1,0 +1,35 @@
+/**
+ * @module `GET /metrics`: Prometheus text format, the process's counters (registry.ts) followed by the
+ * database gauges (db-gauges.ts).
+ *
+ * Safe by default: without `METRICS_TOKEN` the route answers 404 like any unknown path; with it, the
+ * scraper must send `Authorization: Bearer <METRICS_TOKEN>` (Prometheus `authorization.credentials`),
+ * anything else is a 401. The comparison is constant-time over digests. Not in the OpenAPI document:
+ * it is for operators, not product teams.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app-context.ts';
+import { ApiError } from '../http/errors.ts';
+import { DbGauges } from './db-gauges.ts';
+import { collectProcessMetrics, metricsRegistry } from './registry.ts';
+
+export const METRICS_PATH = '/metrics';
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export function metricsRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const token = ctx.config.metricsToken;
+  const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
+  const gauges = new DbGauges(ctx.db, ctx.now);
+  if (expected !== undefined) collectProcessMetrics();
+  app.get(METRICS_PATH, { schema: { hide: true } }, async (request, reply) => {
+    if (expected === undefined) throw new ApiError('route_not_found');
+    const header = request.headers.authorization;
+    if (typeof header !== 'string' || !timingSafeEqual(digest(header), expected)) {
+      throw new ApiError('not_authenticated', undefined, { headers: { 'www-authenticate': 'Bearer' } });
+    }
+    const body = (await metricsRegistry.metrics()) + (await gauges.metrics());
+    return reply.header('cache-control', 'no-store').type(metricsRegistry.contentType).send(body);
+  });
+}
