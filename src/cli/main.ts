@@ -3,7 +3,7 @@
  * is not a TTY (or with --json); exits non-zero with a one-line error on stderr on failure.
  */
 import { loadConfig, ConfigError } from '../config/config.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import { parseArgs } from './args.ts';
 import { COMMANDS } from './commands/index.ts';
 import { CliError } from './output.ts';

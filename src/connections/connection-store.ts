@@ -7,8 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { AuthMethod, RampConnectionsTable } from '../db/schema.ts';
 import type { TokenSet } from '../oauth/token-endpoint.ts';
-import { nextRefreshAt } from '../tokens/refresh-policy.ts';
-import type { DataKey, RowScope, Vault } from '../vault/vault.ts';
+import { nextRefreshAt } from './refresh-policy.ts';
+import { connectionScope } from '../vault/encrypted-tables.ts';
+import type { DataKey, Vault } from '../vault/vault.ts';
 
 export type Environment = 'sandbox' | 'production';
 
@@ -32,10 +33,6 @@ export interface NewConnection {
 }
 
 export type CreateResult = { readonly created: RampConnectionsTable } | { readonly conflict: RampConnectionsTable };
-
-export function scopeOf(row: Pick<RampConnectionsTable, 'environment' | 'business_id' | 'id'>): RowScope {
-  return { environment: row.environment, businessId: row.business_id, rowId: row.id };
-}
 
 export class ConnectionStore {
   readonly #db: Db;
@@ -68,7 +65,7 @@ export class ConnectionStore {
 
   /** Decrypts a row's secrets; throws `CredentialsCorruptError` if any ciphertext is not where it belongs. */
   open(row: RampConnectionsTable): ConnectionSecrets {
-    const scope = scopeOf(row);
+    const scope = connectionScope(row);
     const key = this.#vault.unwrap(scope, row.data_key);
     const field = (name: string, ct: Uint8Array | null) => (ct === null ? null : this.#vault.openField(scope, key, name, ct));
     return {
@@ -85,7 +82,7 @@ export class ConnectionStore {
   async create(input: NewConnection): Promise<CreateResult> {
     const now = this.#now();
     const id = randomUUID();
-    const scope: RowScope = { environment: input.environment, businessId: input.businessId, rowId: id };
+    const scope = connectionScope({ environment: input.environment, business_id: input.businessId, id });
     const dataKey = this.#vault.newDataKey(scope);
     const row: RampConnectionsTable = {
       id,
@@ -144,7 +141,7 @@ export class ConnectionStore {
    */
   async writeTokens(row: RampConnectionsTable, expectedVersion: number, tokens: TokenSet, extra: Partial<RampConnectionsTable> = {}): Promise<RampConnectionsTable | undefined> {
     const now = this.#now();
-    const scope = scopeOf(row);
+    const scope = connectionScope(row);
     const dataKey: DataKey = this.#vault.unwrap(scope, row.data_key);
     const expiresAt = now + tokens.expiresInS * 1000;
     const set: Partial<RampConnectionsTable> = {

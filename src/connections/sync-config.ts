@@ -5,7 +5,7 @@
 import { Type, type Static } from 'typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { Nullable } from '../http/schemas/common.ts';
+import { Nullable } from '../core/schemas.ts';
 
 const Ids = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 });
 

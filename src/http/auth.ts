@@ -14,9 +14,9 @@ import { getMembershipRole, roleAtLeast } from '../tenancy/tenancy-repo.ts';
 import { TtlCache } from '../support/ttl-cache.ts';
 import type { ApiTokensTable } from '../db/schema.ts';
 import { auditDenial } from './audit-hook.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../core/errors.ts';
 import type { ApiRateLimiter } from './rate-limit.ts';
-import { uuidError } from './validation/pydantic-validator.ts';
+import { uuidError } from '../core/uuid.ts';
 
 export type AuthRequirement =
   | { readonly kind: 'user' }

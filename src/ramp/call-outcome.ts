@@ -2,7 +2,7 @@
  * @module What processing one Ramp answer concluded, as a value the retry loop (ramp-client.ts) acts
  * on. Processing functions are pure given a `RampResponse`, so they are unit-tested on recorded bodies.
  */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import type { RampAccess } from '../tokens/access-token-provider.ts';
 import { apiErrorForRampAnswer, isUnauthorized, readRampError } from './ramp-errors.ts';
 import { isRetryableStatus, parseRetryAfter } from './retry-policy.ts';

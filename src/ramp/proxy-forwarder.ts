@@ -12,7 +12,7 @@
  *   already sent then, so the caller sees a truncated, failed transfer rather than a short 200).
  */
 import type { Readable } from 'node:stream';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import type { RampAccess } from '../tokens/access-token-provider.ts';
 import { MAX_ERROR_BODY_BYTES, type CallOutcome } from './call-outcome.ts';
 import { rampHeaders } from './endpoints/request-headers.ts';

@@ -13,7 +13,7 @@
  * Errors are catalogue `ApiError`s; no token appears in any error or log line.
  */
 import type { Logger } from 'pino';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import type { AccessTokenProvider, RampAccess } from '../tokens/access-token-provider.ts';
 import type { CallOutcome } from './call-outcome.ts';
 import { buildAccountingSyncRequest, processAccountingSyncResponse } from './endpoints/accounting-syncs.ts';

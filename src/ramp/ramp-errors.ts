@@ -7,7 +7,7 @@
  * Only the code and a cleaned message are kept: a message is capped, stripped of control
  * characters, and anything token-shaped is redacted, so no credential can reach an error body or log.
  */
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 
 export interface RampErrorInfo {
   readonly status: number;

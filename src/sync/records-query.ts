@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { Cursor } from '../http/pagination.ts';
+import type { Cursor } from '../core/pagination.ts';
 import { DECIMAL_AMOUNT_RESOURCES, type SyncResource } from './record-projection.ts';
 import './sync-schema.ts';
 

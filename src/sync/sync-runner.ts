@@ -21,7 +21,7 @@ import { getSyncConfig } from '../connections/sync-config.ts';
 import type { Dialect } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { EventSink } from '../events/event-sink.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import { isUnderApiBase } from '../ramp/api-base.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
 import type { AccessTokenProvider } from '../tokens/access-token-provider.ts';

@@ -7,6 +7,7 @@
  * `(status, next_refresh_at)` index: the cost follows the due set, not the number of connections.
  */
 import type { AppContext } from '../app-context.ts';
+import { claimDue } from '../core/claim-due.ts';
 import { deleteExpiredAuthorizations } from '../connections/oauth-state.ts';
 import type { TokenManager } from './token-manager.ts';
 
@@ -61,29 +62,19 @@ export class RefreshScheduler {
     const { db } = this.#o.ctx;
     const now = this.#o.ctx.now();
     const owner = this.#o.manager.replicaId;
-    const rows = await db.kysely
-      .with(
-        // MATERIALIZED: inside `WHERE id IN (…)` PostgreSQL may rescan a `LIMIT n … SKIP LOCKED`
-        // subquery per outer row, each rescan skipping the rows it just locked, so one claim could
-        // take every due row. A materialized CTE runs once; SQLite (≥ 3.35) accepts the same syntax.
-        (cte) => cte('due').materialized(),
-        (qb) => {
-          const due = qb
-            .selectFrom('ramp_connections')
-            .select('id')
-            .where('status', '=', 'connected')
-            .where('next_refresh_at', '<=', now)
-            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-            .orderBy('next_refresh_at')
-            .limit(this.#o.batchSize ?? 100);
-          return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-        },
-      )
-      .updateTable('ramp_connections')
-      .set({ lease_owner: owner, lease_until: now + (this.#o.leaseMs ?? 30_000) })
-      .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
-      // Re-checked on the row: a lease another replica committed meanwhile makes it drop out.
-      .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+    const rows = await claimDue(db.kysely, db.dialect, {
+      table: 'ramp_connections',
+      key: 'id',
+      due: (q) =>
+        q
+          .where('status', '=', 'connected')
+          .where('next_refresh_at', '<=', now)
+          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+          .orderBy('next_refresh_at')
+          .limit(this.#o.batchSize ?? 100),
+      set: { lease_owner: owner, lease_until: now + (this.#o.leaseMs ?? 30_000) },
+      recheck: (q) => q.where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)])),
+    })
       .returning(['business_id'])
       .execute();
     return rows.map((r) => r.business_id);

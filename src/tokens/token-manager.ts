@@ -19,7 +19,7 @@ import { audit } from '../audit/audit-log.ts';
 import type { ConnectionStore } from '../connections/connection-store.ts';
 import type { RampConnectionsTable } from '../db/schema.ts';
 import type { EventSink } from '../events/event-sink.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import type { OAuthFailure } from '../oauth/oauth-errors.ts';
 import type { RampOAuthClient } from '../oauth/ramp-oauth-client.ts';
 import type { ClientCredentials, TokenResult } from '../oauth/token-endpoint.ts';
@@ -28,7 +28,7 @@ import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { AccessTokenProvider, RampAccess } from './access-token-provider.ts';
 import { fullJitterDelay, sleep } from '../support/backoff.ts';
 import { acquireLease, newReplicaId, releaseLease, type Lease } from './refresh-lease.ts';
-import { freshUntil, isFresh } from './refresh-policy.ts';
+import { freshUntil, isFresh } from '../connections/refresh-policy.ts';
 
 export interface TokenManagerOptions {
   readonly ctx: AppContext;

@@ -11,7 +11,8 @@
 import type { Kysely } from 'kysely';
 import { ConfigError } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
-import { ENCRYPTED_TABLES, keyUsage } from './rewrap.ts';
+import { ENCRYPTED_TABLES } from './encrypted-tables.ts';
+import { keyUsage } from './rewrap.ts';
 import { CredentialsCorruptError, type Vault } from './vault.ts';
 
 /** Rows tried per key id: one tampered row must not stop a server whose key is right. */

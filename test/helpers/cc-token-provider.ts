@@ -4,7 +4,7 @@
  * single-flight refresh after a 401. Stands in for the real TokenManager (src/tokens).
  */
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../../src/http/errors.ts';
+import { ApiError } from '../../src/core/errors.ts';
 import type { AccessTokenProvider, RampAccess } from '../../src/tokens/access-token-provider.ts';
 
 export interface EmulatorAppCredentials {

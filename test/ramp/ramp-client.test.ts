@@ -4,7 +4,7 @@
  * whole connection, timeouts, the attempt cap and the deadline (security-reliability.md §6 items 25–26).
  */
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/http/errors.ts';
+import { ApiError } from '../../src/core/errors.ts';
 import { RampClient } from '../../src/ramp/ramp-client.ts';
 import { RampResponse } from '../../src/ramp/ramp-response.ts';
 import { TransportTimeoutError, type Transport } from '../../src/ramp/transport.ts';

@@ -8,7 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionStore } from '../../src/connections/connection-store.ts';
 import { RampOAuthClient } from '../../src/oauth/ramp-oauth-client.ts';
-import { MIN_VALIDITY_MS } from '../../src/tokens/refresh-policy.ts';
+import { MIN_VALIDITY_MS } from '../../src/connections/refresh-policy.ts';
 import { parseKeyRing, staticKeyRing } from '../../src/vault/keyring.ts';
 import { Vault } from '../../src/vault/vault.ts';
 import { TEST_ENCRYPTION_KEYS } from '../helpers/test-server.ts';

@@ -10,8 +10,8 @@
 import type { AppContext } from '../../app-context.ts';
 import { getSyncConfig } from '../../connections/sync-config.ts';
 import { NO_EVENTS, type EventSink } from '../../events/event-sink.ts';
-import { syncView } from '../../http/routes/ramp-data/sync-routes.ts';
-import { uuidError } from '../../http/validation/pydantic-validator.ts';
+import { syncView } from '../../sync/sync-view.ts';
+import { uuidError } from '../../core/uuid.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { RampClient } from '../../ramp/ramp-client.ts';
 import { configuredRampRateLimit } from '../../ramp/rate-limiter.ts';

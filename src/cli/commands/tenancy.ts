@@ -2,7 +2,7 @@
 import { createApiToken } from '../../auth/api-tokens-repo.ts';
 import type { Role } from '../../db/schema.ts';
 import { ROLES, createBusiness, createUserWithMembership, toBusinessView } from '../../tenancy/tenancy-repo.ts';
-import { uuidError } from '../../http/validation/pydantic-validator.ts';
+import { uuidError } from '../../core/uuid.ts';
 import { optionalInt, requireFlag } from '../args.ts';
 import { CliError, printResult } from '../output.ts';
 import type { CommandInput } from './index.ts';

@@ -4,8 +4,8 @@ import { Type, type Static } from 'typebox';
 import type { AppContext } from '../../app-context.ts';
 import { createBusiness, listBusinessesForUser, toBusinessView } from '../../tenancy/tenancy-repo.ts';
 import { authOf } from '../auth.ts';
-import { Page, PaginationQuery, errorResponses } from '../schemas/common.ts';
-import { decodeCursor, pageOf } from '../pagination.ts';
+import { Page, PaginationQuery, errorResponses } from '../../core/schemas.ts';
+import { decodeCursor, pageOf } from '../../core/pagination.ts';
 
 const Business = Type.Object(
   {

@@ -3,7 +3,7 @@
  * objects were synced to the books. A POST is sent once (RFC 9110 §9.2.2); the deterministic
  * `idempotency_key` makes a caller's own retry safe.
  */
-import { ApiError } from '../../http/errors.ts';
+import { ApiError } from '../../core/errors.ts';
 import type { RampAccess } from '../../tokens/access-token-provider.ts';
 import { developerUrl } from '../api-base.ts';
 import { MAX_ERROR_BODY_BYTES, errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';

@@ -3,7 +3,7 @@
  * `{data: [...], page: {next: <full URL> | null}}`. `page.next` is followed verbatim, but only when it
  * stays under the connection's API base (api-base.ts); anything else is refused, never fetched.
  */
-import { ApiError } from '../../http/errors.ts';
+import { ApiError } from '../../core/errors.ts';
 import type { RampAccess } from '../../tokens/access-token-provider.ts';
 import { developerUrl, isUnderApiBase } from '../api-base.ts';
 import { errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
-import { BusinessHeaders, errorResponses } from '../../schemas/common.ts';
+import { BusinessHeaders, errorResponses } from '../../../core/schemas.ts';
 import type { RampClient } from '../../../ramp/ramp-client.ts';
 import { MarkSyncedBody } from './schemas.ts';
 

@@ -10,8 +10,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
-import { ApiError } from '../../errors.ts';
-import { BusinessHeaders } from '../../schemas/common.ts';
+import { ApiError } from '../../../core/errors.ts';
+import { BusinessHeaders } from '../../../core/schemas.ts';
 import { parseProxyTarget } from '../../../ramp/proxy-path.ts';
 import { DEFAULT_PROXY_MAX_BYTES, PROXY_METHODS, forwardToRamp } from '../../../ramp/proxy-forwarder.ts';
 import type { RampClient } from '../../../ramp/ramp-client.ts';

@@ -7,8 +7,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../app-context.ts';
 import type { RouteModule } from '../../app.ts';
-import { ApiError } from '../../errors.ts';
-import { errorResponses } from '../../schemas/common.ts';
+import { ApiError } from '../../../core/errors.ts';
+import { errorResponses } from '../../../core/schemas.ts';
 import type { SyncService } from '../../../sync/sync-service.ts';
 import { verifyWebhook } from '../../../sync/webhook-verification.ts';
 import { WebhookAccepted } from './schemas.ts';

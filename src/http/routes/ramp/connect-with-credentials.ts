@@ -10,8 +10,8 @@ import type { ConnectServices } from '../../../connections/connect-services.ts';
 import { ConnectionView, toConnectionView } from '../../../connections/connection-view.ts';
 import type { OAuthFailure } from '../../../oauth/oauth-errors.ts';
 import { authOf } from '../../auth.ts';
-import { ApiError, type ErrorCode } from '../../errors.ts';
-import { BusinessHeaders, errorResponses } from '../../schemas/common.ts';
+import { ApiError, type ErrorCode } from '../../../core/errors.ts';
+import { BusinessHeaders, errorResponses } from '../../../core/schemas.ts';
 
 /** The product's suggested read scopes (ramp-and-dayzero-api.md A2). */
 export const SUGGESTED_CLIENT_CREDENTIALS_SCOPES = ['transactions:read', 'business:read', 'cards:read', 'users:read', 'departments:read'];

@@ -13,8 +13,8 @@ import { SyncConfigUpdate, getSyncConfig, updateSyncConfig } from '../../../conn
 import type { ClientCredentials } from '../../../oauth/token-endpoint.ts';
 import { CredentialsCorruptError } from '../../../vault/vault.ts';
 import { authOf } from '../../auth.ts';
-import { ApiError } from '../../errors.ts';
-import { BusinessHeaders, errorResponses } from '../../schemas/common.ts';
+import { ApiError } from '../../../core/errors.ts';
+import { BusinessHeaders, errorResponses } from '../../../core/schemas.ts';
 
 const SyncConfigView = Type.Object(
   {

@@ -13,8 +13,8 @@ import { consumePendingAuthorization, createPendingAuthorization } from '../../.
 import { isAllowedReturnTo, withOutcome } from '../../../connections/return-to.ts';
 import { CredentialsCorruptError } from '../../../vault/vault.ts';
 import { authOf } from '../../auth.ts';
-import { ApiError } from '../../errors.ts';
-import { BusinessHeaders, errorResponses } from '../../schemas/common.ts';
+import { ApiError } from '../../../core/errors.ts';
+import { BusinessHeaders, errorResponses } from '../../../core/schemas.ts';
 
 const ConnectUrlQuery = Type.Object({
   return_to: Type.Optional(Type.String({ maxLength: 2048, description: 'Where to send the browser afterwards; must be on the allowlist' })),
