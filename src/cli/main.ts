@@ -1,5 +1,5 @@
 /**
- * @module `ramp-connect`: the command line (contract: shared/design.md, "CLI"). Prints JSON when stdout
+ * @module `ramp-connect`: the command line (contract: README.md#cli). Prints JSON when stdout
  * is not a TTY (or with --json); exits non-zero with a one-line error on stderr on failure.
  */
 import { loadConfig, ConfigError } from '../config/config.ts';

@@ -1,12 +1,15 @@
 /**
  * @module Ramp connections at rest: one row per business, its secrets sealed by the vault under a
  * per-row data key. Every token write is fenced by `version` so a writer holding a stale view
- * (another replica refreshed meanwhile) changes nothing.
+ * (another replica refreshed meanwhile) changes nothing. This folder is the only writer of the
+ * `ramp_connections` row: tokens, the refresh lease and the needs-reauth mark are methods of this
+ * class (their statements live in connection-lease.ts, beside the proactive-refresh claim).
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { AuthMethod, RampConnectionsTable } from '../db/schema.ts';
 import type { TokenSet } from '../oauth/token-endpoint.ts';
+import { acquireLease, markNeedsReauth, releaseLease, type Lease } from './connection-lease.ts';
 import { nextRefreshAt } from './refresh-policy.ts';
 import { connectionScope } from '../vault/encrypted-tables.ts';
 import type { DataKey, Vault } from '../vault/vault.ts';
@@ -173,6 +176,23 @@ export class ConnectionStore {
     this.#changed(row.business_id);
     if (Number(result.numUpdatedRows) !== 1) return undefined;
     return { ...row, ...set } as RampConnectionsTable;
+  }
+
+  /** Takes the row's refresh lease for `owner` (see connection-lease.ts); undefined when another holds it. */
+  acquireLease(row: RampConnectionsTable, owner: string, ttlMs: number): Promise<Lease | undefined> {
+    return acquireLease(this.#db, row, owner, ttlMs, this.#now());
+  }
+
+  /** Gives the lease back, with `changes` (failure counters, next try), fenced by owner and version. */
+  releaseLease(lease: Lease, owner: string, changes: Partial<RampConnectionsTable>, keepAttempt: boolean): Promise<void> {
+    return releaseLease(this.#db, lease, owner, changes, keepAttempt);
+  }
+
+  /** True only for the writer whose mark took effect (the row was still connected at `row.version`). */
+  async markNeedsReauth(row: RampConnectionsTable, reason: string, message: string): Promise<boolean> {
+    const marked = await markNeedsReauth(this.#db, row, reason, message, this.#now());
+    this.#changed(row.business_id);
+    return marked;
   }
 
   async delete(row: Pick<RampConnectionsTable, 'id' | 'business_id'>): Promise<void> {

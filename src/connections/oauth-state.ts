@@ -1,5 +1,5 @@
 /**
- * @module Pending authorizations for the redirect flow (security-reliability.md O1–O5).
+ * @module Pending authorizations for the redirect flow (docs/guarantees.md#oauth-redirect-flow).
  * `state` is 32 random bytes, stored only as its SHA-256 together with the business, user, environment,
  * return URL and the PKCE verifier (sealed by the vault); it lives 10 minutes and is consumed atomically
  * (`DELETE … RETURNING`), so a callback can exchange a code at most once.

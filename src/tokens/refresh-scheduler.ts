@@ -2,12 +2,12 @@
  * @module Proactive refresh: every replica periodically claims connections whose `next_refresh_at` has
  * passed and refreshes them, so idle connections stay fresh and callers rarely wait for a refresh.
  *
- * The claim is one statement that leases a batch (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
- * replicas take disjoint batches; SQLite has a single writer). It reads through the
+ * The claim is one statement that leases a batch (src/core/claim-due.ts: `FOR UPDATE SKIP LOCKED` on
+ * PostgreSQL, so two replicas take disjoint batches; SQLite has a single writer). It reads through the
  * `(status, next_refresh_at)` index: the cost follows the due set, not the number of connections.
  */
 import type { AppContext } from '../app-context.ts';
-import { claimDue } from '../core/claim-due.ts';
+import { claimDueRefreshes } from '../connections/connection-lease.ts';
 import { deleteExpiredAuthorizations } from '../connections/oauth-state.ts';
 import type { TokenManager } from './token-manager.ts';
 
@@ -59,25 +59,8 @@ export class RefreshScheduler {
 
   /** Leases up to `batchSize` due connections for this replica and returns their business ids. */
   async claimDue(): Promise<string[]> {
-    const { db } = this.#o.ctx;
-    const now = this.#o.ctx.now();
-    const owner = this.#o.manager.replicaId;
-    const rows = await claimDue(db.kysely, db.dialect, {
-      table: 'ramp_connections',
-      key: 'id',
-      due: (q) =>
-        q
-          .where('status', '=', 'connected')
-          .where('next_refresh_at', '<=', now)
-          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-          .orderBy('next_refresh_at')
-          .limit(this.#o.batchSize ?? 100),
-      set: { lease_owner: owner, lease_until: now + (this.#o.leaseMs ?? 30_000) },
-      recheck: (q) => q.where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)])),
-    })
-      .returning(['business_id'])
-      .execute();
-    return rows.map((r) => r.business_id);
+    const { db, now } = this.#o.ctx;
+    return claimDueRefreshes(db, this.#o.manager.replicaId, { now: now(), leaseMs: this.#o.leaseMs ?? 30_000, limit: this.#o.batchSize ?? 100 });
   }
 
   async runOnce(): Promise<SchedulerRun> {

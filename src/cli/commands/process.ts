@@ -4,11 +4,11 @@ import { openDatabase } from '../../db/database.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
 import { startServer } from '../../server.ts';
 import { printResult, wantsJson } from '../output.ts';
-import type { CommandInput } from './index.ts';
+import type { CommandInput } from './command.ts';
 
 /**
  * Prints where the service listens and, on a first start, how to get a token for the demo business:
- * readable lines on a terminal, one JSON object per line when piped (design.md: every command), so a
+ * readable lines on a terminal, one JSON object per line when piped (README.md#cli: every command), so a
  * log collector reading serve's stdout sees only JSON beside pino's lines.
  */
 export async function serveCommand({ flags, config }: CommandInput): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * @module `ramp-connect sync --business ID`: runs one sync of a business's Ramp data in this process,
- * against the configured database (design.md, "CLI"). A progress bar on stderr when it is a terminal;
+ * against the configured database (README.md#cli). A progress bar on stderr when it is a terminal;
  * the finished sync as JSON on stdout when piped (or with --json). Ctrl-C pauses the sync: its lease is
  * handed back and the next `sync` (or a server replica) resumes it from its cursors.
  *
@@ -18,10 +18,10 @@ import { configuredRampRateLimit } from '../../ramp/rate-limiter.ts';
 import { planSync } from '../../sync/sync-plan.ts';
 import type { SyncProgress } from '../../sync/sync-progress.ts';
 import { SyncService } from '../../sync/sync-service.ts';
-import type { AccessTokenProvider } from '../../tokens/access-token-provider.ts';
+import type { AccessTokenProvider } from '../../ramp/access-token-provider.ts';
 import { requireFlag } from '../args.ts';
 import { CliError, printResult } from '../output.ts';
-import type { Command, CommandInput } from './index.ts';
+import type { Command, CommandInput } from './command.ts';
 import { withDb } from './with-db.ts';
 
 /** Builds the token source for the command's database and configuration. */

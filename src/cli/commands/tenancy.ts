@@ -5,7 +5,7 @@ import { ROLES, createBusiness, createUserWithMembership, toBusinessView } from 
 import { uuidError } from '../../core/uuid.ts';
 import { optionalInt, requireFlag } from '../args.ts';
 import { CliError, printResult } from '../output.ts';
-import type { CommandInput } from './index.ts';
+import type { CommandInput } from './command.ts';
 import { withDb } from './with-db.ts';
 
 export async function businessCreate({ flags, config }: CommandInput): Promise<void> {

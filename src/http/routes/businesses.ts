@@ -61,7 +61,7 @@ export function businessRoutes(app: FastifyInstance, ctx: AppContext): void {
         ownerUserId: authOf(request).userId,
         ...(request.body.default_currency ? { defaultCurrency: request.body.default_currency } : {}),
       });
-      // The product wraps this response in its SuccessEnvelope (ramp-and-dayzero-api.md A1).
+      // The product wraps this response in its SuccessEnvelope (docs/ramp-behaviour.md#product-api).
       return reply.code(201).send({ success: true, message: 'Business created', data: toBusinessView(row, 'owner') });
     },
   );

@@ -15,7 +15,7 @@ import { recordRoutes } from './records-routes.ts';
 import { syncRoutes } from './sync-routes.ts';
 import { webhooksRoute } from './webhooks-route.ts';
 import { RampClient, type RampClientOptions } from '../../../ramp/ramp-client.ts';
-import type { AccessTokenProvider } from '../../../tokens/access-token-provider.ts';
+import type { AccessTokenProvider } from '../../../ramp/access-token-provider.ts';
 import { SyncService, type SyncServiceOptions } from '../../../sync/sync-service.ts';
 import { webhookSecretFromEnv } from '../../../sync/webhook-config.ts';
 

@@ -18,7 +18,7 @@ export const READABLE_RESOURCES = ['transactions', 'reimbursements', 'bills', 'u
 
 const DAY_MS = 86_400_000;
 
-/** ISO date or date-time, UTC when it has no offset (as Ramp's dates, B7.1); a bare `to_date` means the whole day. */
+/** ISO date or date-time, UTC when it has no offset (as Ramp's dates, docs/ramp-behaviour.md#money-and-dates); a bare `to_date` means the whole day. */
 function bound(value: string | undefined, end: boolean): number | undefined {
   if (value === undefined) return undefined;
   const ms = timeOf(value.length === 16 ? `${value}:00` : value);
