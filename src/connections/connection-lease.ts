@@ -1,7 +1,6 @@
 /**
- * @module The statements behind the connection row's refresh lease, its needs-reauth mark and the
- * proactive-refresh claim. Only `ConnectionStore` calls them: it is the one owner of the row
- * (docs/guarantees.md#g18).
+ * @module The cross-process refresh lease on a connection row (docs/guarantees.md#g18). Its statements
+ * are called through `ConnectionStore`, the one owner of the row.
  *
  * A replica may call Ramp's token endpoint for a connection only while it holds the lease:
  * `UPDATE … SET lease_owner = me, lease_until = now + ttl WHERE lease is free RETURNING *` — one
@@ -13,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { RampConnectionsTable } from '../db/schema.ts';
-import { claimDue } from '../core/claim-due.ts';
 
 export interface Lease {
   /** The row as it is under our lease (re-read by the claiming statement itself). */
@@ -54,40 +52,4 @@ export async function releaseLease(db: Db, lease: Lease, owner: string, changes:
 /** Identifies this process as a lease owner. */
 export function newReplicaId(): string {
   return `${process.pid}-${randomUUID().slice(0, 8)}`;
-}
-
-/**
- * Marks the connection `needs_reauth` if it is still connected at `row.version` (a sibling that refreshed
- * meanwhile wins). True only for the one writer whose update took effect: one event per transition.
- */
-export async function markNeedsReauth(db: Db, row: RampConnectionsTable, reason: string, message: string, now: number): Promise<boolean> {
-  const result = await db.kysely
-    .updateTable('ramp_connections')
-    .set({ status: 'needs_reauth', status_reason: reason, last_error: message, last_error_at: now, lease_owner: null, lease_until: null, next_refresh_at: null, updated_at: now })
-    .where('id', '=', row.id)
-    .where('status', '=', 'connected')
-    .where('version', '=', row.version)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-}
-
-/** Leases up to `limit` connections whose `next_refresh_at` has passed to `owner`; returns their business ids. */
-export async function claimDueRefreshes(db: Db, owner: string, options: { now: number; leaseMs: number; limit: number }): Promise<string[]> {
-  const { now } = options;
-  const rows = await claimDue(db.kysely, db.dialect, {
-    table: 'ramp_connections',
-    key: 'id',
-    due: (q) =>
-      q
-        .where('status', '=', 'connected')
-        .where('next_refresh_at', '<=', now)
-        .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-        .orderBy('next_refresh_at')
-        .limit(options.limit),
-    set: { lease_owner: owner, lease_until: now + options.leaseMs },
-    recheck: (q) => q.where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)])),
-  })
-    .returning(['business_id'])
-    .execute();
-  return rows.map((r) => r.business_id);
 }

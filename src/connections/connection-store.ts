@@ -1,15 +1,16 @@
 /**
  * @module Ramp connections at rest: one row per business, its secrets sealed by the vault under a
  * per-row data key. Every token write is fenced by `version` so a writer holding a stale view
- * (another replica refreshed meanwhile) changes nothing. This folder is the only writer of the
- * `ramp_connections` row: tokens, the refresh lease and the needs-reauth mark are methods of this
- * class (their statements live in connection-lease.ts, beside the proactive-refresh claim).
+ * (another replica refreshed meanwhile) changes nothing. This module is the only writer of the
+ * `ramp_connections` row: tokens, the refresh lease (statements in connection-lease.ts) and the
+ * needs-reauth mark are methods of this class; `claimDueRefreshes` leases due rows for the scheduler.
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { AuthMethod, RampConnectionsTable } from '../db/schema.ts';
 import type { TokenSet } from '../oauth/token-endpoint.ts';
-import { acquireLease, markNeedsReauth, releaseLease, type Lease } from './connection-lease.ts';
+import { claimDue } from '../core/claim-due.ts';
+import { acquireLease, releaseLease, type Lease } from './connection-lease.ts';
 import { nextRefreshAt } from './refresh-policy.ts';
 import { connectionScope } from '../vault/encrypted-tables.ts';
 import type { DataKey, Vault } from '../vault/vault.ts';
@@ -190,15 +191,43 @@ export class ConnectionStore {
 
   /** True only for the writer whose mark took effect (the row was still connected at `row.version`). */
   async markNeedsReauth(row: RampConnectionsTable, reason: string, message: string): Promise<boolean> {
-    const marked = await markNeedsReauth(this.#db, row, reason, message, this.#now());
+    const now = this.#now();
+    const result = await this.#db.kysely
+      .updateTable('ramp_connections')
+      .set({ status: 'needs_reauth', status_reason: reason, last_error: message, last_error_at: now, lease_owner: null, lease_until: null, next_refresh_at: null, updated_at: now })
+      .where('id', '=', row.id)
+      .where('status', '=', 'connected')
+      .where('version', '=', row.version)
+      .executeTakeFirst();
     this.#changed(row.business_id);
-    return marked;
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async delete(row: Pick<RampConnectionsTable, 'id' | 'business_id'>): Promise<void> {
     await this.#db.kysely.deleteFrom('ramp_connections').where('id', '=', row.id).execute();
     this.#changed(row.business_id);
   }
+}
+
+/** Leases up to `limit` connections whose `next_refresh_at` has passed to `owner`; returns their business ids. */
+export async function claimDueRefreshes(db: Db, owner: string, options: { now: number; leaseMs: number; limit: number }): Promise<string[]> {
+  const { now } = options;
+  const rows = await claimDue(db.kysely, db.dialect, {
+    table: 'ramp_connections',
+    key: 'id',
+    due: (q) =>
+      q
+        .where('status', '=', 'connected')
+        .where('next_refresh_at', '<=', now)
+        .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+        .orderBy('next_refresh_at')
+        .limit(options.limit),
+    set: { lease_owner: owner, lease_until: now + options.leaseMs },
+    recheck: (q) => q.where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)])),
+  })
+    .returning(['business_id'])
+    .execute();
+  return rows.map((r) => r.business_id);
 }
 
 function isUniqueViolation(error: unknown): boolean {

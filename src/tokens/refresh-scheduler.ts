@@ -7,7 +7,7 @@
  * `(status, next_refresh_at)` index: the cost follows the due set, not the number of connections.
  */
 import type { AppContext } from '../app-context.ts';
-import { claimDueRefreshes } from '../connections/connection-lease.ts';
+import { claimDueRefreshes } from '../connections/connection-store.ts';
 import { deleteExpiredAuthorizations } from '../connections/oauth-state.ts';
 import type { TokenManager } from './token-manager.ts';
 
