@@ -5,6 +5,7 @@
 import { Type, type Static } from 'typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { ApiError } from '../core/errors.ts';
 import { Nullable } from '../core/schemas.ts';
 
 const Ids = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 });
@@ -59,6 +60,9 @@ export async function getSyncConfig(db: Kysely<Database>, businessId: string): P
 
 /** Applies a partial update and schedules the next automatic sync when auto sync is on. */
 export async function updateSyncConfig(db: Kysely<Database>, businessId: string, update: SyncConfigUpdate, now: number): Promise<SyncConfig> {
+  if (update.sync_from_date && update.sync_to_date && Date.parse(update.sync_from_date) > Date.parse(update.sync_to_date)) {
+    throw new ApiError('invalid_request', 'sync_from_date must not be after sync_to_date');
+  }
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('ramp_sync_configs').select('config').where('business_id', '=', businessId).executeTakeFirst();
     const current = { ...DEFAULT_SYNC_CONFIG, ...(row ? (JSON.parse(row.config) as Partial<SyncConfig>) : {}) };
