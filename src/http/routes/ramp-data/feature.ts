@@ -1,6 +1,7 @@
 /**
  * @module The "Ramp data" feature: API client, proxy, sync (manual, automatic, webhook), synced
- * record reads and mark-synced. The lead wires it into src/features.ts:
+ * record reads and mark-synced. It lives in src/http because it registers routes: the domain code it
+ * assembles (src/ramp, src/sync) never imports HTTP. src/features.ts wires it:
  *
  * @example
  * const data = rampDataFeature({ ctx, tokens, events });

@@ -1,7 +1,8 @@
 /**
  * @module Durable events and outbound webhooks, assembled for a server process: the outbox sink other
  * features emit into, the delivery worker, and the `/api/v1/webhooks*` and `/api/v1/events` routes.
- * The lead wires it into `src/features.ts`; `start()` runs once the server listens.
+ * It lives in src/http because it registers routes; src/events never imports HTTP. `src/features.ts`
+ * wires it; `start()` runs once the server listens.
  */
 import type { AppContext } from '../../../app-context.ts';
 import type { RouteModule } from '../../app.ts';
