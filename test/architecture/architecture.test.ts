@@ -66,6 +66,19 @@ describe('dependency rules', () => {
   });
 });
 
+describe('layer membership', () => {
+  it('every file of src/ is in exactly one layer, or in the emulator or the page (a new folder must be placed)', () => {
+    const outside = /^src\/(emulator|web\/assets)\//;
+    const unplaced: string[] = [];
+    for (const file of filesUnder(join(root, 'src')).map((f) => relative(root, f).split('\\').join('/'))) {
+      if (outside.test(file)) continue;
+      const layers = LAYERS.filter((l) => new RegExp(l.path).test(file)).map((l) => l.name);
+      if (layers.length !== 1) unplaced.push(`${file}: ${layers.join(', ') || 'no layer'}`);
+    }
+    expect(unplaced).toEqual([]);
+  });
+});
+
 describe('ARCHITECTURE.md', () => {
   const doc = readFileSync(join(root, 'ARCHITECTURE.md'), 'utf8');
 
