@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js', 'vitest.config.ts', '**/*.d.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   { files: ['bench/**', 'test/**', 'src/web/assets/**'], rules: { 'no-console': 'off' } },
   {
     files: ['src/web/assets/**/*.js'],

@@ -7,7 +7,7 @@ import { ConnectionStore } from './connections/connection-store.ts';
 import type { ConnectServices } from './connections/connect-services.ts';
 import type { RunningEmulator } from './emulator/index.ts';
 import type { EventSink } from './events/event-sink.ts';
-import { eventsFeature } from './events/feature.ts';
+import { eventsFeature } from './http/routes/webhooks/feature.ts';
 import type { RouteModule } from './http/app.ts';
 import { connectWithCredentialsRoute } from './http/routes/ramp/connect-with-credentials.ts';
 import { connectionRoutes } from './http/routes/ramp/connection.ts';
@@ -22,7 +22,7 @@ import { RefreshScheduler } from './tokens/refresh-scheduler.ts';
 import { TokenManager } from './tokens/token-manager.ts';
 import { loadKeyRing } from './vault/keyring.ts';
 import { webRoutes } from './web/routes.ts';
-import { rampDataFeature } from './sync/feature.ts';
+import { rampDataFeature } from './http/routes/ramp-data/feature.ts';
 import { Vault } from './vault/vault.ts';
 
 export interface Features {

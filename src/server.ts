@@ -10,6 +10,7 @@ import { openDatabase } from './db/database.ts';
 import { assertDurableCommits } from './db/durability.ts';
 import { migrateToLatest } from './db/migrate.ts';
 import { startEmulator, type RunningEmulator } from './emulator/index.ts';
+import { emulatorDefaultApp } from './emulator/default-app.ts';
 import { buildApp } from './http/app.ts';
 import { createLogger } from './logging/logger.ts';
 import { bootstrapDemo } from './tenancy/demo-bootstrap.ts';
@@ -74,4 +75,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await close();
     throw error;
   }
+}
+
+/** What a start-up banner shows about the emulator: its URL and its ready-made app. */
+export interface EmulatorFacts {
+  readonly url: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** The emulator this server talks to (in-process, or one run with `ramp-connect emulator`) and its default app. */
+export function emulatorFacts(config: Config, running: RunningEmulator | undefined): EmulatorFacts | undefined {
+  if (running) return { url: running.url, clientId: running.defaultApp.client_id, clientSecret: running.defaultApp.client_secret };
+  if (config.rampEnv !== 'emulator') return undefined;
+  const app = emulatorDefaultApp();
+  return { url: config.rampHosts.production.apiBaseUrl, clientId: app.clientId, clientSecret: app.clientSecret };
 }

@@ -14,7 +14,7 @@ export const EXTRA_SCENARIOS: ExtraScenario[] = [
     name: 'proxy',
     async run({ sizes, report }) {
       const load = { durationS: sizes.durationS!, connections: sizes.connections! };
-      // The product's own use: a page of transactions at Ramp's default page size (B6: 20).
+      // The product's own use: a page of transactions at Ramp's default page size (docs/ramp-behaviour.md#pagination: 20).
       const page = await benchProxy({ ...load, path: '/transactions?page_size=20', transactions: 1_000 });
       report({ scenario: 'proxy', figure: `GET …/proxy/transactions?page_size=20 req/s (${sizes.connections} conns)`, value: page.proxy.rps, baseline: `direct emulator call ${page.direct.rps} req/s`, ratio: page.ratio, target: '≥ 0.7', pass: page.ratio >= 0.7 });
       // The cheapest call Ramp has (one small object from memory): the hop's own cost, worst case. Shown

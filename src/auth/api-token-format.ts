@@ -2,7 +2,7 @@
  * @module The shape of our API tokens: `dz_<16-char id>_<43-char secret>`.
  * The id (base62) lets us find the row without scanning; the secret is 32 random bytes (base64url,
  * 256 bits, RFC 6749 §10.10 asks for ≥128). Only SHA-256 of the whole token is stored: at 256 bits of
- * entropy a slow KDF adds nothing (security-reliability.md §4).
+ * entropy a slow KDF adds nothing (docs/guarantees.md#g33).
  */
 import { hash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 

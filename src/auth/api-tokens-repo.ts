@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { ApiTokensTable, Database } from '../db/schema.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import { issueApiToken } from './api-token-format.ts';
 
 export const MAX_ACTIVE_TOKENS_PER_USER = 10;

@@ -1,9 +1,9 @@
 /**
- * @module `ramp-connect`: the command line (contract: shared/design.md, "CLI"). Prints JSON when stdout
+ * @module `ramp-connect`: the command line (contract: README.md#cli). Prints JSON when stdout
  * is not a TTY (or with --json); exits non-zero with a one-line error on stderr on failure.
  */
 import { loadConfig, ConfigError } from '../config/config.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import { parseArgs } from './args.ts';
 import { COMMANDS } from './commands/index.ts';
 import { CliError } from './output.ts';

@@ -1,6 +1,6 @@
 /**
  * @module Configuration, parsed once at boot from the environment into a frozen object
- * (names and defaults: `shared/design.md`, "Configuration").
+ * (names and defaults: README.md#configuration).
  */
 
 export type RampEnvSetting = 'emulator' | 'sandbox' | 'production';
@@ -51,7 +51,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** The product's suggested read scopes (ramp-and-dayzero-api.md A2), plus what sync needs. */
+/** The product's suggested read scopes (docs/ramp-behaviour.md#product-api), plus what sync needs. */
 export const DEFAULT_SCOPES = [
   'business:read',
   'transactions:read',

@@ -1,14 +1,19 @@
 /**
  * @module Ramp connections at rest: one row per business, its secrets sealed by the vault under a
  * per-row data key. Every token write is fenced by `version` so a writer holding a stale view
- * (another replica refreshed meanwhile) changes nothing.
+ * (another replica refreshed meanwhile) changes nothing. This module is the only writer of the
+ * `ramp_connections` row: tokens, the refresh lease (statements in connection-lease.ts) and the
+ * needs-reauth mark are methods of this class; `claimDueRefreshes` leases due rows for the scheduler.
  */
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { AuthMethod, RampConnectionsTable } from '../db/schema.ts';
 import type { TokenSet } from '../oauth/token-endpoint.ts';
-import { nextRefreshAt } from '../tokens/refresh-policy.ts';
-import type { DataKey, RowScope, Vault } from '../vault/vault.ts';
+import { claimDue } from '../core/claim-due.ts';
+import { acquireLease, releaseLease, type Lease } from './connection-lease.ts';
+import { nextRefreshAt } from './refresh-policy.ts';
+import { connectionScope } from '../vault/encrypted-tables.ts';
+import type { DataKey, Vault } from '../vault/vault.ts';
 
 export type Environment = 'sandbox' | 'production';
 
@@ -32,10 +37,6 @@ export interface NewConnection {
 }
 
 export type CreateResult = { readonly created: RampConnectionsTable } | { readonly conflict: RampConnectionsTable };
-
-export function scopeOf(row: Pick<RampConnectionsTable, 'environment' | 'business_id' | 'id'>): RowScope {
-  return { environment: row.environment, businessId: row.business_id, rowId: row.id };
-}
 
 export class ConnectionStore {
   readonly #db: Db;
@@ -68,7 +69,7 @@ export class ConnectionStore {
 
   /** Decrypts a row's secrets; throws `CredentialsCorruptError` if any ciphertext is not where it belongs. */
   open(row: RampConnectionsTable): ConnectionSecrets {
-    const scope = scopeOf(row);
+    const scope = connectionScope(row);
     const key = this.#vault.unwrap(scope, row.data_key);
     const field = (name: string, ct: Uint8Array | null) => (ct === null ? null : this.#vault.openField(scope, key, name, ct));
     return {
@@ -85,7 +86,7 @@ export class ConnectionStore {
   async create(input: NewConnection): Promise<CreateResult> {
     const now = this.#now();
     const id = randomUUID();
-    const scope: RowScope = { environment: input.environment, businessId: input.businessId, rowId: id };
+    const scope = connectionScope({ environment: input.environment, business_id: input.businessId, id });
     const dataKey = this.#vault.newDataKey(scope);
     const row: RampConnectionsTable = {
       id,
@@ -144,7 +145,7 @@ export class ConnectionStore {
    */
   async writeTokens(row: RampConnectionsTable, expectedVersion: number, tokens: TokenSet, extra: Partial<RampConnectionsTable> = {}): Promise<RampConnectionsTable | undefined> {
     const now = this.#now();
-    const scope = scopeOf(row);
+    const scope = connectionScope(row);
     const dataKey: DataKey = this.#vault.unwrap(scope, row.data_key);
     const expiresAt = now + tokens.expiresInS * 1000;
     const set: Partial<RampConnectionsTable> = {
@@ -178,10 +179,55 @@ export class ConnectionStore {
     return { ...row, ...set } as RampConnectionsTable;
   }
 
+  /** Takes the row's refresh lease for `owner` (see connection-lease.ts); undefined when another holds it. */
+  acquireLease(row: RampConnectionsTable, owner: string, ttlMs: number): Promise<Lease | undefined> {
+    return acquireLease(this.#db, row, owner, ttlMs, this.#now());
+  }
+
+  /** Gives the lease back, with `changes` (failure counters, next try), fenced by owner and version. */
+  releaseLease(lease: Lease, owner: string, changes: Partial<RampConnectionsTable>, keepAttempt: boolean): Promise<void> {
+    return releaseLease(this.#db, lease, owner, changes, keepAttempt);
+  }
+
+  /** True only for the writer whose mark took effect (the row was still connected at `row.version`). */
+  async markNeedsReauth(row: RampConnectionsTable, reason: string, message: string): Promise<boolean> {
+    const now = this.#now();
+    const result = await this.#db.kysely
+      .updateTable('ramp_connections')
+      .set({ status: 'needs_reauth', status_reason: reason, last_error: message, last_error_at: now, lease_owner: null, lease_until: null, next_refresh_at: null, updated_at: now })
+      .where('id', '=', row.id)
+      .where('status', '=', 'connected')
+      .where('version', '=', row.version)
+      .executeTakeFirst();
+    this.#changed(row.business_id);
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async delete(row: Pick<RampConnectionsTable, 'id' | 'business_id'>): Promise<void> {
     await this.#db.kysely.deleteFrom('ramp_connections').where('id', '=', row.id).execute();
     this.#changed(row.business_id);
   }
+}
+
+/** Leases up to `limit` connections whose `next_refresh_at` has passed to `owner`; returns their business ids. */
+export async function claimDueRefreshes(db: Db, owner: string, options: { now: number; leaseMs: number; limit: number }): Promise<string[]> {
+  const { now } = options;
+  const rows = await claimDue(db.kysely, db.dialect, {
+    table: 'ramp_connections',
+    key: 'id',
+    due: (q) =>
+      q
+        .where('status', '=', 'connected')
+        .where('next_refresh_at', '<=', now)
+        .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
+        .orderBy('next_refresh_at')
+        .limit(options.limit),
+    set: { lease_owner: owner, lease_until: now + options.leaseMs },
+    recheck: (q) => q.where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)])),
+  })
+    .returning(['business_id'])
+    .execute();
+  return rows.map((r) => r.business_id);
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -1,7 +1,7 @@
 /** @module The public shape of a connection (status and connect responses). Never includes a secret. */
 import { Type } from 'typebox';
 import type { RampConnectionsTable } from '../db/schema.ts';
-import { Nullable } from '../http/schemas/common.ts';
+import { Nullable } from '../core/schemas.ts';
 import type { SyncSummary } from './connect-services.ts';
 
 export const ConnectionView = Type.Object(

@@ -1,5 +1,5 @@
 /**
- * @module Pending authorizations for the redirect flow (security-reliability.md O1–O5).
+ * @module Pending authorizations for the redirect flow (docs/guarantees.md#oauth-redirect-flow).
  * `state` is 32 random bytes, stored only as its SHA-256 together with the business, user, environment,
  * return URL and the PKCE verifier (sealed by the vault); it lives 10 minutes and is consumed atomically
  * (`DELETE … RETURNING`), so a callback can exchange a code at most once.
@@ -7,7 +7,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { OauthStatesTable } from '../db/schema.ts';
-import type { RowScope, Vault } from '../vault/vault.ts';
+import { oauthStateScope } from '../vault/encrypted-tables.ts';
+import type { Vault } from '../vault/vault.ts';
 import type { Environment } from './connection-store.ts';
 
 export const STATE_TTL_MS = 10 * 60_000;
@@ -25,10 +26,6 @@ export interface ConsumedAuthorization {
 
 export function hashState(state: string): string {
   return createHash('sha256').update(state, 'utf8').digest('hex');
-}
-
-function stateScope(row: Pick<OauthStatesTable, 'environment' | 'business_id' | 'state_hash'>): RowScope {
-  return { environment: row.environment, businessId: row.business_id, rowId: `state:${row.state_hash}` };
 }
 
 /**
@@ -49,7 +46,7 @@ export async function createPendingAuthorization(
 ): Promise<PendingAuthorization> {
   const { state, codeVerifier, codeChallenge } = newAuthorizationSecrets();
   const stateHash = hashState(state);
-  const scope = stateScope({ environment: input.environment, business_id: input.businessId, state_hash: stateHash });
+  const scope = oauthStateScope({ environment: input.environment, business_id: input.businessId, state_hash: stateHash });
   const dataKey = vault.newDataKey(scope);
   const expiresAt = input.now + STATE_TTL_MS;
   await db.kysely
@@ -80,7 +77,7 @@ export async function consumePendingAuthorization(db: Db, vault: Vault, state: s
   if (!/^[A-Za-z0-9_-]{43}$/.test(state)) return undefined;
   const row = await db.kysely.deleteFrom('oauth_states').where('state_hash', '=', hashState(state)).returningAll().executeTakeFirst();
   if (!row || row.expires_at <= now) return undefined;
-  const scope = stateScope(row);
+  const scope = oauthStateScope(row);
   const codeVerifier = vault.openField(scope, vault.unwrap(scope, row.data_key), 'code_verifier', row.code_verifier);
   return { row, codeVerifier };
 }

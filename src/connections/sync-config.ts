@@ -1,53 +1,39 @@
 /**
- * @module The product's `RampSyncConfigUpdate` (ramp-and-dayzero-api.md A2): what to sync and how often.
+ * @module The product's `RampSyncConfigUpdate` (docs/ramp-behaviour.md#product-api): what to sync and how often.
  * Stored as JSON per business; PUT is a partial update.
  */
 import { Type, type Static } from 'typebox';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { Nullable } from '../http/schemas/common.ts';
+import { ApiError } from '../core/errors.ts';
+import { Nullable } from '../core/schemas.ts';
 
 const Ids = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 });
 
-export const SyncConfigUpdate = Type.Object(
-  {
-    sync_enabled: Type.Optional(Type.Boolean()),
-    auto_sync_enabled: Type.Optional(Type.Boolean()),
-    auto_sync_interval_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 168 })),
-    sync_from_date: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
-    sync_to_date: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
-    sync_transactions: Type.Optional(Type.Boolean()),
-    sync_reimbursements: Type.Optional(Type.Boolean()),
-    sync_bills: Type.Optional(Type.Boolean()),
-    sync_transfers: Type.Optional(Type.Boolean()),
-    sync_cashbacks: Type.Optional(Type.Boolean()),
-    sync_bill_payments: Type.Optional(Type.Boolean()),
-    sync_statements: Type.Optional(Type.Boolean()),
-    sync_card_ids: Type.Optional(Nullable(Ids)),
-    sync_user_ids: Type.Optional(Nullable(Ids)),
-    sync_department_ids: Type.Optional(Nullable(Ids)),
-  },
-  { $id: 'RampSyncConfigUpdate' },
-);
-export type SyncConfigUpdate = Static<typeof SyncConfigUpdate>;
+/** The one description of the configuration's shape: the stored and returned view, and (all optional) the update. */
+const SyncConfigFields = {
+  sync_enabled: Type.Boolean(),
+  auto_sync_enabled: Type.Boolean(),
+  auto_sync_interval_hours: Type.Integer({ minimum: 1, maximum: 168 }),
+  sync_from_date: Nullable(Type.String({ format: 'date-time' })),
+  sync_to_date: Nullable(Type.String({ format: 'date-time' })),
+  sync_transactions: Type.Boolean(),
+  sync_reimbursements: Type.Boolean(),
+  sync_bills: Type.Boolean(),
+  sync_transfers: Type.Boolean(),
+  sync_cashbacks: Type.Boolean(),
+  sync_bill_payments: Type.Boolean(),
+  sync_statements: Type.Boolean(),
+  sync_card_ids: Nullable(Ids),
+  sync_user_ids: Nullable(Ids),
+  sync_department_ids: Nullable(Ids),
+};
 
-export interface SyncConfig {
-  sync_enabled: boolean;
-  auto_sync_enabled: boolean;
-  auto_sync_interval_hours: number;
-  sync_from_date: string | null;
-  sync_to_date: string | null;
-  sync_transactions: boolean;
-  sync_reimbursements: boolean;
-  sync_bills: boolean;
-  sync_transfers: boolean;
-  sync_cashbacks: boolean;
-  sync_bill_payments: boolean;
-  sync_statements: boolean;
-  sync_card_ids: string[] | null;
-  sync_user_ids: string[] | null;
-  sync_department_ids: string[] | null;
-}
+export const SyncConfigView = Type.Object(SyncConfigFields, { $id: 'RampSyncConfig' });
+export type SyncConfig = Static<typeof SyncConfigView>;
+
+export const SyncConfigUpdate = Type.Partial(Type.Object(SyncConfigFields), { $id: 'RampSyncConfigUpdate' });
+export type SyncConfigUpdate = Static<typeof SyncConfigUpdate>;
 
 export const DEFAULT_SYNC_CONFIG: Readonly<SyncConfig> = Object.freeze({
   sync_enabled: true,
@@ -74,6 +60,9 @@ export async function getSyncConfig(db: Kysely<Database>, businessId: string): P
 
 /** Applies a partial update and schedules the next automatic sync when auto sync is on. */
 export async function updateSyncConfig(db: Kysely<Database>, businessId: string, update: SyncConfigUpdate, now: number): Promise<SyncConfig> {
+  if (update.sync_from_date && update.sync_to_date && Date.parse(update.sync_from_date) > Date.parse(update.sync_to_date)) {
+    throw new ApiError('invalid_request', 'sync_from_date must not be after sync_to_date');
+  }
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('ramp_sync_configs').select('config').where('business_id', '=', businessId).executeTakeFirst();
     const current = { ...DEFAULT_SYNC_CONFIG, ...(row ? (JSON.parse(row.config) as Partial<SyncConfig>) : {}) };

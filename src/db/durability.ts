@@ -1,6 +1,6 @@
 /**
  * @module Startup check that an acknowledged commit survives a crash or power cut
- * (security-reliability.md #40): a rotated refresh token that is acknowledged and then lost is a
+ * (docs/guarantees.md#g40): a rotated refresh token that is acknowledged and then lost is a
  * grant lost for good under strict rotation.
  * - SQLite: WAL with `synchronous=FULL` (set by openDatabase; sqlite.org/pragma.html#pragma_synchronous).
  * - PostgreSQL: `synchronous_commit` not `off` (PostgreSQL docs, "Non-Durable Settings"); any other

@@ -14,6 +14,7 @@
  * (unique per claim), so a worker whose lease was taken over changes nothing.
  */
 import type { Kysely } from 'kysely';
+import { claimDue } from '../core/claim-due.ts';
 import type { Dialect } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { WebhookDeliveriesTable } from './events-schema.ts';
@@ -44,31 +45,13 @@ export interface ClaimOptions {
 /** The claim statement alone (tests assert its SQL on both dialects). */
 export function claimStatement(db: Kysely<Database>, dialect: Dialect, options: ClaimOptions) {
   const { now, limit, leaseOwner } = options;
-  return db
-    .with(
-      // MATERIALIZED: PostgreSQL may otherwise rescan a `LIMIT n … SKIP LOCKED` subquery inside the
-      // semi-join, and each rescan skips the rows it just locked and returns the next n, so one claim
-      // took every due row. A materialized CTE runs once; SQLite (≥ 3.35) accepts the same syntax.
-      (cte) => cte('due').materialized(),
-      (qb) => {
-        const due = qb
-          .selectFrom('webhook_deliveries')
-          .select('id')
-          .where('status', '=', 'pending')
-          .where('next_attempt_at', '<=', now)
-          .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-          .orderBy('next_attempt_at')
-          .limit(limit);
-        return dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-      },
-    )
-    .updateTable('webhook_deliveries')
-    .set({ lease_owner: leaseOwner, lease_until: now + options.leaseMs })
-    .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
-    // Re-checked on the row itself: a claim another replica committed meanwhile makes the row drop out.
-    .where('status', '=', 'pending')
-    .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-    .returning('id');
+  return claimDue(db, dialect, {
+    table: 'webhook_deliveries',
+    key: 'id',
+    due: (q) => q.where('status', '=', 'pending').where('next_attempt_at', '<=', now).where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)])).orderBy('next_attempt_at').limit(limit),
+    set: { lease_owner: leaseOwner, lease_until: now + options.leaseMs },
+    recheck: (q) => q.where('status', '=', 'pending').where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)])),
+  }).returning('id');
 }
 
 /** Leases up to `limit` due deliveries to `leaseOwner` and returns them with their event and endpoint. */

@@ -4,7 +4,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { Cursor } from '../http/pagination.ts';
+import type { Cursor } from '../core/pagination.ts';
 import type { EventType } from './event-sink.ts';
 import type { DeliveryStatus } from './events-schema.ts';
 

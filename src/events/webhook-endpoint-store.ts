@@ -8,12 +8,12 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
-import type { Cursor } from '../http/pagination.ts';
+import type { Cursor } from '../core/pagination.ts';
 import type { Vault } from '../vault/vault.ts';
 import type { EventType } from './event-sink.ts';
 import type { WebhookEndpointsTable } from './events-schema.ts';
 import { newWebhookSecret } from './signature.ts';
-import { SECRET_FIELD, endpointScope } from './webhook-endpoint-keys.ts';
+import { SECRET_FIELD, endpointScope } from '../vault/encrypted-tables.ts';
 
 /** A business may fan each event out to at most this many endpoints (bounds the worker's load per tenant). */
 export const MAX_ENDPOINTS_PER_BUSINESS = 20;

@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { lazyChildLoggerFactory } from '../logging/lazy-child-logger.ts';
-import { metricsRoutes } from '../metrics/metrics-route.ts';
-import { installAuth } from './auth.ts';
-import { installAuditLog } from './audit-hook.ts';
+import { metricsRoutes } from './metrics-route.ts';
+import { authPlugin } from './auth.ts';
+import { auditPlugin } from './audit-hook.ts';
 import { ApiRateLimiter } from './rate-limit.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { docsRoutes, registerOpenApi } from './openapi.ts';
@@ -68,8 +68,9 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
   installFastApiValidation(app);
   installErrorHandler(app);
   const { rateLimit } = ctx.config;
-  installAuth(app, ctx.db.kysely, { now: ctx.now, limiter: new ApiRateLimiter(rateLimit) });
-  installAuditLog(app, ctx.db.kysely, ctx.now);
+  // Named plugins (fastify-plugin, not encapsulated): the audit log declares it needs auth first.
+  await app.register(authPlugin, { db: ctx.db.kysely, now: ctx.now, limiter: new ApiRateLimiter(rateLimit) });
+  await app.register(auditPlugin, { db: ctx.db.kysely, now: ctx.now });
   await registerOpenApi(app, ctx.config.publicUrl);
 
   healthRoutes(app, ctx);

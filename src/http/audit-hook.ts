@@ -1,5 +1,5 @@
 /**
- * @module One audit row per mutating API call (security-reliability.md #35): every POST, PUT, PATCH and
+ * @module One audit row per mutating API call (docs/guarantees.md#g35): every POST, PUT, PATCH and
  * DELETE on an authenticated route writes exactly one row — API token, business, action, target,
  * request id, outcome — whatever the answer, validation 422s and refusals included.
  * - A handler with more to say writes its row itself with `auditRequest` (connect, disconnect, webhook
@@ -8,6 +8,7 @@
  *   `auditDenial`, on any route: a GET has no row of its own.
  * The hook is added per route, to mutating routes only, so the token hot path (a GET) pays nothing.
  */
+import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { audit, type AuditEntry } from '../audit/audit-log.ts';
@@ -63,6 +64,13 @@ export function auditDenial(db: Kysely<Database>, request: FastifyRequest, now: 
     request.log.error({ err: error }, 'could not write the audit row'),
   );
 }
+
+/** Reads what the auth hook decided (`request.auth`, refusals), so it is registered after it. */
+export const auditPlugin = fp<{ db: Kysely<Database>; now: () => number }>(async (app, options) => installAuditLog(app, options.db, options.now), {
+  name: 'ramp-connect-audit',
+  fastify: '5.x',
+  dependencies: ['ramp-connect-auth'],
+});
 
 export function installAuditLog(app: FastifyInstance, db: Kysely<Database>, now: () => number): void {
   // onSend, not onResponse: the row is in before the caller sees the answer.

@@ -5,6 +5,7 @@
  * Runs as a global `preValidation` hook, so it answers before request validation does (as FastAPI's
  * auth dependency does).
  */
+import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { apiTokenId, digestsMatch } from '../auth/api-token-format.ts';
@@ -14,9 +15,9 @@ import { getMembershipRole, roleAtLeast } from '../tenancy/tenancy-repo.ts';
 import { TtlCache } from '../support/ttl-cache.ts';
 import type { ApiTokensTable } from '../db/schema.ts';
 import { auditDenial } from './audit-hook.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../core/errors.ts';
 import type { ApiRateLimiter } from './rate-limit.ts';
-import { uuidError } from './validation/pydantic-validator.ts';
+import { uuidError } from '../core/uuid.ts';
 
 export type AuthRequirement =
   | { readonly kind: 'user' }
@@ -87,7 +88,16 @@ export function authOf(request: FastifyRequest): AuthContext & { businessId: str
   return auth as AuthContext & { businessId: string; role: Role };
 }
 
-export function installAuth(app: FastifyInstance, db: Kysely<Database>, options: { now?: () => number; cacheTtlMs?: number; limiter?: ApiRateLimiter } = {}): void {
+export interface AuthOptions {
+  readonly now?: () => number;
+  readonly cacheTtlMs?: number;
+  readonly limiter?: ApiRateLimiter;
+}
+
+/** The auth hook as a named plugin: later plugins (the audit log) declare it as a dependency. */
+export const authPlugin = fp<AuthOptions & { db: Kysely<Database> }>(async (app, options) => installAuth(app, options.db, options), { name: 'ramp-connect-auth', fastify: '5.x' });
+
+export function installAuth(app: FastifyInstance, db: Kysely<Database>, options: AuthOptions = {}): void {
   const now = options.now ?? Date.now;
   const cache = new AuthCache(options.cacheTtlMs ?? 1_000);
   const admission = new Admission(options.limiter, now);

@@ -3,7 +3,7 @@
  * FastAPI's `{"detail": [...]}` for 422, and a bare 500 (no stack, no message) for bugs.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ApiError, ERRORS, RequestValidationError, type ErrorCode } from './errors.ts';
+import { ApiError, ERRORS, RequestValidationError, type ErrorCode } from '../core/errors.ts';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',

@@ -9,7 +9,7 @@
  * moved to another file keeps its name here. A route missing from the table keeps no operationId,
  * and `test/api/openapi.test.ts` fails on it.
  */
-import { ErrorBody } from './schemas/common.ts';
+import { ErrorBody } from '../core/schemas.ts';
 
 export interface OperationNaming {
   /** The handler's name as FastAPI would know it (a Python function name). */

@@ -1,7 +1,7 @@
 /**
  * @module Classification of a failed token or revocation call. `permanent` failures mean the grant or
  * client is dead (a person must act); everything else is transient and must never change a connection's
- * status (security-reliability.md §3.5).
+ * status (docs/guarantees.md#failure-classes).
  */
 
 export type OAuthFailureCode =

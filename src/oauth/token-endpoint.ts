@@ -3,7 +3,7 @@
  * `…Request()` builds a `Request`, `sendOAuthRequest()` sends it, and `process…Response()` is a pure
  * reading of the `Response`, unit-tested on recorded Ramp bodies including the `error_v2` envelope.
  *
- * Ramp facts (ramp-and-dayzero-api.md B3/B4): `POST {api}/developer/v1/token` and `…/token/revoke`,
+ * Ramp facts (docs/ramp-behaviour.md#token-endpoint): `POST {api}/developer/v1/token` and `…/token/revoke`,
  * HTTP Basic client auth, form-encoded body; grants authorization_code, refresh_token (rotating) and
  * client_credentials (`scope` required, no refresh token).
  */

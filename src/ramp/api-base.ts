@@ -2,7 +2,7 @@
  * @module URLs under a connection's Ramp API base, and the check that keeps every outbound request
  * there. The base is fixed per environment in configuration; nothing a caller or a Ramp answer says
  * may move a request (and its bearer token) to another origin or outside `/developer/v1/`
- * (security-reliability.md §4 "SSRF": build from `new URL(base)`, then assert the origin).
+ * (docs/guarantees.md#g36: build from `new URL(base)`, then assert the origin).
  */
 
 interface ApiBase {
@@ -41,7 +41,7 @@ export function developerPrefix(apiBaseUrl: string): string {
 
 /**
  * True when `candidate` is on the base's origin, under its `/developer/v1/` path, and carries no
- * userinfo. `page.next` is followed verbatim (B6) only when this holds.
+ * userinfo. `page.next` is followed verbatim (docs/ramp-behaviour.md#pagination) only when this holds.
  */
 export function isUnderApiBase(candidate: string | URL, apiBaseUrl: string): boolean {
   let url: URL;

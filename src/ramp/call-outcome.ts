@@ -2,8 +2,8 @@
  * @module What processing one Ramp answer concluded, as a value the retry loop (ramp-client.ts) acts
  * on. Processing functions are pure given a `RampResponse`, so they are unit-tested on recorded bodies.
  */
-import { ApiError } from '../http/errors.ts';
-import type { RampAccess } from '../tokens/access-token-provider.ts';
+import { ApiError } from '../core/errors.ts';
+import type { RampAccess } from './access-token-provider.ts';
 import { apiErrorForRampAnswer, isUnauthorized, readRampError } from './ramp-errors.ts';
 import { isRetryableStatus, parseRetryAfter } from './retry-policy.ts';
 import type { RampResponse } from './ramp-response.ts';
@@ -54,7 +54,7 @@ export async function jsonOutcome(response: RampResponse): Promise<{ ok: true; v
   }
 }
 
-/** 3xx answers are never followed (transport.ts): a redirect could carry the token elsewhere (§4 SSRF). */
+/** 3xx answers are never followed (transport.ts): a redirect could carry the token elsewhere (docs/guarantees.md#g37). */
 export function redirectOutcome<T>(response: RampResponse): CallOutcome<T> {
   response.discard();
   return { kind: 'failed', error: new ApiError('ramp_error', `Ramp answered ${response.status} with a redirect, which is not followed`) };

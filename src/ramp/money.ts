@@ -1,8 +1,8 @@
 /**
  * @module Exact conversion of Ramp's legacy decimal amounts (major units, e.g. `90.0`) to integer
  * minor units. Ramp documents the decimal `amount` as a number of dollars and `CurrencyAmount` as
- * integer minor units (ramp-and-dayzero-api.md B7.1, "Money convention"); the product stores integer
- * cents (A1). `Math.round(x * 100)` is wrong for values such as 1.005 or 4.35 (float products), so
+ * integer minor units (docs/ramp-behaviour.md#money-and-dates, "Money convention"); the product stores integer
+ * cents (docs/ramp-behaviour.md#product-api). `Math.round(x * 100)` is wrong for values such as 1.005 or 4.35 (float products), so
  * the conversion works on the decimal *text*: a JSON number's shortest round-trip representation
  * (`String(n)`, ECMA-262 Number::toString) is exactly the decimal Ramp sent whenever it has at most
  * 15 significant digits, and a string is used as-is.

@@ -3,7 +3,7 @@
  * and hands back Ramp's answer to stream to the caller.
  *
  * - Only `accept`, `content-type` and `idempotency-key` are forwarded: the caller's Authorization,
- *   Cookie, x-business-id, Host and hop-by-hop headers never are (security-reliability.md §4, §6 item 37).
+ *   Cookie, x-business-id, Host and hop-by-hop headers never are (docs/guarantees.md#g37).
  * - Redirects are never followed (transport.ts has no redirect logic); a 3xx becomes 502 `ramp_error`.
  * - GET/HEAD are retried by the client's rules; other methods are sent once. Retryable answers that
  *   are not retried are passed through as they are (status, Retry-After, body).
@@ -12,8 +12,8 @@
  *   already sent then, so the caller sees a truncated, failed transfer rather than a short 200).
  */
 import type { Readable } from 'node:stream';
-import { ApiError } from '../http/errors.ts';
-import type { RampAccess } from '../tokens/access-token-provider.ts';
+import { ApiError } from '../core/errors.ts';
+import type { RampAccess } from './access-token-provider.ts';
 import { MAX_ERROR_BODY_BYTES, type CallOutcome } from './call-outcome.ts';
 import { rampHeaders } from './endpoints/request-headers.ts';
 import { proxyUpstreamUrl } from './proxy-path.ts';

@@ -1,13 +1,13 @@
 /**
  * @module What a proxy caller may ask for: a path under `/developer/v1/` and a query string, nothing
- * that could change the origin or climb out of that prefix (security-reliability.md §4 "SSRF",
- * §6 item 36; fastify/fast-proxy #42, where `//10.10.10.10/` became the host).
+ * that could change the origin or climb out of that prefix (docs/guarantees.md#g36,
+ * docs/guarantees.md#g36; fastify/fast-proxy #42, where `//10.10.10.10/` became the host).
  *
  * The check is an allowlist on the *raw* request target, before any decoding: segments of
  * unreserved characters only (RFC 3986 §2.3), so `//host`, `..`, `%2e`/`%2f`/`%5c` and every other
  * percent-escape, `\`, `@`, `:`, CR/LF, NUL and absolute URLs are all refused by construction.
  * After building the URL the origin and prefix are asserted again (defence in depth).
- * The OAuth endpoints under the same prefix (`token`, `token/revoke`, `token/pkce`, B3/B4) are not
+ * The OAuth endpoints under the same prefix (`token`, `token/revoke`, `token/pkce`, docs/ramp-behaviour.md#token-endpoint) are not
  * part of the resource API and are refused: a caller must not mint, revoke, or — through a 401 —
  * force refreshes of the connection's tokens.
  */

@@ -5,17 +5,17 @@
  * Per attempt: a token from the AccessTokenProvider, a slot from the connection's local rate limiter
  * (rate-limiter.ts), and a timeout (transport.ts). Then:
  * - 401 (or DEVELOPER_7002/7028) → one `refreshAfterUnauthorized` and one retry, any method: Ramp did
- *   not process the request (security-reliability.md §3.7).
+ *   not process the request (docs/guarantees.md#calls-to-ramp).
  * - 429 → the limiter holds every request of the connection until `Retry-After` (a whole window when
- *   absent), so nothing extends Ramp's lockout (B5); then, like 5xx, timeouts and network errors, a
+ *   absent), so nothing extends Ramp's lockout (docs/ramp-behaviour.md#rate-limits); then, like 5xx, timeouts and network errors, a
  *   full-jitter retry — for idempotent methods only, within an attempt cap and a deadline.
  * - A POST is sent once (RFC 9110 §9.2.2).
  * Errors are catalogue `ApiError`s; no token appears in any error or log line.
  */
 import type { Logger } from 'pino';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import { metrics, secondsSince } from '../metrics/registry.ts';
-import type { AccessTokenProvider, RampAccess } from '../tokens/access-token-provider.ts';
+import type { AccessTokenProvider, RampAccess } from './access-token-provider.ts';
 import type { CallOutcome } from './call-outcome.ts';
 import { instrumentTransport } from './endpoint-template.ts';
 import { buildAccountingSyncRequest, processAccountingSyncResponse } from './endpoints/accounting-syncs.ts';
@@ -173,7 +173,7 @@ export class RampClient {
     );
   }
 
-  /** Every page of a list, following `page.next` (B6) until it is null. */
+  /** Every page of a list, following `page.next` (docs/ramp-behaviour.md#pagination) until it is null. */
   async *pages(businessId: string, from: { resource: RampListResource; params: ListParams } | { next: string }, options?: CallOptions): AsyncGenerator<RampPage> {
     let cursor = from;
     for (;;) {

@@ -1,15 +1,14 @@
 /**
  * @module A local limiter per Ramp connection, so we stay under Ramp's limit instead of discovering it.
  *
- * Ramp allows 200 requests per 10-second rolling window, and "if you continue making requests during
- * the window, the rolling timer will extend accordingly" (Ramp rate-limiting guide,
- * ramp-and-dayzero-api.md B5; security-reliability.md §0). So the limiter
+ * Ramp allows 200 requests per 10-second rolling window, and requests sent while limited push the
+ * end of the lockout further out (docs/ramp-behaviour.md#rate-limits). So the limiter
  * - admits a new request only while fewer than `limit` requests are in flight or were answered
  *   within the last `windowMs` (a true rolling window, not a token bucket, because that is what Ramp
  *   counts). A request counts from when it is sent until `windowMs` after its answer, not after its
  *   sending: Ramp counts arrivals, and a slow request sent before a fast one can arrive after it.
  *   Counted from the answer, any request Ramp still counts is one we count too, whatever the
- *   latencies (checklist #27; a 1-second scaled test saw 3 of 40 refused when counting from sends);
+ *   latencies (docs/guarantees.md#g27; a 1-second scaled test saw 3 of 40 refused when counting from sends);
  * - after a 429, admits nothing until the `Retry-After` time (or a whole window when Ramp gave none):
  *   a request sent inside the lockout would only extend it.
  * Waiters are served first come, first served.

@@ -1,13 +1,13 @@
 /**
- * @module The Ramp Developer API resources this service reads (ramp-and-dayzero-api.md B7), and the
+ * @module The Ramp Developer API resources this service reads (docs/ramp-behaviour.md#resources-and-scopes), and the
  * query parameters of their list endpoints.
  */
 
-/** Paginated lists under `/developer/v1/<name>` (B6: `{data, page: {next}}`). */
+/** Paginated lists under `/developer/v1/<name>` (docs/ramp-behaviour.md#pagination: `{data, page: {next}}`). */
 export const RAMP_LIST_RESOURCES = ['transactions', 'reimbursements', 'bills', 'users', 'cards', 'departments', 'locations', 'vendors'] as const;
 export type RampListResource = (typeof RAMP_LIST_RESOURCES)[number];
 
-/** The scope each list needs (B7). A token without it gets 403 DEVELOPER_7100 (B5). */
+/** The scope each list needs (docs/ramp-behaviour.md#resources-and-scopes). A token without it gets 403 DEVELOPER_7100 (docs/ramp-behaviour.md#errors). */
 export const RESOURCE_SCOPES: Readonly<Record<RampListResource | 'business' | 'accounting_syncs', string>> = Object.freeze({
   business: 'business:read',
   transactions: 'transactions:read',
@@ -21,12 +21,12 @@ export const RESOURCE_SCOPES: Readonly<Record<RampListResource | 'business' | 'a
   accounting_syncs: 'accounting:write',
 });
 
-/** Ramp's bounds for `page_size` (B6). */
+/** Ramp's bounds for `page_size` (docs/ramp-behaviour.md#pagination). */
 export const PAGE_SIZE = Object.freeze({ min: 2, max: 100 });
 
 /**
  * List filters. Only non-empty values are sent. `state=ALL` is needed on transactions to include
- * DECLINED ones, which the list leaves out by default (changelog 2025-06-25, B7.1).
+ * DECLINED ones, which the list leaves out by default (changelog 2025-06-25, docs/ramp-behaviour.md#resources-and-scopes).
  */
 export interface ListParams {
   readonly page_size?: number;
@@ -39,7 +39,7 @@ export interface ListParams {
   readonly department_id?: string;
 }
 
-/** `POST /developer/v1/accounting/syncs` body (B7.2). */
+/** `POST /developer/v1/accounting/syncs` body (docs/ramp-behaviour.md#accounting-syncs). */
 export interface AccountingSyncBody {
   readonly idempotency_key: string;
   readonly sync_type: string;

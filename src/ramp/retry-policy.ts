@@ -6,7 +6,7 @@
  * - Delay is "full jitter" exponential backoff, `rand(0, min(cap, base·2^n))` (AWS Builders'
  *   Library, "Timeouts, retries, and backoff with jitter"), bounded by an attempt cap and a deadline.
  * - `Retry-After` (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) is a floor, never a ceiling.
- * Refs: security-reliability.md §3.7.
+ * Refs: docs/guarantees.md#calls-to-ramp.
  */
 
 export { DEFAULT_BACKOFF, fullJitterDelay, parseRetryAfter, type BackoffSettings } from '../support/backoff.ts';

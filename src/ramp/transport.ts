@@ -7,7 +7,7 @@
  * `fetch` ≈ 3k req/s, `undici.request` ≈ 11k, `Agent.dispatch` with a plain handler ≈ 23k.
  *
  * - Redirects are never followed: `dispatch` has no redirect logic (a redirect could carry the token
- *   elsewhere, security-reliability.md §4).
+ *   elsewhere, docs/guarantees.md#g37).
  * - A timeout and the caller's `AbortSignal` end the exchange at any point, headers or body.
  */
 import { Agent, type Dispatcher } from 'undici';

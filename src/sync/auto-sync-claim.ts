@@ -8,6 +8,7 @@
  * After queueing, the next due time is set from the business's interval.
  */
 import type { Kysely } from 'kysely';
+import { claimDue } from '../core/claim-due.ts';
 import type { SyncConfig } from '../connections/sync-config.ts';
 import { DEFAULT_SYNC_CONFIG } from '../connections/sync-config.ts';
 import type { Dialect } from '../db/database.ts';
@@ -24,19 +25,13 @@ export interface DueAutoSync {
 }
 
 export async function claimDueAutoSyncs(db: Kysely<Database>, dialect: Dialect, now: number): Promise<DueAutoSync[]> {
-  const rows = await db
-    .with(
-      // MATERIALIZED: see src/tokens/refresh-scheduler.ts; keeps the batch at BATCH rows on PostgreSQL.
-      (cte) => cte('due').materialized(),
-      (qb) => {
-        const due = qb.selectFrom('ramp_sync_configs').select('business_id').where('next_auto_sync_at', '<=', now).orderBy('next_auto_sync_at').limit(BATCH);
-        return dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-      },
-    )
-    .updateTable('ramp_sync_configs')
-    .set({ next_auto_sync_at: now + CLAIM_MS })
-    .where('business_id', 'in', (eb) => eb.selectFrom('due').select('due.business_id'))
-    .where('next_auto_sync_at', '<=', now)
+  const rows = await claimDue(db, dialect, {
+    table: 'ramp_sync_configs',
+    key: 'business_id',
+    due: (q) => q.where('next_auto_sync_at', '<=', now).orderBy('next_auto_sync_at').limit(BATCH),
+    set: { next_auto_sync_at: now + CLAIM_MS },
+    recheck: (q) => q.where('next_auto_sync_at', '<=', now),
+  })
     .returning(['business_id', 'config'])
     .execute();
   return rows.map((row) => {

@@ -131,7 +131,7 @@ export async function commitPage(db: Kysely<Database>, dialect: Dialect, page: P
   });
 }
 
-/** The Ramp business a business is connected to, for mapping webhooks (B8 payloads name Ramp's business). */
+/** The Ramp business a business is connected to, for mapping webhooks (docs/ramp-behaviour.md#webhooks payloads name Ramp's business). */
 export async function linkRampBusiness(db: Kysely<Database>, businessId: string, rampBusinessId: string, now: number): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('ramp_business_links').where('business_id', '=', businessId).where('ramp_business_id', '!=', rampBusinessId).execute();

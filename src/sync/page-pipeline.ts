@@ -3,7 +3,7 @@
  * into a small read-ahead buffer, drained by one writer that stores every page waiting when it starts
  * a commit (group commit).
  *
- * Why: each Ramp list page needs the previous page's `page.next` (B6), so one chain is a sequence of
+ * Why: each Ramp list page needs the previous page's `page.next` (docs/ramp-behaviour.md#pagination), so one chain is a sequence of
  * round trips; storage (SQLite with synchronous=FULL in particular) is cheapest in larger
  * transactions. Bounded: at most `READ_AHEAD_PAGES` pages wait in memory. A fetch error stops the
  * other chains at their next page, lets the writer store what already arrived, then is rethrown; a

@@ -1,6 +1,6 @@
 /**
  * @module The columns the read API filters and sorts on, taken from one Ramp record. Ramp's object is
- * stored verbatim beside them. Field names per resource: ramp-and-dayzero-api.md B7 / B7.1.
+ * stored verbatim beside them. Field names per resource: docs/ramp-behaviour.md#resources-and-scopes / docs/ramp-behaviour.md#money-and-dates.
  */
 import { currencyExponent, decimalToMinorUnits } from '../ramp/money.ts';
 import type { RampListResource } from '../ramp/resources.ts';
@@ -29,7 +29,7 @@ function obj(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-/** ISO-8601 date or date-time → epoch ms; UTC when no offset (Ramp dates guide, B7.1). */
+/** ISO-8601 date or date-time → epoch ms; UTC when no offset (Ramp dates guide, docs/ramp-behaviour.md#money-and-dates). */
 export function timeOf(value: unknown): number {
   if (typeof value !== 'string' || value.length < 10) return 0;
   const withZone = /(?:[Zz]|[+-]\d{2}:?\d{2})$/.test(value) || value.length === 10 ? value : `${value.replace(' ', 'T')}Z`;

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { Cursor } from '../http/pagination.ts';
+import type { Cursor } from '../core/pagination.ts';
 import { DECIMAL_AMOUNT_RESOURCES, type SyncResource } from './record-projection.ts';
 import './sync-schema.ts';
 
@@ -55,7 +55,7 @@ export async function listRecords(
 
 /**
  * The API view of a record: Ramp's object, with a decimal `amount` (major units) replaced by the
- * exact integer minor units (cents) — the product's money is integer cents (A1). Objects that already
+ * exact integer minor units (cents) — the product's money is integer cents (docs/ramp-behaviour.md#product-api). Objects that already
  * carry `CurrencyAmount {amount: minor units}` (bills, `original_transaction_amount`) are unchanged.
  */
 export function recordView(resource: SyncResource, record: StoredRecord): Record<string, unknown> {

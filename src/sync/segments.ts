@@ -1,9 +1,9 @@
 /**
  * @module How a run is split into segments (stream-cursor.ts `RunSegment`).
  *
- * Ramp's lists are keyset-paginated (B6): each page's link comes from the previous page, so one list
+ * Ramp's lists are keyset-paginated (docs/ramp-behaviour.md#pagination): each page's link comes from the previous page, so one list
  * is one chain of round trips. A first full read of transactions — the only list that grows large —
- * is split by `user_transaction_time` (`from_date`/`to_date`, inclusive, B7) into windows reaching
+ * is split by `user_transaction_time` (`from_date`/`to_date`, inclusive, docs/ramp-behaviour.md#resources-and-scopes) into windows reaching
  * back from the run's start, read concurrently. Windows share their boundary instant (whole
  * seconds), so a record on a boundary is read twice and stored once; none can fall between two.
  * Incremental reads (`updated_after`) and every other list stay one unbounded segment.

@@ -1,11 +1,11 @@
 /**
  * @module What one sync reads, from the business's sync configuration (the product's
- * `RampSyncConfigUpdate`, ramp-and-dayzero-api.md A2): a list of *streams*, each a paginated Ramp
+ * `RampSyncConfigUpdate`, docs/ramp-behaviour.md#product-api): a list of *streams*, each a paginated Ramp
  * list with fixed filters and its own cursor.
  *
  * - Reference data (business, departments, locations, users, cards, vendors) is always read in
  *   full: it is small, has no `updated_after`, and the other records point at it.
- * - Transactions and reimbursements are incremental (`updated_after`, changelog 2025-06-25, B7);
+ * - Transactions and reimbursements are incremental (`updated_after`, changelog 2025-06-25, docs/ramp-behaviour.md#resources-and-scopes);
  *   bills are re-read in full (Ramp's bills list has no `updated_after`).
  * - `sync_transactions|reimbursements|bills` switch a resource off; transfers, cashbacks, bill
  *   payments and statements are not read yet (reported in the sync's progress as `not_supported`).
@@ -101,7 +101,7 @@ export function planSync(config: SyncConfig): SyncPlan {
     if (cards) dimensions.card_id = cards;
     if (users) dimensions.user_id = users;
     if (departments) dimensions.department_id = departments;
-    // state=ALL: the list leaves DECLINED out by default (B7.1, changelog 2025-06-25).
+    // state=ALL: the list leaves DECLINED out by default (docs/ramp-behaviour.md#resources-and-scopes, changelog 2025-06-25).
     streams.push(...filteredStreams('transactions', { ...dates, state: 'ALL' }, dimensions, null));
   }
   if (config.sync_reimbursements) {

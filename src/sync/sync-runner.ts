@@ -21,11 +21,12 @@ import { getSyncConfig } from '../connections/sync-config.ts';
 import type { Dialect } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { EventSink } from '../events/event-sink.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
+import { RampAnswerError } from '../ramp/ramp-errors.ts';
 import { metrics } from '../metrics/registry.ts';
 import { isUnderApiBase } from '../ramp/api-base.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
-import type { AccessTokenProvider } from '../tokens/access-token-provider.ts';
+import type { AccessTokenProvider } from '../ramp/access-token-provider.ts';
 import { commitPage, hashData, LeaseLostError, linkRampBusiness, type PreparedRecord } from './page-commit.ts';
 import { pumpPages } from './page-pipeline.ts';
 import { projectRecord } from './record-projection.ts';
@@ -36,7 +37,7 @@ import { parseProgress, resourceProgress, setStreamStatus, type SyncProgress } f
 import { finishSync, releaseLease, renewLease, type SyncRow } from './syncs-repo.ts';
 
 export interface SyncRunnerSettings {
-  /** Ramp `page_size` (B6: 2–100). */
+  /** Ramp `page_size` (docs/ramp-behaviour.md#pagination: 2–100). */
   readonly pageSize: number;
   readonly leaseMs: number;
   /** Re-read window before the last run's start, for clock skew and late commits on Ramp's side. */
@@ -86,7 +87,7 @@ function isRampOutage(error: unknown): error is ApiError {
 }
 
 function isMissingScope(error: ApiError): boolean {
-  return /\b403\b/.test(error.detail) || /DEVELOPER_7100|scope/i.test(error.detail);
+  return error instanceof RampAnswerError && error.isMissingScope;
 }
 
 class SyncRun {

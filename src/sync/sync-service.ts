@@ -12,7 +12,7 @@ import { getSyncConfig } from '../connections/sync-config.ts';
 import type { Db } from '../db/database.ts';
 import type { EventSink } from '../events/event-sink.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
-import type { AccessTokenProvider } from '../tokens/access-token-provider.ts';
+import type { AccessTokenProvider } from '../ramp/access-token-provider.ts';
 import { claimDueAutoSyncs, scheduleNextAutoSync } from './auto-sync-claim.ts';
 import { DEFAULT_RUNNER_SETTINGS, runClaimedSync, type SyncRunnerDeps, type SyncRunnerSettings } from './sync-runner.ts';
 import type { SyncProgress } from './sync-progress.ts';

@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { claimDue } from '../core/claim-due.ts';
 import type { Dialect } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { emptyProgress } from './sync-progress.ts';
@@ -66,23 +67,19 @@ export function claimSyncQuery(db: Kysely<Database>, dialect: Dialect, input: Cl
   const { owner, now, leaseMs, businessId } = input;
   const exclude = input.excludeIds && input.excludeIds.length > 0 ? input.excludeIds : null;
   const runnable = (w: any) => w.or([w('status', '=', 'queued'), w.and([w('status', '=', 'running'), w('lease_until', '<', now)])]);
-  return db
-    .with(
-      // MATERIALIZED: inside `WHERE id IN (…)` PostgreSQL may rescan a `LIMIT … SKIP LOCKED` subquery
-      // per outer row and lease several syncs while returning one (src/tokens/refresh-scheduler.ts).
-      (cte) => cte('candidate').materialized(),
-      (qb) => {
-        let candidates = qb.selectFrom('syncs').select('id').where(runnable).orderBy('created_at').limit(1);
-        if (businessId !== undefined) candidates = candidates.where('business_id', '=', businessId);
-        if (exclude) candidates = candidates.where('id', 'not in', exclude);
-        return dialect === 'postgres' ? candidates.forUpdate().skipLocked() : candidates;
-      },
-    )
-    .updateTable('syncs')
-    .set({ status: 'running', lease_owner: owner, lease_until: now + leaseMs, started_at: sql<number>`coalesce(started_at, ${now})`, updated_at: now })
-    .where('id', 'in', (eb) => eb.selectFrom('candidate').select('candidate.id'))
-    .where(runnable)
-    .returningAll();
+  return claimDue(db, dialect, {
+    table: 'syncs',
+    key: 'id',
+    as: 'candidate',
+    due: (q) => {
+      let candidates = q.where(runnable).orderBy('created_at').limit(1);
+      if (businessId !== undefined) candidates = candidates.where('business_id', '=', businessId);
+      if (exclude) candidates = candidates.where('id', 'not in', exclude);
+      return candidates;
+    },
+    set: { status: 'running', lease_owner: owner, lease_until: now + leaseMs, started_at: sql<number>`coalesce(started_at, ${now})`, updated_at: now },
+    recheck: (q) => q.where(runnable),
+  }).returningAll();
 }
 
 /** Claims one runnable sync (optionally of one business) for `owner` until `now + leaseMs`. */

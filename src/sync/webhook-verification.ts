@@ -1,8 +1,8 @@
 /**
- * @module Checking a Ramp webhook before acting on it (ramp-and-dayzero-api.md B8):
+ * @module Checking a Ramp webhook before acting on it (docs/ramp-behaviour.md#webhooks):
  * `X-Ramp-Webhook-Signature` must be the hex HMAC-SHA256 of the raw body under our secret, compared
  * in constant time on fixed-length digests (timingSafeEqual throws on unequal lengths, so a malformed
- * header is turned into a mismatch first — security-reliability.md §4). Events older than five minutes
+ * header is turned into a mismatch first, as for API tokens: docs/guarantees.md#g33). Events older than five minutes
  * (or dated in the future) are refused as replays.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -13,7 +13,7 @@ export type WebhookCheck =
   | { readonly ok: true; readonly event: RampWebhookEvent }
   | { readonly ok: false; readonly reason: 'bad_signature' | 'stale' | 'malformed' };
 
-/** The thin payload Ramp sends (B8): re-fetch the object, never trust it as data. */
+/** The thin payload Ramp sends (docs/ramp-behaviour.md#webhooks): re-fetch the object, never trust it as data. */
 export interface RampWebhookEvent {
   readonly id: string;
   readonly type: string;

@@ -2,11 +2,12 @@
  * @module Proactive refresh: every replica periodically claims connections whose `next_refresh_at` has
  * passed and refreshes them, so idle connections stay fresh and callers rarely wait for a refresh.
  *
- * The claim is one statement that leases a batch (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so two
- * replicas take disjoint batches; SQLite has a single writer). It reads through the
+ * The claim is one statement that leases a batch (src/core/claim-due.ts: `FOR UPDATE SKIP LOCKED` on
+ * PostgreSQL, so two replicas take disjoint batches; SQLite has a single writer). It reads through the
  * `(status, next_refresh_at)` index: the cost follows the due set, not the number of connections.
  */
 import type { AppContext } from '../app-context.ts';
+import { claimDueRefreshes } from '../connections/connection-store.ts';
 import { deleteExpiredAuthorizations } from '../connections/oauth-state.ts';
 import type { TokenManager } from './token-manager.ts';
 
@@ -58,35 +59,8 @@ export class RefreshScheduler {
 
   /** Leases up to `batchSize` due connections for this replica and returns their business ids. */
   async claimDue(): Promise<string[]> {
-    const { db } = this.#o.ctx;
-    const now = this.#o.ctx.now();
-    const owner = this.#o.manager.replicaId;
-    const rows = await db.kysely
-      .with(
-        // MATERIALIZED: inside `WHERE id IN (…)` PostgreSQL may rescan a `LIMIT n … SKIP LOCKED`
-        // subquery per outer row, each rescan skipping the rows it just locked, so one claim could
-        // take every due row. A materialized CTE runs once; SQLite (≥ 3.35) accepts the same syntax.
-        (cte) => cte('due').materialized(),
-        (qb) => {
-          const due = qb
-            .selectFrom('ramp_connections')
-            .select('id')
-            .where('status', '=', 'connected')
-            .where('next_refresh_at', '<=', now)
-            .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-            .orderBy('next_refresh_at')
-            .limit(this.#o.batchSize ?? 100);
-          return db.dialect === 'postgres' ? due.forUpdate().skipLocked() : due;
-        },
-      )
-      .updateTable('ramp_connections')
-      .set({ lease_owner: owner, lease_until: now + (this.#o.leaseMs ?? 30_000) })
-      .where('id', 'in', (eb) => eb.selectFrom('due').select('due.id'))
-      // Re-checked on the row: a lease another replica committed meanwhile makes it drop out.
-      .where((w) => w.or([w('lease_until', 'is', null), w('lease_until', '<', now)]))
-      .returning(['business_id'])
-      .execute();
-    return rows.map((r) => r.business_id);
+    const { db, now } = this.#o.ctx;
+    return claimDueRefreshes(db, this.#o.manager.replicaId, { now: now(), leaseMs: this.#o.leaseMs ?? 30_000, limit: this.#o.batchSize ?? 100 });
   }
 
   async runOnce(): Promise<SchedulerRun> {

@@ -1,12 +1,12 @@
 /**
- * @module Always-valid Ramp access tokens (security-reliability.md §3).
+ * @module Always-valid Ramp access tokens (docs/guarantees.md#refresh).
  *
  * `getAccess(businessId)` returns a token valid for at least 5 minutes (a fifth of its lifetime for tokens
  * shorter than 25 minutes: refresh-policy.ts), refreshing first when needed.
  * Layers, cheapest first:
  *  1. a fresh stored token is returned without any lock;
  *  2. in-process single flight: one promise per business, so 1,000 concurrent callers cause one refresh;
- *  3. a cross-process lease on the connection row (src/tokens/refresh-lease.ts); a replica that finds
+ *  3. a cross-process lease on the connection row (src/connections/connection-lease.ts); a replica that finds
  *     the lease taken waits for the holder's write and uses its token (Nango's "re-read after the lock");
  *  4. the new tokens are committed, fenced by `version`, before any caller sees them; if the write
  *     fails nothing is handed out (fail closed) — a rotated refresh token that never reached the
@@ -19,17 +19,17 @@ import { audit } from '../audit/audit-log.ts';
 import type { ConnectionStore } from '../connections/connection-store.ts';
 import type { RampConnectionsTable } from '../db/schema.ts';
 import type { EventSink } from '../events/event-sink.ts';
-import { ApiError } from '../http/errors.ts';
+import { ApiError } from '../core/errors.ts';
 import { metrics, secondsSince } from '../metrics/registry.ts';
 import type { OAuthFailure } from '../oauth/oauth-errors.ts';
 import type { RampOAuthClient } from '../oauth/ramp-oauth-client.ts';
 import type { ClientCredentials, TokenResult } from '../oauth/token-endpoint.ts';
 import { TtlCache } from '../support/ttl-cache.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
-import type { AccessTokenProvider, RampAccess } from './access-token-provider.ts';
+import type { AccessTokenProvider, RampAccess } from '../ramp/access-token-provider.ts';
 import { fullJitterDelay, sleep } from '../support/backoff.ts';
-import { acquireLease, newReplicaId, releaseLease, type Lease } from './refresh-lease.ts';
-import { freshUntil, isFresh } from './refresh-policy.ts';
+import { newReplicaId, type Lease } from '../connections/connection-lease.ts';
+import { freshUntil, isFresh } from '../connections/refresh-policy.ts';
 
 export interface TokenManagerOptions {
   readonly ctx: AppContext;
@@ -68,8 +68,8 @@ export class TokenManager implements AccessTokenProvider {
   readonly #leaseMs: number;
   readonly #inflight = new Map<string, Promise<RampAccess>>();
   /**
-   * Tokens Ramp issued that the database would not take (security-reliability.md §3 "persist before
-   * use", checklist #21). Ramp has already spent the stored refresh token, so asking Ramp again with it
+   * Tokens Ramp issued that the database would not take ("persist before
+   * use", docs/guarantees.md#g21). Ramp has already spent the stored refresh token, so asking Ramp again with it
    * would be a reuse (strict rotation revokes the grant): the next attempt on the same row version
    * writes these instead. Kept while this process still holds the refresh lease it got them under.
    */
@@ -182,13 +182,13 @@ export class TokenManager implements AccessTokenProvider {
       // Refreshing an authorization-code grant takes our OAuth app (RFC 6749 §6: the client
       // authenticates); without one configured no retry can help, and it is not the grant's fault.
       if (row.auth_method !== 'client_credentials' && !this.#o.oauthApp) throw new ApiError('oauth_not_configured');
-      const lease = await acquireLease(this.#o.ctx.db, row, this.replicaId, this.#leaseMs, this.#now());
+      const lease = await this.#o.store.acquireLease(row, this.replicaId, this.#leaseMs);
       if (!lease) {
         await this.#waitForHolder(row, deadline);
         continue;
       }
       if (!this.#needsRefresh(lease.row, need)) {
-        await releaseLease(this.#o.ctx.db, lease, this.replicaId, {}, false);
+        await this.#o.store.releaseLease(lease, this.replicaId, {}, false);
         return this.#toAccess(lease.row);
       }
       const unsaved = this.#unsaved.get(lease.row.id);
@@ -293,16 +293,10 @@ export class TokenManager implements AccessTokenProvider {
 
   async #markNeedsReauth(row: RampConnectionsTable, reason: string, message: string): Promise<void> {
     const now = this.#now();
-    const result = await this.#o.ctx.db.kysely
-      .updateTable('ramp_connections')
-      .set({ status: 'needs_reauth', status_reason: reason, last_error: message, last_error_at: now, lease_owner: null, lease_until: null, next_refresh_at: null, updated_at: now })
-      .where('id', '=', row.id)
-      .where('status', '=', 'connected')
-      .where('version', '=', row.version)
-      .executeTakeFirst();
+    const marked = await this.#o.store.markNeedsReauth(row, reason, message);
     this.#hot.delete(row.business_id);
     // Only the replica whose update took effect reports it: exactly one event per transition.
-    if (Number(result.numUpdatedRows) !== 1) return;
+    if (!marked) return;
     metrics.needsReauth.inc({ reason });
     this.#o.ctx.log.warn({ connection_id: row.id, business_id: row.business_id, reason }, 'Ramp connection needs re-authorization');
     await audit(this.#o.ctx.db.kysely, { businessId: row.business_id, actorTokenId: null, action: 'connection.needs_reauth', outcome: 'failure', detail: reason }, now);
@@ -315,8 +309,7 @@ export class TokenManager implements AccessTokenProvider {
     // With no answer from Ramp (timeout, dropped connection) the refresh may have happened there:
     // keep the attempt id so a later invalid_grant is recognised as a lost rotation.
     const unknownOutcome = failure.code === 'timeout' || failure.code === 'network_error';
-    await releaseLease(
-      this.#o.ctx.db,
+    await this.#o.store.releaseLease(
       lease,
       this.replicaId,
       {

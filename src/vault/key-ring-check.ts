@@ -1,6 +1,6 @@
 /**
- * @module Startup check that the configured key ring reads what is stored (security-reliability.md
- * #16: a missing or wrong key → the process does not start). Every key id that rows use must be in
+ * @module Startup check that the configured key ring reads what is stored (docs/guarantees.md#g16:
+ * a missing or wrong key → the process does not start). Every key id that rows use must be in
  * the ring, and must unwrap the data key of at least one of a few of its rows.
  *
  * Why at startup: a server that ran on would answer `credentials_corrupt` for every connection it
@@ -11,7 +11,8 @@
 import type { Kysely } from 'kysely';
 import { ConfigError } from '../config/config.ts';
 import type { Db } from '../db/database.ts';
-import { ENCRYPTED_TABLES, keyUsage } from './rewrap.ts';
+import { ENCRYPTED_TABLES } from './encrypted-tables.ts';
+import { keyUsage } from './rewrap.ts';
 import { CredentialsCorruptError, type Vault } from './vault.ts';
 
 /** Rows tried per key id: one tampered row must not stop a server whose key is right. */

@@ -5,23 +5,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { CredentialsCorruptError, type RowScope, type Vault } from './vault.ts';
-
-export interface EncryptedTable {
-  readonly table: string;
-  readonly idColumn: string;
-  scope(row: Record<string, any>): RowScope;
-}
-
-/** Every table holding a wrapped data key. New encrypted tables must be listed here. */
-export const ENCRYPTED_TABLES: EncryptedTable[] = [
-  { table: 'ramp_connections', idColumn: 'id', scope: (r) => ({ environment: r.environment, businessId: r.business_id, rowId: r.id }) },
-  { table: 'oauth_states', idColumn: 'state_hash', scope: (r) => ({ environment: r.environment, businessId: r.business_id, rowId: `state:${r.state_hash}` }) },
-];
-
-export function registerEncryptedTable(table: EncryptedTable): void {
-  if (!ENCRYPTED_TABLES.some((t) => t.table === table.table)) ENCRYPTED_TABLES.push(table);
-}
+import { ENCRYPTED_TABLES } from './encrypted-tables.ts';
+import { CredentialsCorruptError, type Vault } from './vault.ts';
 
 export interface RewrapResult {
   rewrapped: number;

@@ -1,5 +1,5 @@
 /**
- * @module Envelope encryption of secrets at rest (security-reliability.md §2).
+ * @module Envelope encryption of secrets at rest (docs/guarantees.md#secrets-at-rest).
  *
  * Each row has its own random 256-bit data key (DEK). The DEK is wrapped with the active key-encryption
  * key (KEK) and stored with the KEK's id; each secret field is sealed with the DEK. Both layers are

@@ -9,7 +9,7 @@
  *  - every event in the outbox reached the receiver;
  *  - no request got a 5xx (connection errors from killed replicas are expected and counted apart).
  * Ramp's refresh-token grace is on (rotation "grace", 30 s): a replica killed between Ramp's answer and
- * our commit recovers by replaying within grace (security-reliability.md item 20).
+ * our commit recovers by replaying within grace (docs/guarantees.md#g20).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -93,7 +93,7 @@ for (const dialect of DIALECTS) {
     it('409 when a live connection exists; exactly one 201 of 20 concurrent requests', async () => {
       const results = await Promise.all(Array.from({ length: 20 }, () => connect(owner, { client_id: app.client_id, client_secret: app.client_secret })));
       expect(results.map((r) => r.status).sort()).toEqual([201, ...Array(19).fill(409)]);
-      // Every 409 names the connection that won (checklist #30), whichever check refused it.
+      // Every 409 names the connection that won (docs/guarantees.md#g30), whichever check refused it.
       const winner = results.find((r) => r.status === 201)!.body.connection_id;
       expect(winner).toBeTruthy();
       for (const conflict of results.filter((r) => r.status === 409)) expect(conflict.body).toEqual({ detail: expect.any(String), code: 'resource_exists', existing_id: winner });

@@ -1,5 +1,5 @@
 /**
- * Which OAuth app the redirect flow and refreshes use (design.md: RAMP_CLIENT_ID/SECRET default to the
+ * Which OAuth app the redirect flow and refreshes use (README.md#configuration: RAMP_CLIENT_ID/SECRET default to the
  * emulator app): the configured one; else, in emulator mode, the emulator's default app whether or
  * not this process runs the emulator (the CLI's `sync`, or `serve` against an external emulator);
  * outside emulator mode, none.

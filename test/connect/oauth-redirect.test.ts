@@ -1,5 +1,5 @@
 /**
- * The OAuth redirect flow against the real emulator, both dialects (security-reliability.md items 1–7):
+ * The OAuth redirect flow against the real emulator, both dialects (docs/guarantees.md#g1–#g7):
  * happy path with PKCE S256; tampered, missing, expired and reused state → 400 with 0 token calls;
  * deny; member-role refusal; 10 concurrent callbacks → 1 exchange; return_to allowlist; spoofed Host;
  * issuer mix-up.
@@ -180,7 +180,7 @@ for (const dialect of DIALECTS) {
       );
     });
 
-    it('redirect_uri never comes from the Host header, in the authorize URL or in the code exchange (checklist #4)', async () => {
+    it('redirect_uri never comes from the Host header, in the authorize URL or in the code exchange (docs/guarantees.md#g4)', async () => {
       const spoofed = { host: 'evil.example', 'x-forwarded-host': 'evil.example' };
       const res = await request(`${t.url}/api/v1/ramp/connect-url`, { headers: { ...owner.headers, ...spoofed } });
       expect(new URL(res.body.connect_url).searchParams.get('redirect_uri')).toBe(`${t.url}/api/v1/ramp/callback`);

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../src/app-context.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Db, Dialect } from '../../src/db/database.ts';
-import { eventsFeature, type EventsFeature, type EventsFeatureDeps } from '../../src/events/feature.ts';
+import { eventsFeature, type EventsFeature, type EventsFeatureDeps } from '../../src/http/routes/webhooks/feature.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { parseKeyRing, staticKeyRing } from '../../src/vault/keyring.ts';

@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyWebhookSignature } from '../../src/events/feature.ts';
+import { verifyWebhookSignature } from '../../src/events/signature.ts';
 import { newWebhookSecret, parseSignatureHeader, signWebhook } from '../../src/events/signature.ts';
 
 const secret = newWebhookSecret();

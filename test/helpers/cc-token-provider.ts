@@ -1,11 +1,11 @@
 /**
  * @module An AccessTokenProvider for tests: Ramp's client-credentials grant (HTTP Basic, form body,
- * ramp-and-dayzero-api.md B3) against an emulator app per business, a cached token, and one
+ * docs/ramp-behaviour.md#token-endpoint) against an emulator app per business, a cached token, and one
  * single-flight refresh after a 401. Stands in for the real TokenManager (src/tokens).
  */
 import { randomUUID } from 'node:crypto';
-import { ApiError } from '../../src/http/errors.ts';
-import type { AccessTokenProvider, RampAccess } from '../../src/tokens/access-token-provider.ts';
+import { ApiError } from '../../src/core/errors.ts';
+import type { AccessTokenProvider, RampAccess } from '../../src/ramp/access-token-provider.ts';
 
 export interface EmulatorAppCredentials {
   readonly client_id: string;

@@ -65,7 +65,7 @@ for (const dialect of DIALECTS) {
       expect(res.body).toEqual({ detail: 'Not enough permissions', code: 'not_enough_permissions' });
       expect((await get('/__test/viewer', { authorization: `Bearer ${a.token}` })).status).toBe(400);
       expect((await get('/__test/viewer', { authorization: `Bearer ${a.token}`, 'x-business-id': 'not-a-uuid' })).status).toBe(400);
-      // Sent twice (checklist #32), even with the caller's own id both times: ambiguous, so refused.
+      // Sent twice (docs/guarantees.md#g32), even with the caller's own id both times: ambiguous, so refused.
       for (const second of [a.businessId, b.businessId]) {
         const status = await new Promise<number>((resolve, reject) => {
           const raw = ['authorization', `Bearer ${a.token}`, 'x-business-id', a.businessId, 'x-business-id', second];

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { processBusinessResponse } from '../../src/ramp/endpoints/business.ts';
 import { buildPageRequest, listUrl, processPageResponse } from '../../src/ramp/endpoints/list-page.ts';
 import { isUnderApiBase } from '../../src/ramp/api-base.ts';
-import { apiErrorForRampAnswer, readRampError, scrubText } from '../../src/ramp/ramp-errors.ts';
+import { apiErrorForRampAnswer, RampAnswerError, readRampError, scrubText } from '../../src/ramp/ramp-errors.ts';
 import { RampResponse } from '../../src/ramp/ramp-response.ts';
-import type { RampAccess } from '../../src/tokens/access-token-provider.ts';
+import type { RampAccess } from '../../src/ramp/access-token-provider.ts';
 
 const TOKEN = 'ramp_tok_abcdefghijklmnopqrstuvwxyz0123456789';
 const access: RampAccess = { connectionId: 'c1', accessToken: TOKEN, apiBaseUrl: 'https://demo-api.ramp.com', environment: 'sandbox', expiresAt: Date.now() + 3_600_000 };
@@ -17,12 +17,12 @@ const NOW = Date.parse('2026-11-26T10:00:00Z');
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   RampResponse.of(status, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
 
-/** The docs' validation example (ramp-and-dayzero-api.md B5). */
+/** The docs' validation example (docs/ramp-behaviour.md#errors). */
 const VALIDATION_422 = {
   error_v2: { error_code: 'DEVELOPER_7001', additional_info: { page_size: ['Value must be between 2 and 100'] }, notes: '', message: 'Value must be between 2 and 100' },
   error: { page_size: ['Value must be between 2 and 100'] },
 };
-/** Observed missing-scope answer (B5). */
+/** Observed missing-scope answer (docs/ramp-behaviour.md#errors). */
 const MISSING_SCOPE_403 = { error_v2: { additional_info: {}, notes: '', error_code: 'DEVELOPER_7100', message: 'These scopes are not allowed for this token: accounting:write' }, error: { message: 'x', details: {} } };
 
 describe('list pages', () => {
@@ -85,7 +85,29 @@ describe('list pages', () => {
     expect(outcome.kind === 'failed' && outcome.error.detail).not.toContain(TOKEN);
     expect(scrubText(`ramp_tok_x1 and ramp_sec_y2 and Bearer abc and ${'A'.repeat(50)}`)).toBe('[REDACTED] and [REDACTED] and [REDACTED] and [REDACTED]');
     expect(readRampError(400, JSON.stringify({ error: 'invalid_client', error_description: `bad ${TOKEN}` }), null, [TOKEN]).message).toBe('bad [REDACTED]');
-    expect(apiErrorForRampAnswer({ status: 500, rampCode: null, message: null, traceId: null }).code).toBe('ramp_unavailable');
+    expect(apiErrorForRampAnswer({ status: 500, rampCode: null, message: null, traceId: null, missingScope: null }).code).toBe('ramp_unavailable');
+  });
+});
+
+describe('Ramp errors keep their fields', () => {
+  it('a 403 DEVELOPER_7100 becomes an error that carries status, Ramp code and the missing scope', async () => {
+    const body = { error_v2: { error_code: 'DEVELOPER_7100', message: 'These scopes are not allowed for this token: bills:read', additional_info: {} } };
+    const outcome = await processPageResponse(json(403, body), access, NOW);
+    expect(outcome.kind).toBe('failed');
+    const error = outcome.kind === 'failed' ? outcome.error : undefined;
+    expect(error).toBeInstanceOf(RampAnswerError);
+    const ramp = (error as RampAnswerError).ramp;
+    expect({ status: ramp.status, rampCode: ramp.rampCode, missingScope: ramp.missingScope }).toEqual({ status: 403, rampCode: 'DEVELOPER_7100', missingScope: 'bills:read' });
+    expect((error as RampAnswerError).isMissingScope).toBe(true);
+  });
+
+  it('a 400 whose message merely mentions 403 or a scope is not a missing scope', async () => {
+    const body = { error_v2: { error_code: 'DEVELOPER_7001', message: 'Field 403 is invalid; scope of the filter too wide' } };
+    const outcome = await processPageResponse(json(400, body), access, NOW);
+    const error = outcome.kind === 'failed' ? (outcome.error as RampAnswerError) : undefined;
+    expect(error?.code).toBe('ramp_error');
+    expect(error?.ramp.missingScope).toBeNull();
+    expect(error?.isMissingScope).toBe(false);
   });
 });
 

@@ -1,6 +1,5 @@
 /**
- * `ANY /api/v1/ramp/proxy/*` over loopback against the emulator (security-reliability.md §6 items
- * 36–38): a fast-check fuzz over nasty paths never reaches another origin or leaves /developer/v1/,
+ * `ANY /api/v1/ramp/proxy/*` over loopback against the emulator (docs/guarantees.md#g36–#g38): a fast-check fuzz over nasty paths never reaches another origin or leaves /developer/v1/,
  * caller headers are never forwarded, redirects are not followed, timeouts are 504, oversized
  * bodies 502, GETs are retried and POSTs sent once.
  */

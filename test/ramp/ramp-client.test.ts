@@ -1,14 +1,14 @@
 /**
  * The retry loop of RampClient with a scripted fetch: idempotent retries with growing jittered
  * delays, a POST sent once, one refresh after a 401, Retry-After as a floor and a lockout for the
- * whole connection, timeouts, the attempt cap and the deadline (security-reliability.md §6 items 25–26).
+ * whole connection, timeouts, the attempt cap and the deadline (docs/guarantees.md#g25–#g26).
  */
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../src/http/errors.ts';
+import { ApiError } from '../../src/core/errors.ts';
 import { RampClient } from '../../src/ramp/ramp-client.ts';
 import { RampResponse } from '../../src/ramp/ramp-response.ts';
 import { TransportTimeoutError, type Transport } from '../../src/ramp/transport.ts';
-import type { AccessTokenProvider, RampAccess } from '../../src/tokens/access-token-provider.ts';
+import type { AccessTokenProvider, RampAccess } from '../../src/ramp/access-token-provider.ts';
 
 class FakeTokens implements AccessTokenProvider {
   token = 'ramp_tok_first_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
@@ -72,7 +72,7 @@ describe('RampClient retry loop', () => {
     expect(h.sleeps).toEqual([50, 100]); // rand 0.5 × 100·2^n
   });
 
-  it('a POST on 503, a network error or a timeout is sent exactly once (checklist #25)', async () => {
+  it('a POST on 503, a network error or a timeout is sent exactly once (docs/guarantees.md#g25)', async () => {
     for (const [failure, code] of [[status(503), 'ramp_unavailable'], ['network', 'ramp_unavailable'], ['hang', 'ramp_timeout']] as const) {
       const h = harness([failure, page()]);
       await expect(h.client.createAccountingSync('b', { idempotency_key: 'k', sync_type: 'TRANSACTION_SYNC', successful_syncs: [{ id: 'x', reference_id: 'x' }] })).rejects.toMatchObject({ code });

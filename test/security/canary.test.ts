@@ -1,5 +1,5 @@
 /**
- * Canary secrets (security-reliability.md item 11): plant distinctive client secrets, run every
+ * Canary secrets (docs/guarantees.md#g11): plant distinctive client secrets, run every
  * connect flow (success and failure paths, OAuth redirect, status, 422s, disconnect), a refresh made by
  * a proxied call, a sync and an outbound webhook endpoint, then grep every
  * log line, every response and the database files for them and for the Ramp tokens that were issued

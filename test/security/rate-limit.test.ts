@@ -1,5 +1,5 @@
 /**
- * Our API's own rate limits (security-reliability.md item 34): over the per-token or per-business
+ * Our API's own rate limits (docs/guarantees.md#g34): over the per-token or per-business
  * budget → 429 `rate_limited` with Retry-After; a flood from tenant A (a separate process) leaves
  * tenant B's p95 latency within 2× its baseline.
  */

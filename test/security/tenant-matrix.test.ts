@@ -67,7 +67,7 @@ describe('tenant isolation matrix (every route × method)', () => {
     for (const route of routes) {
       const res = await request(`${t.url}${pathFor(route.url)}`, { method: route.method, headers: a.headers, ...(route.method === 'GET' || route.method === 'DELETE' ? {} : { json: {} }) });
       expect(res.status, `${route.method} ${route.url}`).toBeLessThan(500);
-      // A route that names a resource by id answers for B's id as if it did not exist (checklist #31).
+      // A route that names a resource by id answers for B's id as if it did not exist (docs/guarantees.md#g31).
       if (route.url.includes(':')) expect(res.status, `${route.method} ${route.url}`).toBe(404);
       for (const [name, id] of Object.entries(bIds)) if (res.text.includes(id)) leaks.push(`${route.method} ${route.url} → ${res.status} contains B's ${name}`);
     }

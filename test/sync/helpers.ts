@@ -11,7 +11,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts
 import type { EventSink, EventType } from '../../src/events/event-sink.ts';
 import { buildApp } from '../../src/http/app.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { rampDataFeature, type RampDataFeature, type RampDataOptions } from '../../src/sync/feature.ts';
+import { rampDataFeature, type RampDataFeature, type RampDataOptions } from '../../src/http/routes/ramp-data/feature.ts';
 import { ClientCredentialsTokenProvider } from '../helpers/cc-token-provider.ts';
 import { request } from '../helpers/http.ts';
 import { openTestDb, type TestDatabase } from '../helpers/test-db.ts';

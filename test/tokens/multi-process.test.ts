@@ -1,5 +1,5 @@
 /**
- * Real processes on one PostgreSQL database (security-reliability.md items 17–19):
+ * Real processes on one PostgreSQL database (docs/guarantees.md#g17–#g19):
  *  - 1,000 concurrent GET /api/v1/ramp/token across 2 server processes on an expired token → 1 refresh;
  *  - strict rotation: 10,000 refreshes from 4 workers in 2 processes → no refresh token ever reused;
  *  - kill -9 of the process holding the refresh lease → another refreshes within the lease TTL + 5 s.

@@ -8,7 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionStore } from '../../src/connections/connection-store.ts';
 import { RampOAuthClient } from '../../src/oauth/ramp-oauth-client.ts';
-import { MIN_VALIDITY_MS } from '../../src/tokens/refresh-policy.ts';
+import { MIN_VALIDITY_MS } from '../../src/connections/refresh-policy.ts';
 import { parseKeyRing, staticKeyRing } from '../../src/vault/keyring.ts';
 import { Vault } from '../../src/vault/vault.ts';
 import { TEST_ENCRYPTION_KEYS } from '../helpers/test-server.ts';
@@ -95,7 +95,7 @@ for (const dialect of DIALECTS) {
     });
 
     /**
-     * What a replica killed between Ramp's answer and its commit leaves behind (checklist #20): its lease
+     * What a replica killed between Ramp's answer and its commit leaves behind (docs/guarantees.md#g20): its lease
      * and attempt id on the row, and a refresh token Ramp has already rotated. The lease then lapses and
      * the token is due on our side; the next refresh presents the spent refresh token.
      */
@@ -113,7 +113,7 @@ for (const dialect of DIALECTS) {
       return row;
     }
 
-    it('killed after Ramp rotated, before the commit: with Ramp\'s grace the next refresh recovers (checklist #20)', async () => {
+    it('killed after Ramp rotated, before the commit: with Ramp\'s grace the next refresh recovers (docs/guarantees.md#g20)', async () => {
       await h.emu.faults({ rotation: 'grace', grace_s: 30 });
       const row = await killedMidRefresh();
       const access = await h.manager.getAccess(row.business_id);
@@ -122,7 +122,7 @@ for (const dialect of DIALECTS) {
       expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(0);
     });
 
-    it('killed after Ramp rotated, before the commit: without grace it is needs_reauth(lost_rotation), one event (checklist #20)', async () => {
+    it('killed after Ramp rotated, before the commit: without grace it is needs_reauth(lost_rotation), one event (docs/guarantees.md#g20)', async () => {
       const row = await killedMidRefresh();
       const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => h.manager.getAccess(row.business_id)));
       expect(outcomes.every((o) => o.status === 'rejected' && (o.reason as { code: string }).code === 'reauthorization_required')).toBe(true);
@@ -130,7 +130,7 @@ for (const dialect of DIALECTS) {
       expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(1);
     });
 
-    it('two refreshes race on one refresh token (a lease lapsed mid-call): the loser\'s invalid_grant is resolved by re-reading, never needs_reauth (checklist #22)', async () => {
+    it('two refreshes race on one refresh token (a lease lapsed mid-call): the loser\'s invalid_grant is resolved by re-reading, never needs_reauth (docs/guarantees.md#g22)', async () => {
       const row = await h.connectOAuth();
       await h.advance(61 * MINUTE);
       // Ramp takes 1 s; the first replica's lease (150 ms) lapses meanwhile and a second one refreshes
@@ -213,7 +213,7 @@ for (const dialect of DIALECTS) {
       expect(await rampAccepts(h.emulator.url, (await h.manager.getAccess(row.business_id)).accessToken)).toBe(true);
     });
 
-    it('a refresh answer without a refresh token keeps the stored one, which the next refresh uses (checklist #9)', async () => {
+    it('a refresh answer without a refresh token keeps the stored one, which the next refresh uses (docs/guarantees.md#g9)', async () => {
       const row = await h.connectOAuth();
       await h.emu.faults({ rotation: 'off_omit' });
       const stored = async () => h.store.open((await h.store.find(row.business_id))!);
@@ -227,7 +227,7 @@ for (const dialect of DIALECTS) {
       expect((await h.store.find(row.business_id))!.status).toBe('connected');
     });
 
-    it('the database refuses the refreshed tokens: the call fails closed, the next one stores them without asking Ramp again (checklist #21)', async () => {
+    it('the database refuses the refreshed tokens: the call fails closed, the next one stores them without asking Ramp again (docs/guarantees.md#g21)', async () => {
       const row = await h.connectOAuth();
       await h.advance(61 * MINUTE);
       // A failure point no real test can reach: the write of refreshed tokens throws (3 tries), then works.
@@ -257,7 +257,7 @@ for (const dialect of DIALECTS) {
       expect((await h.emu.stats()).refresh_reuse_detected).toBe(before.refresh_reuse_detected);
     });
 
-    it('a token endpoint that does not answer in time: still connected, a transient error, recovered afterwards (checklist #24)', async () => {
+    it('a token endpoint that does not answer in time: still connected, a transient error, recovered afterwards (docs/guarantees.md#g24)', async () => {
       const row = await h.connectOAuth();
       await h.advance(61 * MINUTE);
       // A timed-out request may still be processed by Ramp and rotate the refresh token; with Ramp's
@@ -324,7 +324,7 @@ for (const dialect of DIALECTS) {
     });
     afterAll(async () => h.close());
 
-    it('a 120 s token is refreshed before it expires, as often as its lifetime asks and not on every call (checklist #28)', async () => {
+    it('a 120 s token is refreshed before it expires, as often as its lifetime asks and not on every call (docs/guarantees.md#g28)', async () => {
       const row = await h.connectOAuth();
       expect(row.access_token_expires_at! - row.last_refreshed_at!).toBe(120_000);
       const refreshes = async () => (await h.emu.stats()).grants.refresh_token;

@@ -89,7 +89,7 @@ for (const dialect of DIALECTS) {
       const removal = await runCli(['keys', 'rotate', '--remove-old'], env, 60_000);
       expect(removal.code, removal.stderr).toBe(0);
       expect(JSON.parse(removal.stdout).removed_kids).toContain(oldKid);
-      // Reads still work after the removal (checklist #15): every row opens with the trimmed key ring,
+      // Reads still work after the removal (docs/guarantees.md#g15): every row opens with the trimmed key ring,
       // and the running server decrypts a connection to revoke it at Ramp.
       const trimmed = new ConnectionStore(t.server.ctx.db, new Vault(loadKeyRing(loadConfig(env), () => {})), Date.now);
       for (const row of await t.server.ctx.db.kysely.selectFrom('ramp_connections').selectAll().execute()) expect(trimmed.open(row).accessToken).toMatch(/^ramp_/);

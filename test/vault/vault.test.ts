@@ -1,5 +1,5 @@
 /**
- * Vault properties (security-reliability.md items 12–14): round trip; any flipped byte of a wrapped key
+ * Vault properties (docs/guarantees.md#g12–#g14): round trip; any flipped byte of a wrapped key
  * or a field ciphertext fails; a ciphertext moved to another row, tenant, environment or field fails;
  * an unknown key id fails; nonces never repeat; key ring errors never print key material.
  */

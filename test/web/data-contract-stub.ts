@@ -1,5 +1,5 @@
 /**
- * @module A stand-in for the sync and transaction endpoints, written from design.md's contract only
+ * @module A stand-in for the sync and transaction endpoints, written from the README's contract only
  * (`POST /api/v1/ramp/sync` → 202 `{sync_id, status}`, `GET /api/v1/ramp/syncs/{id}` with the
  * `SyncProgress` fields, `GET /api/v1/ramp/transactions` → `{items, next_cursor, has_more}` with
  * `limit`, `cursor`, `from_date`, `to_date`). It lets the page's sync, paging, filter and chart code run

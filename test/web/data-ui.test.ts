@@ -1,6 +1,6 @@
 /**
  * The page's sync and transaction UI in headless Chromium against a stand-in for those endpoints built
- * from design.md's contract (data-contract-stub.ts): the live progress bar, paging with a cursor stack,
+ * from the README's contract (data-contract-stub.ts): the live progress bar, paging with a cursor stack,
  * the date filter (sent as date-time bounds), money by currency, the inline-SVG spend chart, and 375 px.
  * The same flows against the real endpoints are in web.test.ts (run once those endpoints exist).
  */

@@ -1,6 +1,6 @@
 /** @module `connections list`: every Ramp connection with its health; never a secret. */
 import { printResult } from '../output.ts';
-import type { CommandInput } from './index.ts';
+import type { CommandInput } from './command.ts';
 import { withDb } from './with-db.ts';
 
 export async function connectionsList({ flags, config }: CommandInput): Promise<void> {

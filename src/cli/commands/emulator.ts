@@ -2,7 +2,7 @@
 import { startEmulator } from '../../emulator/index.ts';
 import { optionalInt } from '../args.ts';
 import { printResult } from '../output.ts';
-import type { CommandInput } from './index.ts';
+import type { CommandInput } from './command.ts';
 import { stopOnSignals } from './signals.ts';
 
 export async function emulatorCommand({ flags, config }: CommandInput): Promise<void> {

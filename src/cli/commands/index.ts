@@ -2,14 +2,9 @@
  * @module The CLI's command table: "word" or "word subword" → handler. Handlers are imported on use,
  * so `ramp-connect emulator` does not load the whole service (it must start in under a second).
  */
-import type { Config } from '../../config/config.ts';
+import type { Command } from './command.ts';
 
-export interface CommandInput {
-  readonly flags: Record<string, string | boolean>;
-  readonly config: Config;
-}
-
-export type Command = (input: CommandInput) => Promise<void>;
+export type { Command, CommandInput } from './command.ts';
 
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   serve: async () => (await import('./process.ts')).serveCommand,

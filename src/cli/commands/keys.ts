@@ -13,7 +13,7 @@ import { keyUsage, rewrapAll } from '../../vault/rewrap.ts';
 import { loadKeyRing, newKid, writeKeyFile } from '../../vault/keyring.ts';
 import { Vault } from '../../vault/vault.ts';
 import { CliError, printResult } from '../output.ts';
-import type { CommandInput } from './index.ts';
+import type { CommandInput } from './command.ts';
 
 // Servers re-read the key file every 2 s; rows they write in the meantime still use the old key.
 const SETTLE_MS = 2_500;

@@ -2,14 +2,11 @@
 import { stopOnSignals } from './signals.ts';
 import { openDatabase } from '../../db/database.ts';
 import { migrateToLatest } from '../../db/migrate.ts';
-import { startServer } from '../../server.ts';
-import type { Config } from '../../config/config.ts';
-import { emulatorDefaultApp } from '../../emulator/default-app.ts';
-import type { RunningEmulator } from '../../emulator/index.ts';
+import { emulatorFacts, startServer } from '../../server.ts';
 import { terminalLogger } from '../../logging/terminal-logger.ts';
 import { printResult, wantsJson } from '../output.ts';
-import { FIRST_TOKEN_COMMAND, startBanner, type StartFacts } from '../start-banner.ts';
-import type { CommandInput } from './index.ts';
+import { FIRST_TOKEN_COMMAND, startBanner } from '../start-banner.ts';
+import type { CommandInput } from './command.ts';
 
 /**
  * On a terminal: a short block (URLs, the emulator's ready-made app, the command for a first token),
@@ -44,14 +41,6 @@ export async function serveCommand({ flags, config }: CommandInput): Promise<voi
     terminal!.release();
   }
   stopOnSignals(server.close);
-}
-
-/** The emulator this server talks to (in-process, or one run with `ramp-connect emulator`) and its default app. */
-function emulatorFacts(config: Config, running: RunningEmulator | undefined): StartFacts['emulator'] {
-  if (running) return { url: running.url, clientId: running.defaultApp.client_id, clientSecret: running.defaultApp.client_secret };
-  if (config.rampEnv !== 'emulator') return undefined;
-  const app = emulatorDefaultApp();
-  return { url: config.rampHosts.production.apiBaseUrl, clientId: app.clientId, clientSecret: app.clientSecret };
 }
 
 export async function migrateCommand({ flags, config }: CommandInput): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * @module `ramp-connect sync --business ID`: runs one sync of a business's Ramp data in this process,
- * against the configured database (design.md, "CLI"). A progress bar on stderr when it is a terminal;
+ * against the configured database (README.md#cli). A progress bar on stderr when it is a terminal;
  * the finished sync as JSON on stdout when piped (or with --json). Ctrl-C pauses the sync: its lease is
  * handed back and the next `sync` (or a server replica) resumes it from its cursors.
  *
@@ -10,18 +10,18 @@
 import type { AppContext } from '../../app-context.ts';
 import { getSyncConfig } from '../../connections/sync-config.ts';
 import { NO_EVENTS, type EventSink } from '../../events/event-sink.ts';
-import { syncView } from '../../http/routes/ramp-data/sync-routes.ts';
-import { uuidError } from '../../http/validation/pydantic-validator.ts';
+import { syncView } from '../../sync/sync-view.ts';
+import { uuidError } from '../../core/uuid.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { RampClient } from '../../ramp/ramp-client.ts';
 import { configuredRampRateLimit } from '../../ramp/rate-limiter.ts';
 import { planSync } from '../../sync/sync-plan.ts';
 import type { SyncProgress } from '../../sync/sync-progress.ts';
 import { SyncService } from '../../sync/sync-service.ts';
-import type { AccessTokenProvider } from '../../tokens/access-token-provider.ts';
+import type { AccessTokenProvider } from '../../ramp/access-token-provider.ts';
 import { requireFlag } from '../args.ts';
 import { CliError, printResult } from '../output.ts';
-import type { Command, CommandInput } from './index.ts';
+import type { Command, CommandInput } from './command.ts';
 import { withDb } from './with-db.ts';
 
 /** Builds the token source for the command's database and configuration. */

@@ -3,10 +3,10 @@ import { createApiToken } from '../../auth/api-tokens-repo.ts';
 import type { Role } from '../../db/schema.ts';
 import { ensureDemoOwner } from '../../tenancy/demo-bootstrap.ts';
 import { ROLES, createBusiness, createUserWithMembership, toBusinessView } from '../../tenancy/tenancy-repo.ts';
-import { uuidError } from '../../http/validation/pydantic-validator.ts';
+import { uuidError } from '../../core/uuid.ts';
 import { optionalInt, requireFlag } from '../args.ts';
 import { CliError, printResult } from '../output.ts';
-import type { CommandInput } from './index.ts';
+import type { CommandInput } from './command.ts';
 import { withDb } from './with-db.ts';
 
 export async function businessCreate({ flags, config }: CommandInput): Promise<void> {

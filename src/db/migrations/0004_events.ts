@@ -6,9 +6,8 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../database.ts';
 import { binary } from './column-types.ts';
-// Every process that migrates (including `keys rotate` / `keys status`) must know this table holds
-// wrapped data keys; otherwise `keys rotate --remove-old` would drop a key its rows still need.
-import '../../events/webhook-endpoint-keys.ts';
+// The table holds wrapped data keys: it is listed in src/vault/encrypted-tables.ts, so `keys rotate`
+// and `keys status` rewrap and count it.
 
 export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
   await db.schema

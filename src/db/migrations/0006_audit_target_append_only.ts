@@ -1,7 +1,7 @@
 /**
  * @module The audit log names what an action touched (`target`: the route's ids, e.g. a token or
  * webhook id) and becomes append-only in the database itself: a trigger refuses UPDATE and DELETE
- * (security-reliability.md #35), so neither a bug nor a compromised replica can rewrite history
+ * (docs/guarantees.md#g35), so neither a bug nor a compromised replica can rewrite history
  * through the application's own connection.
  */
 import { sql, type Kysely } from 'kysely';

@@ -4,7 +4,7 @@ import { Type, type Static } from 'typebox';
 import type { AppContext } from '../../app-context.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/api-tokens-repo.ts';
 import { authOf } from '../auth.ts';
-import { Nullable, Page, errorResponses } from '../schemas/common.ts';
+import { Nullable, Page, errorResponses } from '../../core/schemas.ts';
 
 export const KNOWN_PERMISSIONS = ['ramp:token'] as const;
 

@@ -4,8 +4,8 @@ import { Type, type Static } from 'typebox';
 import type { AppContext } from '../../app-context.ts';
 import { createBusiness, listBusinessesForUser, toBusinessView } from '../../tenancy/tenancy-repo.ts';
 import { authOf } from '../auth.ts';
-import { Page, PaginationQuery, errorResponses } from '../schemas/common.ts';
-import { decodeCursor, pageOf } from '../pagination.ts';
+import { Page, PaginationQuery, errorResponses } from '../../core/schemas.ts';
+import { decodeCursor, pageOf } from '../../core/pagination.ts';
 
 const Business = Type.Object(
   {
@@ -61,7 +61,7 @@ export function businessRoutes(app: FastifyInstance, ctx: AppContext): void {
         ownerUserId: authOf(request).userId,
         ...(request.body.default_currency ? { defaultCurrency: request.body.default_currency } : {}),
       });
-      // The product wraps this response in its SuccessEnvelope (ramp-and-dayzero-api.md A1).
+      // The product wraps this response in its SuccessEnvelope (docs/ramp-behaviour.md#product-api).
       return reply.code(201).send({ success: true, message: 'Business created', data: toBusinessView(row, 'owner') });
     },
   );

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { AppContext } from '../../app-context.ts';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '../../core/errors.ts';
 
 const Health = Type.Object({ status: Type.String() });
 

@@ -8,7 +8,8 @@
  * duplicate `additionalProperties` entries, no array-item errors after the first failure), and FastAPI's
  * lax coercions (`"5"` → 5 for an int in a JSON body) have to be applied anyway.
  */
-import type { ValidationIssue } from '../errors.ts';
+import type { ValidationIssue } from '../../core/errors.ts';
+import { uuidError } from '../../core/uuid.ts';
 
 type Loc = (string | number)[];
 type Json = unknown;
@@ -156,27 +157,6 @@ function checkString(schema: Schema, input: Json, loc: Loc, issues: ValidationIs
   return input;
 }
 
-/** The `uuid` crate's parse errors, as pydantic-core reports them. */
-const CANONICAL_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
-export function uuidError(s: string): string | undefined {
-  if (CANONICAL_UUID.test(s)) return undefined; // the common case, without the per-character walk
-  const body = s.startsWith('urn:uuid:') ? s.slice(9) : s;
-  const offset = s.length - body.length;
-  for (let i = 0; i < body.length; i++) {
-    if (!/[0-9a-fA-F-]/.test(body[i]!)) return `invalid character: found \`${body[i]}\` at ${i + offset + 1}`;
-  }
-  if (!body.includes('-')) {
-    return body.length === 32 ? undefined : `invalid length: expected length 32 for simple format, found ${body.length}`;
-  }
-  const groups = body.split('-');
-  if (groups.length !== 5) return `invalid group count: expected 5, found ${groups.length}`;
-  const expected = [8, 4, 4, 4, 12];
-  for (let g = 0; g < 5; g++) {
-    if (groups[g]!.length !== expected[g]) return `invalid group length in group ${g}: expected ${expected[g]}, found ${groups[g]!.length}`;
-  }
-  return undefined;
-}
 
 function dateError(s: string): string | undefined {
   if (s.length < 10) return 'input is too short';

@@ -8,7 +8,7 @@
  * order with `pydantic-validator.ts`, replacing each part with its coerced value.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { RequestValidationError, type ValidationIssue } from '../errors.ts';
+import { RequestValidationError, type ValidationIssue } from '../../core/errors.ts';
 import { parseJsonText } from './json-body.ts';
 import { validateAgainstSchema } from './pydantic-validator.ts';
 

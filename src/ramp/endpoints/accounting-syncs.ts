@@ -1,10 +1,10 @@
 /**
- * @module `POST /developer/v1/accounting/syncs` (ramp-and-dayzero-api.md B7.2): tells Ramp which
+ * @module `POST /developer/v1/accounting/syncs` (docs/ramp-behaviour.md#accounting-syncs): tells Ramp which
  * objects were synced to the books. A POST is sent once (RFC 9110 §9.2.2); the deterministic
  * `idempotency_key` makes a caller's own retry safe.
  */
-import { ApiError } from '../../http/errors.ts';
-import type { RampAccess } from '../../tokens/access-token-provider.ts';
+import { ApiError } from '../../core/errors.ts';
+import type { RampAccess } from '../access-token-provider.ts';
 import { developerUrl } from '../api-base.ts';
 import { MAX_ERROR_BODY_BYTES, errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
 import { readRampError } from '../ramp-errors.ts';
@@ -25,7 +25,7 @@ export function buildAccountingSyncRequest(access: RampAccess, body: AccountingS
 export async function processAccountingSyncResponse(response: RampResponse, access: RampAccess, nowMs: number): Promise<CallOutcome<unknown>> {
   if (response.status >= 300 && response.status < 400) return redirectOutcome(response);
   if (response.status === 400 || response.status === 422) {
-    // Ramp refused the objects themselves (unknown ids, "InvalidInput", B7.2): the caller's input, not an outage.
+    // Ramp refused the objects themselves (unknown ids, "InvalidInput", docs/ramp-behaviour.md#accounting-syncs): the caller's input, not an outage.
     const text = await response.text(MAX_ERROR_BODY_BYTES);
     const info = readRampError(response.status, text ?? '', response.header('x-trace-id'), [access.accessToken]);
     return { kind: 'failed', error: new ApiError('invalid_request', `Ramp refused the sync${info.message ? `: ${info.message}` : ''}`) };

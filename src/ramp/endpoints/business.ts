@@ -1,6 +1,6 @@
-/** @module `GET /developer/v1/business` (ramp-and-dayzero-api.md B7): the connected Ramp business, not paginated. */
-import { ApiError } from '../../http/errors.ts';
-import type { RampAccess } from '../../tokens/access-token-provider.ts';
+/** @module `GET /developer/v1/business` (docs/ramp-behaviour.md#resources-and-scopes): the connected Ramp business, not paginated. */
+import { ApiError } from '../../core/errors.ts';
+import type { RampAccess } from '../access-token-provider.ts';
 import { developerUrl } from '../api-base.ts';
 import { errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
 import type { RampResponse } from '../ramp-response.ts';

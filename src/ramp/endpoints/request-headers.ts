@@ -1,5 +1,5 @@
 /** @module Headers every request to Ramp carries. The bearer token is added here and nowhere else. */
-import type { RampAccess } from '../../tokens/access-token-provider.ts';
+import type { RampAccess } from '../access-token-provider.ts';
 
 export const USER_AGENT = 'ramp-connect/0.1 (+https://ondayzero.com)';
 

@@ -1,7 +1,7 @@
 /**
  * @module `POST /api/v1/ramp/accounting/mark-synced` (owner/admin): the product's
- * `RampMarkSyncedRequest {sync_type, object_ids}` (ramp-and-dayzero-api.md A2), sent to Ramp as
- * `POST /developer/v1/accounting/syncs` (B7.2) once, with an idempotency key derived from the
+ * `RampMarkSyncedRequest {sync_type, object_ids}` (docs/ramp-behaviour.md#product-api), sent to Ramp as
+ * `POST /developer/v1/accounting/syncs` (docs/ramp-behaviour.md#accounting-syncs) once, with an idempotency key derived from the
  * business, the sync type and the sorted ids — the same request always carries the same key, so a
  * caller's retry is replayed by Ramp rather than recorded twice. 201 with Ramp's answer.
  */
@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
-import { BusinessHeaders, errorResponses } from '../../schemas/common.ts';
+import { BusinessHeaders, errorResponses } from '../../../core/schemas.ts';
 import type { RampClient } from '../../../ramp/ramp-client.ts';
 import { MarkSyncedBody } from './schemas.ts';
 

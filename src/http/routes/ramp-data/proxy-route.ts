@@ -1,7 +1,7 @@
 /**
  * @module `ANY /api/v1/ramp/proxy/{path}` (owner/admin): forwards to
- * `<connection API base>/developer/v1/{path}` with the connection's token (design.md; checks:
- * security-reliability.md §4 "SSRF" and §6 items 36–38).
+ * `<connection API base>/developer/v1/{path}` with the connection's token (README.md#http-api; checks:
+ * docs/guarantees.md#g36–#g38).
  *
  * The path is taken from the raw request line and checked before anything else happens (no token
  * is fetched for a refused path); see src/ramp/proxy-path.ts for the rules and
@@ -10,8 +10,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
-import { ApiError } from '../../errors.ts';
-import { BusinessHeaders } from '../../schemas/common.ts';
+import { ApiError } from '../../../core/errors.ts';
+import { BusinessHeaders } from '../../../core/schemas.ts';
 import { parseProxyTarget } from '../../../ramp/proxy-path.ts';
 import { DEFAULT_PROXY_MAX_BYTES, PROXY_METHODS, forwardToRamp } from '../../../ramp/proxy-forwarder.ts';
 import type { RampClient } from '../../../ramp/ramp-client.ts';
@@ -19,7 +19,7 @@ import type { RampClient } from '../../../ramp/ramp-client.ts';
 export const PROXY_PREFIX = '/api/v1/ramp/proxy/';
 
 export interface ProxySettings {
-  /** Per upstream attempt; Ramp itself gives up after 60 s (B5). */
+  /** Per upstream attempt; Ramp itself gives up after 60 s (docs/ramp-behaviour.md#rate-limits). */
   readonly timeoutMs: number;
   /** The whole call including GET retries. */
   readonly deadlineMs: number;

@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../app-context.ts';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
-import { decodeCursor, pageOf } from '../../pagination.ts';
-import { BusinessHeaders, Page, errorResponses } from '../../schemas/common.ts';
+import { decodeCursor, pageOf } from '../../../core/pagination.ts';
+import { BusinessHeaders, Page, errorResponses } from '../../../core/schemas.ts';
 import { timeOf, type SyncResource } from '../../../sync/record-projection.ts';
 import { listRecords, recordView, type RecordFilters } from '../../../sync/records-query.ts';
 import { RampRecord, RecordsQuery } from './schemas.ts';
@@ -18,7 +18,7 @@ export const READABLE_RESOURCES = ['transactions', 'reimbursements', 'bills', 'u
 
 const DAY_MS = 86_400_000;
 
-/** ISO date or date-time, UTC when it has no offset (as Ramp's dates, B7.1); a bare `to_date` means the whole day. */
+/** ISO date or date-time, UTC when it has no offset (as Ramp's dates, docs/ramp-behaviour.md#money-and-dates); a bare `to_date` means the whole day. */
 function bound(value: string | undefined, end: boolean): number | undefined {
   if (value === undefined) return undefined;
   const ms = timeOf(value.length === 16 ? `${value}:00` : value);

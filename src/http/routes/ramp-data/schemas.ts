@@ -1,6 +1,6 @@
 /** @module Wire types of the Ramp data routes (sync, records, mark-synced, webhooks). */
 import { Type, type Static } from 'typebox';
-import { Nullable, PaginationQuery } from '../../schemas/common.ts';
+import { Nullable, PaginationQuery } from '../../../core/schemas.ts';
 
 export const SyncAccepted = Type.Object(
   { sync_id: Type.String({ format: 'uuid' }), status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]) },

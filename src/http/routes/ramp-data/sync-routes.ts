@@ -8,27 +8,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
-import { ApiError } from '../../errors.ts';
-import { BusinessHeaders, errorResponses } from '../../schemas/common.ts';
-import { parseProgress } from '../../../sync/sync-progress.ts';
+import { ApiError } from '../../../core/errors.ts';
+import { BusinessHeaders, errorResponses } from '../../../core/schemas.ts';
 import type { SyncService } from '../../../sync/sync-service.ts';
-import type { SyncRow } from '../../../sync/syncs-repo.ts';
+import { syncView } from '../../../sync/sync-view.ts';
 import { SyncAccepted, SyncIdParams, SyncView } from './schemas.ts';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-export function syncView(row: SyncRow) {
-  return {
-    id: row.id,
-    status: row.status,
-    trigger: row.trigger,
-    progress: parseProgress(row.progress),
-    created_at: new Date(row.created_at).toISOString(),
-    started_at: iso(row.started_at),
-    finished_at: iso(row.finished_at),
-    error: row.error,
-  };
-}
 
 export function syncRoutes(service: SyncService): RouteModule {
   return (app: FastifyInstance) => {

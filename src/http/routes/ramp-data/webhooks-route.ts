@@ -2,13 +2,13 @@
  * @module `POST /api/v1/ramp/webhooks` (Ramp, unauthenticated): verifies the signature and age
  * (src/sync/webhook-verification.ts), then schedules an incremental sync for every business connected
  * to the event's Ramp business. An event for a Ramp business we do not know is accepted and ignored
- * (202): Ramp retries 5xx and 429 only (B8), so refusing would just be noise.
+ * (202): Ramp retries 5xx and 429 only (docs/ramp-behaviour.md#webhooks), so refusing would just be noise.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../app-context.ts';
 import type { RouteModule } from '../../app.ts';
-import { ApiError } from '../../errors.ts';
-import { errorResponses } from '../../schemas/common.ts';
+import { ApiError } from '../../../core/errors.ts';
+import { errorResponses } from '../../../core/schemas.ts';
 import type { SyncService } from '../../../sync/sync-service.ts';
 import { verifyWebhook } from '../../../sync/webhook-verification.ts';
 import { WebhookAccepted } from './schemas.ts';

@@ -5,9 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import type { AccessTokenProvider, RampAccess } from '../../../tokens/access-token-provider.ts';
+import type { AccessTokenProvider, RampAccess } from '../../../ramp/access-token-provider.ts';
 import { authOf } from '../../auth.ts';
-import { BusinessHeaders, errorResponses } from '../../schemas/common.ts';
+import { BusinessHeaders, errorResponses } from '../../../core/schemas.ts';
 
 const AccessToken = Type.Object(
   {

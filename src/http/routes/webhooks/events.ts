@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { listEvents } from '../../../events/event-log.ts';
 import { authOf } from '../../auth.ts';
-import { decodeCursor, pageOf } from '../../pagination.ts';
-import { BusinessHeaders, Page, PaginationQuery, errorResponses } from '../../schemas/common.ts';
+import { decodeCursor, pageOf } from '../../../core/pagination.ts';
+import { BusinessHeaders, Page, PaginationQuery, errorResponses } from '../../../core/schemas.ts';
 import type { WebhookServices } from './services.ts';
 import { EventTypeSchema, EventView, toEventView } from './webhook-schemas.ts';
 

@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { listDeliveries } from '../../../events/event-log.ts';
 import { authOf } from '../../auth.ts';
-import { ApiError } from '../../errors.ts';
-import { decodeCursor, pageOf } from '../../pagination.ts';
-import { BusinessHeaders, Page, PaginationQuery, errorResponses } from '../../schemas/common.ts';
+import { ApiError } from '../../../core/errors.ts';
+import { decodeCursor, pageOf } from '../../../core/pagination.ts';
+import { BusinessHeaders, Page, PaginationQuery, errorResponses } from '../../../core/schemas.ts';
 import type { WebhookServices } from './services.ts';
 import { WebhookDeliveryView, WebhookIdParams, toDeliveryView } from './webhook-schemas.ts';
 

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { EVENT_TYPES } from '../../../events/event-sink.ts';
 import type { DeliveryRecord, EventRecord } from '../../../events/event-log.ts';
 import type { WebhookEndpoint } from '../../../events/webhook-endpoint-store.ts';
-import { Nullable } from '../../schemas/common.ts';
+import { Nullable } from '../../../core/schemas.ts';
 
 export const EventTypeSchema = Type.Union(
   EVENT_TYPES.map((t) => Type.Literal(t)),

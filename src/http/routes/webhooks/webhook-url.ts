@@ -4,7 +4,7 @@
  * a password into our database in clear and into every delivery's request line.
  * Private and loopback hosts are allowed (local development and tests deliver to 127.0.0.1).
  */
-import type { ValidationIssue } from '../../errors.ts';
+import type { ValidationIssue } from '../../../core/errors.ts';
 
 export type UrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly issue: ValidationIssue };
 

@@ -1,5 +1,6 @@
 /**
- * @module The cross-process refresh lease on a connection row (security-reliability.md §3.2).
+ * @module The cross-process refresh lease on a connection row (docs/guarantees.md#g18). Its statements
+ * are called through `ConnectionStore`, the one owner of the row.
  *
  * A replica may call Ramp's token endpoint for a connection only while it holds the lease:
  * `UPDATE … SET lease_owner = me, lease_until = now + ttl WHERE lease is free RETURNING *` — one

@@ -1,23 +1,24 @@
 /**
  * @module The "Ramp data" feature: API client, proxy, sync (manual, automatic, webhook), synced
- * record reads and mark-synced. The lead wires it into src/features.ts:
+ * record reads and mark-synced. It lives in src/http because it registers routes: the domain code it
+ * assembles (src/ramp, src/sync) never imports HTTP. src/features.ts wires it:
  *
  * @example
  * const data = rampDataFeature({ ctx, tokens, events });
  * // routes → buildApp(ctx, [...data.routes]); data.start() once listening; data.summary(id) for /status
  */
-import type { AppContext } from '../app-context.ts';
-import type { EventSink } from '../events/event-sink.ts';
-import type { RouteModule } from '../http/app.ts';
-import { markSyncedRoute } from '../http/routes/ramp-data/mark-synced-route.ts';
-import { DEFAULT_PROXY_SETTINGS, proxyRoute, type ProxySettings } from '../http/routes/ramp-data/proxy-route.ts';
-import { recordRoutes } from '../http/routes/ramp-data/records-routes.ts';
-import { syncRoutes } from '../http/routes/ramp-data/sync-routes.ts';
-import { webhooksRoute } from '../http/routes/ramp-data/webhooks-route.ts';
-import { RampClient, type RampClientOptions } from '../ramp/ramp-client.ts';
-import type { AccessTokenProvider } from '../tokens/access-token-provider.ts';
-import { SyncService, type SyncServiceOptions } from './sync-service.ts';
-import { webhookSecretFromEnv } from './webhook-config.ts';
+import type { AppContext } from '../../../app-context.ts';
+import type { EventSink } from '../../../events/event-sink.ts';
+import type { RouteModule } from '../../app.ts';
+import { markSyncedRoute } from './mark-synced-route.ts';
+import { DEFAULT_PROXY_SETTINGS, proxyRoute, type ProxySettings } from './proxy-route.ts';
+import { recordRoutes } from './records-routes.ts';
+import { syncRoutes } from './sync-routes.ts';
+import { webhooksRoute } from './webhooks-route.ts';
+import { RampClient, type RampClientOptions } from '../../../ramp/ramp-client.ts';
+import type { AccessTokenProvider } from '../../../ramp/access-token-provider.ts';
+import { SyncService, type SyncServiceOptions } from '../../../sync/sync-service.ts';
+import { webhookSecretFromEnv } from '../../../sync/webhook-config.ts';
 
 export interface RampDataDeps {
   ctx: AppContext;

@@ -1,22 +1,19 @@
 /**
  * @module Durable events and outbound webhooks, assembled for a server process: the outbox sink other
  * features emit into, the delivery worker, and the `/api/v1/webhooks*` and `/api/v1/events` routes.
- * The lead wires it into `src/features.ts`; `start()` runs once the server listens.
+ * It lives in src/http because it registers routes; src/events never imports HTTP. `src/features.ts`
+ * wires it; `start()` runs once the server listens.
  */
-import type { AppContext } from '../app-context.ts';
-import type { RouteModule } from '../http/app.ts';
-import { eventRoutes } from '../http/routes/webhooks/events.ts';
-import type { WebhookServices } from '../http/routes/webhooks/services.ts';
-import { webhookDeliveryRoutes } from '../http/routes/webhooks/webhook-deliveries.ts';
-import { webhookEndpointRoutes } from '../http/routes/webhooks/webhook-endpoints.ts';
-import type { Vault } from '../vault/vault.ts';
-import { DeliveryWorker, type DeliveryOptions } from './delivery-worker.ts';
-import { OutboxEventSink } from './outbox-event-sink.ts';
-import { WebhookEndpointStore } from './webhook-endpoint-store.ts';
-// Registers webhook_endpoints with key rotation (`keys rotate` rewraps its data keys).
-import './webhook-endpoint-keys.ts';
-
-export { verifyWebhookSignature } from './signature.ts';
+import type { AppContext } from '../../../app-context.ts';
+import type { RouteModule } from '../../app.ts';
+import { eventRoutes } from './events.ts';
+import type { WebhookServices } from './services.ts';
+import { webhookDeliveryRoutes } from './webhook-deliveries.ts';
+import { webhookEndpointRoutes } from './webhook-endpoints.ts';
+import type { Vault } from '../../../vault/vault.ts';
+import { DeliveryWorker, type DeliveryOptions } from '../../../events/delivery-worker.ts';
+import { OutboxEventSink } from '../../../events/outbox-event-sink.ts';
+import { WebhookEndpointStore } from '../../../events/webhook-endpoint-store.ts';
 
 export interface EventsFeatureDeps {
   readonly ctx: AppContext;

@@ -10,9 +10,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.ts';
-import { ApiError } from '../http/errors.ts';
-import { DbGauges } from './db-gauges.ts';
-import { collectProcessMetrics, metricsRegistry } from './registry.ts';
+import { ApiError } from '../core/errors.ts';
+import { DbGauges } from './metrics-db-gauges.ts';
+import { collectProcessMetrics, metricsRegistry } from '../metrics/registry.ts';
 
 export const METRICS_PATH = '/metrics';
 

@@ -12,7 +12,7 @@ const PROACTIVE_MARGIN_MS = 10 * 60_000;
 
 /**
  * The last moment a token issued at `issuedAt` is handed out: while it has `MIN_VALIDITY_MS` left, or a
- * fifth of its lifetime when Ramp issues tokens shorter than 25 minutes (security-reliability.md #28:
+ * fifth of its lifetime when Ramp issues tokens shorter than 25 minutes (docs/guarantees.md#g28:
  * a 120 s token is handed out until 24 s before expiry; with a flat 5 minutes it would never be fresh
  * and every call would refresh it). An unknown issue time is treated as a long-lived token.
  */

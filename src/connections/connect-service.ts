@@ -1,0 +1,280 @@
+/**
+ * @module Connecting and disconnecting Ramp: the client-credentials connect, the two halves of the
+ * redirect (authorization code) flow, and disconnect. Routes in src/http/routes/ramp/ only translate
+ * HTTP to these calls and back.
+ *
+ * Redirect-flow rules (docs/guarantees.md#oauth-redirect-flow, RFC 6749 §4.1, RFC 7636): redirect_uri
+ * comes from PUBLIC_URL only; state is single use and bound to business, user and environment; a bad
+ * state never reaches Ramp's token endpoint; the code is exchanged at most once.
+ * Disconnect revokes the tokens at Ramp first (RFC 7009; a local delete alone leaves them usable), then
+ * deletes the secrets whatever Ramp said.
+ */
+import { audit } from '../audit/audit-log.ts';
+import { ApiError, type ErrorCode } from '../core/errors.ts';
+import type { RampConnectionsTable } from '../db/schema.ts';
+import type { OAuthFailure } from '../oauth/oauth-errors.ts';
+import type { ClientCredentials } from '../oauth/token-endpoint.ts';
+import { CredentialsCorruptError } from '../vault/vault.ts';
+import type { ConnectServices } from './connect-services.ts';
+import type { Environment } from './connection-store.ts';
+import { toConnectionView } from './connection-view.ts';
+
+type ConnectionViewBody = ReturnType<typeof toConnectionView>;
+import { consumePendingAuthorization, createPendingAuthorization } from './oauth-state.ts';
+import { isAllowedReturnTo, withOutcome } from './return-to.ts';
+
+/** The product's suggested read scopes (docs/ramp-behaviour.md#product-api). */
+export const SUGGESTED_CLIENT_CREDENTIALS_SCOPES = ['transactions:read', 'business:read', 'cards:read', 'users:read', 'departments:read'];
+
+/** Readable reasons for the page we return to; never Ramp's raw text. */
+const REASONS: Record<string, string> = {
+  access_denied: 'access_denied',
+  invalid_scope: 'invalid_scope',
+  invalid_grant: 'authorization_expired',
+  invalid_client: 'app_misconfigured',
+  unauthorized_client: 'app_misconfigured',
+};
+
+/** Writes the audit row of a connect attempt (the caller knows the request it belongs to). */
+export type RecordOutcome = (outcome: 'success' | 'failure', detail: string) => Promise<void>;
+
+export interface CredentialsConnect {
+  readonly businessId: string;
+  readonly tokenId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scopes?: readonly string[];
+  readonly environment?: Environment;
+}
+
+export interface CallbackInput {
+  readonly code?: string;
+  readonly state?: string;
+  readonly error?: string;
+  readonly iss?: string;
+  readonly requestId: string;
+}
+
+export interface Disconnected {
+  readonly row: RampConnectionsTable;
+  readonly revoked: boolean;
+  /** Why revocation at Ramp failed (the local delete happened anyway). */
+  readonly reason?: string;
+}
+
+/** Ramp's refusal → our stable code, whose detail tells the user what to change in their Ramp app. */
+export function credentialFailureCode(failure: OAuthFailure): ErrorCode {
+  switch (failure.code) {
+    case 'invalid_client':
+      return 'ramp_invalid_client';
+    case 'unauthorized_client':
+    case 'unsupported_grant_type':
+      return 'ramp_unauthorized_client';
+    case 'invalid_scope':
+      return 'ramp_invalid_scope';
+    case 'invalid_grant':
+    case 'invalid_request':
+    case 'access_denied':
+      return 'ramp_invalid_client';
+    default:
+      return 'ramp_unavailable';
+  }
+}
+
+export function redirectUri(publicUrl: string): string {
+  return `${publicUrl}/api/v1/ramp/callback`;
+}
+
+export class ConnectService {
+  readonly #s: ConnectServices;
+
+  constructor(services: ConnectServices) {
+    this.#s = services;
+  }
+
+  /** Client Credentials with the customer's own app. Ramp's refusal is a 400 saying what to fix; nothing is stored unless Ramp issued a token. */
+  async connectWithCredentials(input: CredentialsConnect, record: RecordOutcome): Promise<RampConnectionsTable> {
+    const { ctx, store, oauth } = this.#s;
+    const environment = input.environment ?? ctx.config.defaultEnvironment;
+    const scopes = input.scopes ?? SUGGESTED_CLIENT_CREDENTIALS_SCOPES;
+
+    // Cheap pre-check: don't spend a Ramp token request when a live connection already exists.
+    const existing = await store.find(input.businessId);
+    if (existing?.status === 'connected') {
+      await record('failure', 'conflict: a live connection exists');
+      throw new ApiError('resource_exists', 'This business already has a live Ramp connection; disconnect it first', { existingId: existing.id });
+    }
+
+    const client = { clientId: input.clientId, clientSecret: input.clientSecret };
+    const apiBaseUrl = ctx.config.rampHosts[environment].apiBaseUrl;
+    const result = await oauth.clientCredentials(apiBaseUrl, client, scopes);
+    if (!result.ok) {
+      const code = credentialFailureCode(result.failure);
+      await record('failure', `ramp refused: ${result.failure.code}`);
+      throw new ApiError(code);
+    }
+
+    const created = await store.create({
+      businessId: input.businessId,
+      environment,
+      authMethod: 'client_credentials',
+      clientId: client.clientId,
+      clientSecret: client.clientSecret,
+      requestedScopes: scopes,
+      tokens: result.tokens,
+      createdByTokenId: input.tokenId,
+      replaceConnected: false,
+    });
+    if ('conflict' in created) {
+      // Lost a race with a concurrent connect: give back the token we just obtained.
+      void oauth.revoke(apiBaseUrl, client, result.tokens.accessToken, 'access_token');
+      await record('failure', 'conflict: a live connection exists');
+      throw new ApiError('resource_exists', 'This business already has a live Ramp connection; disconnect it first', { existingId: created.conflict.id });
+    }
+    await record('success', `connected (${environment})`);
+    await this.#s.events.emit(input.businessId, 'connection.created', { connection_id: created.created.id, auth_method: 'client_credentials', environment });
+    return created.created;
+  }
+
+  /** The authorize URL (PKCE S256, single-use state) the browser is sent to. */
+  async startAuthorization(input: { businessId: string; userId: string; tokenId: string; returnTo?: string }): Promise<{ connectUrl: string; expiresAt: number }> {
+    const { ctx, oauthApp } = this.#s;
+    if (!oauthApp) throw new ApiError('oauth_not_configured');
+    const returnTo = input.returnTo ?? `${ctx.config.publicUrl}/`;
+    if (!isAllowedReturnTo(returnTo, ctx.config.returnToAllowlist)) throw new ApiError('return_to_not_allowed');
+    const environment = ctx.config.defaultEnvironment;
+    const scopes = ctx.config.rampScopes;
+    const pending = await createPendingAuthorization(ctx.db, this.#s.store.vault, {
+      businessId: input.businessId,
+      userId: input.userId,
+      tokenId: input.tokenId,
+      environment,
+      returnTo,
+      scopes,
+      now: ctx.now(),
+    });
+    const url = new URL(`${ctx.config.rampHosts[environment].appBaseUrl}/v1/authorize`);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('client_id', oauthApp.clientId);
+    url.searchParams.set('redirect_uri', redirectUri(ctx.config.publicUrl));
+    url.searchParams.set('scope', scopes.join(' '));
+    url.searchParams.set('state', pending.state);
+    url.searchParams.set('code_challenge', pending.codeChallenge);
+    url.searchParams.set('code_challenge_method', 'S256');
+    return { connectUrl: url.toString(), expiresAt: pending.expiresAt };
+  }
+
+  /**
+   * Ramp's redirect back: consumes the state, exchanges the code once, stores the connection, and
+   * returns where to send the browser (`return_to` with `ramp=connected` or `ramp=error&reason=…`).
+   * A bad state throws `invalid_state` before anything reaches Ramp.
+   */
+  async completeAuthorization(input: CallbackInput): Promise<string> {
+    const { ctx, store } = this.#s;
+    if (!input.state) throw new ApiError('invalid_state');
+    let pending;
+    try {
+      pending = await consumePendingAuthorization(ctx.db, store.vault, input.state, ctx.now());
+    } catch (e) {
+      if (e instanceof CredentialsCorruptError) throw new ApiError('invalid_state');
+      throw e;
+    }
+    if (!pending) throw new ApiError('invalid_state');
+    const { row } = pending;
+    const record = (outcome: 'success' | 'failure', detail: string) =>
+      audit(ctx.db.kysely, { businessId: row.business_id, actorTokenId: row.token_id, action: 'connect.oauth', outcome, requestId: input.requestId, detail }, ctx.now());
+    const back = (params: Record<string, string>) => withOutcome(row.return_to ?? `${ctx.config.publicUrl}/`, params);
+
+    // RFC 9207 mix-up defence: when the authorization server names itself, it must be the one this
+    // flow started with (docs/guarantees.md#g5).
+    const hosts = ctx.config.rampHosts[row.environment];
+    if (input.iss !== undefined && input.iss !== hosts.appBaseUrl && input.iss !== hosts.apiBaseUrl) {
+      await record('failure', 'issuer mismatch');
+      throw new ApiError('invalid_state', 'The authorization response came from a different Ramp environment; start again');
+    }
+    if (input.error !== undefined) {
+      await record('failure', `ramp: ${REASONS[input.error] ?? 'authorization_failed'}`);
+      return back({ ramp: 'error', reason: REASONS[input.error] ?? 'authorization_failed' });
+    }
+    if (!input.code) {
+      await record('failure', 'no code');
+      return back({ ramp: 'error', reason: 'authorization_failed' });
+    }
+    const { oauthApp } = this.#s;
+    if (!oauthApp) throw new ApiError('oauth_not_configured');
+
+    const result = await this.#s.oauth.exchangeCode(hosts.apiBaseUrl, oauthApp, {
+      code: input.code,
+      redirectUri: redirectUri(ctx.config.publicUrl),
+      codeVerifier: pending.codeVerifier,
+    });
+    if (!result.ok) {
+      await record('failure', `exchange failed: ${result.failure.code}`);
+      return back({ ramp: 'error', reason: REASONS[result.failure.code] ?? 'ramp_unavailable' });
+    }
+    const created = await store.create({
+      businessId: row.business_id,
+      environment: row.environment,
+      authMethod: 'oauth',
+      clientId: oauthApp.clientId,
+      requestedScopes: row.scopes.split(' ').filter(Boolean),
+      tokens: result.tokens,
+      createdByTokenId: row.token_id,
+      replaceConnected: true,
+    });
+    if ('conflict' in created) {
+      await record('failure', 'conflict');
+      return back({ ramp: 'error', reason: 'already_connected' });
+    }
+    await record('success', `connected (${row.environment})`);
+    await this.#s.events.emit(row.business_id, 'connection.created', { connection_id: created.created.id, auth_method: 'oauth', environment: row.environment });
+    return back({ ramp: 'connected' });
+  }
+
+  /**
+   * Revokes at Ramp (refresh token, then access token), deletes the row, has the outcome recorded,
+   * then emits `connection.deleted`.
+   */
+  async disconnect(businessId: string, record: (outcome: Disconnected) => Promise<void>): Promise<Disconnected> {
+    const row = await this.#s.store.find(businessId);
+    if (!row) throw new ApiError('ramp_not_connected');
+    const revocation = await this.#revokeAtRamp(row);
+    await this.#s.store.delete(row);
+    const outcome: Disconnected = { row, ...revocation };
+    await record(outcome);
+    await this.#s.events.emit(businessId, 'connection.deleted', { connection_id: row.id, revoked_at_ramp: revocation.revoked });
+    return outcome;
+  }
+
+  /** What `GET /api/v1/ramp/status` shows. */
+  async status(businessId: string): Promise<ConnectionViewBody> {
+    return toConnectionView(await this.#s.store.find(businessId), await this.#s.summary(businessId));
+  }
+
+  /** A stored connection as the API shows it. */
+  async view(row: RampConnectionsTable): Promise<ConnectionViewBody> {
+    return toConnectionView(row, await this.#s.summary(row.business_id));
+  }
+
+  /** True when Ramp confirmed both revocations (or there was nothing to revoke). */
+  async #revokeAtRamp(row: RampConnectionsTable): Promise<{ revoked: boolean; reason?: string }> {
+    const s = this.#s;
+    let secrets;
+    try {
+      secrets = s.store.open(row);
+    } catch (error) {
+      if (error instanceof CredentialsCorruptError) return { revoked: false, reason: 'credentials_corrupt' };
+      throw error;
+    }
+    const client: ClientCredentials | undefined =
+      row.auth_method === 'client_credentials' ? { clientId: row.client_id ?? '', clientSecret: secrets.clientSecret ?? '' } : s.oauthApp;
+    if (!client) return { revoked: false, reason: 'oauth_not_configured' };
+    const apiBaseUrl = s.ctx.config.rampHosts[row.environment].apiBaseUrl;
+    const results = [];
+    // Revoking the refresh token first also ends its family's access tokens (RFC 7009 §2.1).
+    if (secrets.refreshToken) results.push(await s.oauth.revoke(apiBaseUrl, client, secrets.refreshToken, 'refresh_token'));
+    if (secrets.accessToken) results.push(await s.oauth.revoke(apiBaseUrl, client, secrets.accessToken, 'access_token'));
+    const failed = results.find((r) => !r.ok);
+    return failed && !failed.ok ? { revoked: false, reason: failed.failure.code } : { revoked: true };
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * `GET/PUT /api/v1/ramp/sync-config` over HTTP, both dialects: the defaults, a partial update that keeps
+ * the other fields, a date range that ends before it starts (400, nothing stored), and roles.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from '../helpers/http.ts';
+import { createTenant } from '../helpers/tenants.ts';
+import { DIALECTS } from '../helpers/test-db.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: sync configuration`, () => {
+    let t: TestServer;
+    beforeAll(async () => {
+      t = await startTestServer({ dialect });
+    });
+    afterAll(async () => t.close());
+
+    it('starts from the defaults, takes partial updates, and refuses a range that ends before it starts', async () => {
+      const owner = await createTenant(t.server.ctx.db, 'owner');
+      const url = `${t.url}/api/v1/ramp/sync-config`;
+      const initial = await request(url, { headers: owner.headers });
+      expect(initial.status).toBe(200);
+      expect(initial.body).toMatchObject({ sync_enabled: true, auto_sync_enabled: false, auto_sync_interval_hours: 24, sync_from_date: null, sync_card_ids: null });
+
+      const updated = await request(url, { method: 'PUT', headers: owner.headers, json: { auto_sync_enabled: true, sync_card_ids: ['c1'] } });
+      expect(updated.status).toBe(200);
+      expect(updated.body).toEqual({ ...initial.body, auto_sync_enabled: true, sync_card_ids: ['c1'] });
+
+      const backwards = await request(url, { method: 'PUT', headers: owner.headers, json: { sync_from_date: '2026-11-02T00:00:00Z', sync_to_date: '2026-11-01T00:00:00Z' } });
+      expect(backwards.status).toBe(400);
+      expect(backwards.body).toEqual({ detail: 'sync_from_date must not be after sync_to_date', code: 'invalid_request' });
+      expect((await request(url, { headers: owner.headers })).body).toEqual(updated.body);
+    });
+
+    it('members read it, only owners and admins change it', async () => {
+      const member = await createTenant(t.server.ctx.db, 'member');
+      expect((await request(`${t.url}/api/v1/ramp/sync-config`, { headers: member.headers })).status).toBe(200);
+      expect((await request(`${t.url}/api/v1/ramp/sync-config`, { method: 'PUT', headers: member.headers, json: { sync_bills: false } })).status).toBe(403);
+    });
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * A stream Ramp refuses for a missing scope (403 DEVELOPER_7100) is `skipped` and the sync completes;
+ * the decision reads the error's fields (status, Ramp code), not its text (docs/ramp-behaviour.md#errors).
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_SCOPES } from '../helpers/cc-token-provider.ts';
+import { createTenant } from '../helpers/tenants.ts';
+import { DIALECTS } from '../helpers/test-db.ts';
+import { control, startDataApp, startSync, waitForSync, type DataTestApp } from './helpers.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: a stream without its scope`, () => {
+    let t: DataTestApp;
+    beforeAll(async () => {
+      t = await startDataApp(dialect);
+    });
+    afterAll(async () => t?.close());
+
+    it('is skipped, names Ramp\'s refusal, and the rest of the sync completes', async () => {
+      const tenant = await createTenant(t.db, 'owner');
+      const rampBusinessId = randomUUID();
+      await control(t.emulator, 'POST', '/seed', { business_id: rampBusinessId, transactions: 12, bills: 4 });
+      const app = await control(t.emulator, 'POST', '/apps', { business_id: rampBusinessId, grant_types: ['client_credentials'], environment: 'sandbox' });
+      const scopes = TEST_SCOPES.filter((scope) => scope !== 'bills:read');
+      t.tokens.connect(tenant.businessId, { client_id: app.client_id, client_secret: app.client_secret, apiBaseUrl: `${t.emulator.url}/sandbox`, scopes });
+
+      const done = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
+      expect(done.status).toBe('completed');
+      expect(done.progress.resources.bills.status).toBe('skipped');
+      expect(done.progress.resources.transactions.status).toBe('done');
+      expect(done.progress.errors).toEqual([expect.objectContaining({ code: 'ramp_error', detail: expect.stringContaining('DEVELOPER_7100') })]);
+    });
+  });
+}
