@@ -165,12 +165,11 @@ describe('sqlite: proxy over HTTP', () => {
   });
 
   it('an upstream that does not answer in time is a 504; an oversized answer a 502', async () => {
+    // The emulator would answer 200 after the hang: a 504 can only come from our own timeout (no clock needed).
     await control(t.emulator, 'POST', '/faults', { hang_ms: 5_000, paths: ['/sandbox/developer/v1/users'] });
-    const started = Date.now();
     const slow = await request(`${t.url}${PREFIX}users`, { headers: callerHeaders() });
     expect(slow.status).toBe(504);
     expect(slow.body.code).toBe('ramp_timeout');
-    expect(Date.now() - started).toBeLessThan(4_000);
     await control(t.emulator, 'POST', '/faults', { reset: true, large_body_bytes: 200_000 });
     const big = await request(`${t.url}${PREFIX}departments`, { headers: callerHeaders() });
     expect(big.status).toBe(502);
