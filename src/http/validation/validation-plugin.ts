@@ -38,7 +38,8 @@ export function installFastApiValidation(app: FastifyInstance): void {
     request.rawBody = text;
     // An empty body is "missing", as in FastAPI (`if body_bytes: json_body = await request.json()`).
     if (text.length === 0) return done(null, undefined);
-    const parsed = parseJsonText(text);
+    // Python's json.loads(bytes) reads a UTF-8 byte-order mark as the encoding's signature, not as text.
+    const parsed = parseJsonText(text.startsWith('\uFEFF') ? text.slice(1) : text);
     if (parsed.ok) return done(null, parsed.value);
     // FastAPI raises the decode error on its own, before validating anything else.
     done(new RequestValidationError([{ type: 'json_invalid', loc: ['body', parsed.position], msg: 'JSON decode error', input: {}, ctx: { error: parsed.message } }]), undefined);
@@ -61,7 +62,8 @@ export function installFastApiValidation(app: FastifyInstance): void {
       for (const [part, locName, property] of parts) {
         const partSchema = schema[part]!;
         const raw = part === 'body' ? request.body : normaliseStringPart(partSchema, request[property] as Record<string, unknown>);
-        if (part === 'body' && raw === undefined) {
+        // A JSON `null` body is a missing body to FastAPI (`if value is None: … missing`), not a wrong type.
+        if (part === 'body' && (raw === undefined || raw === null)) {
           if ((partSchema as { optional?: boolean }).optional !== true) issues.push({ type: 'missing', loc: ['body'], msg: 'Field required', input: null });
           continue;
         }
@@ -110,22 +112,27 @@ function validateParameters(schema: Record<string, any>, values: Record<string, 
 }
 
 const SECRET_KEY = /secret|token|password|authorization|cookie|verifier/i;
+const MASK = '**********';
 
 /**
  * FastAPI echoes the offending input, which for a missing field is the whole body. Secrets must never
- * come back in a response (DEVELOPERS.md), so secret-named fields are masked: the one deliberate
- * difference from FastAPI's 422 bodies.
+ * come back in a response, so every input under a secret-named field is masked, whatever its type
+ * (`{"client_secret": ["…"]}`, `{"client_secret": {"a": "…"}}`, an item of it), and secret-named keys
+ * inside an echoed object too: the one deliberate difference from FastAPI's 422 bodies.
  */
 function redactInput(issue: ValidationIssue): ValidationIssue {
-  const last = issue.loc[issue.loc.length - 1];
-  if (typeof last === 'string' && SECRET_KEY.test(last) && typeof issue.input === 'string') return { ...issue, input: '**********' };
+  // A `missing` error's input is the parent object (its last loc is the absent field), anything
+  // else's input is the value at its loc.
+  const path = issue.type === 'missing' ? issue.loc.slice(0, -1) : issue.loc;
+  const underSecret = path.some((segment) => typeof segment === 'string' && SECRET_KEY.test(segment));
+  if (underSecret && issue.input !== null && issue.input !== undefined) return { ...issue, input: MASK };
   return { ...issue, input: redactValue(issue.input) };
 }
 
 function redactValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactValue);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== null && v !== undefined ? '**********' : redactValue(v)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== null && v !== undefined ? MASK : redactValue(v)]));
 }
 
 function canFail(schema: Record<string, any>): boolean {
