@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { RequestValidationError, type ValidationIssue } from '../errors.ts';
 import { parseJsonText } from './json-body.ts';
 import { validateAgainstSchema } from './pydantic-validator.ts';
+import { unsupportedSchemaKeywords } from './schema-support.ts';
 
 type Part = 'params' | 'querystring' | 'headers' | 'body';
 /** Schema part, FastAPI's loc name, and the request property holding the values. */
@@ -53,6 +54,7 @@ export function installFastApiValidation(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
     const schema = route.schema as Partial<Record<Part, Record<string, any>>> | undefined;
     if (!schema) return;
+    refuseUnsupportedSchemas(route, schema);
     // A part whose every field is an optional, unconstrained string can never fail (e.g. the documented
     // but optional x-business-id header): skip it so hot routes pay nothing for documentation.
     const parts = ORDER.filter(([part]) => schema[part] !== undefined && (part === 'body' || canFail(schema[part]!)));
@@ -81,6 +83,20 @@ export function installFastApiValidation(app: FastifyInstance): void {
     const existing = route.preValidation;
     route.preValidation = existing === undefined ? [validate] : [...(Array.isArray(existing) ? existing : [existing]), validate];
   });
+}
+
+/**
+ * Fastify's validator is off, so a keyword the FastAPI-style validator does not implement would let
+ * requests through unchecked (validation failing open). Such a route is refused at registration.
+ */
+function refuseUnsupportedSchemas(route: RouteOptions, schema: Partial<Record<Part, Record<string, any>>>): void {
+  const problems = ORDER.flatMap(([part, locName]) => (schema[part] === undefined ? [] : unsupportedSchemaKeywords(schema[part]!, locName)));
+  if (problems.length === 0) return;
+  const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
+  throw new Error(
+    `Route ${methods} ${route.url}: its request schema uses what the FastAPI-style validator does not enforce: ${problems.join('; ')}. ` +
+      'Implement it in src/http/validation/pydantic-validator.ts (and schema-support.ts) or change the schema.',
+  );
 }
 
 /** Repeated query keys arrive as arrays; a scalar parameter takes the last value, as Starlette does. */
