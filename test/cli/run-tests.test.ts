@@ -15,11 +15,15 @@ interface Run {
 }
 
 function runTests(...fixtures: string[]): Promise<Run> {
+  return runTestsWith({}, ...fixtures);
+}
+
+function runTestsWith(env: Record<string, string>, ...fixtures: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
       ['scripts/run-tests.js', '--config', 'test/fixtures/run-tests/vitest.config.ts', ...fixtures],
-      { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 60_000 },
+      { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         const output = stdout + stderr;
         const match = /\n(\d+) passed, (\d+) failed, (\d+) skipped\n$/.exec(stdout);
@@ -38,6 +42,12 @@ describe('run-tests.js closing line', () => {
     expect(run.closing).toEqual({ passed: 2, failed: 0, skipped: 0 });
     expect(run.code).toBe(0);
     expect(run.output).toMatch(/\[1\/1 files, \d+:\d\d\] ok {3}test\/fixtures\/run-tests\/passing\.fixture\.ts · \d+\.\d s · 2 passed, 0 failed, 0 skipped/);
+  });
+
+  it('names the files still running when no file finished for a while', async () => {
+    const run = await runTestsWith({ RUN_TESTS_HEARTBEAT_MS: '500' }, 'slow.fixture');
+    expect(run.closing).toEqual({ passed: 1, failed: 0, skipped: 0 });
+    expect(run.output).toMatch(/\[0\/1 files, \d+:\d\d\] still running: test\/fixtures\/run-tests\/slow\.fixture\.ts \(\d+ s\)/);
   });
 
   it('counts an unhandled error as a failure although every test passed', async () => {
