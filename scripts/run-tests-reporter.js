@@ -78,12 +78,17 @@ function tallyModule(testModule) {
   for (const test of testModule.children.allTests()) {
     const state = test.result().state;
     if (state === 'passed') tally.passed++;
-    else if (state === 'failed' || (state === 'skipped' && hookFailedAbove(test))) tally.failed++;
+    else if (state === 'failed' || (state === 'skipped' && meantToRun(test) && hookFailedAbove(test))) tally.failed++;
     else if (state === 'skipped') tally.skipped++;
     else tally.failed++; // still pending when its file ended: it never finished
   }
   if (tally.failed === 0 && (testModule.errors().length > 0 || testModule.state() === 'failed')) tally.failed = 1;
   return tally;
+}
+
+/** Not skipped on purpose (`it.skip`, `it.todo`, another test's `.only`). */
+function meantToRun(test) {
+  return test.options.mode === 'run' || test.options.mode === 'only';
 }
 
 /** True when a suite (or the file) holding this test has errors: a hook failed, so the test never ran. */

@@ -2,7 +2,7 @@
  * `scripts/run-tests.js` must never print "0 failed" for a run vitest failed. Each case runs the script in
  * a child process over tiny fixture files (test/fixtures/run-tests/, their own vitest config) and reads
  * its closing line: an unhandled rejection, a failing beforeAll (vitest counts its tests as skipped), a
- * failing beforeEach, and vitest's main process killed mid-run (no final report). Also: one progress
+ * failing afterAll or beforeEach, and vitest's main process killed mid-run (no final report). Also: one progress
  * line per finished file.
  */
 import { execFile } from 'node:child_process';
@@ -58,7 +58,13 @@ describe('run-tests.js closing line', () => {
 
   it('counts the tests a failing beforeAll kept from running as failed, not skipped', async () => {
     const run = await runTests('before-all.fixture', 'passing.fixture');
-    expect(run.closing).toEqual({ passed: 2, failed: 2, skipped: 0 });
+    expect(run.closing).toEqual({ passed: 2, failed: 2, skipped: 1 });
+    expect(run.code).toBe(1);
+  });
+
+  it('counts a failing afterAll as one failure', async () => {
+    const run = await runTests('after-all.fixture');
+    expect(run.closing).toEqual({ passed: 1, failed: 1, skipped: 0 });
     expect(run.code).toBe(1);
   });
 
