@@ -14,15 +14,17 @@ interface Run {
   closing: { passed: number; failed: number; skipped: number };
 }
 
+const CONFIG = 'test/fixtures/run-tests/vitest.config.ts';
+
 function runTests(...fixtures: string[]): Promise<Run> {
-  return runTestsWith({}, ...fixtures);
+  return runTestsWith({}, '--config', CONFIG, ...fixtures);
 }
 
-function runTestsWith(env: Record<string, string>, ...fixtures: string[]): Promise<Run> {
+function runTestsWith(env: Record<string, string>, ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       process.execPath,
-      ['scripts/run-tests.js', '--config', 'test/fixtures/run-tests/vitest.config.ts', ...fixtures],
+      ['scripts/run-tests.js', ...args],
       { env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         const output = stdout + stderr;
@@ -45,7 +47,7 @@ describe('run-tests.js closing line', () => {
   });
 
   it('names the files still running when no file finished for a while', async () => {
-    const run = await runTestsWith({ RUN_TESTS_HEARTBEAT_MS: '500' }, 'slow.fixture');
+    const run = await runTestsWith({ RUN_TESTS_HEARTBEAT_MS: '500' }, '--config', CONFIG, 'slow.fixture');
     expect(run.closing).toEqual({ passed: 1, failed: 0, skipped: 0 });
     expect(run.output).toMatch(/\[0\/1 files, \d+:\d\d\] still running: test\/fixtures\/run-tests\/slow\.fixture\.ts \(\d+ s\)/);
   });
@@ -80,5 +82,11 @@ describe('run-tests.js closing line', () => {
     expect(run.code).toBe(1);
     expect(run.output).toContain('vitest stopped before the end (killed by SIGKILL)');
     expect(run.output).toContain('test/fixtures/run-tests/crash.fixture.ts');
+  });
+
+  it('prints 1 failed when vitest fails before any report (a config that does not exist)', async () => {
+    const run = await runTestsWith({}, '--config', 'test/fixtures/run-tests/no-such.config.ts');
+    expect(run.closing).toEqual({ passed: 0, failed: 1, skipped: 0 });
+    expect(run.code).toBe(1);
   });
 });
