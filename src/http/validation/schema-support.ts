@@ -36,7 +36,6 @@ const FORMATS = new Set(['uuid', 'date-time', 'date']);
 export function unsupportedSchemaKeywords(part: object, path: string, topLevel = true): string[] {
   const schema = part as Schema;
   const problems: string[] = [];
-  const refuse = (what: string, where = path) => problems.push(`${what} at ${where}`);
   const allowed = new Set(ANNOTATIONS);
   if (topLevel) allowed.add('optional');
 
@@ -53,7 +52,7 @@ export function unsupportedSchemaKeywords(part: object, path: string, topLevel =
     problems.push(...unsupportedValues(schema, path));
   }
   for (const keyword of Object.keys(schema)) {
-    if (!allowed.has(keyword)) refuse(`\`${keyword}\``);
+    if (!allowed.has(keyword)) problems.push(`\`${keyword}\` at ${path}`);
   }
   return problems;
 }
