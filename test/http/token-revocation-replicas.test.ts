@@ -33,14 +33,21 @@ describe.runIf(DIALECTS.includes('postgres'))('postgres: API token revocation ac
       const revokedAt = Date.now();
       const refusedAfterMs: number[] = [];
       for (const replica of replicas) {
-        while ((await businesses(replica)) !== 401) {
-          expect(Date.now() - revokedAt, `replica ${replica.url} still accepts the revoked token`).toBeLessThan(2_000);
+        // Judged by when each request was *sent*: a replica handles a request after it was sent, so one
+        // sent > 2 s after the revocation that is still accepted is a real breach, however slow the
+        // machine; a slow answer to a request sent earlier is not.
+        for (;;) {
+          const sentAfterMs = Date.now() - revokedAt;
+          const status = await businesses(replica);
+          if (status === 401) {
+            refusedAfterMs.push(sentAfterMs);
+            break;
+          }
+          expect(sentAfterMs, `replica ${replica.url} accepted the revoked token in a request sent ${sentAfterMs} ms after the revocation`).toBeLessThan(2_000);
           await new Promise((r) => setTimeout(r, 50));
         }
-        refusedAfterMs.push(Date.now() - revokedAt);
       }
-      process.stdout.write(`revoked token refused after ${refusedAfterMs.join(' ms and ')} ms\n`);
-      expect(Math.max(...refusedAfterMs)).toBeLessThan(2_000);
+      process.stdout.write(`revoked token refused in requests sent ${refusedAfterMs.join(' ms and ')} ms after the revocation\n`);
     } finally {
       await Promise.all(replicas.map((replica) => replica.stop()));
       await db.close();

@@ -98,9 +98,8 @@ describe('dispatch transport', () => {
   });
 
   it('aborts on the signal before the headers and while the body is read', async () => {
-    const started = Date.now();
+    // /hang never answers: only the timeout can end this call (the test's own timeout catches a miss).
     await expect(get('/hang', { timeoutMs: 200 })).rejects.toBeInstanceOf(TransportTimeoutError);
-    expect(Date.now() - started).toBeLessThan(2_000);
     const stalled = await get('/stall', { timeoutMs: 300 });
     expect(stalled.status).toBe(200);
     await expect(stalled.text(1024)).rejects.toBeInstanceOf(TransportTimeoutError);

@@ -10,13 +10,18 @@ import { DIALECTS } from '../helpers/test-db.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
+const TOKEN_RPS = 1;
+const TOKEN_BURST = 20;
+
 for (const dialect of DIALECTS) {
   describe(`${dialect}: audit log`, () => {
     let t: TestServer;
     let a: Tenant;
     let b: Tenant;
     beforeAll(async () => {
-      t = await startTestServer({ dialect });
+      // A small token budget (burst 20, 1/s), so the flood below needs a few dozen calls to hit it
+      // whatever the machine's speed (with the default 400 + 200/s it needed > 200 calls/s).
+      t = await startTestServer({ dialect, env: { RATE_LIMIT_TOKEN_RPS: String(TOKEN_RPS), RATE_LIMIT_TOKEN_BURST: String(TOKEN_BURST) } });
       a = await createTenant(t.server.ctx.db, 'owner');
       b = await createTenant(t.server.ctx.db, 'owner');
     });
@@ -54,8 +59,9 @@ for (const dialect of DIALECTS) {
       const flooder = await createTenant(t.server.ctx.db, 'owner');
       const onB = { authorization: `Bearer ${flooder.token}`, 'x-business-id': b.businessId };
       const statuses: number[] = [];
-      for (let wave = 0; wave < 12; wave++) {
-        const answers = await Promise.all(Array.from({ length: 50 }, () => request(`${t.url}/api/v1/ramp/status`, { headers: onB })));
+      // 3× the burst: only a flood slower than (3 − 1) × burst / rate = 40 s could miss the 429s.
+      for (let wave = 0; wave < 6; wave++) {
+        const answers = await Promise.all(Array.from({ length: TOKEN_BURST / 2 }, () => request(`${t.url}/api/v1/ramp/status`, { headers: onB })));
         statuses.push(...answers.map((answer) => answer.status));
       }
       expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);

@@ -45,18 +45,24 @@ export interface DataStub {
   readonly calls: { method: string; url: string }[];
 }
 
-/** `outlier`: one USD transaction of that many cents on the first page (a day far above the rest). */
-export function dataContractStub(options: { transactions: number; syncMs: number; outlier?: number; days?: number }): DataStub {
+/**
+ * A sync advances by one step per read of its status (`statusReads` reads to finish), not with the wall
+ * clock: on a busy machine the page may poll late, and a clock-driven stub could then finish before the
+ * page ever saw it midway. `outlier`: one USD transaction of that many cents on the first page (a day far
+ * above the rest).
+ */
+export function dataContractStub(options: { transactions: number; statusReads: number; outlier?: number; days?: number }): DataStub {
   const all = stubTransactions(options.transactions, undefined, options.days);
   if (options.outlier !== undefined) all[3] = { ...all[3]!, amount_cents: options.outlier, currency: 'USD', merchant_name: 'Wire to Acme Holdings' };
-  const syncs = new Map<string, { startedAt: number }>();
+  const syncs = new Map<string, { reads: number }>();
   const synced = new Set<string>();
   const calls: { method: string; url: string }[] = [];
   let nextId = 1;
 
   const syncView = (id: string, businessId: string) => {
     const sync = syncs.get(id)!;
-    const fraction = Math.min(1, (Date.now() - sync.startedAt) / options.syncMs);
+    sync.reads += 1;
+    const fraction = Math.min(1, sync.reads / options.statusReads);
     const finished = Math.floor(fraction * STREAMS.length);
     const streams = Object.fromEntries(STREAMS.map((s, i) => [s, i < finished ? 'done' : i === finished ? 'running' : 'pending']));
     const records = Math.round(all.length * fraction);
@@ -97,7 +103,7 @@ export function dataContractStub(options: { transactions: number; syncMs: number
 
     app.post('/api/v1/ramp/sync', { config: auth }, async (_request, reply) => {
       const id = `5c5c0000-0000-4000-8000-${String(nextId++).padStart(12, '0')}`;
-      syncs.set(id, { startedAt: Date.now() });
+      syncs.set(id, { reads: 0 });
       return reply.code(202).send({ sync_id: id, status: 'queued' });
     });
 

@@ -21,7 +21,7 @@ describe.runIf(haveChromium)('web page: sync and transactions UI (contract stub)
   const open: WebPage[] = [];
 
   beforeAll(async () => {
-    stub = dataContractStub({ transactions: 60, syncMs: 1_500 });
+    stub = dataContractStub({ transactions: 60, statusReads: 8 });
     [t, browser] = await Promise.all([startTestApp('sqlite', [webRoutes, stub.routes]), launchChromium()]);
   }, 60_000);
 

@@ -24,7 +24,7 @@ describe.runIf(haveChromium)('web page review: outlier chart, paging text, no si
 
   beforeAll(async () => {
     // Over 200 days, so a page of 25 spans about 20 days: a chart with many bars.
-    const stub = dataContractStub({ transactions: 250, syncMs: 300, outlier: OUTLIER_CENTS, days: 200 });
+    const stub = dataContractStub({ transactions: 250, statusReads: 3, outlier: OUTLIER_CENTS, days: 200 });
     [t, browser] = await Promise.all([startTestApp('sqlite', [webRoutes, stub.routes]), launchChromium()]);
   }, 60_000);
 

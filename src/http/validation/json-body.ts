@@ -11,7 +11,8 @@ export function parseJsonText(text: string): JsonParse {
     return { ok: true, value: JSON.parse(text) };
   } catch {
     const failure = new PythonJsonScanner(text).findError();
-    return { ok: false, ...failure };
+    // Python's offset counts characters (code points); ours counts UTF-16 units ('🔑' is 2 of them).
+    return { ok: false, message: failure.message, position: [...text.slice(0, failure.position)].length };
   }
 }
 

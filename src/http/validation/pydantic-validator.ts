@@ -113,16 +113,23 @@ function checkObject(schema: Schema, input: Json, loc: Loc, issues: ValidationIs
 
 function checkArray(schema: Schema, input: Json, loc: Loc, issues: ValidationIssue[]): Json {
   if (!Array.isArray(input)) return issue(issues, 'list_type', loc, 'Input should be a valid list', input);
-  const out = input.map((item, i) => (schema.items ? check(schema.items, item, [...loc, i], issues) : item));
   const plural = (n: number) => (n === 1 ? 'item' : 'items');
+  // pydantic-core checks a list's length before its items: a list over max_length gets `too_long` alone.
+  if (typeof schema.maxItems === 'number' && input.length > schema.maxItems) {
+    return issue(issues, 'too_long', loc, `List should have at most ${schema.maxItems} ${plural(schema.maxItems)} after validation, not ${input.length}`, input, {
+      field_type: 'List', max_length: schema.maxItems, actual_length: input.length,
+    });
+  }
+  const itemIssues: ValidationIssue[] = [];
+  const out = input.map((item, i) => (schema.items ? check(schema.items, item, [...loc, i], itemIssues) : item));
+  // …and reports min_length only when every item was valid.
+  if (itemIssues.length > 0) {
+    issues.push(...itemIssues);
+    return out;
+  }
   if (typeof schema.minItems === 'number' && input.length < schema.minItems) {
     issue(issues, 'too_short', loc, `List should have at least ${schema.minItems} ${plural(schema.minItems)} after validation, not ${input.length}`, input, {
       field_type: 'List', min_length: schema.minItems, actual_length: input.length,
-    });
-  }
-  if (typeof schema.maxItems === 'number' && input.length > schema.maxItems) {
-    issue(issues, 'too_long', loc, `List should have at most ${schema.maxItems} ${plural(schema.maxItems)} after validation, not ${input.length}`, input, {
-      field_type: 'List', max_length: schema.maxItems, actual_length: input.length,
     });
   }
   return out;

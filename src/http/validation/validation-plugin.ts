@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { RequestValidationError, type ValidationIssue } from '../../core/errors.ts';
 import { parseJsonText } from './json-body.ts';
 import { validateAgainstSchema } from './pydantic-validator.ts';
+import { unsupportedSchemaKeywords } from './schema-support.ts';
 
 type Part = 'params' | 'querystring' | 'headers' | 'body';
 /** Schema part, FastAPI's loc name, and the request property holding the values. */
@@ -38,7 +39,8 @@ export function installFastApiValidation(app: FastifyInstance): void {
     request.rawBody = text;
     // An empty body is "missing", as in FastAPI (`if body_bytes: json_body = await request.json()`).
     if (text.length === 0) return done(null, undefined);
-    const parsed = parseJsonText(text);
+    // Python's json.loads(bytes) reads a UTF-8 byte-order mark as the encoding's signature, not as text.
+    const parsed = parseJsonText(text.startsWith('\uFEFF') ? text.slice(1) : text);
     if (parsed.ok) return done(null, parsed.value);
     // FastAPI raises the decode error on its own, before validating anything else.
     done(new RequestValidationError([{ type: 'json_invalid', loc: ['body', parsed.position], msg: 'JSON decode error', input: {}, ctx: { error: parsed.message } }]), undefined);
@@ -52,6 +54,7 @@ export function installFastApiValidation(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
     const schema = route.schema as Partial<Record<Part, Record<string, any>>> | undefined;
     if (!schema) return;
+    refuseUnsupportedSchemas(route, schema);
     // A part whose every field is an optional, unconstrained string can never fail (e.g. the documented
     // but optional x-business-id header): skip it so hot routes pay nothing for documentation.
     const parts = ORDER.filter(([part]) => schema[part] !== undefined && (part === 'body' || canFail(schema[part]!)));
@@ -61,7 +64,8 @@ export function installFastApiValidation(app: FastifyInstance): void {
       for (const [part, locName, property] of parts) {
         const partSchema = schema[part]!;
         const raw = part === 'body' ? request.body : normaliseStringPart(partSchema, request[property] as Record<string, unknown>);
-        if (part === 'body' && raw === undefined) {
+        // A JSON `null` body is a missing body to FastAPI (`if value is None: … missing`), not a wrong type.
+        if (part === 'body' && (raw === undefined || raw === null)) {
           if ((partSchema as { optional?: boolean }).optional !== true) issues.push({ type: 'missing', loc: ['body'], msg: 'Field required', input: null });
           continue;
         }
@@ -79,6 +83,20 @@ export function installFastApiValidation(app: FastifyInstance): void {
     const existing = route.preValidation;
     route.preValidation = existing === undefined ? [validate] : [...(Array.isArray(existing) ? existing : [existing]), validate];
   });
+}
+
+/**
+ * Fastify's validator is off, so a keyword the FastAPI-style validator does not implement would let
+ * requests through unchecked (validation failing open). Such a route is refused at registration.
+ */
+function refuseUnsupportedSchemas(route: RouteOptions, schema: Partial<Record<Part, Record<string, any>>>): void {
+  const problems = ORDER.flatMap(([part, locName]) => (schema[part] === undefined ? [] : unsupportedSchemaKeywords(schema[part]!, locName)));
+  if (problems.length === 0) return;
+  const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
+  throw new Error(
+    `Route ${methods} ${route.url}: its request schema uses what the FastAPI-style validator does not enforce: ${problems.join('; ')}. ` +
+      'Implement it in src/http/validation/pydantic-validator.ts (and schema-support.ts) or change the schema.',
+  );
 }
 
 /** Repeated query keys arrive as arrays; a scalar parameter takes the last value, as Starlette does. */
@@ -110,22 +128,27 @@ function validateParameters(schema: Record<string, any>, values: Record<string, 
 }
 
 const SECRET_KEY = /secret|token|password|authorization|cookie|verifier/i;
+const MASK = '**********';
 
 /**
  * FastAPI echoes the offending input, which for a missing field is the whole body. Secrets must never
- * come back in a response (DEVELOPERS.md), so secret-named fields are masked: the one deliberate
- * difference from FastAPI's 422 bodies.
+ * come back in a response, so every input under a secret-named field is masked, whatever its type
+ * (`{"client_secret": ["…"]}`, `{"client_secret": {"a": "…"}}`, an item of it), and secret-named keys
+ * inside an echoed object too: the one deliberate difference from FastAPI's 422 bodies.
  */
 function redactInput(issue: ValidationIssue): ValidationIssue {
-  const last = issue.loc[issue.loc.length - 1];
-  if (typeof last === 'string' && SECRET_KEY.test(last) && typeof issue.input === 'string') return { ...issue, input: '**********' };
+  // A `missing` error's input is the parent object (its last loc is the absent field), anything
+  // else's input is the value at its loc.
+  const path = issue.type === 'missing' ? issue.loc.slice(0, -1) : issue.loc;
+  const underSecret = path.some((segment) => typeof segment === 'string' && SECRET_KEY.test(segment));
+  if (underSecret && issue.input !== null && issue.input !== undefined) return { ...issue, input: MASK };
   return { ...issue, input: redactValue(issue.input) };
 }
 
 function redactValue(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactValue);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== null && v !== undefined ? '**********' : redactValue(v)]));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== null && v !== undefined ? MASK : redactValue(v)]));
 }
 
 function canFail(schema: Record<string, any>): boolean {
