@@ -142,6 +142,39 @@ export class TransactionTable implements ListableTable {
 
   link(links: TransactionLinks): void {
     this.#links = links;
+    this.#holders = undefined;
+  }
+
+  /**
+   * Per-card holder objects and per-vendor selection lists, built once and shared by every
+   * materialised transaction: a page of 100 allocates only what differs per transaction.
+   */
+  #holders: Record<string, unknown>[] | undefined;
+  #selections: [FieldSelection[], FieldSelection[]][] = [];
+
+  #shared(): { holders: Record<string, unknown>[]; selections: [FieldSelection[], FieldSelection[]][] } {
+    if (this.#holders) return { holders: this.#holders, selections: this.#selections };
+    const { cards, users, vendors, departments, locations } = this.#lookups;
+    const links = this.#links;
+    this.#holders = cards.all().map((_, cardIndex) => {
+      const user = users.at(this.#cardUserPosition[cardIndex]!);
+      const department = user.department_id === null ? undefined : departments.get(user.department_id);
+      const location = user.location_id === null ? undefined : locations.get(user.location_id);
+      return {
+        ...(department ? { department_id: department.id, department_name: department.name } : {}),
+        ...(user.employee_id === undefined ? {} : { employee_id: user.employee_id }),
+        first_name: user.first_name,
+        last_name: user.last_name,
+        ...(location ? { location_id: location.id, location_name: location.name } : {}),
+        user_id: user.id,
+      };
+    });
+    this.#selections = vendors.all().map((vendor) => {
+      const gl = links?.glSelectionOf(vendor.sk_category_id);
+      const base = gl ? [gl] : [];
+      return [base, links?.classSelection ? [...base, links.classSelection] : base];
+    });
+    return { holders: this.#holders, selections: this.#selections };
   }
 
   /** Appends a record; call `reorder()` once after a batch of appends. */
@@ -237,8 +270,9 @@ export class TransactionTable implements ListableTable {
   }
 
   materialiseRecord(r: number): Record<string, unknown> {
-    const { cards, users, vendors, departments, locations, entityId } = this.#lookups;
+    const { cards, users, vendors, entityId } = this.#lookups;
     const links = this.#links;
+    const shared = this.#shared();
     const id = this.#ids[r]!;
     const cardIndex = this.cardIndex[r]!;
     const card = cards.at(cardIndex);
@@ -252,30 +286,17 @@ export class TransactionTable implements ListableTable {
     const currency = CURRENCIES[this.originalCurrency[r]!]!;
     const memo = MEMOS[this.memoIndex[r]!] ?? null;
     const usd = { amount: cents, currency_code: 'USD' };
-    const selections: FieldSelection[] = [];
-    if (links && this.syncStatus[r] !== NOT_SYNC_READY_STATUS) {
-      const gl = links.glSelectionOf(vendor.sk_category_id);
-      if (gl) selections.push(gl);
-      if (links.classSelection && r % 3 === 0) selections.push(links.classSelection);
-    }
-    const department = user.department_id === null ? undefined : departments.get(user.department_id);
-    const location = user.location_id === null ? undefined : locations.get(user.location_id);
+    const selections = this.syncStatus[r] === NOT_SYNC_READY_STATUS ? [] : shared.selections[this.vendorIndex[r]!]![r % 3 === 0 ? 1 : 0];
     const limitId = links?.limitIdOfCard[cardIndex];
     const spendProgramId = links?.spendProgramIdOfCard[cardIndex];
     const statementId = Number.isNaN(settled) ? undefined : links?.statementIdAt(settled);
     const travel = vendor.sk_category_id === AIRLINES || vendor.sk_category_id === LODGING;
+    const purchase = merchantData(vendor.sk_category_id, r, cents, user);
     return {
       id,
       accounting_date: declined ? null : formatRampTime(Number.isNaN(settled) ? this.timeMs[r]! : settled),
       amount: cents / 100,
-      card_holder: {
-        ...(department ? { department_id: department.id, department_name: department.name } : {}),
-        ...(user.employee_id === undefined ? {} : { employee_id: user.employee_id }),
-        first_name: user.first_name,
-        last_name: user.last_name,
-        ...(location ? { location_id: location.id, location_name: location.name } : {}),
-        user_id: user.id,
-      },
+      card_holder: shared.holders[cardIndex],
       card_id: card.id,
       card_present: this.cardPresent[r] === 1,
       currency_code: 'USD',
@@ -286,12 +307,12 @@ export class TransactionTable implements ListableTable {
       line_items: [{ amount: usd, converted_amount: declined ? null : usd, accounting_field_selections: selections, ...(memo === null ? {} : { memo }) }],
       accounting_field_selections: selections,
       merchant_category_code: MERCHANT_MCC.get(vendor.sk_category_id) ?? '5999',
-      merchant_data: merchantData(vendor.sk_category_id, r, cents, user),
+      ...(purchase === null ? {} : { merchant_data: purchase }),
       merchant_descriptor: vendor.name.toUpperCase(),
       merchant_id: vendor.merchant_id,
-      merchant_location: vendor.address
-        ? { city: vendor.address.city as string, country: vendor.country, postal_code: vendor.address.postal_code as string, state: (vendor.address.state as string | undefined) ?? null }
-        : { city: null, country: vendor.country, postal_code: null, state: null },
+      ...(vendor.address
+        ? { merchant_location: { city: vendor.address.city as string, country: vendor.country, postal_code: vendor.address.postal_code as string, state: (vendor.address.state as string | undefined) ?? null } }
+        : {}),
       merchant_name: vendor.name,
       memo,
       original_transaction_amount: { amount: this.originalMinor[r]!, currency_code: currency.code },
@@ -327,8 +348,11 @@ function tripId(userId: string, timeMs: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-b${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** Level-3 purchase data: flights and stays for travel merchants, itemised receipts for some others. */
-function merchantData(categoryId: number, r: number, cents: number, user: User): Record<string, unknown> {
+/**
+ * Level-3 purchase data: flights and stays for travel merchants, itemised receipts for some others,
+ * none (the optional field absent) for the rest.
+ */
+function merchantData(categoryId: number, r: number, cents: number, user: User): Record<string, unknown> | null {
   const empty = { auto_rental: null, flight: null, lodging: null, receipt: null, reference: null };
   if (categoryId === AIRLINES) {
     return {
@@ -348,7 +372,7 @@ function merchantData(categoryId: number, r: number, cents: number, user: User):
       receipt: { items: [{ commodity_code: null, description: 'Item', quantity: 1, unit_cost: cents / 100, total: cents / 100, tax: r % 8 === 0 ? null : 0, discount: null }] },
     };
   }
-  return empty;
+  return null;
 }
 
 /** Merchant category codes by Ramp category, for `merchant_category_code`. */
