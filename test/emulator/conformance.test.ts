@@ -25,6 +25,52 @@ const scopes = [...new Set(Object.values(paths).map((entry) => entry.scope!))];
 const tally = new Map<string, { validated: number; invalid: number; problems: string[] }>();
 /** One real answer per schema, for the break-it test. */
 const samples = new Map<string, Record<string, unknown>>();
+/** Per schema and top-level field: how often it was absent, null, or set. */
+const forms = new Map<string, Map<string, { absent: number; null: number; set: number }>>();
+
+function recordForms(schema: string, value: Record<string, unknown>): void {
+  const fields = schemas.propertiesOf(schema);
+  if (!fields) return;
+  const bySchema = forms.get(schema) ?? new Map();
+  forms.set(schema, bySchema);
+  for (const field of fields) {
+    const entry = bySchema.get(field) ?? { absent: 0, null: 0, set: 0 };
+    bySchema.set(field, entry);
+    if (!(field in value)) entry.absent += 1;
+    else if (value[field] === null) entry.null += 1;
+    else entry.set += 1;
+  }
+}
+
+/**
+ * Fields the seeded data must show both ways (issue 13): nullable ones as `null` and as a value,
+ * optional ones absent and present. Keyed by schema; `null:` / `absent:` prefixes say which.
+ */
+const BOTH_WAYS: Record<string, string[]> = {
+  Transaction: [
+    'absent:limit_id', 'absent:spend_program_id', 'absent:statement_id', 'absent:trip_id', 'absent:settlement_date', 'absent:decline_details',
+    'absent:merchant_data', 'absent:merchant_location', 'null:memo', 'null:accounting_date', 'null:synced_at',
+  ],
+  Reimbursement: [
+    'null:merchant_id', 'null:payee_amount', 'null:payment_id', 'null:spend_limit_id', 'null:start_location', 'null:end_location', 'null:distance',
+    'null:accounting_date', 'null:synced_at', 'null:submitted_at', 'absent:memo', 'absent:merchant',
+  ],
+  Bill: ['null:archived_at', 'null:vendor_contact_id', 'null:payment', 'absent:paid_at', 'absent:memo'],
+  User: ['null:manager_id', 'null:department_id', 'null:location_id', 'absent:phone', 'absent:employee_id'],
+  Card: ['null:card_program_id', 'absent:fulfillment'],
+  Vendor: ['null:accounting_vendor_remote_id', 'absent:address', 'absent:vendor_type'],
+  Limit: ['null:suspension', 'absent:spend_program_id'],
+  Transfer: ['absent:payment_id'],
+  Statement: ['absent:preceding_statement_id', 'absent:statement_url'],
+  Receipt: ['absent:transaction_id'],
+  Merchant: ['null:sk_category_name'],
+  ApiVendorContactResource: ['null:first_name', 'null:last_name', 'null:phone'],
+  GeneralLedgerAccount: ['null:classification', 'absent:code'],
+  ApiAccountingCustomFieldResource: ['null:display_name'],
+  CustomFieldOption: ['absent:code'],
+  VendorAccount: ['absent:code'],
+  ApiSpendProgramResource: ['absent:description'],
+};
 
 function check(schema: string, value: unknown, where: string): void {
   const entry = tally.get(schema) ?? { validated: 0, invalid: 0, problems: [] };
@@ -34,8 +80,9 @@ function check(schema: string, value: unknown, where: string): void {
   if (problems.length > 0) {
     entry.invalid += 1;
     if (entry.problems.length < 5) entry.problems.push(`${where}: ${problems.slice(0, 3).join('; ')}`);
-  } else if (!samples.has(schema) && typeof value === 'object' && value !== null) {
-    samples.set(schema, value as Record<string, unknown>);
+  } else if (typeof value === 'object' && value !== null) {
+    if (!samples.has(schema)) samples.set(schema, value as Record<string, unknown>);
+    recordForms(schema, value as Record<string, unknown>);
   }
 }
 
@@ -174,6 +221,17 @@ describe('emulator answers match Ramp’s published schemas', () => {
     console.log(`conformance: ${validated - invalid}/${validated} answers valid (${(((validated - invalid) / validated) * 100).toFixed(2)}%) over ${rows.length} schemas`);
     const failures = [...tally].filter(([, entry]) => entry.invalid > 0).map(([schema, entry]) => `${schema}: ${entry.invalid} invalid\n  ${entry.problems.join('\n  ')}`);
     expect(failures, failures.join('\n')).toEqual([]);
+    // Nullable and optional fields appear both ways in the seeded data.
+    const oneWay: string[] = [];
+    for (const [schema, fields] of Object.entries(BOTH_WAYS)) {
+      for (const spec of fields) {
+        const [form, field] = spec.split(':') as ['null' | 'absent', string];
+        const seen = forms.get(schema)?.get(field);
+        if (!seen || seen[form] === 0 || seen.set === 0) oneWay.push(`${schema}.${field}: ${JSON.stringify(seen)}`);
+      }
+    }
+    expect(oneWay, oneWay.join('\n')).toEqual([]);
+    console.log(`both ways: ${Object.values(BOTH_WAYS).flat().length} nullable/optional fields seen as null/absent and as a value`);
     // Every schema the emulator is meant to answer with was exercised.
     for (const entry of Object.values(paths)) {
       expect(tally.get(entry.schema)?.validated ?? 0, entry.schema).toBeGreaterThan(0);

@@ -25,6 +25,7 @@ export function rampPaths(): Record<string, RampPathEntry> {
 export class RampSchemas {
   readonly #validators = new Map<string, ValidateFunction>();
   readonly #required = new Map<string, string[]>();
+  readonly #properties = new Map<string, string[]>();
 
   constructor() {
     const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false });
@@ -36,6 +37,7 @@ export class RampSchemas {
       const schema = JSON.parse(readFileSync(join(RAMP_SCHEMA_DIR, file), 'utf8')) as Record<string, unknown>;
       this.#validators.set(name, ajv.compile(schema));
       if (Array.isArray(schema.required)) this.#required.set(name, schema.required as string[]);
+      if (typeof schema.properties === 'object' && schema.properties !== null) this.#properties.set(name, Object.keys(schema.properties));
     }
   }
 
@@ -46,6 +48,11 @@ export class RampSchemas {
   /** The top-level required fields of schema `name`. */
   requiredOf(name: string): string[] | undefined {
     return this.#required.get(name);
+  }
+
+  /** The top-level fields schema `name` declares. */
+  propertiesOf(name: string): string[] | undefined {
+    return this.#properties.get(name);
   }
 
   /** The problems of `value` against the schema `name`; empty when valid. */

@@ -303,7 +303,8 @@ export class TransactionTable implements ListableTable {
       ...(declined ? { decline_details: { amount: cents / 100, reason: DECLINE_REASONS[r % DECLINE_REASONS.length] } } : {}),
       disputes: [],
       entity_id: entityId,
-      ...(limitId === undefined ? {} : { limit_id: limitId }),
+      // A declined authorisation was never routed to a spend limit.
+      ...(limitId === undefined || declined ? {} : { limit_id: limitId }),
       line_items: [{ amount: usd, converted_amount: declined ? null : usd, accounting_field_selections: selections, ...(memo === null ? {} : { memo }) }],
       accounting_field_selections: selections,
       merchant_category_code: MERCHANT_MCC.get(vendor.sk_category_id) ?? '5999',
