@@ -239,6 +239,21 @@ describe('emulator answers match Ramp’s published schemas', () => {
     }
   });
 
+  it('answers stay valid after every kind of mutation', async () => {
+    for (const resource of ['transactions', 'reimbursements', 'bills']) {
+      for (const kind of ['clear', 'amount', 'create']) {
+        const { status } = await client.control('POST', '/mutate', { resource, kind, count: 5 });
+        expect(status, `${resource} ${kind}`).toBe(200);
+      }
+    }
+    tally.clear();
+    for (const [path, query] of [['transactions', '&state=ALL'], ['reimbursements', ''], ['bills', ''], ['statements', ''], ['limits', ''], ['receipts', ''], ['memos', '']] as const) {
+      await readAll(`${API}/${path}`, paths[`${API}/${path}`]!, query);
+    }
+    const invalid = [...tally].filter(([, entry]) => entry.invalid > 0).map(([schema, entry]) => `${schema}: ${entry.problems.join('; ')}`);
+    expect(invalid, invalid.join('\n')).toEqual([]);
+  });
+
   it('the check bites: dropping any schema-required field from a real answer makes it invalid', () => {
     expect(samples.size).toBeGreaterThan(20);
     let dropped = 0;

@@ -149,6 +149,7 @@ function mutateReimbursements(data: BusinessData, kind: MutationKind, count: num
       if (changed.length >= count) break;
       if (item.state !== 'APPROVED') continue;
       item.state = 'REIMBURSED';
+      item.payment_id = `RMB-PAY-${item.id.slice(0, 8)}`;
       item.accounting_date = updatedAt;
       item.sync_status = 'SYNC_READY';
       changed.push(item);
@@ -168,7 +169,7 @@ function mutateReimbursements(data: BusinessData, kind: MutationKind, count: num
     const created: Reimbursement[] = [];
     for (let i = 0; i < count; i++) {
       const item = generateReimbursement(random, Number.MAX_SAFE_INTEGER, data.users, data.vendors, data.entityId, Math.floor(nowMs / 1000) * 1000 - i * 1000, Number.MAX_SAFE_INTEGER);
-      Object.assign(item, { state: 'PENDING', sync_status: 'NOT_SYNC_READY', synced_at: null, accounting_date: null, submitted_at: updatedAt, created_at: updatedAt });
+      Object.assign(item, { state: 'PENDING', sync_status: 'NOT_SYNC_READY', synced_at: null, accounting_date: null, payment_id: null, submitted_at: updatedAt, created_at: updatedAt });
       created.push(item);
       events.push({ type: 'reimbursements.ready_for_review', objectId: item.id });
     }
