@@ -115,7 +115,7 @@ export function generateBusinessData(input: GenerateInput): BusinessData {
   const transfers = new ObjectTable<Transfer>(ledger.transfers, byCreatedDescending, transferView);
   const cashbacks = new ObjectTable<Cashback>(ledger.cashbacks, byCreatedDescending, cashbackView);
   const statementSources = { periods, aggregates, transactions, transfers: ledger.transfers, cashbacks: ledger.cashbacks, entityId };
-  const statementItems = periods.ids.map((id, k) => ({ id, k })).reverse();
+  const statementItems = periods.ids.map((id, k) => ({ id, k, startMs: periods.starts[k]!, endMs: periods.ends[k]! })).reverse();
   const documentSources = { transactions, reimbursements, revision: () => revision.value };
 
   return {

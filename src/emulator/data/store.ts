@@ -49,7 +49,7 @@ export interface BusinessData {
   readonly transfers: ObjectTable<Transfer>;
   readonly cashbacks: ObjectTable<Cashback>;
   /** Newest period first; the wire object is computed from the transactions when read. */
-  readonly statements: ObjectTable<{ id: string; k: number }>;
+  readonly statements: ObjectTable<{ id: string; k: number; startMs: number; endMs: number }>;
   readonly balance: () => Record<string, unknown>;
   readonly receipts: ReceiptTable;
   readonly memos: MemoTable;

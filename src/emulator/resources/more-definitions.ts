@@ -75,10 +75,9 @@ export const STATEMENTS: ResourceDefinition = {
     const toMs = query.dateTime('to_date');
     const periods = data.statements;
     const predicates: PositionPredicate[] = [];
-    const endOf = (position: number): number => Date.parse(String(periods.materialise(position).end_date));
-    const startOf = (position: number): number => Date.parse(String(periods.materialise(position).start_date));
-    if (fromMs !== undefined) predicates.push((position) => endOf(position) >= fromMs);
-    if (toMs !== undefined) predicates.push((position) => startOf(position) <= toMs);
+    // Periods are [start, end): the last second of a period is end − 1 s, as its `end_date` says.
+    if (fromMs !== undefined) predicates.push((position) => periods.at(position).endMs - 1000 >= fromMs);
+    if (toMs !== undefined) predicates.push((position) => periods.at(position).startMs <= toMs);
     return { predicates };
   },
 };
