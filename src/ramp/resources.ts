@@ -37,6 +37,8 @@ export interface ListParams {
   readonly user_id?: string;
   readonly card_id?: string;
   readonly department_id?: string;
+  /** Cards: Ramp lists terminated cards only when asked with `is_terminated=true`. */
+  readonly is_terminated?: boolean;
 }
 
 /** `POST /developer/v1/accounting/syncs` body (docs/ramp-behaviour.md#accounting-syncs). */

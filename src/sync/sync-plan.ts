@@ -89,6 +89,9 @@ export function planSync(config: SyncConfig): SyncPlan {
     fingerprint: fingerprintOf(resource, {}, null),
     keep: null,
   }));
+  // Ramp lists terminated cards only on request; they are kept (their transactions point at them).
+  const terminatedCards: ListParams = { is_terminated: true };
+  streams.push({ key: 'cards is_terminated=true', resource: 'cards', mode: 'full', params: terminatedCards, fingerprint: fingerprintOf('cards', terminatedCards, null), keep: null });
   const dates: ListParams = {
     ...(config.sync_from_date ? { from_date: config.sync_from_date } : {}),
     ...(config.sync_to_date ? { to_date: config.sync_to_date } : {}),

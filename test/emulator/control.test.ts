@@ -252,7 +252,7 @@ describe('apps and reset', () => {
     expect(emulator.defaultApp).toMatchObject({ client_id: process.env.RAMP_EMULATOR_CLIENT_ID || 'ramp_id_emulator_default', environment: 'sandbox', business_id: emulator.demoBusinessId, redirect_uris: ['http://127.0.0.1:8080/api/v1/ramp/callback'] });
     const apps = (await client.control<any[]>('GET', '/apps')).body;
     const defaultApp = apps.find((candidate) => candidate.client_id === emulator.defaultApp.client_id);
-    expect(defaultApp.allowed_scopes).toHaveLength(42);
+    expect(defaultApp.allowed_scopes).toHaveLength(47);
     expect(defaultApp.grant_types).toEqual(['authorization_code', 'refresh_token', 'client_credentials']);
     const custom = await startEmulator({ port: 0, defaultRedirectUris: ['http://localhost:3000/cb'] });
     expect(custom.defaultApp.redirect_uris).toEqual(['http://localhost:3000/cb']);

@@ -62,7 +62,7 @@ describe('sync planning', () => {
   it('plans reference data always, incremental transactions and reimbursements, and one stream per id of the smallest filter', () => {
     const plain = planSync({ ...DEFAULT_SYNC_CONFIG });
     expect(plain.streams.map((s) => `${s.key}:${s.mode}`)).toEqual([
-      'business:full', 'departments:full', 'locations:full', 'users:full', 'cards:full', 'vendors:full',
+      'business:full', 'departments:full', 'locations:full', 'users:full', 'cards:full', 'vendors:full', 'cards is_terminated=true:full',
       'transactions:incremental', 'reimbursements:incremental', 'bills:full',
     ]);
     expect(plain.streams.find((s) => s.resource === 'transactions')!.params).toEqual({ state: 'ALL' });

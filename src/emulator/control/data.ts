@@ -8,7 +8,7 @@ import { MUTABLE_RESOURCES, MUTATION_KINDS, mutateRecords } from '../data/mutate
 import type { BusinessData } from '../data/store.ts';
 import { ControlError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
-import { resourceByName } from '../resources/definitions.ts';
+import { resourceByName } from '../resources/registry.ts';
 import type { EmulatorState } from '../state.ts';
 import { ControlBody } from './body.ts';
 

@@ -7,12 +7,17 @@
  * 2026-10-01T00:00:00Z) rather than "now", so data does not drift between runs.
  */
 import { AWKWARD_AMOUNTS_CENTS, CURRENCIES, DEPARTMENT_NAMES, FIRST_NAMES, LAST_NAMES, LOCATION_NAMES, MEMOS, MERCHANTS } from './catalog.ts';
-import type { Bill, BusinessProfile, Card, Department, Location, Reimbursement, ReimbursementState, User, Vendor } from './models.ts';
-import { SYNC_STATUSES, TRANSACTION_STATES, formatRampTime } from './models.ts';
+import type { Bill, BillFieldSelection, BillPayment, BusinessProfile, Card, Department, FieldSelection, Location, Reimbursement, ReimbursementState, User, Vendor } from './models.ts';
+import { SYNC_STATUSES, TRANSACTION_STATES, formatRampDate, formatRampTime } from './models.ts';
 import { SeededRandom } from './prng.ts';
+import { fieldOptionView, generateAccountingSetup, type AccountingFieldOption, type GlAccount } from './accounting.ts';
+import type { RampKeyed } from './store.ts';
+import { MemoTable, ReceiptTable } from './documents.ts';
+import { StatementPeriods, balanceView, cashbackView, generateLedger, statementView, transactionAggregates, transferView, type Cashback, type TransactionAggregates, type Transfer } from './ledger.ts';
+import { generateEntities, generateLimits, generateSpendPrograms, generateVendorContacts, limitView, merchantsOf, type Entity, type Limit, type Merchant, type SpendProgram } from './spend.ts';
 import type { BusinessData } from './store.ts';
 import { ObjectTable, byTimeDescending } from './table.ts';
-import { TransactionTable } from './transactions.ts';
+import { TransactionTable, type TransactionLinks } from './transactions.ts';
 
 export interface SeedCounts {
   transactions: number;
@@ -34,6 +39,8 @@ export const DEFAULT_ANCHOR_MS = Date.parse('2026-10-01T00:00:00Z');
 export const DEMO_BUSINESS_NAME = 'Emulated Demo Co.';
 
 const DAY_MS = 86_400_000;
+/** The card program some cards were issued from (card programs themselves are not emulated). */
+const CARD_PROGRAM_ID = 'c0a7d2e4-5b6f-4a1c-9d3e-2f4b6a8c0e1d';
 const YEAR_MS = 365 * DAY_MS;
 
 export interface GenerateInput {
@@ -78,6 +85,7 @@ export function generateBusinessData(input: GenerateInput): BusinessData {
   const users = new ObjectTable<User>(generateUsers(stream('users'), counts.users, businessId, entityId, departments, locations));
   const cards = new ObjectTable<Card>(generateCards(stream('cards'), counts.cards, users, entityId, anchorMs));
   const vendors = new ObjectTable<Vendor>(generateVendors(stream('vendors'), counts.vendors, anchorMs));
+  const vendorContacts = generateVendorContacts(stream('vendor-contacts'), vendors);
 
   const transactions = new TransactionTable({ entityId, cards, users, vendors, departments, locations }, counts.transactions);
   fillTransactions(stream('transactions'), transactions, counts.transactions, anchorMs);
@@ -87,11 +95,85 @@ export function generateBusinessData(input: GenerateInput): BusinessData {
     generateReimbursements(stream('reimbursements'), counts.reimbursements, users, vendors, entityId, anchorMs),
     byTimeDescending((item) => item.transaction_date),
   );
-  const bills = new ObjectTable<Bill>(generateBills(stream('bills'), counts.bills, vendors, entityId, anchorMs), byTimeDescending((item) => item.created_at));
+  const bills = new ObjectTable<Bill>(generateBills(stream('bills'), counts.bills, vendors, users, entityId, anchorMs), byTimeDescending((item) => item.created_at));
+
+  const entities = new ObjectTable<Entity>(generateEntities(businessId, seed, entityId, locations.all().map((location) => location.id), anchorMs - 2 * YEAR_MS));
+  const spendPrograms = generateSpendPrograms(stream('spend-programs'));
+  const limitItems = generateLimits(stream('limits'), cards, users, spendPrograms, entityId);
+  const sharedLimit = limitItems.find((limit) => limit.cardIndex < 0);
+  reimbursements.all().forEach((item, i) => {
+    if (sharedLimit && i % 3 === 0) item.spend_limit_id = sharedLimit.id;
+  });
+  const accounting = generateAccountingSetup(businessId, seed, vendors, anchorMs);
+  const periods = new StatementPeriods(businessId, seed, anchorMs);
+  const revision = { value: 0 };
+  const aggregates = (): TransactionAggregates => transactionAggregates(transactions, periods, cards.length, revision.value);
+  const ledger = generateLedger(stream('ledger'), periods, aggregates(), entityId, anchorMs);
+  transactions.link(transactionLinks(cards, limitItems, periods, accounting.accounts, accounting.options[0]));
+
+  const byCreatedDescending = byTimeDescending((item: { id: string; created_at: string }) => item.created_at);
+  const transfers = new ObjectTable<Transfer>(ledger.transfers, byCreatedDescending, transferView);
+  const cashbacks = new ObjectTable<Cashback>(ledger.cashbacks, byCreatedDescending, cashbackView);
+  const statementSources = { periods, aggregates, transactions, transfers: ledger.transfers, cashbacks: ledger.cashbacks, entityId };
+  const statementItems = periods.ids.map((id, k) => ({ id, k, startMs: periods.starts[k]!, endMs: periods.ends[k]! })).reverse();
+  const documentSources = { transactions, reimbursements, revision: () => revision.value };
 
   return {
     id: businessId, seed, anchorMs, profile, entityId, departments, locations, users, cards, vendors, transactions,
-    reimbursements, bills, accountingSyncs: new Map(), mutationCount: 0,
+    reimbursements, bills, accountingSyncs: new Map(),
+    get mutationCount() {
+      return revision.value;
+    },
+    set mutationCount(value: number) {
+      revision.value = value;
+    },
+    vendorContacts,
+    merchants: new ObjectTable<Merchant>(merchantsOf(vendors)),
+    entities,
+    spendPrograms: new ObjectTable<SpendProgram>(spendPrograms),
+    limits: new ObjectTable<Limit>(limitItems, undefined, limitView((cardIndex) => ({ cleared: aggregates().cardCleared[cardIndex]!, pending: aggregates().cardPending[cardIndex]! }))),
+    transfers,
+    cashbacks,
+    statements: new ObjectTable(statementItems, undefined, (item) => statementView(statementSources, item.k)),
+    balance: () => balanceView(statementSources, profile.initial_approved_limit),
+    receipts: new ReceiptTable(documentSources),
+    memos: new MemoTable(documentSources),
+    accountingAccounts: byRampId(accounting.accounts),
+    accountingFields: byRampId(accounting.fields),
+    accountingFieldOptions: byRampId(accounting.options, fieldOptionView),
+    accountingVendors: byRampId(accounting.vendors),
+    accountingConnection: accounting.connection,
+  };
+}
+
+/** Accounting objects are addressed by Ramp's `ramp_id`; their `id` is the ERP's. */
+function byRampId<T extends { ramp_id: string }>(items: readonly T[], view: (item: T) => Record<string, unknown> = (item) => item as unknown as Record<string, unknown>): ObjectTable<RampKeyed<T>> {
+  return new ObjectTable(items.map((value) => ({ id: value.ramp_id, value })), undefined, (entry) => view(entry.value));
+}
+
+/** Ramp category → GL account (index into accounting.ts's chart). */
+const GL_BY_CATEGORY = new Map<number, number>([[1, 0], [22, 1], [3, 2], [18, 2], [41, 2], [40, 3], [27, 4], [12, 4], [31, 5], [35, 6], [9, 7]]);
+
+function transactionLinks(cards: ObjectTable<Card>, limits: readonly Limit[], periods: StatementPeriods, accounts: readonly GlAccount[], classOption: AccountingFieldOption | undefined): TransactionLinks {
+  const limitOfCard = new Map(limits.filter((limit) => limit.cardIndex >= 0).map((limit) => [limit.cardIndex, limit]));
+  const categoryInfo = { id: 'gl', external_id: 'Category', name: 'Category', type: 'GL_ACCOUNT' };
+  const glSelections = new Map<number, FieldSelection>();
+  for (const [category, index] of GL_BY_CATEGORY) {
+    const account = accounts[index];
+    if (account) glSelections.set(category, { id: account.ramp_id, external_id: account.id, name: account.name, type: 'GL_ACCOUNT', category_info: categoryInfo });
+  }
+  return {
+    limitIdOfCard: cards.all().map((_, i) => limitOfCard.get(i)?.id),
+    spendProgramIdOfCard: cards.all().map((_, i) => limitOfCard.get(i)?.spend_program_id),
+    statementIdAt: (ms) => periods.ids[periods.indexOf(ms)],
+    glSelectionOf: (category) => glSelections.get(category),
+    classSelection: classOption && {
+      id: classOption.ramp_id,
+      external_id: classOption.id,
+      name: classOption.value,
+      type: 'OTHER',
+      category_info: { id: classOption.field_ramp_id, external_id: 'FIELD-1', name: 'Class', type: 'OTHER' },
+    },
   };
 }
 
@@ -104,7 +186,9 @@ function generateProfile(businessId: string, name: string, anchorMs: number): Bu
     billing_address: { address1: '28 W 23rd St', address2: 'Floor 2', city: 'New York', state: 'NY', postal_code: '10010', country: 'US' },
     created_time: formatRampTime(anchorMs - 2 * YEAR_MS),
     initial_approved_limit: 25_000_000,
+    is_integrated_with_slack: false,
     is_reimbursements_enabled: true,
+    limit_locked: false,
     phone: '+12125550100',
     website: 'https://demo-business.example',
     enforce_sso: false,
@@ -120,6 +204,8 @@ function generateUsers(random: SeededRandom, count: number, businessId: string, 
     let email = `${emailSlug(firstName)}.${emailSlug(lastName)}@demo-business.example`;
     if (emails.has(email)) email = `${emailSlug(firstName)}.${emailSlug(lastName)}${i}@demo-business.example`;
     emails.add(email);
+    // The newest invitee has no department or location yet (both nullable in Ramp's schema).
+    const unplaced = i === count - 1 && count >= 5;
     users.push({
       id: random.uuid(),
       business_id: businessId,
@@ -128,13 +214,14 @@ function generateUsers(random: SeededRandom, count: number, businessId: string, 
       email,
       role: i === 0 ? 'BUSINESS_OWNER' : i <= 2 ? 'BUSINESS_ADMIN' : i === 3 ? 'BUSINESS_BOOKKEEPER' : 'BUSINESS_USER',
       status: i === count - 1 && count >= 5 ? 'INVITE_PENDING' : 'USER_ACTIVE',
-      department_id: departments.at(i % departments.length).id,
-      location_id: locations.at(i % locations.length).id,
+      department_id: unplaced ? null : departments.at(i % departments.length).id,
+      location_id: unplaced ? null : locations.at(i % locations.length).id,
       entity_id: entityId,
       manager_id: i === 0 ? null : users[0]!.id,
       is_manager: i <= 1,
-      employee_id: `E${1001 + i}`,
-      phone: random.chance(0.5) ? `+1212555${String(1000 + i).slice(-4)}` : null,
+      ...(i % 4 === 3 ? {} : { employee_id: `E${1001 + i}` }),
+      ...(random.chance(0.5) ? { phone: `+1212555${String(1000 + i).slice(-4)}` } : {}),
+      custom_fields: i % 3 === 0 ? [{ name: 'Cost center', value: `CC-${100 + (i % 7)}` }] : [],
     });
   }
   return users;
@@ -144,6 +231,8 @@ function generateCards(random: SeededRandom, count: number, users: ObjectTable<U
   return Array.from({ length: count }, (_, i) => {
     const holder = users.at(i % users.length);
     const purpose = ['card', 'travel card', 'software card'][Math.floor(i / users.length) % 3]!;
+    const physical = i % 3 === 0;
+    const createdMs = timeBefore(anchorMs, YEAR_MS + random.int(0, 300) * DAY_MS);
     return {
       id: random.uuid(),
       display_name: `${holder.first_name}'s ${purpose}`,
@@ -151,10 +240,38 @@ function generateCards(random: SeededRandom, count: number, users: ObjectTable<U
       expiration: `${String(random.int(1, 12)).padStart(2, '0')}${random.int(27, 31)}`,
       cardholder_id: holder.id,
       cardholder_name: `${holder.first_name} ${holder.last_name}`,
-      is_physical: i % 3 === 0,
+      card_program_id: i % 4 === 1 ? CARD_PROGRAM_ID : null,
+      has_program_overridden: i % 8 === 5,
+      is_physical: physical,
       state: count >= 4 && i === count - 1 ? 'TERMINATED' : count >= 4 && i === count - 2 ? 'SUSPENDED' : 'ACTIVE',
       entity_id: entityId,
-      created_at: formatRampTime(timeBefore(anchorMs, YEAR_MS + random.int(0, 300) * DAY_MS)),
+      created_at: formatRampTime(createdMs),
+      spending_restrictions: {
+        amount: random.int(1, 50) * 1000,
+        interval: i % 2 === 0 ? 'MONTHLY' : 'TOTAL',
+        categories: [],
+        blocked_categories: i % 5 === 0 ? [3] : [],
+        suspended: count >= 4 && i === count - 2,
+        ...(i % 3 === 1 ? { transaction_amount_limit: 2500 } : {}),
+      },
+      ...(physical
+        ? {
+            fulfillment: {
+              fulfillment_status: 'DELIVERED',
+              cardholder_uuid: holder.id,
+              shipping_date: formatRampTime(createdMs + 2 * DAY_MS),
+              shipping: {
+                method: null,
+                recipient_address_verification_state: 'VERIFIED',
+                recipient_address: {
+                  address1: '28 W 23rd St', address2: null, city: 'New York', country: 'US', first_name: holder.first_name, last_name: holder.last_name,
+                  phone: null, postal_code: '10010', state: 'NY',
+                },
+                return_address: null,
+              },
+            },
+          }
+        : {}),
     } satisfies Card;
   });
 }
@@ -163,17 +280,28 @@ function generateVendors(random: SeededRandom, count: number, anchorMs: number):
   return Array.from({ length: count }, (_, i) => {
     const template = MERCHANTS[i % MERCHANTS.length]!;
     const round = Math.floor(i / MERCHANTS.length);
+    const usd = (): { amount: number; currency_code: string } => ({ amount: 0, currency_code: 'USD' });
     return {
       id: random.uuid(),
       name: round === 0 ? template.name : `${template.name} (${round + 1})`,
-      is_active: true,
+      is_active: i % 11 !== 10,
+      is_deletable: i % 6 === 5,
       country: template.country,
       created_at: formatRampTime(timeBefore(anchorMs, YEAR_MS + random.int(0, 365) * DAY_MS)),
       sk_category_id: template.categoryId,
       sk_category_name: template.categoryName,
       merchant_id: random.uuid(),
-      total_spend_ytd: { amount: 0, currency_code: 'USD' },
-      total_spend_all_time: { amount: 0, currency_code: 'USD' },
+      // Vendors synced to the ERP carry its id; the rest are not linked yet.
+      accounting_vendor_remote_id: i % 3 === 2 ? null : `ERP-V-${1000 + i}`,
+      contacts: [],
+      ...(i % 2 === 0 ? { vendor_type: 'BUSINESS' as const } : {}),
+      ...(i % 4 === 0
+        ? { address: { address_line_1: `${100 + i} Market St`, city: template.country === 'US' ? 'San Francisco' : 'Berlin', country: template.country, postal_code: '94105', ...(template.country === 'US' ? { state: 'CA' } : {}) } }
+        : {}),
+      total_spend_ytd: usd(),
+      total_spend_all_time: usd(),
+      total_spend_last_30_days: usd(),
+      total_spend_last_365_days: usd(),
     };
   });
 }
@@ -248,8 +376,12 @@ function addVendorSpend(transactions: TransactionTable, vendors: ObjectTable<Ven
   for (let r = 0; r < transactions.length; r++) {
     if (transactions.state[r] === declined) continue;
     const vendor = vendors.at(transactions.vendorIndex[r]!);
-    vendor.total_spend_all_time.amount += transactions.amountCents[r]!;
-    if (transactions.timeMs[r]! >= yearStart) vendor.total_spend_ytd.amount += transactions.amountCents[r]!;
+    const cents = transactions.amountCents[r]!;
+    const time = transactions.timeMs[r]!;
+    vendor.total_spend_all_time.amount += cents;
+    if (time >= yearStart) vendor.total_spend_ytd.amount += cents;
+    if (time >= anchorMs - 30 * DAY_MS) vendor.total_spend_last_30_days.amount += cents;
+    if (time >= anchorMs - 365 * DAY_MS) vendor.total_spend_last_365_days.amount += cents;
   }
 }
 
@@ -280,29 +412,41 @@ export function generateReimbursement(random: SeededRandom, index: number, users
   const submittedMs = Math.min(updatedCapMs, transactionMs + random.int(0, 3) * DAY_MS);
   const updatedMs = Math.min(updatedCapMs, submittedMs + random.int(0, 5) * DAY_MS);
   const synced = state === 'REIMBURSED' && random.chance(0.5);
+  const vendor = mileage ? undefined : vendors.at(random.int(0, vendors.length - 1));
+  const memo = MEMOS[random.int(0, MEMOS.length - 1)] ?? null;
+  const amount = { amount: amountCents, currency_code: 'USD' };
   return {
     id,
     amount: amountCents / 100,
     currency: 'USD',
-    original_reimbursement_amount: { amount: amountCents, currency_code: 'USD' },
+    original_reimbursement_amount: amount,
+    payee_amount: state === 'REJECTED' || state === 'CANCELED' ? null : { ...amount },
     state,
     type: mileage ? 'MILEAGE' : 'OUT_OF_POCKET',
     direction: 'BUSINESS_TO_USER',
-    merchant: mileage ? null : vendors.at(random.int(0, vendors.length - 1)).name,
-    memo: MEMOS[random.int(0, MEMOS.length - 1)] ?? null,
+    ...(vendor ? { merchant: vendor.name } : {}),
+    merchant_id: vendor && index % 5 !== 4 ? vendor.merchant_id : null,
+    ...(memo === null ? {} : { memo }),
     receipts: mileage ? [] : [random.uuid()],
+    line_items: [{ amount: { ...amount }, accounting_field_selections: [], ...(memo === null ? {} : { memo }) }],
+    accounting_field_selections: [],
     user_id: user.id,
     user_email: user.email,
     user_full_name: `${user.first_name} ${user.last_name}`,
     entity_id: entityId,
-    transaction_date: formatRampTime(transactionMs),
-    submitted_at: formatRampTime(submittedMs),
+    transaction_date: formatRampDate(transactionMs),
+    submitted_at: state === 'PENDING' && index % 4 === 3 ? null : formatRampTime(submittedMs),
     created_at: formatRampTime(submittedMs),
     updated_at: formatRampTime(updatedMs),
     accounting_date: state === 'REIMBURSED' || state === 'APPROVED' ? formatRampTime(updatedMs) : null,
     sync_status: synced ? 'SYNCED' : state === 'REIMBURSED' || state === 'APPROVED' ? 'SYNC_READY' : 'NOT_SYNC_READY',
     synced_at: synced ? formatRampTime(updatedMs) : null,
     distance,
+    start_location: mileage ? '28 W 23rd St, New York, NY' : null,
+    end_location: mileage ? 'JFK Airport, Queens, NY' : null,
+    waypoints: mileage && index % 2 === 0 ? ['Brooklyn Bridge, New York, NY'] : [],
+    payment_id: state === 'REIMBURSED' ? `RMB-PAY-${id.slice(0, 8)}` : null,
+    spend_limit_id: null,
   };
 }
 
@@ -312,8 +456,17 @@ function generateReimbursements(random: SeededRandom, count: number, users: Obje
   );
 }
 
-export function generateBill(random: SeededRandom, index: number, vendors: ObjectTable<Vendor>, entityId: string, issuedMs: number, capMs: number): Bill {
+/** The ERP's GL account id a bill line is coded to (a fixed chart, see accounting.ts). */
+const BILL_GL_ACCOUNTS: readonly [string, string][] = [['QBO-81', 'Software & SaaS'], ['QBO-87', 'Professional Services'], ['QBO-84', 'Office Supplies']];
+
+function billSelection(index: number): BillFieldSelection {
+  const [externalId, name] = BILL_GL_ACCOUNTS[index % BILL_GL_ACCOUNTS.length]!;
+  return { id: externalId, external_id: externalId, name, category_info: { id: 'gl', external_id: 'Category', name: 'Category', type: 'GL_ACCOUNT' } };
+}
+
+export function generateBill(random: SeededRandom, index: number, vendors: ObjectTable<Vendor>, users: ObjectTable<User>, entityId: string, issuedMs: number, capMs: number): Bill {
   const vendor = vendors.at(random.int(0, vendors.length - 1));
+  const owner = users.at(random.int(0, Math.min(users.length, 4) - 1));
   const amountCents = random.int(5_000, 2_000_000);
   const paid = random.chance(0.5);
   const dueMs = issuedMs + 30 * DAY_MS;
@@ -328,26 +481,59 @@ export function generateBill(random: SeededRandom, index: number, vendors: Objec
   }
   lineAmounts.push(remaining);
   const year = new Date(issuedMs).getUTCFullYear();
-  return {
+  const memo = MEMOS[random.int(0, MEMOS.length - 1)] ?? null;
+  const coded = index % 4 !== 3;
+  const contact = vendor.contacts[0];
+  const bill: Bill = {
     id: random.uuid(),
     amount: { amount: amountCents, currency_code: 'USD' },
     status: paid ? 'PAID' : 'OPEN',
     approval_status: paid ? 'APPROVED' : weightedPick(random, [['APPROVED', 0.6], ['PENDING', 0.3], ['REJECTED', 0.1]] as const),
+    accounting_date: formatRampTime(issuedMs),
+    accounting_field_selections: coded ? [billSelection(index)] : [],
+    archived_at: !paid && index % 9 === 8 ? formatRampTime(Math.min(capMs, issuedMs + 2 * DAY_MS)) : null,
+    bill_owner: { id: owner.id, first_name: owner.first_name, last_name: owner.last_name },
     due_at: formatRampTime(dueMs),
     issued_at: formatRampTime(issuedMs),
-    paid_at: paid ? formatRampTime(paidMs) : null,
     created_at: formatRampTime(issuedMs + 3_600_000),
     invoice_number: `INV-${year}-${String(index + 1).padStart(5, '0')}`,
     invoice_currency: 'USD',
-    memo: MEMOS[random.int(0, MEMOS.length - 1)] ?? null,
-    vendor: { id: vendor.id, remote_name: vendor.name },
-    payment: paid ? { amount: { amount: amountCents, currency_code: 'USD' }, payment_date: formatRampTime(paidMs), payment_method: 'ACH' } : null,
-    line_items: lineAmounts.map((amount) => ({ amount: { amount, currency_code: 'USD' }, memo: null, accounting_field_selections: [] })),
+    invoice_urls: index % 5 === 4 ? [] : [`https://invoices.ramp-emulator.invalid/${year}/${index + 1}.pdf`],
+    fx_conversion_rate: '1.0',
+    ...(memo === null ? {} : { memo }),
+    vendor: { id: vendor.id, name: vendor.name, remote_name: vendor.name, type: vendor.vendor_type ?? 'BUSINESS' },
+    vendor_contact_id: contact ?? null,
+    payment: paid ? billPayment(random, index, amountCents, paidMs) : null,
+    line_items: lineAmounts.map((amount, line) => ({
+      amount: { amount, currency_code: 'USD' },
+      accounting_field_selections: coded ? [billSelection(index + line)] : [],
+      ...(line === 0 && memo !== null ? { memo } : {}),
+    })),
+    inventory_line_items: [],
     sync_status: paid && random.chance(0.4) ? 'BILL_AND_PAYMENT_SYNCED' : 'NOT_SYNCED',
     entity_id: entityId,
   };
+  if (paid) bill.paid_at = formatRampTime(paidMs);
+  return bill;
 }
 
-function generateBills(random: SeededRandom, count: number, vendors: ObjectTable<Vendor>, entityId: string, anchorMs: number): Bill[] {
-  return Array.from({ length: count }, (_, i) => generateBill(random, i, vendors, entityId, timeBefore(anchorMs, random.int(1, 180) * DAY_MS + random.int(0, 86_399) * 1000), anchorMs));
+/** A bill payment: mostly ACH from the operating account, some by check, a few recorded as paid outside Ramp. */
+export function billPayment(random: SeededRandom, index: number, amountCents: number, paidMs: number): BillPayment {
+  const amount = { amount: amountCents, currency_code: 'USD' };
+  if (index % 7 === 6) {
+    return { amount, details: { manual_payment_method: 'PAID_IN_ERP' }, effective_date: null, payment_date: formatRampTime(paidMs), payment_method: 'PAID_MANUALLY', trace_id: null };
+  }
+  const check = index % 5 === 2;
+  return {
+    amount,
+    details: { approval_status: 'APPROVED', source_bank_account_id: null, vendor_account_id: index % 2 === 0 ? random.uuid() : null },
+    effective_date: formatRampTime(paidMs + 2 * DAY_MS),
+    payment_date: formatRampTime(paidMs),
+    payment_method: check ? 'CHECK' : 'ACH',
+    trace_id: check ? null : { descriptor: 'RAMP BILL PAY', trace_id: String(random.int(100_000_000, 999_999_999)) },
+  };
+}
+
+function generateBills(random: SeededRandom, count: number, vendors: ObjectTable<Vendor>, users: ObjectTable<User>, entityId: string, anchorMs: number): Bill[] {
+  return Array.from({ length: count }, (_, i) => generateBill(random, i, vendors, users, entityId, timeBefore(anchorMs, random.int(1, 180) * DAY_MS + random.int(0, 86_399) * 1000), anchorMs));
 }

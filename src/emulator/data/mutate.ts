@@ -7,7 +7,7 @@
  * `updated_after` high-water mark always catches it.
  */
 import { CURRENCIES, MEMOS } from './catalog.ts';
-import { generateBill, generateReimbursement, originalMinorUnits, randomAmountCents } from './generate.ts';
+import { billPayment, generateBill, generateReimbursement, originalMinorUnits, randomAmountCents } from './generate.ts';
 import type { Bill, Reimbursement } from './models.ts';
 import { SYNC_STATUSES, TRANSACTION_STATES, formatRampTime } from './models.ts';
 import { SeededRandom } from './prng.ts';
@@ -149,6 +149,7 @@ function mutateReimbursements(data: BusinessData, kind: MutationKind, count: num
       if (changed.length >= count) break;
       if (item.state !== 'APPROVED') continue;
       item.state = 'REIMBURSED';
+      item.payment_id = `RMB-PAY-${item.id.slice(0, 8)}`;
       item.accounting_date = updatedAt;
       item.sync_status = 'SYNC_READY';
       changed.push(item);
@@ -168,7 +169,7 @@ function mutateReimbursements(data: BusinessData, kind: MutationKind, count: num
     const created: Reimbursement[] = [];
     for (let i = 0; i < count; i++) {
       const item = generateReimbursement(random, Number.MAX_SAFE_INTEGER, data.users, data.vendors, data.entityId, Math.floor(nowMs / 1000) * 1000 - i * 1000, Number.MAX_SAFE_INTEGER);
-      Object.assign(item, { state: 'PENDING', sync_status: 'NOT_SYNC_READY', synced_at: null, accounting_date: null, submitted_at: updatedAt, created_at: updatedAt });
+      Object.assign(item, { state: 'PENDING', sync_status: 'NOT_SYNC_READY', synced_at: null, accounting_date: null, payment_id: null, submitted_at: updatedAt, created_at: updatedAt });
       created.push(item);
       events.push({ type: 'reimbursements.ready_for_review', objectId: item.id });
     }
@@ -192,7 +193,7 @@ function mutateBills(data: BusinessData, kind: MutationKind, count: number, nowM
       bill.status = 'PAID';
       bill.approval_status = 'APPROVED';
       bill.paid_at = now;
-      bill.payment = { amount: { ...bill.amount }, payment_date: now, payment_method: 'ACH' };
+      bill.payment = billPayment(random, changed.length, bill.amount.amount, nowMs);
       changed.push(bill);
       events.push({ type: 'bills.paid', objectId: bill.id });
     }
@@ -209,8 +210,9 @@ function mutateBills(data: BusinessData, kind: MutationKind, count: number, nowM
   } else {
     const created: Bill[] = [];
     for (let i = 0; i < count; i++) {
-      const bill = generateBill(random, table.length + i, data.vendors, data.entityId, Math.floor(nowMs / 1000) * 1000 - i * 1000, nowMs);
-      Object.assign(bill, { status: 'OPEN', approval_status: 'PENDING', paid_at: null, payment: null, sync_status: 'NOT_SYNCED' });
+      const bill = generateBill(random, table.length + i, data.vendors, data.users, data.entityId, Math.floor(nowMs / 1000) * 1000 - i * 1000, nowMs);
+      Object.assign(bill, { status: 'OPEN', approval_status: 'PENDING', payment: null, sync_status: 'NOT_SYNCED' });
+      delete bill.paid_at;
       created.push(bill);
       events.push({ type: 'bills.created', objectId: bill.id });
     }

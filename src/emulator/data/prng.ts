@@ -69,3 +69,9 @@ export class SeededRandom {
     );
   }
 }
+
+/** A version-4-shaped UUID derived from a label: ids that need no storage (receipts, statements). */
+export function derivedUuid(label: string): string {
+  const hex = createHash('sha256').update(label, 'utf8').digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

@@ -5,7 +5,11 @@
  * business id (client credentials: the app's business; authorization code: the consenting one),
  * so tenant isolation is simply "look the id up in the token's business only".
  */
-import type { Bill, BusinessProfile, Card, Department, Location, Reimbursement, User, Vendor } from './models.ts';
+import type { AccountingConnection, AccountingField, AccountingFieldOption, AccountingVendor, GlAccount } from './accounting.ts';
+import type { MemoTable, ReceiptTable } from './documents.ts';
+import type { Cashback, Transfer } from './ledger.ts';
+import type { Bill, BusinessProfile, Card, Department, Location, Reimbursement, User, Vendor, VendorContact } from './models.ts';
+import type { Entity, Limit, Merchant, SpendProgram } from './spend.ts';
 import type { ObjectTable } from './table.ts';
 import type { TransactionTable } from './transactions.ts';
 
@@ -13,6 +17,12 @@ export interface AccountingSyncRecord {
   /** Canonical JSON of the request body, to tell a replay from a conflicting reuse of the key. */
   readonly fingerprint: string;
   readonly response: Record<string, unknown>;
+}
+
+/** An accounting object filed under its Ramp id (`ramp_id`); its own `id` is the ERP's. */
+export interface RampKeyed<T> {
+  readonly id: string;
+  readonly value: T;
 }
 
 export interface BusinessData {
@@ -31,7 +41,27 @@ export interface BusinessData {
   readonly bills: ObjectTable<Bill>;
   /** `POST /accounting/syncs` results by idempotency key. */
   readonly accountingSyncs: Map<string, AccountingSyncRecord>;
-  /** Advances with every mutation batch so repeated mutations differ but stay deterministic. */
+  readonly vendorContacts: Map<string, ObjectTable<VendorContact>>;
+  readonly merchants: ObjectTable<Merchant>;
+  readonly entities: ObjectTable<Entity>;
+  readonly spendPrograms: ObjectTable<SpendProgram>;
+  readonly limits: ObjectTable<Limit>;
+  readonly transfers: ObjectTable<Transfer>;
+  readonly cashbacks: ObjectTable<Cashback>;
+  /** Newest period first; the wire object is computed from the transactions when read. */
+  readonly statements: ObjectTable<{ id: string; k: number; startMs: number; endMs: number }>;
+  readonly balance: () => Record<string, unknown>;
+  readonly receipts: ReceiptTable;
+  readonly memos: MemoTable;
+  readonly accountingAccounts: ObjectTable<RampKeyed<GlAccount>>;
+  readonly accountingFields: ObjectTable<RampKeyed<AccountingField>>;
+  readonly accountingFieldOptions: ObjectTable<RampKeyed<AccountingFieldOption>>;
+  readonly accountingVendors: ObjectTable<RampKeyed<AccountingVendor>>;
+  readonly accountingConnection: AccountingConnection | null;
+  /**
+   * Advances with every mutation batch so repeated mutations differ but stay deterministic; views
+   * computed from the transactions (statements, limits' balances, receipts, memos) refresh on it.
+   */
   mutationCount: number;
 }
 

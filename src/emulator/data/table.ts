@@ -22,9 +22,12 @@ export class ObjectTable<T extends { id: string }> implements ListableTable {
   #items: T[] = [];
   readonly #positionById = new Map<string, number>();
   readonly #compare: ((a: T, b: T) => number) | undefined;
+  readonly #view: ((item: T) => Record<string, unknown>) | undefined;
 
-  constructor(items: T[], compare?: (a: T, b: T) => number) {
+  /** `view` builds the wire object when it holds more than the stored item (computed balances). */
+  constructor(items: T[], compare?: (a: T, b: T) => number, view?: (item: T) => Record<string, unknown>) {
     this.#compare = compare;
+    this.#view = view;
     this.#items = items;
     this.#reindex();
   }
@@ -57,7 +60,8 @@ export class ObjectTable<T extends { id: string }> implements ListableTable {
   }
 
   materialise(position: number): Record<string, unknown> {
-    return this.#items[position]! as unknown as Record<string, unknown>;
+    const item = this.#items[position]!;
+    return this.#view ? this.#view(item) : (item as unknown as Record<string, unknown>);
   }
 
   all(): readonly T[] {

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CURRENCIES, MEMOS } from './catalog.ts';
-import type { Card, Department, Location, User, Vendor } from './models.ts';
+import type { Card, Department, FieldSelection, Location, User, Vendor } from './models.ts';
 import { SYNC_STATUSES, TRANSACTION_STATES, formatRampTime } from './models.ts';
 import type { ListableTable, ObjectTable } from './table.ts';
 
@@ -44,6 +44,24 @@ export interface TransactionLookups {
   locations: ObjectTable<Location>;
 }
 
+/**
+ * Links made after the transactions exist (limits, statements and accounting are derived from
+ * them): each card's limit and spend program, the statement period of a settlement time, and the
+ * accounting selections a sync-ready transaction carries.
+ */
+export interface TransactionLinks {
+  limitIdOfCard: readonly (string | undefined)[];
+  spendProgramIdOfCard: readonly (string | undefined)[];
+  statementIdAt(settledMs: number): string | undefined;
+  /** GL account selection by Ramp category id, and one optional extra field selection. */
+  glSelectionOf(categoryId: number): FieldSelection | undefined;
+  classSelection: FieldSelection | undefined;
+}
+
+const DECLINE_REASONS = ['INSUFFICIENT_FUNDS', 'AUTHORIZER_CARD_LIMIT', 'SUSPECTED_FRAUD', 'AUTHORIZER_CARD_MCC_BLACKLIST', 'WRONG_CVV'] as const;
+const AIRLINES = 3;
+const LODGING = 18;
+
 const INITIAL_CAPACITY = 256;
 
 function grow<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(column: T, capacity: number): T {
@@ -53,7 +71,7 @@ function grow<T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(c
 }
 
 /** Deterministic receipt ids derived from the transaction id (no storage needed). */
-function receiptIds(transactionId: string, count: number): string[] {
+export function receiptIds(transactionId: string, count: number): string[] {
   const ids: string[] = [];
   for (let k = 0; k < count; k++) {
     const hex = createHash('sha256').update(`${transactionId}:receipt:${k}`).digest('hex');
@@ -86,6 +104,7 @@ export class TransactionTable implements ListableTable {
   cardPresent = new Uint8Array(INITIAL_CAPACITY);
 
   readonly #lookups: TransactionLookups;
+  #links: TransactionLinks | undefined;
   /** card index → user position, department id, location id (denormalised for filters). */
   readonly #cardUserPosition: Int32Array;
 
@@ -119,6 +138,43 @@ export class TransactionTable implements ListableTable {
 
   get lookups(): TransactionLookups {
     return this.#lookups;
+  }
+
+  link(links: TransactionLinks): void {
+    this.#links = links;
+    this.#holders = undefined;
+  }
+
+  /**
+   * Per-card holder objects and per-vendor selection lists, built once and shared by every
+   * materialised transaction: a page of 100 allocates only what differs per transaction.
+   */
+  #holders: Record<string, unknown>[] | undefined;
+  #selections: [FieldSelection[], FieldSelection[]][] = [];
+
+  #shared(): { holders: Record<string, unknown>[]; selections: [FieldSelection[], FieldSelection[]][] } {
+    if (this.#holders) return { holders: this.#holders, selections: this.#selections };
+    const { cards, users, vendors, departments, locations } = this.#lookups;
+    const links = this.#links;
+    this.#holders = cards.all().map((_, cardIndex) => {
+      const user = users.at(this.#cardUserPosition[cardIndex]!);
+      const department = user.department_id === null ? undefined : departments.get(user.department_id);
+      const location = user.location_id === null ? undefined : locations.get(user.location_id);
+      return {
+        ...(department ? { department_id: department.id, department_name: department.name } : {}),
+        ...(user.employee_id === undefined ? {} : { employee_id: user.employee_id }),
+        first_name: user.first_name,
+        last_name: user.last_name,
+        ...(location ? { location_id: location.id, location_name: location.name } : {}),
+        user_id: user.id,
+      };
+    });
+    this.#selections = vendors.all().map((vendor) => {
+      const gl = links?.glSelectionOf(vendor.sk_category_id);
+      const base = gl ? [gl] : [];
+      return [base, links?.classSelection ? [...base, links.classSelection] : base];
+    });
+    return { holders: this.#holders, selections: this.#selections };
   }
 
   /** Appends a record; call `reorder()` once after a batch of appends. */
@@ -214,53 +270,64 @@ export class TransactionTable implements ListableTable {
   }
 
   materialiseRecord(r: number): Record<string, unknown> {
-    const { cards, users, vendors, departments, locations, entityId } = this.#lookups;
+    const { cards, users, vendors, entityId } = this.#lookups;
+    const links = this.#links;
+    const shared = this.#shared();
     const id = this.#ids[r]!;
-    const card = cards.at(this.cardIndex[r]!);
-    const user = users.at(this.#cardUserPosition[this.cardIndex[r]!]!);
+    const cardIndex = this.cardIndex[r]!;
+    const card = cards.at(cardIndex);
+    const user = users.at(this.#cardUserPosition[cardIndex]!);
     const vendor = vendors.at(this.vendorIndex[r]!);
     const cents = this.amountCents[r]!;
     const settled = this.settledMs[r]!;
     const synced = this.syncedAtMs[r]!;
+    const state = this.state[r]!;
+    const declined = state === DECLINED_STATE;
     const currency = CURRENCIES[this.originalCurrency[r]!]!;
+    const memo = MEMOS[this.memoIndex[r]!] ?? null;
+    const usd = { amount: cents, currency_code: 'USD' };
+    const selections = this.syncStatus[r] === NOT_SYNC_READY_STATUS ? [] : shared.selections[this.vendorIndex[r]!]![r % 3 === 0 ? 1 : 0];
+    const limitId = links?.limitIdOfCard[cardIndex];
+    const spendProgramId = links?.spendProgramIdOfCard[cardIndex];
+    const statementId = Number.isNaN(settled) ? undefined : links?.statementIdAt(settled);
+    const travel = vendor.sk_category_id === AIRLINES || vendor.sk_category_id === LODGING;
+    const purchase = merchantData(vendor.sk_category_id, r, cents, user);
     return {
       id,
-      accounting_date: formatRampTime(Number.isNaN(settled) ? this.timeMs[r]! : settled),
+      accounting_date: declined ? null : formatRampTime(Number.isNaN(settled) ? this.timeMs[r]! : settled),
       amount: cents / 100,
-      card_holder: {
-        department_id: user.department_id,
-        department_name: departments.get(user.department_id)?.name ?? null,
-        first_name: user.first_name,
-        last_name: user.last_name,
-        location_id: user.location_id,
-        location_name: locations.get(user.location_id)?.name ?? null,
-        user_id: user.id,
-      },
+      card_holder: shared.holders[cardIndex],
       card_id: card.id,
       card_present: this.cardPresent[r] === 1,
       currency_code: 'USD',
+      ...(declined ? { decline_details: { amount: cents / 100, reason: DECLINE_REASONS[r % DECLINE_REASONS.length] } } : {}),
       disputes: [],
       entity_id: entityId,
-      limit_id: null,
-      line_items: [{ amount: { amount: cents, currency_code: 'USD' }, accounting_field_selections: [] }],
-      accounting_field_selections: [],
+      // A declined authorisation was never routed to a spend limit.
+      ...(limitId === undefined || declined ? {} : { limit_id: limitId }),
+      line_items: [{ amount: usd, converted_amount: declined ? null : usd, accounting_field_selections: selections, ...(memo === null ? {} : { memo }) }],
+      accounting_field_selections: selections,
       merchant_category_code: MERCHANT_MCC.get(vendor.sk_category_id) ?? '5999',
+      ...(purchase === null ? {} : { merchant_data: purchase }),
       merchant_descriptor: vendor.name.toUpperCase(),
       merchant_id: vendor.merchant_id,
+      ...(vendor.address
+        ? { merchant_location: { city: vendor.address.city as string, country: vendor.country, postal_code: vendor.address.postal_code as string, state: (vendor.address.state as string | undefined) ?? null } }
+        : {}),
       merchant_name: vendor.name,
-      memo: MEMOS[this.memoIndex[r]!] ?? null,
+      memo,
       original_transaction_amount: { amount: this.originalMinor[r]!, currency_code: currency.code },
       policy_violations: [],
       receipts: receiptIds(id, this.receiptCount[r]!),
-      settlement_date: Number.isNaN(settled) ? null : formatRampTime(settled),
+      ...(Number.isNaN(settled) ? {} : { settlement_date: formatRampTime(settled) }),
       sk_category_id: vendor.sk_category_id,
       sk_category_name: vendor.sk_category_name,
-      spend_program_id: null,
-      state: TRANSACTION_STATES[this.state[r]!],
-      statement_id: null,
+      ...(spendProgramId === undefined ? {} : { spend_program_id: spendProgramId }),
+      state: TRANSACTION_STATES[state],
+      ...(statementId === undefined ? {} : { statement_id: statementId }),
       sync_status: SYNC_STATUSES[this.syncStatus[r]!],
       synced_at: Number.isNaN(synced) ? null : formatRampTime(synced),
-      trip_id: null,
+      ...(travel && r % 2 === 0 ? { trip_id: tripId(user.id, this.timeMs[r]!), trip_name: `Trip ${formatRampTime(this.timeMs[r]!).slice(0, 7)}` } : {}),
       user_transaction_time: formatRampTime(this.timeMs[r]!),
     };
   }
@@ -271,6 +338,42 @@ export class TransactionTable implements ListableTable {
     for (let r = 0; r < this.#length; r++) if (this.updatedMs[r]! > max) max = this.updatedMs[r]!;
     return max;
   }
+}
+
+const DECLINED_STATE = TRANSACTION_STATES.indexOf('DECLINED');
+const NOT_SYNC_READY_STATUS = SYNC_STATUSES.indexOf('NOT_SYNC_READY');
+
+/** One trip per traveller and month. */
+function tripId(userId: string, timeMs: number): string {
+  const hex = createHash('sha256').update(`${userId}:trip:${formatRampTime(timeMs).slice(0, 7)}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-b${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * Level-3 purchase data: flights and stays for travel merchants, itemised receipts for some others,
+ * none (the optional field absent) for the rest.
+ */
+function merchantData(categoryId: number, r: number, cents: number, user: User): Record<string, unknown> | null {
+  const empty = { auto_rental: null, flight: null, lodging: null, receipt: null, reference: null };
+  if (categoryId === AIRLINES) {
+    return {
+      ...empty,
+      reference: `PNR${(r * 7919).toString(36).toUpperCase().padStart(6, '0').slice(-6)}`,
+      flight: {
+        departure_date: r % 5 === 0 ? null : '2026-03-14',
+        passenger_name: `${user.last_name}/${user.first_name}`.toUpperCase(),
+        segments: [{ arrival_airport_code: 'SFO', carrier: 'DL', departure_airport_code: 'JFK', flight_number: `DL${100 + (r % 800)}`, service_class: 'Y', stopover_allowed: false }],
+      },
+    };
+  }
+  if (categoryId === LODGING) return { ...empty, lodging: { check_in: '2026-03-14', nights: r % 4 === 0 ? null : 1 + (r % 3) } };
+  if (r % 4 === 0) {
+    return {
+      ...empty,
+      receipt: { items: [{ commodity_code: null, description: 'Item', quantity: 1, unit_cost: cents / 100, total: cents / 100, tax: r % 8 === 0 ? null : 0, discount: null }] },
+    };
+  }
+  return null;
 }
 
 /** Merchant category codes by Ramp category, for `merchant_category_code`. */

@@ -95,6 +95,17 @@ function syncTarget(data: BusinessData, syncType: SyncType): { has(id: string): 
           data.bills.get(id)!.sync_status = syncType === 'BILL_SYNC' ? 'BILL_SYNCED' : 'BILL_AND_PAYMENT_SYNCED';
         },
       };
+    case 'TRANSFER_SYNC':
+    case 'STATEMENT_CREDIT_SYNC': {
+      // A statement credit is a cashback on the card statement.
+      const table = syncType === 'TRANSFER_SYNC' ? data.transfers : data.cashbacks;
+      return {
+        has: (id) => table.get(id) !== undefined,
+        markSynced: (id) => {
+          table.get(id)!.sync_status = 'SYNCED';
+        },
+      };
+    }
     default:
       return null;
   }

@@ -18,21 +18,27 @@ export interface CompiledFilter {
 }
 
 export interface ResourceDefinition {
-  /** Path segment under /developer/v1. */
+  /** Name in the control plane (`/__emulator/records/:name`); also the path when `path` is absent. */
   readonly name: string;
+  /** Path under /developer/v1 when it differs from `name` (`spend-programs`, `accounting/accounts`). */
+  readonly path?: string;
   readonly scope: string;
+  /** False for lists Ramp has no by-id route for (merchants). */
+  readonly byId?: boolean;
   table(data: BusinessData): ListableTable;
   compileFilter(query: QueryReader, data: BusinessData): CompiledFilter;
+  /** The by-id answer, when Ramp's detail schema carries more than the list item. */
+  detail?(item: Record<string, unknown>): Record<string, unknown>;
 }
 
-const NEVER: PositionPredicate = () => false;
+export const NEVER: PositionPredicate = () => false;
 
-function timeOf(value: string | null): number {
-  return value === null ? Number.NaN : Date.parse(value);
+export function timeOf(value: string | null | undefined): number {
+  return value === null || value === undefined ? Number.NaN : Date.parse(value);
 }
 
 /** Builds predicates over a table of objects from simple `field equals query value` rules. */
-function objectFilter<T>(table: { at(position: number): T }, rules: [string | undefined, (item: T) => unknown][]): PositionPredicate[] {
+export function objectFilter<T>(table: { at(position: number): T }, rules: [string | undefined, (item: T) => unknown][]): PositionPredicate[] {
   return rules
     .filter(([expected]) => expected !== undefined)
     .map(([expected, field]) => (position: number) => field(table.at(position)) === expected);
@@ -159,17 +165,22 @@ export const USERS: ResourceDefinition = {
   }),
 };
 
+/** Terminated cards are listed only when asked for with `is_terminated=true` (issue 13). */
 export const CARDS: ResourceDefinition = {
   name: 'cards',
   scope: 'cards:read',
   table: (data) => data.cards,
   compileFilter: (query, data) => {
-    const terminated = query.boolean('is_terminated');
+    const terminated = query.boolean('is_terminated') ?? false;
+    const activated = query.boolean('is_activated');
     const predicates = objectFilter<Card>(data.cards, [
       [query.uuid('user_id'), (card) => card.cardholder_id],
       [query.uuid('entity_id'), (card) => card.entity_id],
+      [query.uuid('card_program_id'), (card) => card.card_program_id],
+      [query.raw('display_name'), (card) => card.display_name],
     ]);
-    if (terminated !== undefined) predicates.push((position) => (data.cards.at(position).state === 'TERMINATED') === terminated);
+    predicates.push((position) => (data.cards.at(position).state === 'TERMINATED') === terminated);
+    if (activated !== undefined) predicates.push((position) => (data.cards.at(position).state !== 'UNACTIVATED') === activated);
     return { predicates };
   },
 };
@@ -192,6 +203,8 @@ export const VENDORS: ResourceDefinition = {
   name: 'vendors',
   scope: 'vendors:read',
   table: (data) => data.vendors,
+  // `ApiVendorDetailResource` adds the vendor-onboarding form answers (none were collected here).
+  detail: (item) => ({ ...item, custom_form_collection_response: (item.contacts as string[]).length > 0 ? { custom_form_collection_log_entry: null } : null }),
   compileFilter: (query, data) => {
     const active = query.boolean('is_active');
     const name = query.raw('name')?.toLowerCase();
@@ -201,9 +214,3 @@ export const VENDORS: ResourceDefinition = {
     return { predicates };
   },
 };
-
-export const LIST_RESOURCES: readonly ResourceDefinition[] = [TRANSACTIONS, REIMBURSEMENTS, BILLS, USERS, CARDS, DEPARTMENTS, LOCATIONS, VENDORS];
-
-export function resourceByName(name: string): ResourceDefinition | undefined {
-  return LIST_RESOURCES.find((resource) => resource.name === name);
-}
