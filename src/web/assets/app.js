@@ -1,20 +1,34 @@
 /**
  * The Ramp connection page: wires the panels to the document and starts. Plain ES modules, no
  * framework, no build step (one module per concern: state.js, api.js, session.js, connection-panel.js,
- * own-app-panel.js, disconnect-dialog.js, transactions-panel.js, sync-panel.js, chart.js, format.js).
- * Everything the user sees is written with `textContent` / DOM APIs (never HTML strings), so nothing
- * from the API can inject markup. These files import only each other, never server code.
+ * own-app-panel.js, disconnect-dialog.js, transactions-panel.js, sync-panel.js, chart.js, format.js,
+ * actions.js). Everything the user sees is written with `textContent` / DOM APIs (never HTML strings),
+ * so nothing from the API can inject markup. These files import only each other, never server code.
+ *
+ * Imports only go down, never in a loop: app.js → disconnect-dialog.js → session.js → refresh.js →
+ * the panels (*-panel.js) → the helpers (actions.js, state.js, banner.js, dom.js, …). A panel never
+ * imports another panel or the session: what it needs from them it calls through actions.js, which
+ * app.js wires below before anything runs.
  */
+import { wireActions } from './actions.js';
 import { consumeOAuthOutcome, failureText, hideBanner, showBanner } from './banner.js';
-import { startOAuth, tickRelativeTimes } from './connection-panel.js';
+import { loadStatus, renderStatus, startOAuth, tickRelativeTimes } from './connection-panel.js';
 import { confirmDisconnect, openDisconnect } from './disconnect-dialog.js';
 import { $, show } from './dom.js';
 import { clearOwnAppErrors, closeOwnApp, onOwnAppSubmit, openOwnApp } from './own-app-panel.js';
 import { refresh } from './refresh.js';
 import { enterWorkspace, fetchBusinesses, handleAuthFailure, onSignIn, selectBusiness, showSignIn, signOut } from './session.js';
 import { state } from './state.js';
-import { startSync } from './sync-panel.js';
-import { onFilter, onFilterClear, onNextPage, onPreviousPage, watchChartWidth } from './transactions-panel.js';
+import { renderSyncButton, startSync, trackSync } from './sync-panel.js';
+import {
+  loadTransactions,
+  onFilter,
+  onFilterClear,
+  onNextPage,
+  onPreviousPage,
+  renderActivityAvailability,
+  watchChartWidth,
+} from './transactions-panel.js';
 
 function wire() {
   $('signin-form').addEventListener('submit', onSignIn);
@@ -59,6 +73,17 @@ function wire() {
 }
 
 async function start() {
+  wireActions({
+    handleAuthFailure,
+    refresh,
+    loadStatus,
+    renderStatus,
+    closeOwnApp,
+    renderSyncButton,
+    trackSync,
+    loadTransactions,
+    renderActivityAvailability,
+  });
   wire();
   consumeOAuthOutcome();
   if (!state.token) {

@@ -1,4 +1,5 @@
 /** The connection card: status badge, details, the last problem, re-authorization, and Connect with Ramp. */
+import { closeOwnApp, handleAuthFailure, renderSyncButton } from './actions.js';
 import { ApiFailure } from './api.js';
 import { failureText, showBanner } from './banner.js';
 import { $, h, show } from './dom.js';
@@ -11,10 +12,7 @@ import {
   methodLabel,
   relativeTime,
 } from './format.js';
-import { closeOwnApp } from './own-app-panel.js';
-import { handleAuthFailure } from './session.js';
 import { canManage, api, state } from './state.js';
-import { renderSyncButton } from './sync-panel.js';
 
 const STATUS_BADGES = {
   connected: ['Connected', 'badge-ok'],

@@ -2,12 +2,10 @@
  * "Use my own Ramp app": the client-credentials connect form. The Client Secret is read once from its
  * field, the field is cleared immediately, and it is never shown again.
  */
+import { handleAuthFailure, loadStatus, refresh, renderStatus } from './actions.js';
 import { ApiFailure } from './api.js';
 import { failureText, showBanner } from './banner.js';
-import { loadStatus, renderStatus } from './connection-panel.js';
 import { $, h, setFieldError, show } from './dom.js';
-import { refresh } from './refresh.js';
-import { handleAuthFailure } from './session.js';
 import { api, state } from './state.js';
 
 const OWN_APP_FIELDS = {

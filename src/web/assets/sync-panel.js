@@ -1,13 +1,11 @@
 /** Sync now and its live progress: polls the sync until it ends, then reloads the status and page one. */
+import { handleAuthFailure, loadStatus, loadTransactions, renderActivityAvailability } from './actions.js';
 import { ApiFailure } from './api.js';
 import { failureText, showBanner } from './banner.js';
-import { loadStatus } from './connection-panel.js';
 import { $, show } from './dom.js';
 import { connectionProblemText, formatCount } from './format.js';
-import { handleAuthFailure } from './session.js';
 import { api, canManage, resetTransactions, state } from './state.js';
 import { SYNC_KEY, storageSet } from './storage.js';
-import { loadTransactions, renderActivityAvailability } from './transactions-panel.js';
 
 const POLL_MS = 400;
 const ACTIVE_SYNC = new Set(['queued', 'pending', 'running', 'started', 'in_progress']);

@@ -3,15 +3,14 @@
  * a date filter, "1–25 of 250" paging text, and the spend-per-day chart of the page shown. The sync
  * and transaction routes may be missing on a server: a 404 route hides them.
  */
+import { handleAuthFailure, renderSyncButton, trackSync } from './actions.js';
 import { ApiFailure } from './api.js';
 import { failureText } from './banner.js';
 import { renderSpendChart, spendPerDay } from './chart.js';
 import { $, h, show } from './dom.js';
 import { formatCount, formatDate, formatDateTime, formatMoney, formatShortDay, stateLabel } from './format.js';
-import { handleAuthFailure } from './session.js';
 import { api, PAGE_SIZE, resetTransactions, state } from './state.js';
 import { SYNC_KEY, storageGet } from './storage.js';
-import { renderSyncButton, trackSync } from './sync-panel.js';
 
 let chartWidth = 0;
 
