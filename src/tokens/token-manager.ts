@@ -12,7 +12,8 @@
  *     fails nothing is handed out (fail closed) — a rotated refresh token that never reached the
  *     database would otherwise be replayed and burn the whole token family.
  * `invalid_grant`/`invalid_client` mark the connection `needs_reauth` only after a re-read shows no
- * other replica refreshed meanwhile; 5xx, timeouts, 429 and lease waits never change its status.
+ * other replica refreshed meanwhile; 5xx, timeouts, 429 and lease waits never change its status, nor does
+ * a row sealed under a key id this replica lacks (a key rollout in progress: 503, src/vault/key-unavailable.ts).
  */
 import type { AppContext } from '../app-context.ts';
 import { audit } from '../audit/audit-log.ts';
@@ -24,6 +25,7 @@ import type { OAuthFailure } from '../oauth/oauth-errors.ts';
 import type { RampOAuthClient } from '../oauth/ramp-oauth-client.ts';
 import type { ClientCredentials, TokenResult } from '../oauth/token-endpoint.ts';
 import { TtlCache } from '../support/ttl-cache.ts';
+import { isKeyUnavailable, keyUnavailableError } from '../vault/key-unavailable.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { AccessTokenProvider, RampAccess } from './access-token-provider.ts';
 import { fullJitterDelay, sleep } from '../support/backoff.ts';
@@ -139,6 +141,7 @@ export class TokenManager implements AccessTokenProvider {
     try {
       accessToken = this.#o.store.open(row).accessToken;
     } catch (error) {
+      if (isKeyUnavailable(error)) throw keyUnavailableError();
       if (error instanceof CredentialsCorruptError) {
         this.#markNeedsReauth(row, 'credentials_corrupt', 'Stored credentials could not be decrypted').catch((failure) =>
           this.#o.ctx.log.error({ err: failure, connection_id: row.id }, 'could not mark the connection needs_reauth'),
@@ -203,6 +206,11 @@ export class TokenManager implements AccessTokenProvider {
       try {
         result = await this.#callRamp(lease.row);
       } catch (error) {
+        if (isKeyUnavailable(error)) {
+          // Sealed under a key another replica has and this one lacks yet: free the lease for it, change nothing.
+          await releaseLease(this.#o.ctx.db, lease, this.replicaId, {}, lease.previousAttemptInterrupted);
+          throw keyUnavailableError();
+        }
         if (!(error instanceof CredentialsCorruptError)) throw error;
         // The secrets needed to refresh cannot be read: a person must reconnect; free the lease now.
         await this.#markNeedsReauth(lease.row, 'credentials_corrupt', 'Stored credentials could not be decrypted');

@@ -11,6 +11,7 @@ import { ConnectionView, toConnectionView } from '../../../connections/connectio
 import type { RampConnectionsTable } from '../../../db/schema.ts';
 import { SyncConfigUpdate, getSyncConfig, updateSyncConfig } from '../../../connections/sync-config.ts';
 import type { ClientCredentials } from '../../../oauth/token-endpoint.ts';
+import { isKeyUnavailable, keyUnavailableError } from '../../../vault/key-unavailable.ts';
 import { CredentialsCorruptError } from '../../../vault/vault.ts';
 import { authOf } from '../../auth.ts';
 import { ApiError } from '../../errors.ts';
@@ -43,6 +44,8 @@ async function revokeAtRamp(s: ConnectServices, row: RampConnectionsTable): Prom
   try {
     secrets = s.store.open(row);
   } catch (error) {
+    // Not this replica's key yet: keep the connection (deleting it would leave the grant live at Ramp).
+    if (isKeyUnavailable(error)) throw keyUnavailableError();
     if (error instanceof CredentialsCorruptError) return { revoked: false, reason: 'credentials_corrupt' };
     throw error;
   }
@@ -77,7 +80,7 @@ export function connectionRoutes(app: FastifyInstance, s: ConnectServices): void
     '/api/v1/ramp/connection',
     {
       config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'disconnect' },
-      schema: { tags: ['ramp'], summary: 'Disconnect Ramp (revokes the tokens at Ramp, then deletes them)', headers: BusinessHeaders, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } },
+      schema: { tags: ['ramp'], summary: 'Disconnect Ramp (revokes the tokens at Ramp, then deletes them)', headers: BusinessHeaders, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
       const auth = authOf(request);
