@@ -24,6 +24,7 @@ import { ApiError } from '../http/errors.ts';
 import type { OAuthFailure } from '../oauth/oauth-errors.ts';
 import type { RampOAuthClient } from '../oauth/ramp-oauth-client.ts';
 import type { ClientCredentials, TokenResult } from '../oauth/token-endpoint.ts';
+import { AFTER_REFRESH_ANSWER, failpoint } from '../support/failpoint.ts';
 import { TtlCache } from '../support/ttl-cache.ts';
 import { isKeyUnavailable, keyUnavailableError } from '../vault/key-unavailable.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
@@ -217,6 +218,7 @@ export class TokenManager implements AccessTokenProvider {
         throw new ApiError('credentials_corrupt');
       }
       if (result.ok) {
+        await failpoint(AFTER_REFRESH_ANSWER);
         const written = await this.#commit(lease, result);
         if (written) {
           return this.#remember(written);

@@ -130,6 +130,14 @@ for (const dialect of DIALECTS) {
       expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(1);
     });
 
+    it('killed after Ramp rotated, before the commit, then found by the scheduler: still lost_rotation, not invalid_grant (its claim takes the lease first)', async () => {
+      const row = await killedMidRefresh();
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: h.ctx.now() - 1 }).where('id', '=', row.id).execute();
+      expect((await h.scheduler.runOnce()).failed).toBeGreaterThanOrEqual(1);
+      expect((await h.store.find(row.business_id))!).toMatchObject({ status: 'needs_reauth', status_reason: 'lost_rotation' });
+      expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(1);
+    });
+
     it('two refreshes race on one refresh token (a lease lapsed mid-call): the loser\'s invalid_grant is resolved by re-reading, never needs_reauth (checklist #22)', async () => {
       const row = await h.connectOAuth();
       await h.advance(61 * MINUTE);
