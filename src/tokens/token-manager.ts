@@ -62,6 +62,12 @@ const REFRESH_FAILED_EVENT_INTERVAL_MS = 15 * 60_000;
 const CALLER_BACKOFF = { baseMs: 250, capMs: 5_000 };
 /** When the scheduler tries again after a transient failure (plus the base, so never sooner than 30 s). */
 const SCHEDULE_BACKOFF = { baseMs: 30_000, capMs: 30 * 60_000 };
+/**
+ * After a first failure with no answer (timeout, dropped connection) Ramp may have rotated the refresh
+ * token: only a replay of the old one within Ramp's grace (if it has one; the emulator's is 30 s) can
+ * get the new tokens back, so the scheduler tries again within 1–5 s rather than after the 30 s backoff.
+ */
+const LOST_ANSWER_RETRY = { baseMs: 1_000, capMs: 4_000 };
 const LEASE_POLL_MS = 25;
 
 export class TokenManager implements AccessTokenProvider {
@@ -329,7 +335,14 @@ export class TokenManager implements AccessTokenProvider {
         refresh_failures: failures,
         last_error: describeFailure(failure),
         last_error_at: now,
-        next_refresh_at: now + Math.max(failure.retryAfterMs ?? 0, SCHEDULE_BACKOFF.baseMs + fullJitterDelay(attempt + failures, SCHEDULE_BACKOFF, this.#o.random)),
+        next_refresh_at:
+          now +
+          Math.max(
+            failure.retryAfterMs ?? 0,
+            unknownOutcome && failures === 1
+              ? LOST_ANSWER_RETRY.baseMs + fullJitterDelay(0, LOST_ANSWER_RETRY, this.#o.random)
+              : SCHEDULE_BACKOFF.baseMs + fullJitterDelay(attempt + failures, SCHEDULE_BACKOFF, this.#o.random),
+          ),
       },
       unknownOutcome,
     );

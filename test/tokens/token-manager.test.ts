@@ -282,6 +282,24 @@ for (const dialect of DIALECTS) {
       expect((await h.store.find(row.business_id))!).toMatchObject({ status: 'connected', refresh_failures: 0 });
     });
 
+    it('a refresh whose answer is lost is retried by the scheduler within seconds, inside Ramp\'s grace; a second loss backs off', async () => {
+      await h.emu.faults({ rotation: 'grace', grace_s: 30 });
+      const row = await h.connectOAuth();
+      await h.advance(61 * MINUTE);
+      await h.emu.faults({ hang_ms: 1_000, paths: ['/sandbox/developer/v1/token'] });
+      const impatient = h.newManager({ oauth: new RampOAuthClient({ timeoutMs: 150 }) });
+      expect(await impatient.refreshIfDue(row.business_id)).toBe('failed');
+      const first = (await h.store.find(row.business_id))!;
+      expect(first.next_refresh_at! - h.ctx.now()).toBeLessThanOrEqual(5_000);
+      expect(await impatient.refreshIfDue(row.business_id)).toBe('failed');
+      expect((await h.store.find(row.business_id))!.next_refresh_at! - h.ctx.now()).toBeGreaterThanOrEqual(30_000);
+      // Whether the timed-out requests reach Ramp before or after this one, Ramp's grace answers the replay.
+      await h.emu.faults({ hang_ms: 0 });
+      await h.advance(5_000);
+      expect(await h.manager.refreshIfDue(row.business_id)).toBe('refreshed');
+      expect((await h.store.find(row.business_id))!).toMatchObject({ status: 'connected', refresh_failures: 0 });
+    });
+
     it('Ramp down entirely: status unchanged, a transient error for callers, recovered afterwards', async () => {
       const row = await h.connectOAuth();
       await h.advance(61 * MINUTE);
