@@ -13,7 +13,7 @@ import { connectWithCredentialsRoute } from './http/routes/ramp/connect-with-cre
 import { connectionRoutes } from './http/routes/ramp/connection.ts';
 import { oauthRedirectRoutes } from './http/routes/ramp/oauth-redirect.ts';
 import { RampOAuthClient } from './oauth/ramp-oauth-client.ts';
-import { configuredRampRateLimit } from './ramp/rate-limiter.ts';
+import { rampClientLimits } from './ramp/shared-rate-limiter.ts';
 import { emulatorDefaultApp } from './emulator/default-app.ts';
 import { assertKeyRingReadsStoredRows } from './vault/key-ring-check.ts';
 import type { ClientCredentials } from './oauth/token-endpoint.ts';
@@ -87,7 +87,7 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     events,
     summary: async (businessId) => data.summary(businessId),
   };
-  const data = rampDataFeature({ ctx, tokens, events }, { client: { rateLimit: configuredRampRateLimit(ctx.config.rampRequestsPer10s) } });
+  const data = rampDataFeature({ ctx, tokens, events }, { client: rampClientLimits(ctx.db, ctx.config.rampRequestsPer10s, ctx.log) });
   const scheduler = new RefreshScheduler({ ctx, manager: tokens, intervalMs: ctx.config.refreshIntervalMs, leaseMs: ctx.config.refreshLeaseMs });
   const routes: RouteModule[] = [
     (app) => connectWithCredentialsRoute(app, services),

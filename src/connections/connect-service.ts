@@ -14,6 +14,7 @@ import { ApiError, type ErrorCode } from '../core/errors.ts';
 import type { RampConnectionsTable } from '../db/schema.ts';
 import type { OAuthFailure } from '../oauth/oauth-errors.ts';
 import type { ClientCredentials } from '../oauth/token-endpoint.ts';
+import { isKeyUnavailable, keyUnavailableError } from '../vault/key-unavailable.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { ConnectServices } from './connect-services.ts';
 import type { Environment } from './connection-store.ts';
@@ -263,6 +264,8 @@ export class ConnectService {
     try {
       secrets = s.store.open(row);
     } catch (error) {
+      // Not this replica's key yet: keep the connection (deleting it would leave the grant live at Ramp).
+      if (isKeyUnavailable(error)) throw keyUnavailableError();
       if (error instanceof CredentialsCorruptError) return { revoked: false, reason: 'credentials_corrupt' };
       throw error;
     }

@@ -32,7 +32,10 @@ export async function acquireLease(db: Db, row: RampConnectionsTable, owner: str
     .returningAll()
     .executeTakeFirst();
   if (!leased) return undefined;
-  return { row: leased, attemptId, previousAttemptInterrupted: row.refresh_attempt_id !== null && row.lease_owner !== owner };
+  // A finished attempt clears its id (committed, or released with a known outcome), so an id still on
+  // the row is one that never finished — whoever holds the lease now: our own scheduler's claim takes
+  // the lease before this, so the owner says nothing about whose attempt that was.
+  return { row: leased, attemptId, previousAttemptInterrupted: row.refresh_attempt_id !== null };
 }
 
 /**

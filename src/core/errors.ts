@@ -50,6 +50,10 @@ export const ERRORS = {
   invalid_proxy_path: { status: 400, detail: 'The proxy path is not allowed' },
   invalid_webhook_signature: { status: 401, detail: 'Invalid webhook signature' },
   credentials_corrupt: { status: 409, detail: 'The stored Ramp credentials could not be decrypted; reconnect Ramp' },
+  encryption_key_unavailable: {
+    status: 503,
+    detail: 'This server does not have the encryption key of this connection yet (a key rotation is rolling out); retry after the time given in Retry-After',
+  },
   oauth_not_configured: { status: 503, detail: 'The Ramp OAuth app is not configured (set RAMP_CLIENT_ID and RAMP_CLIENT_SECRET)' },
   sync_not_found: { status: 404, detail: 'Sync not found' },
   webhook_limit_reached: { status: 409, detail: 'At most 20 webhook endpoints are allowed per business; delete one first' },

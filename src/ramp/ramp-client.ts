@@ -2,8 +2,8 @@
  * @module The Ramp Developer API client: one retry loop for every outbound call, and typed calls
  * built from request/process pairs (endpoints/*).
  *
- * Per attempt: a token from the AccessTokenProvider, a slot from the connection's local rate limiter
- * (rate-limiter.ts), and a timeout (transport.ts). Then:
+ * Per attempt: a token from the AccessTokenProvider, a slot from the connection's rate limiter
+ * (rate-limiter.ts; shared by the replicas on PostgreSQL: shared-rate-limiter.ts), and a timeout (transport.ts). Then:
  * - 401 (or DEVELOPER_7002/7028) → one `refreshAfterUnauthorized` and one retry, any method: Ramp did
  *   not process the request (docs/guarantees.md#calls-to-ramp).
  * - 429 → the limiter holds every request of the connection until `Retry-After` (a whole window when
@@ -21,7 +21,7 @@ import { instrumentTransport } from './endpoint-template.ts';
 import { buildAccountingSyncRequest, processAccountingSyncResponse } from './endpoints/accounting-syncs.ts';
 import { buildBusinessRequest, processBusinessResponse, type RampBusiness } from './endpoints/business.ts';
 import { buildPageRequest, listUrl, processPageResponse } from './endpoints/list-page.ts';
-import { LimiterRegistry, RAMP_RATE_LIMIT, realSleep, type RollingLimit, type Sleep } from './rate-limiter.ts';
+import { LimiterRegistry, RAMP_RATE_LIMIT, realSleep, type RampLimiters, type RollingLimit, type Sleep } from './rate-limiter.ts';
 import type { AccountingSyncBody, ListParams, RampListResource, RampPage } from './resources.ts';
 import { DEFAULT_BACKOFF, fullJitterDelay, isIdempotentMethod, type BackoffSettings } from './retry-policy.ts';
 import type { RampResponse } from './ramp-response.ts';
@@ -56,7 +56,8 @@ export interface RampClientOptions {
   readonly backoff?: BackoffSettings;
   /** Local limit per connection; `false` only for benchmarks against an unlimited emulator. */
   readonly rateLimit?: RollingLimit | false;
-  readonly limiters?: LimiterRegistry;
+  /** Where each connection's limiter lives (default: in memory, from `rateLimit`; several replicas: shared-rate-limiter.ts). */
+  readonly limiters?: RampLimiters;
   readonly random?: () => number;
   readonly sleep?: Sleep;
   readonly now?: () => number;
@@ -68,7 +69,7 @@ const DEFAULTS = { timeoutMs: 30_000, deadlineMs: 120_000, maxAttempts: 6 } as c
 export class RampClient {
   readonly #tokens: AccessTokenProvider;
   readonly #transport: Transport;
-  readonly #limiters: LimiterRegistry;
+  readonly #limiters: RampLimiters;
   readonly #options: Required<Pick<RampClientOptions, 'timeoutMs' | 'deadlineMs' | 'maxAttempts' | 'backoff' | 'random' | 'sleep' | 'now'>>;
   readonly #log: Logger | undefined;
   readonly #windowMs: number;
@@ -104,7 +105,7 @@ export class RampClient {
     let refreshed = false;
     let retries = 0;
     for (let attempt = 1; ; attempt++) {
-      const limiter = this.#limiters.for(access.connectionId);
+      const limiter = this.#limiters.for(access.connectionId, businessId);
       if (limiter.blockedUntil > deadline) throw rateLimitedUntil(limiter.blockedUntil - now());
       const waitStarted = performance.now();
       const answered = await limiter.acquire(options.signal);

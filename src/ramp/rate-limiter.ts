@@ -31,7 +31,22 @@ import { sleep as realSleep, type Sleep } from '../support/backoff.ts';
 
 export { realSleep, type Sleep };
 
-export class RollingWindowLimiter {
+/** What the Ramp client needs from a connection's limiter (in memory here; shared: shared-rate-limiter.ts). */
+export interface RampLimiter {
+  /** Epoch ms before which nothing may be sent (a 429 lockout), or 0. */
+  readonly blockedUntil: number;
+  /** Resolves when one request may be sent, with the function to call once its answer (or failure) is in. */
+  acquire(signal?: AbortSignal): Promise<() => void>;
+  /** Ramp said 429: send nothing before `untilMs`. */
+  blockUntil(untilMs: number): void;
+}
+
+/** The limiter of each connection. */
+export interface RampLimiters {
+  for(connectionId: string, businessId: string): RampLimiter;
+}
+
+export class RollingWindowLimiter implements RampLimiter {
   readonly #setting: RollingLimit | false;
   readonly #now: () => number;
   readonly #sleep: Sleep;
@@ -114,8 +129,8 @@ export class RollingWindowLimiter {
   }
 }
 
-/** One limiter per key (a connection id), created on first use. */
-export class LimiterRegistry {
+/** One in-memory limiter per connection, created on first use: enough when one process calls Ramp (SQLite). */
+export class LimiterRegistry implements RampLimiters {
   readonly #limiters = new Map<string, RollingWindowLimiter>();
   readonly #setting: RollingLimit | false;
   readonly #now: () => number;
@@ -127,11 +142,11 @@ export class LimiterRegistry {
     this.#sleep = sleep;
   }
 
-  for(key: string): RollingWindowLimiter {
-    let limiter = this.#limiters.get(key);
+  for(connectionId: string): RollingWindowLimiter {
+    let limiter = this.#limiters.get(connectionId);
     if (!limiter) {
       limiter = new RollingWindowLimiter(this.#setting, this.#now, this.#sleep);
-      this.#limiters.set(key, limiter);
+      this.#limiters.set(connectionId, limiter);
     }
     return limiter;
   }

@@ -1,7 +1,7 @@
 /**
  * @module Reading synced records for the API: tenant-scoped (`business_id = …` in every query),
  * newest first, keyset-paginated on `(occurred_at, id)` (the product's cursor pagination,
- * src/http/pagination.ts), with the date, state, user and card filters on indexed columns.
+ * src/core/pagination.ts), with the date, state, user and card filters on indexed columns.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';

@@ -12,7 +12,8 @@
  *     fails nothing is handed out (fail closed) — a rotated refresh token that never reached the
  *     database would otherwise be replayed and burn the whole token family.
  * `invalid_grant`/`invalid_client` mark the connection `needs_reauth` only after a re-read shows no
- * other replica refreshed meanwhile; 5xx, timeouts, 429 and lease waits never change its status.
+ * other replica refreshed meanwhile; 5xx, timeouts, 429 and lease waits never change its status, nor does
+ * a row sealed under a key id this replica lacks (a key rollout in progress: 503, src/vault/key-unavailable.ts).
  */
 import type { AppContext } from '../app-context.ts';
 import { audit } from '../audit/audit-log.ts';
@@ -24,7 +25,9 @@ import { metrics, secondsSince } from '../metrics/registry.ts';
 import type { OAuthFailure } from '../oauth/oauth-errors.ts';
 import type { RampOAuthClient } from '../oauth/ramp-oauth-client.ts';
 import type { ClientCredentials, TokenResult } from '../oauth/token-endpoint.ts';
+import { AFTER_REFRESH_ANSWER, failpoint } from '../support/failpoint.ts';
 import { TtlCache } from '../support/ttl-cache.ts';
+import { isKeyUnavailable, keyUnavailableError } from '../vault/key-unavailable.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { AccessTokenProvider, RampAccess } from '../ramp/access-token-provider.ts';
 import { fullJitterDelay, sleep } from '../support/backoff.ts';
@@ -60,6 +63,12 @@ const REFRESH_FAILED_EVENT_INTERVAL_MS = 15 * 60_000;
 const CALLER_BACKOFF = { baseMs: 250, capMs: 5_000 };
 /** When the scheduler tries again after a transient failure (plus the base, so never sooner than 30 s). */
 const SCHEDULE_BACKOFF = { baseMs: 30_000, capMs: 30 * 60_000 };
+/**
+ * After a first failure with no answer (timeout, dropped connection) Ramp may have rotated the refresh
+ * token: only a replay of the old one within Ramp's grace (if it has one; the emulator's is 30 s) can
+ * get the new tokens back, so the scheduler tries again within 1–5 s rather than after the 30 s backoff.
+ */
+const LOST_ANSWER_RETRY = { baseMs: 1_000, capMs: 4_000 };
 const LEASE_POLL_MS = 25;
 
 export class TokenManager implements AccessTokenProvider {
@@ -140,6 +149,7 @@ export class TokenManager implements AccessTokenProvider {
     try {
       accessToken = this.#o.store.open(row).accessToken;
     } catch (error) {
+      if (isKeyUnavailable(error)) throw keyUnavailableError();
       if (error instanceof CredentialsCorruptError) {
         this.#markNeedsReauth(row, 'credentials_corrupt', 'Stored credentials could not be decrypted').catch((failure) =>
           this.#o.ctx.log.error({ err: failure, connection_id: row.id }, 'could not mark the connection needs_reauth'),
@@ -205,6 +215,11 @@ export class TokenManager implements AccessTokenProvider {
       try {
         result = await this.#callRamp(lease.row);
       } catch (error) {
+        if (isKeyUnavailable(error)) {
+          // Sealed under a key another replica has and this one lacks yet: free the lease for it, change nothing.
+          await this.#o.store.releaseLease(lease, this.replicaId, {}, lease.previousAttemptInterrupted);
+          throw keyUnavailableError();
+        }
         if (!(error instanceof CredentialsCorruptError)) throw error;
         // The secrets needed to refresh cannot be read: a person must reconnect; free the lease now.
         await this.#markNeedsReauth(lease.row, 'credentials_corrupt', 'Stored credentials could not be decrypted');
@@ -212,6 +227,7 @@ export class TokenManager implements AccessTokenProvider {
       }
       recordRefresh(lease.row.auth_method, result, refreshStarted);
       if (result.ok) {
+        await failpoint(AFTER_REFRESH_ANSWER);
         const written = await this.#commit(lease, result);
         if (written) {
           return this.#remember(written);
@@ -316,7 +332,14 @@ export class TokenManager implements AccessTokenProvider {
         refresh_failures: failures,
         last_error: describeFailure(failure),
         last_error_at: now,
-        next_refresh_at: now + Math.max(failure.retryAfterMs ?? 0, SCHEDULE_BACKOFF.baseMs + fullJitterDelay(attempt + failures, SCHEDULE_BACKOFF, this.#o.random)),
+        next_refresh_at:
+          now +
+          Math.max(
+            failure.retryAfterMs ?? 0,
+            unknownOutcome && failures === 1
+              ? LOST_ANSWER_RETRY.baseMs + fullJitterDelay(0, LOST_ANSWER_RETRY, this.#o.random)
+              : SCHEDULE_BACKOFF.baseMs + fullJitterDelay(attempt + failures, SCHEDULE_BACKOFF, this.#o.random),
+          ),
       },
       unknownOutcome,
     );

@@ -33,9 +33,9 @@ type Scripted = RampResponse | 'network' | 'hang';
 function harness(script: Scripted[], options: { deadlineMs?: number; maxAttempts?: number; timeoutMs?: number } = {}) {
   let now = 1_000_000;
   const sleeps: number[] = [];
-  const seen: { method: string; url: string; authorization: string | null }[] = [];
+  const seen: { method: string; url: string; authorization: string | null; at: number }[] = [];
   const transport: Transport = async (request, { timeoutMs }) => {
-    seen.push({ method: request.method, url: request.url.href, authorization: request.headers.authorization ?? null });
+    seen.push({ method: request.method, url: request.url.href, authorization: request.headers.authorization ?? null, at: now });
     const next = script.shift() ?? RampResponse.of(500, '{}');
     if (next === 'network') throw new TypeError('fetch failed');
     if (next === 'hang') {
@@ -101,6 +101,16 @@ describe('RampClient retry loop', () => {
     await h.client.fetchPage('b', { resource: 'transactions', params: {} });
     expect(h.sleeps[0]).toBeGreaterThanOrEqual(3000);
     expect(h.seen).toHaveLength(2);
+  });
+
+  it('after a 429, no other call of the connection is sent before Retry-After: a request inside the lockout would extend it (docs/guarantees.md#g26)', async () => {
+    const h = harness([status(429, { 'retry-after': '3' }), page()]);
+    // The first call gives up at once (one attempt), so nothing but the lockout holds the second.
+    await expect(h.client.fetchPage('b', { resource: 'transactions', params: {} }, { maxAttempts: 1 })).rejects.toMatchObject({ code: 'ramp_rate_limited' });
+    const refusedAt = h.seen[0]!.at;
+    await h.client.fetchPage('b', { resource: 'users', params: {} });
+    expect(h.seen).toHaveLength(2);
+    expect(h.seen[1]!.at - refusedAt).toBeGreaterThanOrEqual(3_000);
   });
 
   it('429 with an HTTP-date Retry-After is honoured as a floor', async () => {

@@ -131,6 +131,14 @@ for (const dialect of DIALECTS) {
       expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(1);
     });
 
+    it('killed after Ramp rotated, before the commit, then found by the scheduler: still lost_rotation, not invalid_grant (its claim takes the lease first)', async () => {
+      const row = await killedMidRefresh();
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: h.ctx.now() - 1 }).where('id', '=', row.id).execute();
+      expect((await h.scheduler.runOnce()).failed).toBeGreaterThanOrEqual(1);
+      expect((await h.store.find(row.business_id))!).toMatchObject({ status: 'needs_reauth', status_reason: 'lost_rotation' });
+      expect(h.events.count('connection.needs_reauth', row.business_id)).toBe(1);
+    });
+
     it('two refreshes race on one refresh token (a lease lapsed mid-call): the loser\'s invalid_grant is resolved by re-reading, never needs_reauth (docs/guarantees.md#g22)', async () => {
       const row = await h.connectOAuth();
       await h.advance(61 * MINUTE);
@@ -273,6 +281,24 @@ for (const dialect of DIALECTS) {
       await h.emu.faults({ hang_ms: 0 });
       const access = await h.manager.getAccess(row.business_id);
       expect(await rampAccepts(h.emulator.url, access.accessToken)).toBe(true);
+      expect((await h.store.find(row.business_id))!).toMatchObject({ status: 'connected', refresh_failures: 0 });
+    });
+
+    it('a refresh whose answer is lost is retried by the scheduler within seconds, inside Ramp\'s grace; a second loss backs off', async () => {
+      await h.emu.faults({ rotation: 'grace', grace_s: 30 });
+      const row = await h.connectOAuth();
+      await h.advance(61 * MINUTE);
+      await h.emu.faults({ hang_ms: 1_000, paths: ['/sandbox/developer/v1/token'] });
+      const impatient = h.newManager({ oauth: new RampOAuthClient({ timeoutMs: 150 }) });
+      expect(await impatient.refreshIfDue(row.business_id)).toBe('failed');
+      const first = (await h.store.find(row.business_id))!;
+      expect(first.next_refresh_at! - h.ctx.now()).toBeLessThanOrEqual(5_000);
+      expect(await impatient.refreshIfDue(row.business_id)).toBe('failed');
+      expect((await h.store.find(row.business_id))!.next_refresh_at! - h.ctx.now()).toBeGreaterThanOrEqual(30_000);
+      // Whether the timed-out requests reach Ramp before or after this one, Ramp's grace answers the replay.
+      await h.emu.faults({ hang_ms: 0 });
+      await h.advance(5_000);
+      expect(await h.manager.refreshIfDue(row.business_id)).toBe('refreshed');
       expect((await h.store.find(row.business_id))!).toMatchObject({ status: 'connected', refresh_failures: 0 });
     });
 

@@ -14,7 +14,7 @@ import { syncView } from '../../sync/sync-view.ts';
 import { uuidError } from '../../core/uuid.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { RampClient } from '../../ramp/ramp-client.ts';
-import { configuredRampRateLimit } from '../../ramp/rate-limiter.ts';
+import { rampClientLimits } from '../../ramp/shared-rate-limiter.ts';
 import { planSync } from '../../sync/sync-plan.ts';
 import type { SyncProgress } from '../../sync/sync-progress.ts';
 import { SyncService } from '../../sync/sync-service.ts';
@@ -57,7 +57,7 @@ export async function syncCommand(input: CommandInput, makeTokens: AccessTokenPr
     const ctx: AppContext = { config, db, log, now: Date.now, onClose: (fn) => closers.push(fn) };
     try {
       const tokens = await makeTokens(ctx);
-      const client = new RampClient(tokens, { log, rateLimit: configuredRampRateLimit(config.rampRequestsPer10s) });
+      const client = new RampClient(tokens, { log, ...rampClientLimits(db, config.rampRequestsPer10s, log) });
       const service = new SyncService({ db, client, tokens, events: options.makeEvents?.(ctx) ?? NO_EVENTS, log, now: Date.now });
       const totalStreams = planSync(await getSyncConfig(db.kysely, businessId)).streams.length;
       const interactive = stream.isTTY === true;

@@ -32,7 +32,7 @@ export function connectionRoutes(app: FastifyInstance, s: ConnectServices): void
     '/api/v1/ramp/connection',
     {
       config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'disconnect' },
-      schema: { tags: ['ramp'], summary: 'Disconnect Ramp (revokes the tokens at Ramp, then deletes them)', headers: BusinessHeaders, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404) } },
+      schema: { tags: ['ramp'], summary: 'Disconnect Ramp (revokes the tokens at Ramp, then deletes them)', headers: BusinessHeaders, response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
       const auth = authOf(request);

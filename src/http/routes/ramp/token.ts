@@ -32,7 +32,7 @@ export function tokenRoute(app: FastifyInstance, tokens: AccessTokenProvider): v
         tags: ['ramp'],
         summary: 'A Ramp access token valid for at least 5 minutes (API tokens with the ramp:token permission only)',
         headers: BusinessHeaders,
-        response: { 200: AccessToken, ...errorResponses(400, 401, 403, 404, 409, 429, 502) },
+        response: { 200: AccessToken, ...errorResponses(400, 401, 403, 404, 409, 429, 502, 503) },
       },
     },
     async (request, reply) => {
