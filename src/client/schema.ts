@@ -962,6 +962,23 @@ export interface operations {
                         access_token_expires_at: string | null;
                         last_refreshed_at: string | null;
                         last_sync_at: string | null;
+                        last_sync: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description partial: Ramp refused the resources in `skipped`; the rest was synced */
+                            status: "completed" | "partial" | "failed";
+                            /** Format: date-time */
+                            finished_at: string;
+                            skipped: {
+                                resource: string;
+                                /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
+                                reason: "missing_scope" | "ramp_error";
+                                missing_scope: string | null;
+                                /** @description Ramp's answer: status, Ramp code, message */
+                                detail: string;
+                            }[];
+                            error: string | null;
+                        } | null;
                         transaction_count: number;
                         last_error: string | null;
                         status_reason: string | null;
@@ -1230,6 +1247,23 @@ export interface operations {
                         access_token_expires_at: string | null;
                         last_refreshed_at: string | null;
                         last_sync_at: string | null;
+                        last_sync: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description partial: Ramp refused the resources in `skipped`; the rest was synced */
+                            status: "completed" | "partial" | "failed";
+                            /** Format: date-time */
+                            finished_at: string;
+                            skipped: {
+                                resource: string;
+                                /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
+                                reason: "missing_scope" | "ramp_error";
+                                missing_scope: string | null;
+                                /** @description Ramp's answer: status, Ramp code, message */
+                                detail: string;
+                            }[];
+                            error: string | null;
+                        } | null;
                         transaction_count: number;
                         last_error: string | null;
                         status_reason: string | null;
@@ -2172,7 +2206,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         sync_id: string;
-                        status: "queued" | "running" | "completed" | "failed";
+                        status: "queued" | "running" | "completed" | "partial" | "failed";
                     };
                 };
             };
@@ -2254,7 +2288,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
-                        /** @description queued | running | completed | failed */
+                        /** @description queued | running | completed | partial | failed (partial: Ramp refused the resources in `skipped`; the rest was synced) */
                         status: string;
                         /** @description manual | auto | webhook */
                         trigger: string;
@@ -2275,9 +2309,26 @@ export interface operations {
                                 detail: string;
                             }[];
                             not_supported: string[];
+                            skipped: {
+                                resource: string;
+                                /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
+                                reason: "missing_scope" | "ramp_error";
+                                missing_scope: string | null;
+                                /** @description Ramp's answer: status, Ramp code, message */
+                                detail: string;
+                            }[];
                         } & {
                             [key: string]: unknown;
                         };
+                        /** @description Resources Ramp refused, with the scope to enable in the Ramp app; a sync with any is `partial` (or `failed` when it also stopped early) */
+                        skipped: {
+                            resource: string;
+                            /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
+                            reason: "missing_scope" | "ramp_error";
+                            missing_scope: string | null;
+                            /** @description Ramp's answer: status, Ramp code, message */
+                            detail: string;
+                        }[];
                         /** Format: date-time */
                         created_at: string;
                         started_at: string | null;
