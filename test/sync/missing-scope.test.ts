@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateSyncConfig } from '../../src/connections/sync-config.ts';
 import { TEST_SCOPES } from '../helpers/cc-token-provider.ts';
 import { createTenant } from '../helpers/tenants.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
@@ -40,6 +41,21 @@ for (const dialect of DIALECTS) {
       const events = t.events.events.filter((e) => e.businessId === tenant.businessId);
       expect(events.map((e) => e.type)).toEqual(['sync.completed']);
       expect(events[0]!.data).toMatchObject({ sync_id: done.id, status: 'partial', skipped });
+    });
+
+    it('a stream Ramp refuses for another reason (422) is listed as ramp_error with no scope, and the sync is partial', async () => {
+      const tenant = await createTenant(t.db, 'owner');
+      const rampBusinessId = randomUUID();
+      await control(t.emulator, 'POST', '/seed', { business_id: rampBusinessId, transactions: 3, reimbursements: 2 });
+      const app = await control(t.emulator, 'POST', '/apps', { business_id: rampBusinessId, grant_types: ['client_credentials'], environment: 'sandbox' });
+      t.tokens.connect(tenant.businessId, { client_id: app.client_id, client_secret: app.client_secret, apiBaseUrl: `${t.emulator.url}/sandbox`, scopes: [...TEST_SCOPES] });
+      // Ramp's card_id filter takes a UUID: this one is refused with 422 DEVELOPER_7001.
+      await updateSyncConfig(t.db.kysely, tenant.businessId, { sync_card_ids: ['not-a-card-id'] }, Date.now());
+      const done = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
+      expect(done.status).toBe('partial');
+      expect(done.error).toBeNull();
+      expect(done.skipped).toEqual([{ resource: 'transactions', reason: 'ramp_error', missing_scope: null, detail: expect.stringContaining('422') }]);
+      expect(done.progress.resources.reimbursements.status).toBe('done');
     });
 
     it('a sync Ramp refuses nothing is completed, with an empty skipped list', async () => {
