@@ -962,6 +962,23 @@ export interface operations {
                         access_token_expires_at: string | null;
                         last_refreshed_at: string | null;
                         last_sync_at: string | null;
+                        last_sync: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description partial: Ramp refused the resources in `skipped`; the rest was synced */
+                            status: "completed" | "partial" | "failed";
+                            /** Format: date-time */
+                            finished_at: string;
+                            skipped: {
+                                resource: string;
+                                /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
+                                reason: "missing_scope" | "ramp_error";
+                                missing_scope: string | null;
+                                /** @description Ramp's answer: status, Ramp code, message */
+                                detail: string;
+                            }[];
+                            error: string | null;
+                        } | null;
                         transaction_count: number;
                         last_error: string | null;
                         status_reason: string | null;
@@ -1230,6 +1247,23 @@ export interface operations {
                         access_token_expires_at: string | null;
                         last_refreshed_at: string | null;
                         last_sync_at: string | null;
+                        last_sync: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @description partial: Ramp refused the resources in `skipped`; the rest was synced */
+                            status: "completed" | "partial" | "failed";
+                            /** Format: date-time */
+                            finished_at: string;
+                            skipped: {
+                                resource: string;
+                                /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
+                                reason: "missing_scope" | "ramp_error";
+                                missing_scope: string | null;
+                                /** @description Ramp's answer: status, Ramp code, message */
+                                detail: string;
+                            }[];
+                            error: string | null;
+                        } | null;
                         transaction_count: number;
                         last_error: string | null;
                         status_reason: string | null;
@@ -1347,6 +1381,21 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1672,6 +1721,21 @@ export interface operations {
             };
             /** @description Bad Gateway - Ramp failed */
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2172,7 +2236,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         sync_id: string;
-                        status: "queued" | "running" | "completed" | "failed";
+                        status: "queued" | "running" | "completed" | "partial" | "failed";
                     };
                 };
             };
@@ -2254,7 +2318,7 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
-                        /** @description queued | running | completed | failed */
+                        /** @description queued | running | completed | partial | failed (partial: Ramp refused the resources in `skipped`; the rest was synced) */
                         status: string;
                         /** @description manual | auto | webhook */
                         trigger: string;
@@ -2275,9 +2339,26 @@ export interface operations {
                                 detail: string;
                             }[];
                             not_supported: string[];
+                            skipped: {
+                                resource: string;
+                                /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
+                                reason: "missing_scope" | "ramp_error";
+                                missing_scope: string | null;
+                                /** @description Ramp's answer: status, Ramp code, message */
+                                detail: string;
+                            }[];
                         } & {
                             [key: string]: unknown;
                         };
+                        /** @description Resources Ramp refused, with the scope to enable in the Ramp app; a sync with any is `partial` (or `failed` when it also stopped early) */
+                        skipped: {
+                            resource: string;
+                            /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
+                            reason: "missing_scope" | "ramp_error";
+                            missing_scope: string | null;
+                            /** @description Ramp's answer: status, Ramp code, message */
+                            detail: string;
+                        }[];
                         /** Format: date-time */
                         created_at: string;
                         started_at: string | null;

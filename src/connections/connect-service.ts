@@ -19,13 +19,13 @@ import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { ConnectServices } from './connect-services.ts';
 import type { Environment } from './connection-store.ts';
 import { toConnectionView } from './connection-view.ts';
+import { getSyncConfig } from './sync-config.ts';
+import { scopesForSyncConfig } from './sync-scopes.ts';
 
 type ConnectionViewBody = ReturnType<typeof toConnectionView>;
 import { consumePendingAuthorization, createPendingAuthorization } from './oauth-state.ts';
 import { isAllowedReturnTo, withOutcome } from './return-to.ts';
 
-/** The product's suggested read scopes (docs/ramp-behaviour.md#product-api). */
-export const SUGGESTED_CLIENT_CREDENTIALS_SCOPES = ['transactions:read', 'business:read', 'cards:read', 'users:read', 'departments:read'];
 
 /** Readable reasons for the page we return to; never Ramp's raw text. */
 const REASONS: Record<string, string> = {
@@ -82,6 +82,15 @@ export function credentialFailureCode(failure: OAuthFailure): ErrorCode {
   }
 }
 
+/**
+ * The 400 for `invalid_scope`: every scope this connection asked for (the ones to enable in the Ramp
+ * app), and Ramp's own words (scrubbed by the OAuth client), which name the scopes it refused.
+ */
+function invalidScopeDetail(requested: readonly string[], rampSaid: string): string {
+  const ramp = rampSaid ? ` Ramp said: "${rampSaid}".` : '';
+  return `Your Ramp app does not allow every requested scope.${ramp} This connection asks for: ${requested.join(', ')}. Enable them in Ramp Dashboard → Company → Developer, or send \`scopes\` with fewer (syncs then skip what they cannot read).`;
+}
+
 export function redirectUri(publicUrl: string): string {
   return `${publicUrl}/api/v1/ramp/callback`;
 }
@@ -97,7 +106,8 @@ export class ConnectService {
   async connectWithCredentials(input: CredentialsConnect, record: RecordOutcome): Promise<RampConnectionsTable> {
     const { ctx, store, oauth } = this.#s;
     const environment = input.environment ?? ctx.config.defaultEnvironment;
-    const scopes = input.scopes ?? SUGGESTED_CLIENT_CREDENTIALS_SCOPES;
+    // By default, what the business's sync configuration reads: a narrower grant would make every sync partial.
+    const scopes = input.scopes ?? scopesForSyncConfig(await getSyncConfig(ctx.db.kysely, input.businessId));
 
     // Cheap pre-check: don't spend a Ramp token request when a live connection already exists.
     const existing = await store.find(input.businessId);
@@ -112,7 +122,7 @@ export class ConnectService {
     if (!result.ok) {
       const code = credentialFailureCode(result.failure);
       await record('failure', `ramp refused: ${result.failure.code}`);
-      throw new ApiError(code);
+      throw new ApiError(code, code === 'ramp_invalid_scope' ? invalidScopeDetail(scopes, result.failure.description) : undefined);
     }
 
     const created = await store.create({

@@ -4,10 +4,13 @@ import type { EventSink } from '../events/event-sink.ts';
 import type { ClientCredentials } from '../oauth/token-endpoint.ts';
 import type { RampOAuthClient } from '../oauth/ramp-oauth-client.ts';
 import type { ConnectionStore } from './connection-store.ts';
+import type { LastSyncView } from './last-sync-view.ts';
 
 export interface SyncSummary {
   readonly transaction_count: number;
   readonly last_sync_at: string | null;
+  /** The most recent finished sync. */
+  readonly last_sync: LastSyncView | null;
 }
 
 export interface ConnectServices {

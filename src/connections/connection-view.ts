@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import type { RampConnectionsTable } from '../db/schema.ts';
 import { Nullable } from '../core/schemas.ts';
 import type { SyncSummary } from './connect-services.ts';
+import { LastSync } from './last-sync-view.ts';
 
 export const ConnectionView = Type.Object(
   {
@@ -15,6 +16,7 @@ export const ConnectionView = Type.Object(
     access_token_expires_at: Nullable(Type.String({ format: 'date-time' })),
     last_refreshed_at: Nullable(Type.String({ format: 'date-time' })),
     last_sync_at: Nullable(Type.String({ format: 'date-time' })),
+    last_sync: Nullable(LastSync),
     transaction_count: Type.Integer(),
     last_error: Nullable(Type.String()),
     status_reason: Nullable(Type.String()),
@@ -37,6 +39,7 @@ export function toConnectionView(row: RampConnectionsTable | undefined, summary:
       access_token_expires_at: null,
       last_refreshed_at: null,
       last_sync_at: summary.last_sync_at,
+      last_sync: summary.last_sync,
       transaction_count: summary.transaction_count,
       last_error: null,
       status_reason: null,
@@ -53,6 +56,7 @@ export function toConnectionView(row: RampConnectionsTable | undefined, summary:
     access_token_expires_at: iso(row.access_token_expires_at),
     last_refreshed_at: iso(row.last_refreshed_at),
     last_sync_at: summary.last_sync_at,
+    last_sync: summary.last_sync,
     transaction_count: summary.transaction_count,
     last_error: row.last_error,
     status_reason: row.status_reason,

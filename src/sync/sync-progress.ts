@@ -1,7 +1,8 @@
 /**
  * @module A sync's progress (the `syncs.progress` JSON): totals, per resource and per stream, and
- * the errors of streams that failed while the others went on. Updated with every stored page, in the
- * page's transaction, so it is exactly what is stored.
+ * the errors of streams that failed while the others went on, and the resources Ramp refused (`skipped`,
+ * what makes a sync `partial`). Updated with every stored page, in the page's transaction, so it is
+ * exactly what is stored.
  */
 import type { SyncResource } from './record-projection.ts';
 
@@ -16,6 +17,19 @@ export interface ResourceProgress {
   changed: number;
 }
 
+/** Why a resource was not read: the token lacks its scope (403 `DEVELOPER_7100`), or Ramp refused otherwise (4xx). */
+export type SkipReason = 'missing_scope' | 'ramp_error';
+
+/** A resource this sync did not read (one entry per resource, however many streams it has). */
+export interface SkippedResource {
+  resource: string;
+  reason: SkipReason;
+  /** The scope to enable in the Ramp app; null when the refusal was not about a scope. */
+  missing_scope: string | null;
+  /** Ramp's answer in our words (status, Ramp code, cleaned message). */
+  detail: string;
+}
+
 export interface SyncProgress {
   pages: number;
   records: number;
@@ -24,10 +38,11 @@ export interface SyncProgress {
   streams: Record<string, StreamStatus>;
   errors: { stream: string; code: string; detail: string }[];
   not_supported: string[];
+  skipped: SkippedResource[];
 }
 
 export function emptyProgress(): SyncProgress {
-  return { pages: 0, records: 0, changed: 0, resources: {}, streams: {}, errors: [], not_supported: [] };
+  return { pages: 0, records: 0, changed: 0, resources: {}, streams: {}, errors: [], not_supported: [], skipped: [] };
 }
 
 export function parseProgress(text: string): SyncProgress {
@@ -49,4 +64,9 @@ export function setStreamStatus(progress: SyncProgress, key: string, resource: S
   const statuses = allKeys.map((k) => progress.streams[k] ?? 'pending');
   const order: StreamStatus[] = ['failed', 'running', 'pending', 'skipped', 'done'];
   resourceProgress(progress, resource).status = order.find((s) => statuses.includes(s)) ?? status;
+}
+
+/** Records a refused resource once (its first refusal says why). */
+export function addSkipped(progress: SyncProgress, entry: SkippedResource): void {
+  if (!progress.skipped.some((skipped) => skipped.resource === entry.resource)) progress.skipped.push(entry);
 }

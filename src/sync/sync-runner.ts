@@ -8,7 +8,8 @@
  * - Pages are fetched ahead while earlier ones are stored, large first reads in concurrent segments
  *   (segments.ts, page-pipeline.ts).
  * - Errors: a stream Ramp refuses (403 missing scope → `skipped`; other 4xx → `failed`) does not stop
- *   the others. A stream that loses Ramp (5xx/timeouts after the client's retries) is read on from its
+ *   the others; its resource is listed in `progress.skipped` with the reason and the scope to enable
+ *   (read from the error's fields, never its text), and the sync ends `partial`, not `completed`. A stream that loses Ramp (5xx/timeouts after the client's retries) is read on from its
  *   stored cursor after a pause, `resumes` times; after that, losing Ramp stops the sync, as does
  *   losing the token (reauthorization) or the lease. A lost lease means another process owns the sync
  *   now: stop writing, say nothing.
@@ -18,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Kysely } from 'kysely';
 import { getSyncConfig } from '../connections/sync-config.ts';
+import { scopeOfResource } from '../connections/sync-scopes.ts';
 import type { Dialect } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { EventSink } from '../events/event-sink.ts';
@@ -33,7 +35,7 @@ import { projectRecord } from './record-projection.ts';
 import { freshCursor, loadCursor, type StreamCursor, type StreamRun } from './stream-cursor.ts';
 import { planSegments } from './segments.ts';
 import { planSync, type SyncStream } from './sync-plan.ts';
-import { parseProgress, resourceProgress, setStreamStatus, type SyncProgress } from './sync-progress.ts';
+import { addSkipped, parseProgress, resourceProgress, setStreamStatus, type SkippedResource, type SyncProgress } from './sync-progress.ts';
 import { finishSync, releaseLease, renewLease, type SyncRow } from './syncs-repo.ts';
 
 export interface SyncRunnerSettings {
@@ -90,6 +92,19 @@ function isMissingScope(error: ApiError): boolean {
   return error instanceof RampAnswerError && error.isMissingScope;
 }
 
+/** What a refused stream tells the user: the scope Ramp named, else the one its resource needs. */
+function skippedEntry(resource: string, error: ApiError): SkippedResource {
+  if (!isMissingScope(error)) return { resource, reason: 'ramp_error', missing_scope: null, detail: error.detail };
+  const named = error instanceof RampAnswerError ? error.ramp.missingScope : null;
+  return { resource, reason: 'missing_scope', missing_scope: named ?? scopeOfResource(resource), detail: error.detail };
+}
+
+/** `failed`: the sync stopped; `partial`: it ran to the end but Ramp refused some resources. */
+function outcomeOf(failure: unknown, progress: SyncProgress): 'completed' | 'partial' | 'failed' {
+  if (failure) return 'failed';
+  return progress.skipped.length > 0 ? 'partial' : 'completed';
+}
+
 class SyncRun {
   readonly #deps: SyncRunnerDeps;
   readonly #sync: SyncRow;
@@ -131,16 +146,16 @@ class SyncRun {
     } finally {
       clearInterval(heartbeat);
     }
-    const streamFailures = Object.values(this.#progress.streams).filter((status) => status === 'failed').length;
-    const status = failure || streamFailures > 0 ? 'failed' : 'completed';
-    const error = failure instanceof ApiError ? `${failure.code}: ${failure.detail}` : failure ? 'internal_error: the sync stopped unexpectedly' : streamFailures > 0 ? 'ramp_error: some resources could not be read' : null;
+    const status = outcomeOf(failure, this.#progress);
+    const error = failure instanceof ApiError ? `${failure.code}: ${failure.detail}` : failure ? 'internal_error: the sync stopped unexpectedly' : null;
     if (failure && !(failure instanceof ApiError)) log.error({ err: failure, sync_id: this.#sync.id }, 'sync crashed');
     const finished = await finishSync(db, { syncId: this.#sync.id, owner: this.#owner, status, progress: JSON.stringify(this.#progress), error, now: now() });
     if (!finished) return undefined;
     recordSyncFinished(finished);
-    const summary = { sync_id: finished.id, trigger: finished.trigger, pages: this.#progress.pages, records: this.#progress.records, changed: this.#progress.changed, resources: this.#progress.resources };
+    const summary = { sync_id: finished.id, status, trigger: finished.trigger, pages: this.#progress.pages, records: this.#progress.records, changed: this.#progress.changed, resources: this.#progress.resources, skipped: this.#progress.skipped };
+    // A partial sync is a `sync.completed` with `status: "partial"` and its `skipped` list: what it read is stored and usable.
     await this.#deps.events
-      .emit(this.#businessId, status === 'completed' ? 'sync.completed' : 'sync.failed', status === 'completed' ? summary : { ...summary, error, errors: this.#progress.errors })
+      .emit(this.#businessId, status === 'failed' ? 'sync.failed' : 'sync.completed', status === 'failed' ? { ...summary, error, errors: this.#progress.errors } : summary)
       .catch((emitError: unknown) => log.error({ err: emitError, sync_id: finished.id }, 'could not record the sync event'));
     return finished;
   }
@@ -176,6 +191,7 @@ class SyncRun {
         const skipped = isMissingScope(error);
         setStreamStatus(this.#progress, stream.key, stream.resource, skipped ? 'skipped' : 'failed', keys);
         this.#progress.errors.push({ stream: stream.key, code: error.code, detail: error.detail });
+        addSkipped(this.#progress, skippedEntry(stream.resource, error));
         this.#deps.log.warn({ sync_id: this.#sync.id, stream: stream.key, code: error.code }, skipped ? 'stream skipped' : 'stream failed');
       }
     }

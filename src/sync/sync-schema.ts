@@ -4,7 +4,8 @@
  */
 import type { Generated } from 'kysely';
 
-export type SyncStatus = 'queued' | 'running' | 'completed' | 'failed';
+/** `partial`: ran to the end, but Ramp refused some resources (listed in the progress's `skipped`). */
+export type SyncStatus = 'queued' | 'running' | 'completed' | 'partial' | 'failed';
 export type SyncTrigger = 'manual' | 'auto' | 'webhook';
 
 export interface RampRecordsTable {

@@ -17,7 +17,9 @@ import { claimDueAutoSyncs, scheduleNextAutoSync } from './auto-sync-claim.ts';
 import { DEFAULT_RUNNER_SETTINGS, runClaimedSync, type SyncRunnerDeps, type SyncRunnerSettings } from './sync-runner.ts';
 import type { SyncProgress } from './sync-progress.ts';
 import type { SyncTrigger } from './sync-schema.ts';
-import { claimSync, getSync, latestCompletedAt, markFollowUp, requestSync, type SyncRow } from './syncs-repo.ts';
+import { claimSync, getSync, latestCompletedAt, latestFinished, markFollowUp, requestSync, type SyncRow } from './syncs-repo.ts';
+import { lastSyncView } from './sync-view.ts';
+import type { SyncSummary } from '../connections/connect-services.ts';
 
 export interface SyncServiceDeps {
   readonly db: Db;
@@ -139,7 +141,7 @@ export class SyncService {
       }
       const current = await getSync(db.kysely, businessId, sync.id);
       if (!current) throw new Error(`sync ${sync.id} disappeared`);
-      if (current.status === 'completed' || current.status === 'failed') return current;
+      if (current.status === 'completed' || current.status === 'partial' || current.status === 'failed') return current;
       if (onProgress) onProgress(JSON.parse(current.progress) as SyncProgress);
       await sleep(Math.min(500, Math.max(50, (current.lease_until ?? now()) - now() + 10)));
     }
@@ -178,7 +180,7 @@ export class SyncService {
     return scheduled;
   }
 
-  async summary(businessId: string): Promise<{ transaction_count: number; last_sync_at: string | null }> {
+  async summary(businessId: string): Promise<SyncSummary> {
     const db = this.#deps.db.kysely;
     const row = await db
       .selectFrom('ramp_records')
@@ -187,7 +189,8 @@ export class SyncService {
       .where('resource', '=', 'transactions')
       .executeTakeFirst();
     const last = await latestCompletedAt(db, businessId);
-    return { transaction_count: Number(row?.n ?? 0), last_sync_at: last === null ? null : new Date(last).toISOString() };
+    const finished = await latestFinished(db, businessId);
+    return { transaction_count: Number(row?.n ?? 0), last_sync_at: last === null ? null : new Date(last).toISOString(), last_sync: finished ? lastSyncView(finished) : null };
   }
 
   /** Starts the scheduler; stop with `stop()`. */

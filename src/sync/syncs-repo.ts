@@ -44,14 +44,30 @@ export async function getSync(db: Kysely<Database>, businessId: string, syncId: 
   return db.selectFrom('syncs').selectAll().where('business_id', '=', businessId).where('id', '=', syncId).executeTakeFirst();
 }
 
+/** When data was last synced: the newest completed or partial sync (a partial one stored all it could read). */
 export async function latestCompletedAt(db: Kysely<Database>, businessId: string): Promise<number | null> {
   const row = await db
     .selectFrom('syncs')
     .select((eb) => eb.fn.max('finished_at').as('at'))
     .where('business_id', '=', businessId)
-    .where('status', '=', 'completed')
+    .where('status', 'in', ['completed', 'partial'])
     .executeTakeFirst();
   return row?.at === null || row?.at === undefined ? null : Number(row.at);
+}
+
+/** The business's most recent finished sync (completed, partial or failed). */
+export async function latestFinished(db: Kysely<Database>, businessId: string): Promise<(SyncRow & { status: 'completed' | 'partial' | 'failed'; finished_at: number }) | undefined> {
+  const row = await db
+    .selectFrom('syncs')
+    .selectAll()
+    .where('business_id', '=', businessId)
+    .where('status', 'in', ['completed', 'partial', 'failed'])
+    .where('finished_at', 'is not', null)
+    .orderBy('finished_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row as (SyncRow & { status: 'completed' | 'partial' | 'failed'; finished_at: number }) | undefined;
 }
 
 export interface ClaimInput {
@@ -119,7 +135,7 @@ export async function markFollowUp(db: Kysely<Database>, businessId: string, now
  */
 export async function finishSync(
   db: Kysely<Database>,
-  input: { syncId: string; owner: string; status: Extract<SyncStatus, 'completed' | 'failed'>; progress: string; error: string | null; now: number },
+  input: { syncId: string; owner: string; status: Extract<SyncStatus, 'completed' | 'partial' | 'failed'>; progress: string; error: string | null; now: number },
 ): Promise<SyncRow | undefined> {
   return db.transaction().execute(async (trx) => {
     const row = await trx

@@ -170,7 +170,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     const tenants: Tenant[] = [];
     for (let i = 0; i < options.tenants; i++) tenants.push(await createTenant(db, 'owner', { permissions: ['ramp:token'] }));
-    const ccApp = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'transactions:read', 'cards:read', 'users:read', 'departments:read'] });
+    const ccApp = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read'] });
     for (const tenant of tenants) await call('/api/v1/webhooks', { method: 'POST', headers: tenant.headers, json: { url: receiverUrl } });
 
     const connectOAuth = async (tenant: Tenant) => {

@@ -10,7 +10,8 @@ import { request } from '../helpers/http.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
-const CC_SCOPES = ['transactions:read', 'business:read', 'cards:read', 'users:read', 'departments:read'];
+/** What the default sync configuration reads, so what a connection asks for by default (scope-limited-sync.test.ts). */
+const CC_SCOPES = ['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read'];
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: connect with credentials`, () => {
@@ -25,7 +26,7 @@ for (const dialect of DIALECTS) {
     afterAll(async () => t.close());
     beforeEach(async () => {
       owner = await createTenant(t.server.ctx.db, 'owner');
-      app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: [...CC_SCOPES, 'reimbursements:read'] });
+      app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: [...CC_SCOPES, 'accounting:write'] });
     });
 
     const connect = (tenant: Tenant, body: unknown) =>

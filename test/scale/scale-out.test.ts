@@ -53,7 +53,7 @@ describe.runIf(DIALECTS.includes('postgres'))('scale-out: 3 replicas on one Post
       );
     }
     db = openDatabase(database.url);
-    const app = await emulatorControl(emulator.url).createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'transactions:read', 'reimbursements:read', 'bills:read', 'cards:read', 'users:read', 'departments:read'] });
+    const app = await emulatorControl(emulator.url).createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'transactions:read', 'reimbursements:read', 'bills:read', 'cards:read', 'users:read', 'departments:read', 'locations:read', 'vendors:read'] });
     const hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
     for (let i = 0; i < 4; i++) {
       const tenant = await createTenant(db, 'owner', { permissions: ['ramp:token'] });
@@ -63,7 +63,7 @@ describe.runIf(DIALECTS.includes('postgres'))('scale-out: 3 replicas on one Post
       const connected = await request(`${replica.url}/api/v1/ramp/connect-with-credentials`, {
         method: 'POST',
         headers: tenant.headers,
-        json: { client_id: app.client_id, client_secret: app.client_secret, scopes: ['business:read', 'transactions:read', 'reimbursements:read', 'bills:read', 'cards:read', 'users:read', 'departments:read'] },
+        json: { client_id: app.client_id, client_secret: app.client_secret, scopes: ['business:read', 'transactions:read', 'reimbursements:read', 'bills:read', 'cards:read', 'users:read', 'departments:read', 'locations:read', 'vendors:read'] },
       });
       expect(connected.status, connected.text).toBe(201);
     }

@@ -21,7 +21,7 @@ describe('tenant isolation matrix (every route × method)', () => {
     a = await createTenant(t.server.ctx.db, 'owner');
     b = await createTenant(t.server.ctx.db, 'owner');
     const emu = emulatorControl(t.emulator.url);
-    const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'transactions:read', 'cards:read', 'users:read', 'departments:read'] });
+    const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read'] });
     const connected = await request(`${t.url}/api/v1/ramp/connect-with-credentials`, { method: 'POST', headers: b.headers, json: { client_id: app.client_id, client_secret: app.client_secret } });
     expect(connected.status).toBe(201);
     bIds.connection = connected.body.connection_id;

@@ -1,10 +1,12 @@
 /** `ramp-connect sync --business ID` in-process against a test database and the emulator. */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { syncCommand } from '../../src/cli/commands/sync.ts';
 import { CliError } from '../../src/cli/output.ts';
 import { loadConfig } from '../../src/config/config.ts';
+import { TEST_SCOPES } from '../helpers/cc-token-provider.ts';
 import { createTenant } from '../helpers/tenants.ts';
-import { connectedTenant, startDataApp, storedRecords, type DataTestApp } from './helpers.ts';
+import { connectedTenant, control, startDataApp, storedRecords, type DataTestApp } from './helpers.ts';
 
 describe('sqlite: sync command', () => {
   let t: DataTestApp;
@@ -35,6 +37,27 @@ describe('sqlite: sync command', () => {
     expect(view).toMatchObject({ status: 'completed', trigger: 'manual', error: null });
     expect(view.progress.resources.transactions.records).toBe(60);
     expect((await storedRecords(t.db, tenant.businessId, 'transactions')).size).toBe(60);
+  });
+
+  it('a partial sync prints the view with its skipped list and exits non-zero naming the scope to enable', async () => {
+    const tenant = await createTenant(t.db, 'owner');
+    const rampBusinessId = randomUUID();
+    await control(t.emulator, 'POST', '/seed', { business_id: rampBusinessId, transactions: 5 });
+    const app = await control(t.emulator, 'POST', '/apps', { business_id: rampBusinessId, grant_types: ['client_credentials'], environment: 'sandbox' });
+    t.tokens.connect(tenant.businessId, { client_id: app.client_id, client_secret: app.client_secret, apiBaseUrl: `${t.emulator.url}/sandbox`, scopes: TEST_SCOPES.filter((scope) => scope !== 'bills:read') });
+    const printed: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    try {
+      await expect(syncCommand({ flags: { business: tenant.businessId, json: true }, config: loadConfig({ DATABASE_URL: t.database.url, RAMP_ENV: 'sandbox' }) }, () => t.tokens)).rejects.toThrow(
+        'sync partial: Ramp refused bills (enable bills:read in the Ramp app); everything else was synced',
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(JSON.parse(printed.join(''))).toMatchObject({ status: 'partial', skipped: [{ resource: 'bills', reason: 'missing_scope', missing_scope: 'bills:read' }] });
   });
 
   it('fails with a one-line error for a bad or unknown business, and a failed sync exits non-zero', async () => {

@@ -84,7 +84,7 @@ export async function waitForSync(t: DataTestApp, tenant: Tenant, syncId: string
   for (;;) {
     const res = await request(`${t.url}/api/v1/ramp/syncs/${syncId}`, { headers: tenant.headers });
     if (res.status !== 200) throw new Error(`GET sync → ${res.status} ${res.text}`);
-    if (res.body.status === 'completed' || res.body.status === 'failed') return res.body;
+    if (res.body.status === 'completed' || res.body.status === 'partial' || res.body.status === 'failed') return res.body;
     if (Date.now() > deadline) throw new Error(`sync ${syncId} still ${res.body.status}: ${JSON.stringify(res.body.progress)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

@@ -34,7 +34,7 @@ for (const dialect of DIALECTS) {
 
     it('rewraps every row online with no failed request', async () => {
       const emu = emulatorControl(t.emulator.url);
-      const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'transactions:read', 'cards:read', 'users:read', 'departments:read'] });
+      const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read'] });
       const body = { client_id: app.client_id, client_secret: app.client_secret };
       const tenants: Tenant[] = [];
       for (let i = 0; i < 30; i++) tenants.push(await createTenant(t.server.ctx.db, 'owner'));

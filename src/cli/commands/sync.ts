@@ -85,7 +85,14 @@ export async function syncCommand(input: CommandInput, makeTokens: AccessTokenPr
   });
   printResult(syncView(result), flags);
   if (result.status === 'failed') throw new CliError(`sync failed: ${result.error ?? 'unknown error'}`);
+  if (result.status === 'partial') throw new CliError(`sync partial: ${skippedSummary(JSON.parse(result.progress) as SyncProgress)}`);
   if (result.status !== 'completed') throw new CliError('sync paused; run the command again to resume it');
+}
+
+/** One line per the CLI's errors: what Ramp refused, and the scope to enable where that is the cause. */
+function skippedSummary(progress: SyncProgress): string {
+  const parts = progress.skipped.map((s) => (s.missing_scope ? `${s.resource} (enable ${s.missing_scope} in the Ramp app)` : `${s.resource} (${s.detail})`));
+  return `Ramp refused ${parts.join(', ')}; everything else was synced`;
 }
 
 /** The command-table entry, with the token source bound. */

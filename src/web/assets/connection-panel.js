@@ -13,6 +13,7 @@ import {
   relativeTime,
 } from './format.js';
 import { canManage, api, state } from './state.js';
+import { enableHint, scopesToEnable, skippedItems, skippedOf } from './skipped-resources.js';
 
 const STATUS_BADGES = {
   connected: ['Connected', 'badge-ok'],
@@ -86,6 +87,12 @@ export function renderStatus() {
   }
   details.replaceChildren(...rows);
   show(details, rows.length > 0);
+
+  // The last sync's refused resources, and the scopes to allow (while a connection exists).
+  const skipped = status === 'disconnected' ? [] : skippedOf(s?.last_sync);
+  $('skipped-list').replaceChildren(...skippedItems(skipped));
+  $('skipped-hint').textContent = skipped.length ? enableHint(s?.auth_method, scopesToEnable(skipped)) : '';
+  show($('skipped-callout'), skipped.length > 0);
 
   const problem = connectionProblemText(s?.last_error) || (status === 'needs_reauth' ? connectionProblemText(s?.status_reason) : '');
   $('last-error-text').textContent = problem;

@@ -6,6 +6,7 @@ import { $, show } from './dom.js';
 import { connectionProblemText, formatCount } from './format.js';
 import { api, canManage, resetTransactions, state } from './state.js';
 import { SYNC_KEY, storageSet } from './storage.js';
+import { resourceLabel, skippedItems, skippedOf } from './skipped-resources.js';
 
 const POLL_MS = 400;
 const ACTIVE_SYNC = new Set(['queued', 'pending', 'running', 'started', 'in_progress']);
@@ -33,7 +34,7 @@ function isTerminal(status) {
  */
 export function progressFraction(sync) {
   const status = String(sync?.status ?? '').toLowerCase();
-  if (status === 'completed' || status === 'succeeded' || status === 'done') return 1;
+  if (status === 'completed' || status === 'partial' || status === 'succeeded' || status === 'done') return 1;
   const p = sync?.progress && typeof sync.progress === 'object' ? sync.progress : {};
   const percent = sync?.percent ?? sync?.progress_percent ?? p.percent;
   if (Number.isFinite(percent)) return Math.min(1, Math.max(0, percent / 100));
@@ -71,6 +72,10 @@ function renderSyncProgress(sync) {
   else bar.value = Math.round(fraction * 100);
   const { records, changed, pages } = syncCounts(sync);
   const counted = records === null ? '' : `${formatCount(records)} record${records === 1 ? '' : 's'}`;
+  const skipped = status === 'partial' ? skippedOf(sync) : [];
+  const skippedList = $('sync-skipped');
+  skippedList.replaceChildren(...skippedItems(skipped));
+  show(skippedList, skipped.length > 0);
   if (status === 'queued' || status === 'pending') {
     label.textContent = 'Sync queued…';
     detailText.textContent = 'Waiting for a worker to pick it up.';
@@ -80,6 +85,11 @@ function renderSyncProgress(sync) {
   } else if (status === 'failed' || status === 'error') {
     label.textContent = 'Sync failed';
     detailText.textContent = connectionProblemText(sync?.error) || 'Ramp did not return all the data. Try again in a minute.';
+  } else if (status === 'partial') {
+    // Ran to the end, but Ramp refused some resources: say which, never "complete".
+    label.textContent = 'Sync finished, some data left out';
+    const names = skipped.map((entry) => resourceLabel(entry.resource)).join(', ');
+    detailText.textContent = [counted && `${counted} fetched`, names && `not synced: ${names}`].filter(Boolean).join(' · ');
   } else {
     label.textContent = 'Sync complete';
     detailText.textContent = [counted && `${counted} fetched`, changed !== null && `${formatCount(changed)} new or changed`].filter(Boolean).join(' · ') || 'Everything is up to date.';

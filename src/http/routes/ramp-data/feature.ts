@@ -7,6 +7,7 @@
  * const data = rampDataFeature({ ctx, tokens, events });
  * // routes → buildApp(ctx, [...data.routes]); data.start() once listening; data.summary(id) for /status
  */
+import type { SyncSummary } from '../../../connections/connect-services.ts';
 import type { AppContext } from '../../../app-context.ts';
 import type { EventSink } from '../../../events/event-sink.ts';
 import type { RouteModule } from '../../app.ts';
@@ -39,7 +40,7 @@ export interface RampDataFeature {
   routes: RouteModule[];
   /** Starts the sync scheduler; it stops through `ctx.onClose`. */
   start(): Promise<void>;
-  summary(businessId: string): Promise<{ transaction_count: number; last_sync_at: string | null }>;
+  summary(businessId: string): Promise<SyncSummary>;
   /** The engine behind the routes (tests, CLI). */
   readonly syncs: SyncService;
   readonly client: RampClient;

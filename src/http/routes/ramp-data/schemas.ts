@@ -1,16 +1,17 @@
 /** @module Wire types of the Ramp data routes (sync, records, mark-synced, webhooks). */
 import { Type, type Static } from 'typebox';
 import { Nullable, PaginationQuery } from '../../../core/schemas.ts';
+import { SkippedResource } from '../../../connections/last-sync-view.ts';
 
 export const SyncAccepted = Type.Object(
-  { sync_id: Type.String({ format: 'uuid' }), status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed')]) },
+  { sync_id: Type.String({ format: 'uuid' }), status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('partial'), Type.Literal('failed')]) },
   { $id: 'RampSyncAccepted' },
 );
 
 export const SyncView = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    status: Type.String({ description: 'queued | running | completed | failed' }),
+    status: Type.String({ description: 'queued | running | completed | partial | failed (partial: Ramp refused the resources in `skipped`; the rest was synced)' }),
     trigger: Type.String({ description: 'manual | auto | webhook' }),
     progress: Type.Object(
       {
@@ -21,9 +22,11 @@ export const SyncView = Type.Object(
         streams: Type.Object({}, { additionalProperties: true }),
         errors: Type.Array(Type.Object({ stream: Type.String(), code: Type.String(), detail: Type.String() })),
         not_supported: Type.Array(Type.String()),
+        skipped: Type.Array(SkippedResource),
       },
       { additionalProperties: true },
     ),
+    skipped: Type.Array(SkippedResource, { description: 'Resources Ramp refused, with the scope to enable in the Ramp app; a sync with any is `partial` (or `failed` when it also stopped early)' }),
     created_at: Type.String({ format: 'date-time' }),
     started_at: Nullable(Type.String({ format: 'date-time' })),
     finished_at: Nullable(Type.String({ format: 'date-time' })),
