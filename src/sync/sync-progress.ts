@@ -14,6 +14,8 @@ export interface ResourceProgress {
   records: number;
   /** Records inserted or changed. */
   changed: number;
+  /** Records a complete full read no longer returned, marked deleted (record-deletions.ts). */
+  deleted?: number;
 }
 
 export interface SyncProgress {
