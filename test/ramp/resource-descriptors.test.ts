@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RAMP_RESOURCES, SYNC_CONFIG_FLAGS, scopesForFlags, syncFlagDefaults } from '../../src/ramp/resource-descriptors.ts';
+import { RAMP_RESOURCES, SYNC_CONFIG_FLAGS, descriptorOf, scopesForFlags, syncFlagDefaults } from '../../src/ramp/resource-descriptors.ts';
 import { RAMP_SCHEMA_DIR, rampPaths } from '../helpers/ramp-schemas.ts';
 
 describe('Ramp resource descriptors', () => {
@@ -42,5 +42,37 @@ describe('Ramp resource descriptors', () => {
     expect(scopes).toContain('cards:read');
     expect(scopes).not.toContain('bills:read');
     expect(scopesForFlags({ sync_bill_payments: true })).toContain('bills:read');
+  });
+});
+
+describe('money of every form, exactly, with its currency', () => {
+  const money = (resource: string, record: Record<string, unknown>) => {
+    const columns = descriptorOf(resource).project(record);
+    return [columns.amount_cents, columns.currency];
+  };
+
+  it('legacy decimal major units use the currency\'s minor unit (ISO 4217)', () => {
+    expect(money('reimbursements', { amount: 1500, currency: 'JPY' })).toEqual([1500, 'JPY']);
+    expect(money('reimbursements', { amount: 12.34, currency: 'EUR' })).toEqual([1234, 'EUR']);
+    expect(money('reimbursements', { amount: 1.234, currency: 'KWD' })).toEqual([1234, 'KWD']);
+    expect(money('transactions', { amount: 4.35, currency_code: 'USD' })).toEqual([435, 'USD']);
+    expect(money('transactions', { amount: 1234567.89, currency_code: 'usd' })).toEqual([123456789, 'USD']);
+  });
+
+  it('CurrencyAmount objects are minor units already; minor_unit_conversion_rate rescales exactly', () => {
+    expect(money('transfers', { amount: { amount: 4000, currency_code: 'USD' } })).toEqual([4000, 'USD']);
+    expect(money('cashbacks', { amount: { amount: 5000, currency_code: 'JPY', minor_unit_conversion_rate: 1 } })).toEqual([5000, 'JPY']);
+    expect(money('bills', { amount: { amount: 400000, currency_code: 'USD', minor_unit_conversion_rate: 10000 } })).toEqual([4000, 'USD']);
+    expect(money('bills', { amount: { amount: 400050, currency_code: 'USD', minor_unit_conversion_rate: 10000 } })).toEqual([4001, 'USD']);
+    expect(money('statements', { ending_balance: { amount: -2550, currency_code: 'EUR' } })).toEqual([-2550, 'EUR']);
+    expect(money('transfers', { amount: { amount: 1.5, currency_code: 'USD' } })).toEqual([null, null]);
+  });
+
+  it('a bill payment is derived from a paid bill only, under the bill\'s id', () => {
+    const { derive } = descriptorOf('bill-payments');
+    expect(derive!({ id: 'b1', status: 'OPEN', payment: null })).toBeNull();
+    const payment = derive!({ id: 'b2', status: 'PAID', payment: { amount: { amount: 700, currency_code: 'GBP' }, payment_date: '2026-10-01T00:00:00Z' } })!;
+    expect(payment).toMatchObject({ id: 'b2', bill_id: 'b2' });
+    expect(money('bill-payments', payment)).toEqual([700, 'GBP']);
   });
 });
