@@ -2,11 +2,12 @@
  * The client's resource table against Ramp's document (ramp-schemas/paths.json): every path, scope and
  * schema name is Ramp's, and the derived config defaults and scopes follow the table.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RAMP_RESOURCES, SYNC_CONFIG_FLAGS, descriptorOf, scopesForFlags, syncFlagDefaults } from '../../src/ramp/resource-descriptors.ts';
 import { RAMP_SCHEMA_DIR, rampPaths } from '../helpers/ramp-schemas.ts';
+import { resourceTableRows } from './readme-resource-table.ts';
 
 describe('Ramp resource descriptors', () => {
   const paths = rampPaths();
@@ -74,5 +75,14 @@ describe('money of every form, exactly, with its currency', () => {
     const payment = derive!({ id: 'b2', status: 'PAID', payment: { amount: { amount: 700, currency_code: 'GBP' }, payment_date: '2026-10-01T00:00:00Z' } })!;
     expect(payment).toMatchObject({ id: 'b2', bill_id: 'b2' });
     expect(money('bill-payments', payment)).toEqual([700, 'GBP']);
+  });
+});
+
+describe('README', () => {
+  it('lists exactly the table\'s resources (README "Ramp resources")', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const block = readme.slice(readme.indexOf('<!-- ramp-resources:start'), readme.indexOf('<!-- ramp-resources:end -->'));
+    const rows = block.split('\n').filter((line) => line.startsWith('| `'));
+    expect(rows).toEqual(resourceTableRows());
   });
 });
