@@ -57,7 +57,7 @@ const RECORD_COLUMNS = [
 ] as const;
 /** Everything but the key and `first_synced_at` is rewritten when a record changed. */
 const UPDATED_COLUMNS = RECORD_COLUMNS.filter((column) => !['business_id', 'resource', 'id', 'first_synced_at'].includes(column));
-/** Rows per INSERT: 3,400 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535. */
+/** Rows per INSERT: 3,200 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535. */
 const UPSERT_CHUNK = 200;
 const upsertSqlCache = new Map<string, string>();
 
@@ -72,7 +72,8 @@ function upsertSql(dialect: Dialect, rows: number): string {
   if (text === undefined) {
     let n = 0;
     const placeholder = () => (dialect === 'postgres' ? `$${++n}` : '?');
-    const tuples = Array.from({ length: rows }, () => `(${RECORD_COLUMNS.map(placeholder).join(', ')})`);
+    // `deleted_at` is always written null (a listed record is not deleted): a literal, not a parameter.
+    const tuples = Array.from({ length: rows }, () => `(${RECORD_COLUMNS.map((column) => (column === 'deleted_at' ? 'null' : placeholder())).join(', ')})`);
     text =
       `insert into "ramp_records" (${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')} ` +
       `on conflict ("business_id", "resource", "id") do update set ${UPDATED_COLUMNS.map((c) => `"${c}" = excluded."${c}"`).join(', ')} ` +
@@ -101,10 +102,10 @@ async function upsertRecords(trx: Transaction<Database>, dialect: Dialect, page:
     const params: unknown[] = [];
     for (const record of chunk) {
       const { columns } = record;
-      // In RECORD_COLUMNS order.
+      // In RECORD_COLUMNS order, `deleted_at` left out (a literal in the SQL).
       params.push(
         page.businessId, page.resource, record.id, record.data, record.hash, columns.amount_cents, columns.currency, columns.occurred_at,
-        columns.state, columns.user_id, columns.card_id, columns.department_id, columns.link_id, null, page.now, page.now, page.syncId,
+        columns.state, columns.user_id, columns.card_id, columns.department_id, columns.link_id, page.now, page.now, page.syncId,
       );
     }
     const result = await trx.executeQuery(CompiledQuery.raw(upsertSql(dialect, chunk.length), params));

@@ -1,5 +1,6 @@
 /**
- * Every resource of the table (src/ramp/resource-descriptors.ts), end to end on both dialects: a sync
+ * Every resource of the table (src/ramp/resource-descriptors.ts), end to end on both dialects
+ * (docs/guarantees.md#g51, #g52, #g53): a sync
  * of a seeded business with every flag on, then our read API, returns exactly the emulator's records
  * (ids, every field, money as integer minor units with its currency); after changes and deletions on
  * Ramp's side, a second sync is incremental where Ramp has `updated_after` and reflects every change
