@@ -13,6 +13,8 @@
  *   losing the token (reauthorization) or the lease. A lost lease means another process owns the sync
  *   now: stop writing, say nothing.
  * - The lease is renewed with every page and by a heartbeat while waiting on Ramp.
+ * - After the streams, each full-read resource whose every stream this process read to its end has
+ *   the records Ramp no longer lists marked deleted (record-deletions.ts); any other outcome deletes nothing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
