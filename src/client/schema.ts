@@ -316,6 +316,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ramp/business": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp business */
+        get: operations["list_business_api_v1_ramp_business_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp entities */
+        get: operations["list_entities_api_v1_ramp_entities_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp departments */
+        get: operations["list_departments_api_v1_ramp_departments_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/locations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp locations */
+        get: operations["list_locations_api_v1_ramp_locations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp users */
+        get: operations["list_users_api_v1_ramp_users_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/spend-programs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp spend programs */
+        get: operations["list_spend_programs_api_v1_ramp_spend_programs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp limits */
+        get: operations["list_limits_api_v1_ramp_limits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp cards */
+        get: operations["list_cards_api_v1_ramp_cards_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/merchants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp merchants */
+        get: operations["list_merchants_api_v1_ramp_merchants_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/vendors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp vendors */
+        get: operations["list_vendors_api_v1_ramp_vendors_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ramp/transactions": {
         parameters: {
             query?: never;
@@ -367,15 +537,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/ramp/users": {
+    "/api/v1/ramp/bill-payments": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Synced Ramp users */
-        get: operations["list_users_api_v1_ramp_users_get"];
+        /** Synced Ramp bill payments */
+        get: operations["list_bill_payments_api_v1_ramp_bill_payments_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -384,15 +554,15 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/ramp/cards": {
+    "/api/v1/ramp/transfers": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Synced Ramp cards */
-        get: operations["list_cards_api_v1_ramp_cards_get"];
+        /** Synced Ramp transfers */
+        get: operations["list_transfers_api_v1_ramp_transfers_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -401,15 +571,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/ramp/departments": {
+    "/api/v1/ramp/cashbacks": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Synced Ramp departments */
-        get: operations["list_departments_api_v1_ramp_departments_get"];
+        /** Synced Ramp cashbacks */
+        get: operations["list_cashbacks_api_v1_ramp_cashbacks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp statements */
+        get: operations["list_statements_api_v1_ramp_statements_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp receipts */
+        get: operations["list_receipts_api_v1_ramp_receipts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/memos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Synced Ramp memos */
+        get: operations["list_memos_api_v1_ramp_memos_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2440,6 +2661,902 @@ export interface operations {
             };
         };
     };
+    list_business_api_v1_ramp_business_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_entities_api_v1_ramp_entities_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_departments_api_v1_ramp_departments_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_locations_api_v1_ramp_locations_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_users_api_v1_ramp_users_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_spend_programs_api_v1_ramp_spend_programs_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_limits_api_v1_ramp_limits_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_cards_api_v1_ramp_cards_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+                state?: string;
+                user_id?: string;
+                card_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_merchants_api_v1_ramp_merchants_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_vendors_api_v1_ramp_vendors_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
     list_transactions_api_v1_ramp_transactions_get: {
         parameters: {
             query?: {
@@ -2449,6 +3566,8 @@ export interface operations {
                 from_date?: string;
                 /** @description Inclusive; a bare date means its end (UTC) */
                 to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
                 state?: string;
                 user_id?: string;
                 card_id?: string;
@@ -2539,9 +3658,10 @@ export interface operations {
                 from_date?: string;
                 /** @description Inclusive; a bare date means its end (UTC) */
                 to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
                 state?: string;
                 user_id?: string;
-                card_id?: string;
             };
             header?: never;
             path?: never;
@@ -2629,9 +3749,9 @@ export interface operations {
                 from_date?: string;
                 /** @description Inclusive; a bare date means its end (UTC) */
                 to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
                 state?: string;
-                user_id?: string;
-                card_id?: string;
             };
             header?: never;
             path?: never;
@@ -2710,7 +3830,7 @@ export interface operations {
             };
         };
     };
-    list_users_api_v1_ramp_users_get: {
+    list_bill_payments_api_v1_ramp_bill_payments_get: {
         parameters: {
             query?: {
                 limit?: number;
@@ -2719,9 +3839,9 @@ export interface operations {
                 from_date?: string;
                 /** @description Inclusive; a bare date means its end (UTC) */
                 to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
                 state?: string;
-                user_id?: string;
-                card_id?: string;
             };
             header?: never;
             path?: never;
@@ -2800,7 +3920,7 @@ export interface operations {
             };
         };
     };
-    list_cards_api_v1_ramp_cards_get: {
+    list_transfers_api_v1_ramp_transfers_get: {
         parameters: {
             query?: {
                 limit?: number;
@@ -2809,9 +3929,9 @@ export interface operations {
                 from_date?: string;
                 /** @description Inclusive; a bare date means its end (UTC) */
                 to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
                 state?: string;
-                user_id?: string;
-                card_id?: string;
             };
             header?: never;
             path?: never;
@@ -2890,7 +4010,7 @@ export interface operations {
             };
         };
     };
-    list_departments_api_v1_ramp_departments_get: {
+    list_cashbacks_api_v1_ramp_cashbacks_get: {
         parameters: {
             query?: {
                 limit?: number;
@@ -2899,9 +4019,283 @@ export interface operations {
                 from_date?: string;
                 /** @description Inclusive; a bare date means its end (UTC) */
                 to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
                 state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_statements_api_v1_ramp_statements_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_receipts_api_v1_ramp_receipts_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
                 user_id?: string;
-                card_id?: string;
+                /** @description Records of this transaction */
+                transaction_id?: string;
+                /** @description Receipts this reimbursement names */
+                reimbursement_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampRecord"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    list_memos_api_v1_ramp_memos_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+                /** @description Inclusive; a bare date means its start (UTC) */
+                from_date?: string;
+                /** @description Inclusive; a bare date means its end (UTC) */
+                to_date?: string;
+                /** @description Also records Ramp no longer lists (they carry deleted_at) */
+                include_deleted?: boolean;
+                /** @description Records of this transaction */
+                transaction_id?: string;
             };
             header?: never;
             path?: never;

@@ -51,17 +51,29 @@ export class ConfigError extends Error {
   }
 }
 
-/** The product's suggested read scopes (docs/ramp-behaviour.md#product-api), plus what sync needs. */
+/**
+ * The read scopes of every resource the sync can read (src/ramp/resource-descriptors.ts; a test keeps
+ * the two equal) plus `accounting:write` for marking objects synced (docs/ramp-behaviour.md#product-api).
+ */
 export const DEFAULT_SCOPES = [
   'business:read',
+  'entities:read',
+  'departments:read',
+  'locations:read',
+  'users:read',
+  'spend_programs:read',
+  'limits:read',
+  'cards:read',
+  'merchants:read',
+  'vendors:read',
   'transactions:read',
   'reimbursements:read',
   'bills:read',
-  'users:read',
-  'cards:read',
-  'departments:read',
-  'locations:read',
-  'vendors:read',
+  'transfers:read',
+  'cashbacks:read',
+  'statements:read',
+  'receipts:read',
+  'memos:read',
   'accounting:write',
 ] as const;
 

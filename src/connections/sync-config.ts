@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { ApiError } from '../core/errors.ts';
 import { Nullable } from '../core/schemas.ts';
+import { syncFlagDefaults } from '../ramp/resource-descriptors.ts';
 
 const Ids = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 1000 });
 
@@ -41,13 +42,8 @@ export const DEFAULT_SYNC_CONFIG: Readonly<SyncConfig> = Object.freeze({
   auto_sync_interval_hours: 24,
   sync_from_date: null,
   sync_to_date: null,
-  sync_transactions: true,
-  sync_reimbursements: true,
-  sync_bills: true,
-  sync_transfers: false,
-  sync_cashbacks: false,
-  sync_bill_payments: false,
-  sync_statements: false,
+  // The resource flags' defaults come from the resource table (src/ramp/resource-descriptors.ts).
+  ...syncFlagDefaults(),
   sync_card_ids: null,
   sync_user_ids: null,
   sync_department_ids: null,

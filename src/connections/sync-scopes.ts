@@ -1,12 +1,11 @@
 /**
  * @module Which Ramp scope each synced resource needs, and so which scopes a sync configuration needs.
  *
- * The one place that maps sync-config flags → resources → scopes: the default scope request of
- * `connect-with-credentials` and the `missing_scope` of a skipped resource both come from here. When
- * the resource descriptor table lands (issue 13, build item 1: `scope` and `syncConfigFlag` per
- * resource) `syncedResourceScopes` reads that table instead; its callers do not change.
+ * Read from the resource table (src/ramp/resource-descriptors.ts: `scope` and `syncConfigFlag` per
+ * resource), the same table the sync plan is built from: the default scope request of
+ * `connect-with-credentials` and the `missing_scope` of a skipped resource both come from here.
  */
-import { RESOURCE_SCOPES } from '../ramp/resources.ts';
+import { RAMP_RESOURCES } from '../ramp/resource-descriptors.ts';
 import type { SyncConfig } from './sync-config.ts';
 
 export interface ResourceScope {
@@ -14,19 +13,9 @@ export interface ResourceScope {
   readonly scope: string;
 }
 
-/** Reference data every sync reads (the other records point at it), then what the flags switch on. */
-const ALWAYS_READ = ['business', 'departments', 'locations', 'users', 'cards', 'vendors'] as const;
-const BY_FLAG = [
-  ['sync_transactions', 'transactions'],
-  ['sync_reimbursements', 'reimbursements'],
-  ['sync_bills', 'bills'],
-] as const satisfies readonly (readonly [keyof SyncConfig, keyof typeof RESOURCE_SCOPES])[];
-
-/** The resources a sync with `config` reads, each with the scope Ramp asks for on its list. */
+/** The resources a sync with `config` reads (reference data always, the rest per flag), each with its scope. */
 export function syncedResourceScopes(config: SyncConfig): ResourceScope[] {
-  const resources: (keyof typeof RESOURCE_SCOPES)[] = [...ALWAYS_READ];
-  for (const [flag, resource] of BY_FLAG) if (config[flag] === true) resources.push(resource);
-  return resources.map((resource) => ({ resource, scope: RESOURCE_SCOPES[resource] }));
+  return RAMP_RESOURCES.filter((d) => d.syncConfigFlag === null || config[d.syncConfigFlag] === true).map((d) => ({ resource: d.resource, scope: d.scope }));
 }
 
 /** The distinct scopes a sync with `config` needs, in reading order. */
@@ -34,7 +23,7 @@ export function scopesForSyncConfig(config: SyncConfig): string[] {
   return [...new Set(syncedResourceScopes(config).map(({ scope }) => scope))];
 }
 
-/** The scope reading `resource` needs, or null for a resource this table does not know. */
+/** The scope reading `resource` needs, or null for a resource the table does not know. */
 export function scopeOfResource(resource: string): string | null {
-  return Object.hasOwn(RESOURCE_SCOPES, resource) ? RESOURCE_SCOPES[resource as keyof typeof RESOURCE_SCOPES] : null;
+  return RAMP_RESOURCES.find((d) => d.resource === resource)?.scope ?? null;
 }

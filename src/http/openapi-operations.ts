@@ -10,6 +10,7 @@
  * and `test/api/openapi.test.ts` fails on it.
  */
 import { ErrorBody } from '../core/schemas.ts';
+import { RAMP_RESOURCES } from '../ramp/resource-descriptors.ts';
 
 export interface OperationNaming {
   /** The handler's name as FastAPI would know it (a Python function name). */
@@ -68,12 +69,8 @@ export const OPERATIONS: Readonly<Record<string, OperationNaming>> = Object.free
   'GET /api/v1/ramp/token': { name: 'get_access_token', tag: 'ramp' },
   'POST /api/v1/ramp/sync': { name: 'trigger_sync', tag: 'ramp' },
   'GET /api/v1/ramp/syncs/{id}': { name: 'get_sync', tag: 'ramp' },
-  'GET /api/v1/ramp/transactions': { name: 'list_transactions', tag: 'ramp' },
-  'GET /api/v1/ramp/reimbursements': { name: 'list_reimbursements', tag: 'ramp' },
-  'GET /api/v1/ramp/bills': { name: 'list_bills', tag: 'ramp' },
-  'GET /api/v1/ramp/users': { name: 'list_users', tag: 'ramp' },
-  'GET /api/v1/ramp/cards': { name: 'list_cards', tag: 'ramp' },
-  'GET /api/v1/ramp/departments': { name: 'list_departments', tag: 'ramp' },
+  // The read route of every synced resource (src/ramp/resource-descriptors.ts): list_transactions, list_spend_programs, …
+  ...Object.fromEntries(RAMP_RESOURCES.map(({ resource }) => [`GET /api/v1/ramp/${resource}`, { name: `list_${resource.replaceAll('-', '_')}`, tag: 'ramp' }])),
   'POST /api/v1/ramp/accounting/mark-synced': { name: 'mark_synced', tag: 'ramp' },
   'POST /api/v1/ramp/webhooks': { name: 'receive_ramp_webhook', tag: 'ramp' },
   [`GET ${PROXY_PATH}`]: proxy,

@@ -72,3 +72,42 @@ export function decimalToMinorUnits(value: unknown, exponent = 2): number | unde
   if (result > BigInt(Number.MAX_SAFE_INTEGER) || result < -BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
   return result === 0n ? 0 : Number(result);
 }
+
+/** Money as the product keeps it: integer minor units of `currency` (ISO 4217 exponent, `currencyExponent`). */
+export interface MinorAmount {
+  readonly amount: number;
+  readonly currency: string;
+}
+
+/**
+ * Ramp's canonical `CurrencyAmount` (`{amount, currency_code}`, amount in the currency's smallest unit,
+ * docs/ramp-behaviour.md#money-and-dates) → minor units. Newer objects also carry
+ * `minor_unit_conversion_rate` (minor units per major unit); when it says another scale than the
+ * currency's exponent, the amount is rescaled exactly (integer arithmetic, half away from zero).
+ * Returns undefined for anything else.
+ *
+ * @example currencyAmountToMinorUnits({ amount: 4000, currency_code: 'USD' }) // { amount: 4000, currency: 'USD' }
+ * @example currencyAmountToMinorUnits({ amount: 400000, currency_code: 'USD', minor_unit_conversion_rate: 10000 }) // { amount: 4000, currency: 'USD' }
+ */
+export function currencyAmountToMinorUnits(value: unknown): MinorAmount | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const { amount, currency_code: code, minor_unit_conversion_rate: rate } = value as Record<string, unknown>;
+  if (typeof amount !== 'number' || !Number.isSafeInteger(amount)) return undefined;
+  const currency = typeof code === 'string' && /^[A-Za-z]{3}$/.test(code) ? code.toUpperCase() : 'USD';
+  const scale = 10n ** BigInt(currencyExponent(currency));
+  if (typeof rate !== 'number' || !Number.isSafeInteger(rate) || rate <= 0 || BigInt(rate) === scale) return { amount, currency };
+  const numerator = BigInt(amount) * scale;
+  const divisor = BigInt(rate);
+  let quotient = numerator / divisor;
+  const remainder = numerator % divisor;
+  if (remainder !== 0n && (remainder < 0n ? -remainder : remainder) * 2n >= divisor) quotient += numerator < 0n ? -1n : 1n;
+  if (quotient > BigInt(Number.MAX_SAFE_INTEGER) || quotient < -BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return { amount: quotient === 0n ? 0 : Number(quotient), currency };
+}
+
+/** Ramp's legacy decimal amount (major units) with its currency code → minor units, exactly (`decimalToMinorUnits`). */
+export function decimalAmountToMinorUnits(value: unknown, code: unknown): MinorAmount | undefined {
+  const currency = typeof code === 'string' && /^[A-Za-z]{3}$/.test(code) ? code.toUpperCase() : 'USD';
+  const amount = decimalToMinorUnits(value, currencyExponent(currency));
+  return amount === undefined ? undefined : { amount, currency };
+}

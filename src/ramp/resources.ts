@@ -3,23 +3,8 @@
  * query parameters of their list endpoints.
  */
 
-/** Paginated lists under `/developer/v1/<name>` (docs/ramp-behaviour.md#pagination: `{data, page: {next}}`). */
-export const RAMP_LIST_RESOURCES = ['transactions', 'reimbursements', 'bills', 'users', 'cards', 'departments', 'locations', 'vendors'] as const;
-export type RampListResource = (typeof RAMP_LIST_RESOURCES)[number];
-
-/** The scope each list needs (docs/ramp-behaviour.md#resources-and-scopes). A token without it gets 403 DEVELOPER_7100 (docs/ramp-behaviour.md#errors). */
-export const RESOURCE_SCOPES: Readonly<Record<RampListResource | 'business' | 'accounting_syncs', string>> = Object.freeze({
-  business: 'business:read',
-  transactions: 'transactions:read',
-  reimbursements: 'reimbursements:read',
-  bills: 'bills:read',
-  users: 'users:read',
-  cards: 'cards:read',
-  departments: 'departments:read',
-  locations: 'locations:read',
-  vendors: 'vendors:read',
-  accounting_syncs: 'accounting:write',
-});
+/** Paginated lists under `/developer/v1/<path>` (docs/ramp-behaviour.md#pagination: `{data, page: {next}}`), e.g. `transactions`, `spend-programs`. */
+export type RampListResource = string;
 
 /** Ramp's bounds for `page_size` (docs/ramp-behaviour.md#pagination). */
 export const PAGE_SIZE = Object.freeze({ min: 2, max: 100 });

@@ -1,12 +1,14 @@
 /**
  * @module Reading synced records for the API: tenant-scoped (`business_id = …` in every query),
  * newest first, keyset-paginated on `(occurred_at, id)` (the product's cursor pagination,
- * src/core/pagination.ts), with the date, state, user and card filters on indexed columns.
+ * src/core/pagination.ts), with the resource's filters (src/ramp/resource-descriptors.ts `readFilters`)
+ * on indexed columns. Records Ramp no longer lists are left out unless asked for.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Cursor } from '../core/pagination.ts';
-import { DECIMAL_AMOUNT_RESOURCES, type SyncResource } from './record-projection.ts';
+import { descriptorOf } from '../ramp/resource-descriptors.ts';
+import type { SyncResource } from './record-projection.ts';
 import './sync-schema.ts';
 
 export interface RecordFilters {
@@ -17,13 +19,35 @@ export interface RecordFilters {
   readonly state?: string;
   readonly userId?: string;
   readonly cardId?: string;
+  /** Receipts and memos of this transaction. */
+  readonly transactionId?: string;
+  /** Receipts this reimbursement names. */
+  readonly reimbursementId?: string;
+  /** Also records a complete read no longer returned (`deleted_at` set). */
+  readonly includeDeleted?: boolean;
 }
 
 export interface StoredRecord {
   readonly id: string;
   readonly data: string;
   readonly amount_cents: number | null;
+  readonly currency: string | null;
   readonly occurred_at: number;
+  readonly deleted_at: number | null;
+}
+
+/** The receipt ids a stored reimbursement names (Ramp's `Reimbursement.receipts`); empty when unknown. */
+async function receiptIdsOf(db: Kysely<Database>, businessId: string, reimbursementId: string): Promise<string[]> {
+  const row = await db
+    .selectFrom('ramp_records')
+    .select('data')
+    .where('business_id', '=', businessId)
+    .where('resource', '=', 'reimbursements')
+    .where('id', '=', reimbursementId)
+    .executeTakeFirst();
+  if (!row) return [];
+  const receipts = (JSON.parse(row.data) as { receipts?: unknown }).receipts;
+  return Array.isArray(receipts) ? receipts.filter((id): id is string => typeof id === 'string') : [];
 }
 
 /** Up to `limit + 1` records after `after`, so the caller can tell whether more exist. */
@@ -37,34 +61,49 @@ export async function listRecords(
 ): Promise<StoredRecord[]> {
   let query = db
     .selectFrom('ramp_records')
-    .select(['id', 'data', 'amount_cents', 'occurred_at'])
+    .select(['id', 'data', 'amount_cents', 'currency', 'occurred_at', 'deleted_at'])
     .where('business_id', '=', businessId)
     .where('resource', '=', resource);
+  if (!filters.includeDeleted) query = query.where('deleted_at', 'is', null);
   if (filters.from !== undefined) query = query.where('occurred_at', '>=', filters.from);
   if (filters.to !== undefined) query = query.where('occurred_at', '<=', filters.to);
   if (filters.state !== undefined) query = query.where('state', '=', filters.state);
   if (filters.userId !== undefined) query = query.where('user_id', '=', filters.userId);
   if (filters.cardId !== undefined) query = query.where('card_id', '=', filters.cardId);
+  if (filters.transactionId !== undefined) query = query.where('link_id', '=', filters.transactionId);
+  if (filters.reimbursementId !== undefined) {
+    const receipts = await receiptIdsOf(db, businessId, filters.reimbursementId);
+    if (receipts.length === 0) return [];
+    query = query.where('id', 'in', receipts);
+  }
   if (after !== undefined) {
     const key = Number(after.key);
     query = query.where((eb) => eb.or([eb('occurred_at', '<', key), eb.and([eb('occurred_at', '=', key), eb('id', '<', after.id)])]));
   }
   const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-  return rows.map((row) => ({ ...row, amount_cents: row.amount_cents === null ? null : Number(row.amount_cents), occurred_at: Number(row.occurred_at) }));
+  return rows.map((row) => ({
+    ...row,
+    amount_cents: row.amount_cents === null ? null : Number(row.amount_cents),
+    occurred_at: Number(row.occurred_at),
+    deleted_at: row.deleted_at === null ? null : Number(row.deleted_at),
+  }));
 }
 
 /**
- * The API view of a record: Ramp's object, with a decimal `amount` (major units) replaced by the
- * exact integer minor units (cents) — the product's money is integer cents (docs/ramp-behaviour.md#product-api). Objects that already
- * carry `CurrencyAmount {amount: minor units}` (bills, `original_transaction_amount`) are unchanged.
+ * The API view of a record: Ramp's object plus its money as integer minor units and currency
+ * (`amount_cents`, `currency`: the product's money, docs/ramp-behaviour.md#product-api), whichever
+ * form Ramp sent. A legacy decimal `amount` (major units) is replaced by the exact minor units too;
+ * `CurrencyAmount` objects (already minor units) are left as Ramp sent them. A record Ramp no
+ * longer lists carries `deleted_at`.
  */
 export function recordView(resource: SyncResource, record: StoredRecord): Record<string, unknown> {
   const data = JSON.parse(record.data) as Record<string, unknown>;
-  if (DECIMAL_AMOUNT_RESOURCES.has(resource) && 'amount' in data) {
-    data.amount = record.amount_cents;
-    // Explicit names too, so a reader need not know which resources Ramp sends in major units.
+  const { money } = descriptorOf(resource);
+  if (money === 'decimal' && 'amount' in data) data.amount = record.amount_cents;
+  if (money !== null) {
     data.amount_cents = record.amount_cents;
-    data.currency = data.currency_code ?? data.currency ?? null;
+    data.currency = record.currency;
   }
+  if (record.deleted_at !== null) data.deleted_at = new Date(record.deleted_at).toISOString();
   return data;
 }

@@ -1,20 +1,19 @@
 /**
  * @module What one sync reads, from the business's sync configuration (the product's
- * `RampSyncConfigUpdate`, docs/ramp-behaviour.md#product-api): a list of *streams*, each a paginated Ramp
- * list with fixed filters and its own cursor.
+ * `RampSyncConfigUpdate`, docs/ramp-behaviour.md#product-api) and the resource table
+ * (src/ramp/resource-descriptors.ts): a list of *streams*, each a paginated Ramp list with fixed
+ * filters and its own cursor.
  *
- * - Reference data (business, departments, locations, users, cards, vendors) is always read in
- *   full: it is small, has no `updated_after`, and the other records point at it.
- * - Transactions and reimbursements are incremental (`updated_after`, changelog 2025-06-25, docs/ramp-behaviour.md#resources-and-scopes);
- *   bills are re-read in full (Ramp's bills list has no `updated_after`).
- * - `sync_transactions|reimbursements|bills` switch a resource off; transfers, cashbacks, bill
- *   payments and statements are not read yet (reported in the sync's progress as `not_supported`).
+ * - Reference data (no config flag) is always read; a resource with a flag only when it is on.
+ * - A resource with Ramp's `updated_after` is read incrementally; the others in full every sync,
+ *   which is how their deletions are seen (src/sync/record-deletions.ts).
  * - Date and id filters: union within a kind, intersection across kinds. Ramp's list filters take
  *   one id, so one stream per id of the kind with the fewest ids is read from Ramp and the other
  *   kinds are applied locally.
  */
 import { createHash } from 'node:crypto';
 import type { SyncConfig } from '../connections/sync-config.ts';
+import { RAMP_RESOURCES, type IdDimension, type RampResourceDescriptor } from '../ramp/resource-descriptors.ts';
 import type { ListParams } from '../ramp/resources.ts';
 import type { RecordColumns, SyncResource } from './record-projection.ts';
 
@@ -24,6 +23,8 @@ export interface SyncStream {
   /** Cursor key: the resource, plus the filter value for per-id streams. */
   readonly key: string;
   readonly resource: SyncResource;
+  /** The resource's table entry: Ramp's path, projection, deletion detection. */
+  readonly descriptor: RampResourceDescriptor;
   readonly mode: StreamMode;
   /** Filters sent to Ramp (without `updated_after` and `page_size`, which the run adds). */
   readonly params: ListParams;
@@ -35,11 +36,9 @@ export interface SyncStream {
 
 export interface SyncPlan {
   readonly streams: readonly SyncStream[];
-  /** Enabled kinds this service does not read yet. */
+  /** Enabled kinds this service does not read (none since every flag has its resources). */
   readonly unsupported: readonly string[];
 }
-
-const REFERENCE_RESOURCES: readonly SyncResource[] = ['business', 'departments', 'locations', 'users', 'cards', 'vendors'];
 
 function fingerprintOf(resource: SyncResource, params: ListParams, local: unknown): string {
   return createHash('sha256').update(JSON.stringify([resource, params, local])).digest('hex').slice(0, 16);
@@ -49,8 +48,6 @@ function ids(list: readonly string[] | null): string[] | null {
   return list && list.length > 0 ? [...new Set(list)].sort() : null;
 }
 
-type Dimension = 'card_id' | 'user_id' | 'department_id';
-
 function dateBounds(config: SyncConfig): { from: number; to: number } | null {
   if (!config.sync_from_date && !config.sync_to_date) return null;
   return {
@@ -59,8 +56,9 @@ function dateBounds(config: SyncConfig): { from: number; to: number } | null {
   };
 }
 
-function filteredStreams(resource: SyncResource, base: ListParams, dimensions: Partial<Record<Dimension, string[]>>, localDates: { from: number; to: number } | null): SyncStream[] {
-  const present = (Object.entries(dimensions) as [Dimension, string[]][]).filter(([, values]) => values.length > 0);
+function filteredStreams(descriptor: RampResourceDescriptor, base: ListParams, dimensions: Partial<Record<IdDimension, string[]>>, localDates: { from: number; to: number } | null): SyncStream[] {
+  const resource = descriptor.resource;
+  const present = (Object.entries(dimensions) as [IdDimension, string[]][]).filter(([, values]) => values.length > 0);
   present.sort((a, b) => a[1].length - b[1].length || a[0].localeCompare(b[0]));
   const [remote, ...local] = present;
   const localSets = local.map(([dimension, values]) => [dimension, new Set(values)] as const);
@@ -71,50 +69,30 @@ function filteredStreams(resource: SyncResource, base: ListParams, dimensions: P
           localSets.every(([dimension, set]) => columns[dimension] !== null && set.has(columns[dimension]!)) &&
           (localDates === null || (columns.occurred_at >= localDates.from && columns.occurred_at <= localDates.to));
   const localSpec = [local, localDates];
-  const mode: StreamMode = resource === 'transactions' || resource === 'reimbursements' ? 'incremental' : 'full';
-  if (!remote) return [{ key: resource, resource, mode, params: base, fingerprint: fingerprintOf(resource, base, localSpec), keep }];
+  const mode: StreamMode = descriptor.incrementalFilter !== null ? 'incremental' : 'full';
+  const stream = (key: string, params: ListParams): SyncStream => ({ key, resource, descriptor, mode, params, fingerprint: fingerprintOf(resource, params, localSpec), keep });
+  if (!remote) return [stream(resource, base), ...descriptor.extraReads.map((extra) => stream(`${resource} ${extra.key}`, { ...base, ...extra.params }))];
   const [dimension, values] = remote;
-  return values.map((value) => {
-    const params = { ...base, [dimension]: value };
-    return { key: `${resource} ${dimension}=${value}`, resource, mode, params, fingerprint: fingerprintOf(resource, params, localSpec), keep };
-  });
+  return values.map((value) => stream(`${resource} ${dimension}=${value}`, { ...base, [dimension]: value }));
 }
 
 export function planSync(config: SyncConfig): SyncPlan {
-  const streams: SyncStream[] = REFERENCE_RESOURCES.map((resource) => ({
-    key: resource,
-    resource,
-    mode: 'full' as const,
-    params: {},
-    fingerprint: fingerprintOf(resource, {}, null),
-    keep: null,
-  }));
-  // Ramp lists terminated cards only on request; they are kept (their transactions point at them).
-  const terminatedCards: ListParams = { is_terminated: true };
-  streams.push({ key: 'cards is_terminated=true', resource: 'cards', mode: 'full', params: terminatedCards, fingerprint: fingerprintOf('cards', terminatedCards, null), keep: null });
   const dates: ListParams = {
     ...(config.sync_from_date ? { from_date: config.sync_from_date } : {}),
     ...(config.sync_to_date ? { to_date: config.sync_to_date } : {}),
   };
-  const cards = ids(config.sync_card_ids);
-  const users = ids(config.sync_user_ids);
-  const departments = ids(config.sync_department_ids);
-  if (config.sync_transactions) {
-    const dimensions: Partial<Record<Dimension, string[]>> = {};
-    if (cards) dimensions.card_id = cards;
-    if (users) dimensions.user_id = users;
-    if (departments) dimensions.department_id = departments;
-    // state=ALL: the list leaves DECLINED out by default (docs/ramp-behaviour.md#resources-and-scopes, changelog 2025-06-25).
-    streams.push(...filteredStreams('transactions', { ...dates, state: 'ALL' }, dimensions, null));
+  const configIds: Record<IdDimension, string[] | null> = {
+    card_id: ids(config.sync_card_ids),
+    user_id: ids(config.sync_user_ids),
+    department_id: ids(config.sync_department_ids),
+  };
+  const streams: SyncStream[] = [];
+  for (const descriptor of RAMP_RESOURCES) {
+    if (descriptor.syncConfigFlag !== null && !config[descriptor.syncConfigFlag]) continue;
+    const dimensions: Partial<Record<IdDimension, string[]>> = {};
+    for (const dimension of descriptor.idFilters) if (configIds[dimension]) dimensions[dimension] = configIds[dimension];
+    const base = { ...descriptor.listParams, ...(descriptor.dateWindow === 'remote' ? dates : {}) };
+    streams.push(...filteredStreams(descriptor, base, dimensions, descriptor.dateWindow === 'local' ? dateBounds(config) : null));
   }
-  if (config.sync_reimbursements) {
-    // Reimbursements have a user but no card or department.
-    streams.push(...filteredStreams('reimbursements', dates, users ? { user_id: users } : {}, null));
-  }
-  if (config.sync_bills) {
-    // Ramp's bills list filters by due and created dates, not by the transaction-date window: applied locally.
-    streams.push(...filteredStreams('bills', {}, {}, dateBounds(config)));
-  }
-  const unsupported = (['sync_transfers', 'sync_cashbacks', 'sync_bill_payments', 'sync_statements'] as const).filter((flag) => config[flag]).map((flag) => flag.slice('sync_'.length));
-  return { streams, unsupported };
+  return { streams, unsupported: [] };
 }

@@ -15,6 +15,8 @@ export interface ResourceProgress {
   records: number;
   /** Records inserted or changed. */
   changed: number;
+  /** Records a complete full read no longer returned, marked deleted (record-deletions.ts). */
+  deleted?: number;
 }
 
 /** Why a resource was not read: the token lacks its scope (403 `DEVELOPER_7100`), or Ramp refused otherwise (4xx). */

@@ -14,6 +14,8 @@
  *   losing the token (reauthorization) or the lease. A lost lease means another process owns the sync
  *   now: stop writing, say nothing.
  * - The lease is renewed with every page and by a heartbeat while waiting on Ramp.
+ * - After the streams, each full-read resource whose every stream this process read to its end has
+ *   the records Ramp no longer lists marked deleted (record-deletions.ts); any other outcome deletes nothing.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -31,7 +33,7 @@ import type { RampClient } from '../ramp/ramp-client.ts';
 import type { AccessTokenProvider } from '../ramp/access-token-provider.ts';
 import { commitPage, hashData, LeaseLostError, linkRampBusiness, type PreparedRecord } from './page-commit.ts';
 import { pumpPages } from './page-pipeline.ts';
-import { projectRecord } from './record-projection.ts';
+import { markMissingDeleted } from './record-deletions.ts';
 import { freshCursor, loadCursor, type StreamCursor, type StreamRun } from './stream-cursor.ts';
 import { planSegments } from './segments.ts';
 import { planSync, type SyncStream } from './sync-plan.ts';
@@ -111,6 +113,10 @@ class SyncRun {
   readonly #owner: string;
   readonly #abort = new AbortController();
   #progress: SyncProgress;
+  /** Ids each full-read resource returned in this run (record-deletions.ts). */
+  readonly #seen = new Map<string, Set<string>>();
+  /** Streams read to their end by this process in this run (not before a crash). */
+  readonly #readHere = new Set<string>();
 
   constructor(deps: SyncRunnerDeps, sync: SyncRow, owner: string) {
     this.#deps = deps;
@@ -185,6 +191,7 @@ class SyncRun {
       setStreamStatus(this.#progress, stream.key, stream.resource, 'running', keys);
       try {
         await this.#runStreamResuming(stream, access.apiBaseUrl);
+        this.#readHere.add(stream.key);
         setStreamStatus(this.#progress, stream.key, stream.resource, 'done', keys);
       } catch (error) {
         if (!isStreamError(error)) throw error;
@@ -193,6 +200,28 @@ class SyncRun {
         this.#progress.errors.push({ stream: stream.key, code: error.code, detail: error.detail });
         addSkipped(this.#progress, skippedEntry(stream.resource, error));
         this.#deps.log.warn({ sync_id: this.#sync.id, stream: stream.key, code: error.code }, skipped ? 'stream skipped' : 'stream failed');
+      }
+    }
+    await this.#markDeletions(plan.streams, keysByResource);
+  }
+
+  /**
+   * For each full-read resource every stream of which this process read to its end: records Ramp no
+   * longer lists are marked deleted. A resource skipped, failed, or partly read before a crash is left alone.
+   */
+  async #markDeletions(streams: readonly SyncStream[], keysByResource: ReadonlyMap<string, string[]>): Promise<void> {
+    const { db, now, settings } = this.#deps;
+    const resources = new Set(streams.filter((s) => s.descriptor.deletion === 'missing-from-full-read' && s.mode === 'full').map((s) => s.resource));
+    for (const resource of resources) {
+      if (!keysByResource.get(resource)!.every((key) => this.#readHere.has(key))) continue;
+      const at = now();
+      const deleted = await markMissingDeleted(db, {
+        businessId: this.#businessId, syncId: this.#sync.id, owner: this.#owner, leaseUntil: at + settings.leaseMs,
+        resource, seen: this.#seen.get(resource) ?? new Set(), now: at,
+      });
+      if (deleted > 0) {
+        resourceProgress(this.#progress, resource).deleted = deleted;
+        this.#deps.log.info({ sync_id: this.#sync.id, resource, deleted }, 'records Ramp no longer lists marked deleted');
       }
     }
   }
@@ -217,7 +246,7 @@ class SyncRun {
 
   async #runStream(stream: SyncStream, apiBaseUrl: string): Promise<void> {
     const { db, client, now, settings } = this.#deps;
-    if (stream.resource === 'business') {
+    if (stream.descriptor.rampPath === 'business') {
       const business = await client.getBusiness(this.#businessId, { signal: this.#abort.signal });
       await linkRampBusiness(db, this.#businessId, business.id, now());
       await this.#store(stream, this.#prepare(stream, [business]), { ...freshCursor(stream.fingerprint), completedRunStartedAt: now() }, 1);
@@ -251,7 +280,7 @@ class SyncRun {
     const run = cursor.run!;
     const segments = run.segments.map((segment) => ({ ...segment }));
     const baseParams = { ...stream.params, page_size: settings.pageSize, ...(run.updatedAfter ? { updated_after: run.updatedAfter } : {}) };
-    const resource = stream.resource as Exclude<SyncStream['resource'], 'business'>;
+    const resource = stream.descriptor.rampPath;
     let current = cursor;
     await pumpPages({
       client,
@@ -276,14 +305,26 @@ class SyncRun {
 
   /** What is stored of Ramp's records: the stream's filter applied, columns projected, JSON text and its hash. */
   #prepare(stream: SyncStream, records: readonly Record<string, unknown>[]): PreparedRecord[] {
+    const { derive, project, deletion } = stream.descriptor;
+    const seen = deletion === 'missing-from-full-read' && stream.mode === 'full' ? this.#seenOf(stream.resource) : null;
     const prepared: PreparedRecord[] = [];
-    for (const record of records) {
-      const columns = projectRecord(stream.resource, record);
+    for (const rampRecord of records) {
+      const record = derive ? derive(rampRecord) : rampRecord;
+      if (record === null) continue;
+      // Before the local filters: a record Ramp lists but this configuration leaves out is not deleted.
+      seen?.add(String(record.id));
+      const columns = project(record);
       if (stream.keep && !stream.keep(columns)) continue;
       const data = JSON.stringify(record);
       prepared.push({ id: String(record.id), data, hash: hashData(data), columns });
     }
     return prepared;
+  }
+
+  #seenOf(resource: string): Set<string> {
+    let seen = this.#seen.get(resource);
+    if (!seen) this.#seen.set(resource, (seen = new Set()));
+    return seen;
   }
 
   async #store(stream: SyncStream, prepared: readonly PreparedRecord[], cursor: StreamCursor, pages = 1): Promise<void> {

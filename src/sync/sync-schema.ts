@@ -27,6 +27,10 @@ export interface RampRecordsTable {
   first_synced_at: number;
   updated_at: number;
   last_sync_id: string | null;
+  /** Epoch ms when a complete full read no longer listed the record (migration 0008); null while Ramp lists it. */
+  deleted_at: number | null;
+  /** The transaction a receipt or memo belongs to. */
+  link_id: string | null;
 }
 
 export interface RampRecordChangesTable {

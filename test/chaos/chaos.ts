@@ -35,6 +35,7 @@ import { emulatorControl } from '../helpers/emulator-control.ts';
 import { runCli, startServerProcess, type ServerProcess } from '../helpers/processes.ts';
 import { createTestDatabase } from '../helpers/test-db.ts';
 import { freePort } from '../helpers/test-server.ts';
+import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
 
 export interface ChaosOptions {
   readonly durationS: number;
@@ -170,7 +171,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     const tenants: Tenant[] = [];
     for (let i = 0; i < options.tenants; i++) tenants.push(await createTenant(db, 'owner', { permissions: ['ramp:token'] }));
-    const ccApp = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read'] });
+    const ccApp = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: [...DEFAULT_SYNC_SCOPES] });
     for (const tenant of tenants) await call('/api/v1/webhooks', { method: 'POST', headers: tenant.headers, json: { url: receiverUrl } });
 
     const connectOAuth = async (tenant: Tenant) => {

@@ -9,9 +9,10 @@ import { emulatorControl, type EmulatorApp } from '../helpers/emulator-control.t
 import { request } from '../helpers/http.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
 
 /** What the default sync configuration reads, so what a connection asks for by default (scope-limited-sync.test.ts). */
-const CC_SCOPES = ['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read'];
+const CC_SCOPES = [...DEFAULT_SYNC_SCOPES];
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: connect with credentials`, () => {

@@ -14,9 +14,9 @@ import { request } from '../helpers/http.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
 
 /** What a sync with the default configuration reads (reference data, transactions, reimbursements, bills). */
-const DEFAULT_SYNC_SCOPES = ['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read'];
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: scopes and partial syncs`, () => {

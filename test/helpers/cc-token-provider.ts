@@ -6,6 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError } from '../../src/core/errors.ts';
 import type { AccessTokenProvider, RampAccess } from '../../src/ramp/access-token-provider.ts';
+import { RAMP_RESOURCES } from '../../src/ramp/resource-descriptors.ts';
+import { DEFAULT_SYNC_CONFIG } from '../../src/connections/sync-config.ts';
+import { scopesForSyncConfig } from '../../src/connections/sync-scopes.ts';
 
 export interface EmulatorAppCredentials {
   readonly client_id: string;
@@ -15,10 +18,10 @@ export interface EmulatorAppCredentials {
   readonly scopes?: readonly string[];
 }
 
-export const TEST_SCOPES = [
-  'business:read', 'transactions:read', 'reimbursements:read', 'bills:read', 'users:read', 'cards:read',
-  'departments:read', 'locations:read', 'vendors:read', 'accounting:write',
-] as const;
+/** What connect-with-credentials asks for by default: the read scopes of the default sync configuration. */
+export const DEFAULT_SYNC_SCOPES: readonly string[] = scopesForSyncConfig(DEFAULT_SYNC_CONFIG);
+
+export const TEST_SCOPES: readonly string[] = [...new Set(RAMP_RESOURCES.map((d) => d.scope)), 'accounting:write'];
 
 /** RFC 6749 §2.3.1: form-urlencode id and secret before base64. */
 function basic(id: string, secret: string): string {

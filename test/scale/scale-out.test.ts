@@ -12,6 +12,7 @@ import { startServerProcess, type ServerProcess } from '../helpers/processes.ts'
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../helpers/test-db.ts';
 import { TEST_ENCRYPTION_KEYS, freePort } from '../helpers/test-server.ts';
+import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
 
 describe.runIf(DIALECTS.includes('postgres'))('scale-out: 3 replicas on one PostgreSQL', () => {
   let database: TestDatabase;
@@ -53,7 +54,7 @@ describe.runIf(DIALECTS.includes('postgres'))('scale-out: 3 replicas on one Post
       );
     }
     db = openDatabase(database.url);
-    const app = await emulatorControl(emulator.url).createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'transactions:read', 'reimbursements:read', 'bills:read', 'cards:read', 'users:read', 'departments:read', 'locations:read', 'vendors:read'] });
+    const app = await emulatorControl(emulator.url).createApp({ grant_types: ['client_credentials'], allowed_scopes: [...DEFAULT_SYNC_SCOPES] });
     const hookUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
     for (let i = 0; i < 4; i++) {
       const tenant = await createTenant(db, 'owner', { permissions: ['ramp:token'] });
@@ -63,7 +64,7 @@ describe.runIf(DIALECTS.includes('postgres'))('scale-out: 3 replicas on one Post
       const connected = await request(`${replica.url}/api/v1/ramp/connect-with-credentials`, {
         method: 'POST',
         headers: tenant.headers,
-        json: { client_id: app.client_id, client_secret: app.client_secret, scopes: ['business:read', 'transactions:read', 'reimbursements:read', 'bills:read', 'cards:read', 'users:read', 'departments:read', 'locations:read', 'vendors:read'] },
+        json: { client_id: app.client_id, client_secret: app.client_secret, scopes: [...DEFAULT_SYNC_SCOPES] },
       });
       expect(connected.status, connected.text).toBe(201);
     }

@@ -16,6 +16,7 @@ import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { emulatorControl } from '../helpers/emulator-control.ts';
 import { request, type JsonResponse } from '../helpers/http.ts';
 import { TEST_ENCRYPTION_KEYS, startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
 
 describe('canary: no secret in logs, responses or the database file', () => {
   let t: TestServer;
@@ -48,7 +49,7 @@ describe('canary: no secret in logs, responses or the database file', () => {
 
   it('runs every flow', async () => {
     const emu = emulatorControl(t.emulator.url);
-    const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read'], client_secret: canarySecret });
+    const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: [...DEFAULT_SYNC_SCOPES], client_secret: canarySecret });
     // Failures first: wrong secret, bad bodies (422 echoes inputs), Ramp down.
     expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_id: app.client_id, client_secret: canaryWrong } })).status).toBe(400);
     expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_secret: canarySecret } })).status).toBe(422);

@@ -10,6 +10,7 @@ import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { emulatorControl } from '../helpers/emulator-control.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
 
 describe('tenant isolation matrix (every route × method)', () => {
   let t: TestServer;
@@ -21,7 +22,7 @@ describe('tenant isolation matrix (every route × method)', () => {
     a = await createTenant(t.server.ctx.db, 'owner');
     b = await createTenant(t.server.ctx.db, 'owner');
     const emu = emulatorControl(t.emulator.url);
-    const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read'] });
+    const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: [...DEFAULT_SYNC_SCOPES] });
     const connected = await request(`${t.url}/api/v1/ramp/connect-with-credentials`, { method: 'POST', headers: b.headers, json: { client_id: app.client_id, client_secret: app.client_secret } });
     expect(connected.status).toBe(201);
     bIds.connection = connected.body.connection_id;

@@ -14,7 +14,7 @@ import { DIALECTS, openTestDb } from '../helpers/test-db.ts';
 
 function record(id: string, state: string, cents: number): PreparedRecord {
   const data = JSON.stringify({ id, state, amount: cents / 100 });
-  return { id, data, hash: hashData(data), columns: { amount_cents: cents, currency: 'USD', occurred_at: 1_000, state, user_id: null, card_id: null, department_id: null } };
+  return { id, data, hash: hashData(data), columns: { amount_cents: cents, currency: 'USD', occurred_at: 1_000, state, user_id: null, card_id: null, department_id: null, link_id: null } };
 }
 
 for (const dialect of DIALECTS) {
@@ -69,7 +69,7 @@ for (const dialect of DIALECTS) {
         await db.kysely.connection().execute(async (connection) => {
           expect(await commitPage(connection, db.dialect, { ...page, now: 3_000, records })).toEqual({ changed: 400 });
           const prepared = await sql<{ name: string; parameters: number }>`select name, cardinality(parameter_types) as parameters from pg_prepared_statements`.execute(connection);
-          expect(prepared.rows).toEqual([{ name: expect.stringMatching(/^rc_[0-9a-f]{16}$/), parameters: 3_000 }]);
+          expect(prepared.rows).toEqual([{ name: expect.stringMatching(/^rc_[0-9a-f]{16}$/), parameters: 3_200 }]);
         });
       });
     }

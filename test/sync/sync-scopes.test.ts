@@ -9,6 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SYNC_CONFIG } from '../../src/connections/sync-config.ts';
 import { scopeOfResource, scopesForSyncConfig, syncedResourceScopes } from '../../src/connections/sync-scopes.ts';
 import { planSync } from '../../src/sync/sync-plan.ts';
+import { DEFAULT_SCOPES } from '../../src/config/config.ts';
+import { RAMP_RESOURCES } from '../../src/ramp/resource-descriptors.ts';
+
+const REFERENCE = ['business:read', 'entities:read', 'departments:read', 'locations:read', 'users:read', 'spend_programs:read', 'limits:read', 'cards:read', 'merchants:read', 'vendors:read'];
 
 describe('sync scopes', () => {
   it('names a scope for every resource the plan reads, and no resource the plan does not read', () => {
@@ -24,9 +28,13 @@ describe('sync scopes', () => {
     );
   });
 
-  it('the default configuration asks for the nine read scopes of what it syncs', () => {
-    expect(scopesForSyncConfig(DEFAULT_SYNC_CONFIG)).toEqual(['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read']);
-    expect(scopesForSyncConfig({ ...DEFAULT_SYNC_CONFIG, sync_transactions: false, sync_reimbursements: false, sync_bills: false })).toEqual(['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read']);
+  it('the default configuration asks for the read scopes of what it syncs: reference data, transactions (with receipts and memos), reimbursements, bills', () => {
+    expect(scopesForSyncConfig(DEFAULT_SYNC_CONFIG)).toEqual([...REFERENCE, 'transactions:read', 'reimbursements:read', 'bills:read', 'receipts:read', 'memos:read']);
+    expect(scopesForSyncConfig({ ...DEFAULT_SYNC_CONFIG, sync_transactions: false, sync_reimbursements: false, sync_bills: false })).toEqual(REFERENCE);
     expect(scopeOfResource('nope')).toBeNull();
+  });
+
+  it('our OAuth app asks by default for the scope of every resource the sync can read, and accounting:write', () => {
+    expect(new Set<string>(DEFAULT_SCOPES)).toEqual(new Set([...RAMP_RESOURCES.map((d) => d.scope), 'accounting:write']));
   });
 });

@@ -18,6 +18,7 @@ import { request } from '../helpers/http.ts';
 import { runCli } from '../helpers/processes.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: keys rotate under load`, () => {
@@ -34,7 +35,7 @@ for (const dialect of DIALECTS) {
 
     it('rewraps every row online with no failed request', async () => {
       const emu = emulatorControl(t.emulator.url);
-      const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read'] });
+      const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: [...DEFAULT_SYNC_SCOPES] });
       const body = { client_id: app.client_id, client_secret: app.client_secret };
       const tenants: Tenant[] = [];
       for (let i = 0; i < 30; i++) tenants.push(await createTenant(t.server.ctx.db, 'owner'));

@@ -12,10 +12,11 @@ import { request } from '../helpers/http.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { haveChromium, horizontalOverflow, launchChromium, openPage, screenshotter, signIn, type WebPage } from './browser.ts';
+import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
 
 const screenshot = screenshotter(70);
 
-const ALL_SYNC_SCOPES = ['business:read', 'departments:read', 'locations:read', 'users:read', 'cards:read', 'vendors:read', 'transactions:read', 'reimbursements:read', 'bills:read'];
+const ALL_SYNC_SCOPES = [...DEFAULT_SYNC_SCOPES];
 
 describe.runIf(haveChromium)('web page: a partial sync names what to enable in Ramp', () => {
   let t: TestServer;

@@ -8,6 +8,7 @@ import { MUTABLE_RESOURCES, MUTATION_KINDS, mutateRecords } from '../data/mutate
 import type { BusinessData } from '../data/store.ts';
 import { ControlError } from '../errors.ts';
 import { isUuid } from '../ids.ts';
+import { ObjectTable } from '../data/table.ts';
 import { resourceByName } from '../resources/registry.ts';
 import type { EmulatorState } from '../state.ts';
 import { ControlBody } from './body.ts';
@@ -23,6 +24,9 @@ const COUNT_LIMITS: Record<keyof SeedCounts, [min: number, max: number]> = {
   locations: [1, 1_000],
   vendors: [1, 50_000],
 };
+
+/** Resources `/delete` can remove without breaking the records that refer to others. */
+const DELETABLE_RESOURCES: readonly string[] = ['bills', 'transfers', 'cashbacks', 'merchants'];
 
 function businessIdFrom(value: string | undefined, state: EmulatorState): string {
   if (value === undefined) return state.demoBusinessId;
@@ -67,6 +71,26 @@ export function registerDataControlRoutes(app: FastifyInstance, state: EmulatorS
     const result = mutateRecords(data, resource, kind, count, now);
     for (const event of result.events) state.webhooks.emit(data.id, event.type, event.objectId, now);
     return { business_id: data.id, resource, kind, ids: result.ids, events: result.events.map((event) => ({ type: event.type, object_id: event.objectId })) };
+  });
+
+  /**
+   * Deletes records (Ramp deleted them), for tests of how a client notices deletions: the given `ids`,
+   * or the first `count` in list order. Only resources no other record refers to by position
+   * (transactions find their vendor by index, statements are computed, …).
+   */
+  app.post('/delete', async (request) => {
+    const body = new ControlBody(request.body);
+    const data = existingBusiness(state, body.string('business_id'));
+    const name = body.string('resource');
+    const ids = body.stringArray('ids');
+    const count = body.integer('count', 1, 100_000);
+    body.rejectUnknown();
+    if (name === undefined || !DELETABLE_RESOURCES.includes(name)) throw new ControlError(400, `resource must be one of ${DELETABLE_RESOURCES.join(', ')}`);
+    const table = resourceByName(name)!.table(data);
+    if (!(table instanceof ObjectTable)) throw new ControlError(400, `${name} cannot be deleted`);
+    const chosen = ids ?? Array.from({ length: Math.min(count ?? 1, table.length) }, (_, position) => table.idAt(position));
+    data.mutationCount++;
+    return { business_id: data.id, resource: name, ids: table.remove(new Set(chosen)) };
   });
 
   /**

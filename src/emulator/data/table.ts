@@ -74,6 +74,16 @@ export class ObjectTable<T extends { id: string }> implements ListableTable {
     this.#reindex();
   }
 
+  /** Removes the items with these ids (Ramp deleted them); returns the ids that were there. */
+  remove(ids: ReadonlySet<string>): string[] {
+    const removed = this.#items.filter((item) => ids.has(item.id)).map((item) => item.id);
+    if (removed.length > 0) {
+      this.#items = this.#items.filter((item) => !ids.has(item.id));
+      this.#reindex();
+    }
+    return removed;
+  }
+
   /** Re-establishes list order after fields used by `compare` changed. */
   resort(): void {
     this.#reindex();

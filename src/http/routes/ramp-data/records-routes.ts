@@ -1,8 +1,9 @@
 /**
- * @module `GET /api/v1/ramp/{transactions,reimbursements,bills,users,cards,departments}` (any member):
- * synced records, newest first, with the product's cursor pagination (`limit` 1–1000, default 50,
- * `cursor` → `{items, next_cursor, has_more}`) and filters `from_date`, `to_date`, `state`, `user_id`,
- * `card_id`. Money is integer minor units (cents), converted exactly from Ramp's decimals.
+ * @module `GET /api/v1/ramp/{resource}` (any member), one route per resource of the table
+ * (src/ramp/resource-descriptors.ts): synced records, newest first, with the product's cursor
+ * pagination (`limit` 1–1000, default 50, `cursor` → `{items, next_cursor, has_more}`), the date
+ * filters, `include_deleted`, and the resource's own filters. Money is integer minor units plus
+ * currency (`amount_cents`, `currency`), converted exactly from whichever form Ramp sent.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../app-context.ts';
@@ -10,11 +11,13 @@ import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
 import { decodeCursor, pageOf } from '../../../core/pagination.ts';
 import { BusinessHeaders, Page, errorResponses } from '../../../core/schemas.ts';
-import { timeOf, type SyncResource } from '../../../sync/record-projection.ts';
+import { RAMP_RESOURCES } from '../../../ramp/resource-descriptors.ts';
+import { timeOf } from '../../../sync/record-projection.ts';
 import { listRecords, recordView, type RecordFilters } from '../../../sync/records-query.ts';
-import { RampRecord, RecordsQuery } from './schemas.ts';
+import { RampRecord, recordsQueryFor, type RecordsQuery } from './schemas.ts';
 
-export const READABLE_RESOURCES = ['transactions', 'reimbursements', 'bills', 'users', 'cards', 'departments'] as const satisfies readonly SyncResource[];
+/** Every resource of the table has its read route. */
+export const READABLE_RESOURCES: readonly string[] = RAMP_RESOURCES.map((d) => d.resource);
 
 const DAY_MS = 86_400_000;
 
@@ -34,20 +37,23 @@ export function filtersOf(query: RecordsQuery): RecordFilters {
     ...(query.state !== undefined ? { state: query.state } : {}),
     ...(query.user_id !== undefined ? { userId: query.user_id } : {}),
     ...(query.card_id !== undefined ? { cardId: query.card_id } : {}),
+    ...(query.transaction_id !== undefined ? { transactionId: query.transaction_id } : {}),
+    ...(query.reimbursement_id !== undefined ? { reimbursementId: query.reimbursement_id } : {}),
+    ...(query.include_deleted ? { includeDeleted: true } : {}),
   };
 }
 
 export function recordRoutes(): RouteModule {
   return (app: FastifyInstance, ctx: AppContext) => {
-    for (const resource of READABLE_RESOURCES) {
+    for (const { resource, readFilters } of RAMP_RESOURCES) {
       app.get<{ Querystring: RecordsQuery }>(
         `/api/v1/ramp/${resource}`,
         {
           config: { auth: { kind: 'business', minRole: 'viewer' } },
           schema: {
             tags: ['ramp'],
-            summary: `Synced Ramp ${resource}`,
-            querystring: RecordsQuery,
+            summary: `Synced Ramp ${resource.replace('-', ' ')}`,
+            querystring: recordsQueryFor(readFilters),
             headers: BusinessHeaders,
             response: { 200: Page(RampRecord), ...errorResponses(400, 401, 403, 422) },
           },

@@ -38,17 +38,34 @@ export const SyncView = Type.Object(
 export const SyncIdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export type SyncIdParams = Static<typeof SyncIdParams>;
 
-export const RecordsQuery = Type.Object({
+const Id = Type.String({ minLength: 1, maxLength: 64 });
+
+/** Every read filter a resource may offer (src/ramp/resource-descriptors.ts `readFilters`). */
+const READ_FILTER_FIELDS = {
+  state: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  user_id: Type.Optional(Id),
+  card_id: Type.Optional(Id),
+  transaction_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Records of this transaction' })),
+  reimbursement_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Receipts this reimbursement names' })),
+} as const;
+
+const COMMON_QUERY = {
   ...PaginationQuery,
   from_date: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive; a bare date means its start (UTC)' })),
   to_date: Type.Optional(Type.String({ format: 'date-time', description: 'Inclusive; a bare date means its end (UTC)' })),
-  state: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
-  user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  card_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-});
-export type RecordsQuery = Static<typeof RecordsQuery>;
+  include_deleted: Type.Optional(Type.Boolean({ default: false, description: 'Also records Ramp no longer lists (they carry deleted_at)' })),
+};
 
-/** Ramp's object as synced; money in integer minor units (cents). */
+/** The query of one resource's read route: pagination, dates, `include_deleted`, and its own filters. */
+export function recordsQueryFor(filters: readonly (keyof typeof READ_FILTER_FIELDS)[]) {
+  return Type.Object({ ...COMMON_QUERY, ...Object.fromEntries(filters.map((name) => [name, READ_FILTER_FIELDS[name]])) });
+}
+
+/** Every filter at once: the handler's view of any resource's query. */
+export const RecordsQueryAll = Type.Object({ ...COMMON_QUERY, ...READ_FILTER_FIELDS });
+export type RecordsQuery = Static<typeof RecordsQueryAll>;
+
+/** Ramp's object as synced; its money also as `amount_cents` (integer minor units) and `currency`. */
 export const RampRecord = Type.Object({ id: Type.String() }, { additionalProperties: true, $id: 'RampRecord' });
 
 export const MARK_SYNCED_TYPES = ['TRANSACTION_SYNC', 'REIMBURSEMENT_SYNC', 'BILL_SYNC', 'BILL_PAYMENT_SYNC', 'TRANSFER_SYNC', 'STATEMENT_CREDIT_SYNC'] as const;

@@ -1,0 +1,182 @@
+/**
+ * Every resource of the table (src/ramp/resource-descriptors.ts), end to end on both dialects
+ * (docs/guarantees.md#g51, #g52, #g53): a sync
+ * of a seeded business with every flag on, then our read API, returns exactly the emulator's records
+ * (ids, every field, money as integer minor units with its currency); after changes and deletions on
+ * Ramp's side, a second sync is incremental where Ramp has `updated_after` and reflects every change
+ * and deletion (deleted records hidden unless `include_deleted=true`).
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_SCOPES } from '../helpers/cc-token-provider.ts';
+import { createTenant } from '../helpers/tenants.ts';
+import { updateSyncConfig } from '../../src/connections/sync-config.ts';
+import { RAMP_RESOURCES } from '../../src/ramp/resource-descriptors.ts';
+import { request } from '../helpers/http.ts';
+import type { Tenant } from '../helpers/tenants.ts';
+import { DIALECTS } from '../helpers/test-db.ts';
+import { connectedTenant, control, startDataApp, startSync, waitForSync, type DataTestApp } from './helpers.ts';
+
+/** Minor-unit exponents of the currencies the emulator seeds (ISO 4217); computed apart from src/ramp/money.ts. */
+const EXPONENT: Record<string, number> = { USD: 2, EUR: 2, GBP: 2, CAD: 2, JPY: 0 };
+const exponent = (currency: string) => EXPONENT[currency] ?? 2;
+
+interface Money { amount: number; currency: string }
+
+/** Ramp's money of a record as the test reads it: decimal major units (legacy) or `CurrencyAmount`. */
+function expectedMoney(resource: string, r: any): Money | null {
+  const decimal = (amount: number, currency: string) => ({ amount: Math.round(amount * 10 ** exponent(currency)), currency });
+  const canonical = (value: any) => ({ amount: value.amount, currency: value.currency_code });
+  switch (resource) {
+    case 'transactions': return decimal(r.amount, r.currency_code);
+    case 'reimbursements': return decimal(r.amount, r.currency);
+    case 'bills': case 'transfers': case 'cashbacks': return canonical(r.amount);
+    case 'bill-payments': return canonical(r.amount);
+    case 'statements': return canonical(r.ending_balance);
+    default: return null;
+  }
+}
+
+/** The emulator's records of one of our resources: id → Ramp's record (bill payments: the paid bills' payments). */
+async function rampRecords(t: DataTestApp, rampBusinessId: string, resource: string): Promise<Map<string, any>> {
+  if (resource === 'business') {
+    const business = await control(t.emulator, 'GET', `/records/business?business_id=${rampBusinessId}`);
+    return new Map([[business.id, business]]);
+  }
+  if (resource === 'bill-payments') {
+    const bills = (await control(t.emulator, 'GET', `/records/bills?business_id=${rampBusinessId}`)) as any[];
+    return new Map(bills.filter((bill) => bill.payment).map((bill) => [bill.id, { ...bill.payment, id: bill.id, bill_id: bill.id }]));
+  }
+  const list = (await control(t.emulator, 'GET', `/records/${resource}?business_id=${rampBusinessId}`)) as any[];
+  return new Map(list.map((record) => [record.id, record]));
+}
+
+/** Every record of our read API for a resource, following `next_cursor`. */
+async function readAll(t: DataTestApp, tenant: Tenant, resource: string, query = ''): Promise<any[]> {
+  const items: any[] = [];
+  let cursor: string | null = null;
+  do {
+    const url = `${t.url}/api/v1/ramp/${resource}?limit=1000${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const res: { status: number; text: string; body: any } = await request(url, { headers: tenant.headers });
+    expect(res.status, `${resource}: ${res.text}`).toBe(200);
+    items.push(...res.body.items);
+    cursor = res.body.next_cursor;
+  } while (cursor);
+  return items;
+}
+
+async function expectReadApiEqualsRamp(t: DataTestApp, tenant: Tenant & { rampBusinessId: string }): Promise<void> {
+  for (const { resource, money } of RAMP_RESOURCES) {
+    const theirs = await rampRecords(t, tenant.rampBusinessId, resource);
+    const ours = await readAll(t, tenant, resource);
+    expect(ours.map((r) => r.id).sort(), resource).toEqual([...theirs.keys()].sort());
+    expect(theirs.size, `${resource} is seeded`).toBeGreaterThan(0);
+    for (const view of ours) {
+      const record = theirs.get(view.id);
+      const expected = expectedMoney(resource, record);
+      if (money === null) {
+        expect(view, `${resource} ${view.id}`).toEqual(record);
+        continue;
+      }
+      expect({ amount: view.amount_cents, currency: view.currency }, `${resource} ${view.id} money`).toEqual(expected);
+      expect(Number.isSafeInteger(view.amount_cents)).toBe(true);
+      if (money === 'decimal') expect(view.amount, `${resource} ${view.id}: amount in minor units`).toBe(expected!.amount);
+      // Everything else is Ramp's record as sent.
+      const { amount_cents: _cents, currency: _currency, amount: _amount, ...rest } = view;
+      const { currency: _theirCurrency, amount: _theirAmount, ...theirRest } = record;
+      if (resource === 'bill-payments') expect(rest).toMatchObject({ bill_id: record.bill_id, payment_date: record.payment_date });
+      else expect(rest, `${resource} ${view.id}`).toEqual(theirRest);
+    }
+  }
+}
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: every Ramp resource`, () => {
+    let t: DataTestApp;
+    beforeAll(async () => {
+      t = await startDataApp(dialect, { sync: { pageSize: 40 } });
+      await control(t.emulator, 'POST', '/faults', { rate_limit: false });
+    });
+    afterAll(async () => t?.close());
+
+    it('a sync then our read API equals Ramp; a second sync after changes and deletions is incremental where Ramp allows and reflects them all', async () => {
+      const tenant = await connectedTenant(t, { transactions: 120, reimbursements: 25, bills: 18, vendors: 12, cards: 10, users: 8 });
+      await updateSyncConfig(t.db.kysely, tenant.businessId, { sync_transfers: true, sync_cashbacks: true, sync_bill_payments: true, sync_statements: true }, Date.now());
+      const first = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
+      expect(first.status, JSON.stringify(first.progress.errors)).toBe('completed');
+      expect(first.progress.not_supported).toEqual([]);
+      await expectReadApiEqualsRamp(t, tenant);
+
+      // Receipts and memos lead to their transaction; a reimbursement's receipts are found through it.
+      const receipts = await rampRecords(t, tenant.rampBusinessId, 'receipts');
+      const transactionReceipt = [...receipts.values()].find((r) => r.transaction_id)!;
+      expect((await readAll(t, tenant, 'receipts', `&transaction_id=${transactionReceipt.transaction_id}`)).map((r) => r.transaction_id)).toContain(transactionReceipt.transaction_id);
+      const memo = [...(await rampRecords(t, tenant.rampBusinessId, 'memos')).values()][0]!;
+      expect((await readAll(t, tenant, 'memos', `&transaction_id=${memo.id}`)).map((m) => m.id)).toEqual([memo.id]);
+      const reimbursement = [...(await rampRecords(t, tenant.rampBusinessId, 'reimbursements')).values()].find((r) => r.receipts.length > 0)!;
+      expect((await readAll(t, tenant, 'receipts', `&reimbursement_id=${reimbursement.id}`)).map((r) => r.id).sort()).toEqual([...reimbursement.receipts].sort());
+
+      // Ramp's side changes: transactions settle, change and appear; reimbursements change; records are deleted.
+      const rampId = tenant.rampBusinessId;
+      for (const [resource, kind, count] of [['transactions', 'clear', 4], ['transactions', 'amount', 4], ['transactions', 'create', 6], ['reimbursements', 'amount', 3], ['reimbursements', 'create', 2], ['bills', 'amount', 2]] as const) {
+        await control(t.emulator, 'POST', '/mutate', { business_id: rampId, resource, kind, count });
+      }
+      const bills = [...(await rampRecords(t, rampId, 'bills')).values()];
+      const paidBill = bills.find((bill) => bill.payment)!.id;
+      const deleted: Record<string, string[]> = {
+        bills: (await control(t.emulator, 'POST', '/delete', { business_id: rampId, resource: 'bills', ids: [paidBill, bills.find((bill) => !bill.payment)!.id] })).ids,
+        transfers: (await control(t.emulator, 'POST', '/delete', { business_id: rampId, resource: 'transfers', count: 1 })).ids,
+        cashbacks: (await control(t.emulator, 'POST', '/delete', { business_id: rampId, resource: 'cashbacks', count: 1 })).ids,
+        merchants: (await control(t.emulator, 'POST', '/delete', { business_id: rampId, resource: 'merchants', count: 1 })).ids,
+      };
+      deleted['bill-payments'] = [paidBill];
+      expect(deleted.bills).toHaveLength(2);
+
+      const second = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
+      expect(second.status, `${second.error} ${JSON.stringify(second.progress.errors)}`).toBe('completed');
+      await expectReadApiEqualsRamp(t, tenant);
+      // Incremental: only what changed was read (updated_after), not the 120 + 25 seeded.
+      expect(second.progress.resources.transactions.records).toBeLessThanOrEqual(14);
+      expect(second.progress.resources.reimbursements.records).toBeLessThanOrEqual(5);
+      // Deleted records are kept, marked, and shown only when asked for.
+      for (const [resource, ids] of Object.entries(deleted)) {
+        expect(second.progress.resources[resource].deleted, resource).toBe(ids.length);
+        const all = await readAll(t, tenant, resource, '&include_deleted=true');
+        const marked = all.filter((r) => r.deleted_at !== undefined);
+        expect(marked.map((r) => r.id).sort(), resource).toEqual([...ids].sort());
+        for (const record of marked) expect(Date.parse(record.deleted_at)).not.toBeNaN();
+      }
+      // Terminated cards are kept (and not deleted): Ramp lists them only when asked.
+      const cards = await readAll(t, tenant, 'cards', '&include_deleted=true');
+      expect(cards.filter((card) => card.deleted_at !== undefined)).toEqual([]);
+    });
+
+    it('a read that is not complete deletes nothing: a resource skipped for its scope keeps its records', async () => {
+      const tenant = await createTenant(t.db, 'owner');
+      const rampBusinessId = randomUUID();
+      await control(t.emulator, 'POST', '/seed', { business_id: rampBusinessId, transactions: 20, bills: 6 });
+      const app = await control(t.emulator, 'POST', '/apps', { business_id: rampBusinessId, grant_types: ['client_credentials'], environment: 'sandbox' });
+      const connect = (scopes: readonly string[]) =>
+        t.tokens.connect(tenant.businessId, { client_id: app.client_id, client_secret: app.client_secret, apiBaseUrl: `${t.emulator.url}/sandbox`, scopes });
+      connect(TEST_SCOPES);
+      await updateSyncConfig(t.db.kysely, tenant.businessId, { sync_transfers: true }, Date.now());
+      expect((await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id)).status).toBe('completed');
+      const before = await readAll(t, tenant, 'transfers');
+      expect(before.length).toBeGreaterThan(0);
+
+      // Ramp deletes a transfer, but the next sync's token may not read transfers any more.
+      await control(t.emulator, 'POST', '/delete', { business_id: rampBusinessId, resource: 'transfers', count: 1 });
+      connect(TEST_SCOPES.filter((scope) => scope !== 'transfers:read'));
+      const skipped = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
+      expect(skipped.progress.resources.transfers.status).toBe('skipped');
+      expect((await readAll(t, tenant, 'transfers', '&include_deleted=true')).filter((r) => r.deleted_at !== undefined)).toEqual([]);
+      expect((await readAll(t, tenant, 'transfers')).map((r) => r.id).sort()).toEqual(before.map((r) => r.id).sort());
+
+      // With the scope back, the complete read notices the deletion.
+      connect(TEST_SCOPES);
+      const complete = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
+      expect(complete.progress.resources.transfers.deleted).toBe(1);
+      expect((await readAll(t, tenant, 'transfers')).length).toBe(before.length - 1);
+    });
+  });
+}
