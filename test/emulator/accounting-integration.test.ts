@@ -304,4 +304,17 @@ describe('codings, sync_status and syncs', () => {
     expect(accounts.map((account) => account.ramp_id)).toContain(bill.accounting_field_selections[0].id);
     expect((await client.control('POST', '/accounting/code', { resource: 'bills', count: 1, mark_ready: true })).status).toBe(400);
   });
+
+  it('a clean start at scale: nothing ready, then 500 coded and ready, exactly those listed as SYNC_READY', async () => {
+    await client.control('POST', '/seed', { transactions: 1500 });
+    await freshChart();
+    const unready = await client.control('POST', '/accounting/unready', { resource: 'transactions' });
+    expect(unready.body.ids.length).toBeGreaterThan(0);
+    expect(await all('/transactions?sync_status=SYNC_READY')).toEqual([]);
+    const coded = await client.control('POST', '/accounting/code', { resource: 'transactions', count: 500 });
+    expect(coded.body.ids).toHaveLength(500);
+    const ready = await all('/transactions?sync_status=SYNC_READY');
+    expect(ready.map((item) => item.id).sort()).toEqual([...coded.body.ids].sort());
+    expect(ready.every((item) => item.accounting_field_selections.length === 2)).toBe(true);
+  });
 });

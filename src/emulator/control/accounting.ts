@@ -5,14 +5,15 @@
  *   QuickBooks/NetSuite style, or an API one); the active one is unlinked first, its chart kept.
  * - `GET /accounting/connections`: every connection with its kind and chart size.
  * - `POST /accounting/code`: people coding objects with the active chart, optionally marking them ready.
- * - `POST /accounting/ready`: people marking transactions or reimbursements ready to sync.
+ * - `POST /accounting/ready`: people marking transactions or reimbursements ready to sync;
+ *   `POST /accounting/unready` takes it back (a clean start for a test).
  * - `GET /accounting/sync-failures`: the failures reported through `accounting/syncs` (Ramp shows
  *   them to the customer as Export Errors; its API has no route for them).
  */
 import type { FastifyInstance } from 'fastify';
 import { generateAccountingSetup } from '../data/accounting.ts';
 import { chartOf, emptyChart } from '../data/accounting-book.ts';
-import { CODABLE_RESOURCES, READY_RESOURCES, codeObjects, markReady } from '../data/accounting-codings.ts';
+import { CODABLE_RESOURCES, READY_RESOURCES, codeObjects, markReady, unmarkReady } from '../data/accounting-codings.ts';
 import { formatRampTime } from '../data/models.ts';
 import type { BusinessData } from '../data/store.ts';
 import { ControlError } from '../errors.ts';
@@ -87,6 +88,15 @@ export function registerAccountingControlRoutes(app: FastifyInstance, state: Emu
     const result = markReady(data, resource, ids, count, now);
     for (const event of result.events) state.webhooks.emit(data.id, event.type, event.objectId, now);
     return { business_id: data.id, resource, ids: result.ids, events: result.events.map((event) => ({ type: event.type, object_id: event.objectId })) };
+  });
+
+  app.post('/accounting/unready', async (request) => {
+    const body = new ControlBody(request.body);
+    const data = business(state, body.string('business_id'));
+    const resource = body.oneOf('resource', READY_RESOURCES) ?? 'transactions';
+    const ids = body.stringArray('ids');
+    body.rejectUnknown();
+    return { business_id: data.id, resource, ids: unmarkReady(data, resource, ids, state.clock.now()) };
   });
 
   app.get<{ Querystring: { business_id?: string } }>('/accounting/sync-failures', async (request) => ({

@@ -190,3 +190,32 @@ function targetObjects<T extends { id: string }>(items: readonly T[], request: P
   }
   return items.filter(eligible).slice(0, request.count);
 }
+
+/**
+ * Takes readiness back (a person un-marking): `SYNC_READY` transactions or reimbursements return to
+ * `NOT_SYNC_READY`, so a test can start from a business where nothing waits to be synced. Without
+ * `ids`, every ready one of the business.
+ */
+export function unmarkReady(data: BusinessData, resource: ReadyResource, ids: readonly string[] | undefined, nowMs: number): string[] {
+  const changed: string[] = [];
+  if (resource === 'transactions') {
+    const table = data.transactions;
+    const bump = Math.max(nowMs, table.maxUpdatedMs() + 1);
+    const records = ids ? targetRecords(data, { resource, ids, count: ids.length, markReady: false }) : Array.from({ length: table.length }, (_, position) => table.recordAt(position));
+    for (const r of records) {
+      if (table.syncStatus[r] !== SYNC_READY) continue;
+      table.syncStatus[r] = NOT_SYNC_READY;
+      table.updatedMs[r] = bump;
+      changed.push(table.idOfRecord(r));
+    }
+  } else {
+    const items = ids ? targetObjects(data.reimbursements.all(), { resource, ids, count: ids.length }, () => true) : data.reimbursements.all();
+    for (const item of items) {
+      if (item.sync_status !== 'SYNC_READY') continue;
+      item.sync_status = 'NOT_SYNC_READY';
+      item.updated_at = formatRampTime(Math.max(nowMs, Date.parse(item.updated_at) + 1000));
+      changed.push(item.id);
+    }
+  }
+  return changed;
+}
