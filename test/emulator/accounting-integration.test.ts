@@ -317,4 +317,38 @@ describe('codings, sync_status and syncs', () => {
     expect(ready.map((item) => item.id).sort()).toEqual([...coded.body.ids].sort());
     expect(ready.every((item) => item.accounting_field_selections.length === 2)).toBe(true);
   });
+
+  it('sync_ready and synced_after filter what waits and what was synced; bills must be ready to be synced', async () => {
+    const readyTransactions = await all('/transactions?sync_ready=true');
+    expect(readyTransactions.length).toBeGreaterThan(0);
+    expect(readyTransactions.every((item) => item.sync_status === 'SYNC_READY')).toBe(true);
+    expect((await all('/transactions?sync_ready=false')).some((item) => item.sync_status === 'SYNC_READY')).toBe(false);
+    const readyReimbursements = await all('/reimbursements?sync_ready=true');
+    expect(readyReimbursements.every((item) => item.sync_status === 'SYNC_READY')).toBe(true);
+
+    const bills = await all('/bills');
+    const readyBills = await all('/bills?sync_ready=true');
+    expect(readyBills.length).toBeGreaterThan(0);
+    expect(readyBills.every((bill) => bill.approval_status === 'APPROVED' && bill.archived_at === null)).toBe(true);
+    const notReady = bills.find((bill) => !readyBills.some((ready) => ready.id === bill.id))!;
+    const refused = await call('POST', '/accounting/syncs', { idempotency_key: 'bill-not-ready', sync_type: 'BILL_SYNC', successful_syncs: [{ id: notReady.id, reference_id: 'B-1' }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error_v2.message).toContain(notReady.id);
+    const bill = readyBills.find((item) => item.sync_status === 'NOT_SYNCED')!;
+    const since = (await call('GET', `/transactions/${readyTransactions[0].id}`)).body.synced_at ?? '2000-01-01T00:00:00Z';
+    expect((await call('POST', '/accounting/syncs', { idempotency_key: 'bill-ready', sync_type: 'BILL_SYNC', successful_syncs: [{ id: bill.id, reference_id: 'B-2' }] })).status).toBe(201);
+    expect((await call('GET', `/bills/${bill.id}`)).body.sync_status).toBe('BILL_SYNCED');
+    const again = await call('POST', '/accounting/syncs', { idempotency_key: 'bill-again', sync_type: 'BILL_SYNC', successful_syncs: [{ id: bill.id, reference_id: 'B-2' }] });
+    expect(again.status).toBe(400);
+
+    await client.control('POST', '/clock', { advance_s: 3600 });
+    const before = new Set((await all(`/transactions?synced_after=${encodeURIComponent(since)}`)).map((item) => item.id));
+    const target = readyTransactions[0].id;
+    expect(before.has(target)).toBe(false);
+    expect((await call('POST', '/accounting/syncs', { idempotency_key: 'synced-after', sync_type: 'TRANSACTION_SYNC', successful_syncs: [{ id: target, reference_id: 'JE-9' }] })).status).toBe(201);
+    const syncedAt = (await call('GET', `/transactions/${target}`)).body.synced_at;
+    const after = await all(`/transactions?synced_after=${encodeURIComponent(new Date(Date.parse(syncedAt) - 1000).toISOString())}`);
+    expect(after.map((item) => item.id)).toContain(target);
+    expect(await all(`/transactions?synced_after=${encodeURIComponent(syncedAt)}`)).toEqual([]);
+  });
 });

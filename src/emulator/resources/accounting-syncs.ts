@@ -66,7 +66,7 @@ function parseSyncRequest(body: unknown): SyncRequest {
 }
 
 /** Objects a sync type refers to, when the emulator holds that resource. */
-function syncTarget(data: BusinessData, syncType: SyncType): { has(id: string): boolean; markSynced(id: string, nowMs: number): void } | null {
+function syncTarget(data: BusinessData, syncType: SyncType): { has(id: string): boolean; isReady?(id: string): boolean; markSynced(id: string, nowMs: number): void } | null {
   switch (syncType) {
     case 'TRANSACTION_SYNC': {
       const table = data.transactions;
@@ -95,6 +95,12 @@ function syncTarget(data: BusinessData, syncType: SyncType): { has(id: string): 
     case 'BILL_PAYMENT_SYNC':
       return {
         has: (id) => data.bills.get(id) !== undefined,
+        // Ramp's guide: syncing a bill that is not ready is an error; a payment is ready once the bill is paid.
+        isReady: (id) => {
+          const bill = data.bills.get(id)!;
+          if (bill.archived_at !== null || bill.approval_status !== 'APPROVED') return false;
+          return syncType === 'BILL_SYNC' ? bill.sync_status === 'NOT_SYNCED' : bill.status === 'PAID' && bill.sync_status !== 'BILL_AND_PAYMENT_SYNCED';
+        },
         markSynced: (id) => {
           data.bills.get(id)!.sync_status = syncType === 'BILL_SYNC' ? 'BILL_SYNCED' : 'BILL_AND_PAYMENT_SYNCED';
         },
@@ -131,6 +137,10 @@ export function recordAccountingSync(data: BusinessData, body: unknown, nowMs: n
     const unknown = [...request.successful, ...request.failed].map((item) => item.id).filter((id) => !target.has(id));
     if (unknown.length > 0) {
       throw new RampApiError(400, RAMP_ERROR_CODES.invalidInput, `Unknown object ids for ${request.syncType}: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`);
+    }
+    const notReady = target.isReady ? request.successful.map((item) => item.id).filter((id) => !target.isReady!(id)) : [];
+    if (notReady.length > 0) {
+      throw new RampApiError(400, RAMP_ERROR_CODES.invalidInput, `Not ready to sync for ${request.syncType}: ${notReady.slice(0, 10).join(', ')}${notReady.length > 10 ? ', …' : ''}`);
     }
     for (const item of request.successful) {
       target.markSynced(item.id, nowMs);
