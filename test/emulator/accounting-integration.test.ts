@@ -72,7 +72,9 @@ describe('the accounting connection', () => {
     expect(second.body.error_v2.error_code).toBe('INVALID_INPUT');
     expect(second.body.error_v2.message).toContain('only one can be active');
 
-    expect((await call('DELETE', '/accounting/connection')).status).toBe(204);
+    // Sent the way some clients do, with a JSON media type and no body.
+    const disconnected = await client.api('sandbox', '/accounting/connection', token, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
+    expect(disconnected.status).toBe(204);
     expect((await call('GET', '/accounting/connection')).body).toEqual({ message: 'No accounting connection' });
     expect(await all('/accounting/accounts')).toEqual([]);
     expect(await all('/accounting/vendors')).toEqual([]);
