@@ -353,4 +353,23 @@ describe('codings, sync_status and syncs', () => {
     expect(after.map((item) => item.id)).toContain(target);
     expect(await all(`/transactions?synced_after=${encodeURIComponent(syncedAt)}`)).toEqual([]);
   });
+
+  it('writes need accounting:write (403) and reach only the token’s business (404 for another’s ids)', async () => {
+    const [account] = await all('/accounting/accounts');
+    const readOnlyApp = await client.createApp({ grant_types: ['client_credentials'] });
+    const readOnly = await client.clientCredentialsToken(readOnlyApp, 'accounting:read');
+    const forbidden = await client.api('sandbox', '/accounting/accounts', readOnly, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gl_accounts: glAccounts(1) }) });
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.body.error_v2.message).toBe('These scopes are not allowed for this token: accounting:write');
+    const other = '7a0c2a7e-9b14-4c3d-8e6a-1d2b3c4d5e6f';
+    await client.control('POST', '/seed', { business_id: other, transactions: 10 });
+    const otherApp = await client.createApp({ grant_types: ['client_credentials'], business_id: other });
+    const otherToken = await client.clientCredentialsToken(otherApp, SCOPES);
+    const patched = await client.api('sandbox', `/accounting/accounts/${account.ramp_id}`, otherToken, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Hijacked' }) });
+    expect(patched.status).toBe(404);
+    const disconnected = await client.api('sandbox', '/accounting/connection', otherToken, { method: 'DELETE' });
+    expect(disconnected.status).toBe(204);
+    expect((await call('GET', '/accounting/connection')).body.is_active).toBe(true);
+    expect((await call('GET', `/accounting/accounts/${account.ramp_id}`)).body.name).toBe(account.name);
+  });
 });
