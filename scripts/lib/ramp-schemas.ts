@@ -4,7 +4,8 @@
  * `node bin/run-ts.js scripts/ramp-schemas.ts` (the command line, beside) reads `../shared/reference/ramp-docs/developer-api.json`
  * and rewrites `ramp-schemas/`: one self-contained file per response component the project reads
  * (every `$ref` it needs copied under `definitions`), `paths.json` (each GET path we read → its scope
- * and schema) and `RampError.json`. `--check` only compares and exits 1 on a difference.
+ * and schema), `operations.json` (each accounting write we serve → its scope, success status,
+ * request and answer schemas) and `RampError.json`. `--check` only compares and exits 1 on a difference.
  *
  * Facts only: descriptions, titles, examples, defaults and vendor extensions are dropped; types,
  * `required`, `enum`, `format`, bounds and `additionalProperties` are kept. OpenAPI 3.0's
@@ -73,6 +74,27 @@ export const READ_PATHS: readonly string[] = [
   '/developer/v1/accounting/vendors',
   '/developer/v1/accounting/vendors/{vendor_id}',
   '/developer/v1/accounting/connection',
+  '/developer/v1/accounting/all-connections',
+];
+
+/** The accounting writes the emulator serves (issue 16): `operations.json` gives each one's scope, success status and schemas. */
+export const WRITE_OPERATIONS: readonly (readonly [method: 'post' | 'patch' | 'delete', path: string])[] = [
+  ['post', '/developer/v1/accounting/connection'],
+  ['delete', '/developer/v1/accounting/connection'],
+  ['post', '/developer/v1/accounting/connection/{connection_id}/reactivate'],
+  ['post', '/developer/v1/accounting/accounts'],
+  ['patch', '/developer/v1/accounting/accounts/{gl_account_id}'],
+  ['delete', '/developer/v1/accounting/accounts/{gl_account_id}'],
+  ['post', '/developer/v1/accounting/vendors'],
+  ['patch', '/developer/v1/accounting/vendors/{vendor_id}'],
+  ['delete', '/developer/v1/accounting/vendors/{vendor_id}'],
+  ['post', '/developer/v1/accounting/fields'],
+  ['patch', '/developer/v1/accounting/fields/{field_id}'],
+  ['delete', '/developer/v1/accounting/fields/{field_id}'],
+  ['post', '/developer/v1/accounting/field-options'],
+  ['patch', '/developer/v1/accounting/field-options/{field_option_id}'],
+  ['delete', '/developer/v1/accounting/field-options/{field_option_id}'],
+  ['post', '/developer/v1/accounting/syncs'],
 ];
 
 /**
@@ -149,6 +171,16 @@ function convert(schema: Json, refs: Set<string>): Json {
   return { anyOf: [out, { type: 'null' }] };
 }
 
+export interface OperationEntry {
+  scope: string | null;
+  /** The success status Ramp's document declares (200, 201 or 204). */
+  status: number;
+  /** The request body's schema file, when the operation takes one. */
+  request?: string;
+  /** The success answer's schema file; absent for 204. */
+  response?: string;
+}
+
 export interface PathEntry {
   scope: string | null;
   /** The 200 answer's schema file (without `.json`). */
@@ -202,6 +234,31 @@ export function deriveRampSchemas(spec: JsonObject): Map<string, string> {
     }
     index[path] = entry;
   }
+  const operations: Record<string, OperationEntry> = {};
+  const refName = (schema: Json | undefined): string | undefined => (isObject(schema) && typeof schema.$ref === 'string' ? schema.$ref.slice(COMPONENT_PREFIX.length) : undefined);
+  for (const [method, path] of WRITE_OPERATIONS) {
+    const operation = (paths[path] as JsonObject | undefined)?.[method] as JsonObject | undefined;
+    if (!operation) throw new Error(`Ramp's document has no ${method.toUpperCase()} ${path}`);
+    const security = (operation.security as JsonObject[] | undefined) ?? [];
+    const scope = security.flatMap((entry) => Object.values(entry).flat())[0] ?? null;
+    const responses = operation.responses as JsonObject;
+    const status = ['200', '201', '204'].find((code) => responses[code] !== undefined);
+    if (!status) throw new Error(`Ramp's document declares no success for ${method.toUpperCase()} ${path}`);
+    const entry: OperationEntry = { scope: typeof scope === 'string' ? scope : null, status: Number(status) };
+    const requestBody = (((operation.requestBody as JsonObject | undefined)?.content as JsonObject | undefined)?.['application/json'] as JsonObject | undefined)?.schema;
+    const request = refName(requestBody);
+    if (request) {
+      files.set(`${request}.json`, text(standalone(request, components[request]!)));
+      entry.request = request;
+    }
+    const answer = refName((((responses[status] as JsonObject).content as JsonObject | undefined)?.['application/json'] as JsonObject | undefined)?.schema);
+    if (answer) {
+      files.set(`${answer}.json`, text(standalone(answer, components[answer]!)));
+      entry.response = answer;
+    }
+    operations[`${method.toUpperCase()} ${path}`] = entry;
+  }
+  files.set('operations.json', text(operations as unknown as Json));
   files.set('RampError.json', text(RAMP_ERROR_SCHEMA));
   files.set('paths.json', text(index as unknown as Json));
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

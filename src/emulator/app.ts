@@ -68,6 +68,10 @@ export async function createEmulatorFastify({ state, logger }: BuildAppInput): P
     reply.header('x-trace-id', newTraceId());
     const surface = surfaceOf(request);
     if (surface === 'control') return;
+    // An empty body that still names a media type (a DELETE sent with `Content-Type: application/json`)
+    // is no body, as Ramp's Flask reads it, rather than Fastify's "Body cannot be empty" 400.
+    const length = request.headers['content-length'];
+    if ((length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) delete request.headers['content-type'];
     const faults = state.faults;
     if (faultAppliesToPath(faults, pathOf(request.url))) {
       if (faults.hang_ms > 0) await state.sleep(faults.hang_ms);

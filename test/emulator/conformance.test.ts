@@ -3,11 +3,13 @@
  * OpenAPI document): for a seeded business, every page of every list, every object by id, every
  * singleton and each error answer (401, 403 per scope, 404, 422) is validated. All must be valid;
  * the counts are printed. A second test proves the check bites: an answer with any one
- * schema-required field dropped fails validation.
+ * schema-required field dropped fails validation. A last test sends every accounting write of
+ * `operations.json` with a body valid against Ramp's request schema and validates each answer (and
+ * the error answers of the writes) against Ramp's answer schemas.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
-import { RampSchemas, rampPaths, type RampPathEntry } from '../helpers/ramp-schemas.ts';
+import { RampSchemas, rampOperations, rampPaths, type RampPathEntry } from '../helpers/ramp-schemas.ts';
 import { EmulatorClient, type AppCredentials } from './helpers.ts';
 
 const API = '/developer/v1';
@@ -268,5 +270,94 @@ describe('emulator answers match Ramp’s published schemas', () => {
     }
     console.log(`check bites: ${dropped} answers with one required field dropped, all rejected`);
     expect(dropped).toBeGreaterThan(50);
+  });
+  it('every accounting write: Ramp-shaped requests get answers valid against Ramp’s schemas', async () => {
+    const operations = rampOperations();
+    const writeToken = await client.clientCredentialsToken(app, [...scopes, 'accounting:write'].join(' '));
+    const exercised = new Set<string>();
+    tally.clear();
+    const send = async (method: string, template: string, concrete: string, body?: unknown): Promise<any> => {
+      const key = `${method} ${API}${template}`;
+      const entry = operations[key];
+      expect(entry, key).toBeDefined();
+      if (body !== undefined) expect(schemas.problems(entry!.request!, body), `request of ${key}`).toEqual([]);
+      const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      const answer = await client.api('sandbox', concrete.replace(API, ''), writeToken, init);
+      expect(answer.status, `${key}: ${String(JSON.stringify(answer.body)).slice(0, 300)}`).toBe(entry!.status);
+      if (entry!.response) check(entry!.response, answer.body, key);
+      else expect(answer.body).toBeUndefined();
+      exercised.add(key);
+      return answer.body;
+    };
+    const refused = async (method: string, concrete: string, body: unknown, status: number): Promise<void> => {
+      const init: RequestInit = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      const answer = await client.api('sandbox', concrete.replace(API, ''), writeToken, init);
+      expect(answer.status, `${method} ${concrete}`).toBe(status);
+      check('RampError', answer.body, `${status} ${method} ${concrete}`);
+    };
+
+    const seeded = (await get(`${API}/accounting/connection`)).body;
+    await refused('POST', `${API}/accounting/connection`, { remote_provider_name: 'Second' }, 400);
+    await send('DELETE', '/accounting/connection', `${API}/accounting/connection`);
+    await refused('DELETE', `${API}/accounting/connection`, undefined, 404);
+    await send('POST', '/accounting/connection', `${API}/accounting/connection`, { remote_provider_name: 'Conformance books', reactivate: false });
+
+    const accounts = (await send('POST', '/accounting/accounts', `${API}/accounting/accounts`, {
+      gl_accounts: [{ classification: 'EXPENSE', code: '6410', id: '514', name: 'Salaries' }, { classification: 'REVENUE', id: '425', name: 'Sales' }],
+    })).gl_accounts;
+    await refused('POST', `${API}/accounting/accounts`, { gl_accounts: [{ classification: 'EXPENSE', id: '514', name: 'Again' }] }, 400);
+    await refused('POST', `${API}/accounting/accounts`, { gl_accounts: [{ id: '1' }] }, 422);
+    const account = `${API}/accounting/accounts/${accounts[0].ramp_id}`;
+    await send('PATCH', '/accounting/accounts/{gl_account_id}', account, { name: 'Salaries & Wages', code: '' });
+    await send('DELETE', '/accounting/accounts/{gl_account_id}', account);
+    await send('PATCH', '/accounting/accounts/{gl_account_id}', account, { reactivate: true });
+    await refused('PATCH', `${API}/accounting/accounts/${UNKNOWN_ID}`, { name: 'x' }, 404);
+
+    const vendors = (await send('POST', '/accounting/vendors', `${API}/accounting/vendors`, { vendors: [{ id: 'V-1', name: 'AirTable' }, { id: 'V-2', name: 'Slack' }] })).vendors;
+    const vendor = `${API}/accounting/vendors/${vendors[0].ramp_id}`;
+    await send('PATCH', '/accounting/vendors/{vendor_id}', vendor, { code: '19566', name: 'Airtable' });
+    await send('DELETE', '/accounting/vendors/{vendor_id}', vendor);
+
+    const field = await send('POST', '/accounting/fields', `${API}/accounting/fields`, { id: 'Department', name: 'Department', display_name: 'Dept', input_type: 'SINGLE_CHOICE', is_splittable: true, is_required_for: ['TRANSACTION'] });
+    await send('PATCH', '/accounting/fields/{field_id}', `${API}/accounting/fields/${field.ramp_id}`, { display_name: 'Department', is_splittable: false });
+    const options = (await send('POST', '/accounting/field-options', `${API}/accounting/field-options`, { field_id: field.ramp_id, options: [{ id: '418', value: 'Engineering' }, { id: '514', value: 'Sales', code: '450' }] })).options;
+    await refused('POST', `${API}/accounting/field-options`, { field_id: field.ramp_id, options: Array.from({ length: 501 }, (_, i) => ({ id: `o${i}`, value: 'v' })) }, 422);
+    const option = `${API}/accounting/field-options/${options[0].ramp_id}`;
+    await send('PATCH', '/accounting/field-options/{field_option_id}', option, { display_name: 'Eng', visibility: 'HIDDEN', value: 'Engineering & Design', code: '' });
+    await send('DELETE', '/accounting/field-options/{field_option_id}', option);
+
+    // Codings from this chart on transactions, then their sync results; the pages stay valid.
+    const coded = await client.control('POST', '/accounting/code', { resource: 'transactions', count: 5 });
+    expect(coded.body.ids).toHaveLength(5);
+    await readAll(`${API}/transactions`, paths[`${API}/transactions`]!, '&sync_status=SYNC_READY');
+    for (const list of ['accounts', 'vendors', 'fields'] as const) await readAll(`${API}/accounting/${list}`, paths[`${API}/accounting/${list}`]!);
+    await readAll(`${API}/accounting/field-options`, paths[`${API}/accounting/field-options`]!, `&field_id=${field.ramp_id}`);
+    const [done, failed] = coded.body.ids as string[];
+    await send('POST', '/accounting/syncs', `${API}/accounting/syncs`, {
+      idempotency_key: 'conformance-1',
+      sync_type: 'TRANSACTION_SYNC',
+      successful_syncs: [{ id: done, reference_id: 'JE-1' }],
+      failed_syncs: [{ id: failed, error: { message: 'The period is closed.' } }],
+    });
+    await send('DELETE', '/accounting/fields/{field_id}', `${API}/accounting/fields/${field.ramp_id}`);
+
+    // Back to the seeded connection; then a direct one refuses writes.
+    await send('DELETE', '/accounting/connection', `${API}/accounting/connection`);
+    await send('POST', '/accounting/connection/{connection_id}/reactivate', `${API}/accounting/connection/${seeded.id}/reactivate`);
+    await readAll(`${API}/accounting/accounts`, paths[`${API}/accounting/accounts`]!);
+    expect((await client.control('POST', '/accounting/connections', { kind: 'direct' })).status).toBe(201);
+    await refused('POST', `${API}/accounting/accounts`, { gl_accounts: [{ classification: 'EXPENSE', id: 'D-1', name: 'Direct' }] }, 400);
+    await refused('POST', `${API}/accounting/syncs`, { idempotency_key: 'conformance-direct', sync_type: 'TRANSACTION_SYNC', successful_syncs: [{ id: done, reference_id: 'JE-1' }] }, 400);
+    const { body: listed } = await get(`${API}/accounting/all-connections`);
+    check(paths[`${API}/accounting/all-connections`]!.schema, listed, 'all-connections');
+    expect(listed.connections).toHaveLength(3);
+
+    const rows = [...tally].map(([schema, entry]) => ({ schema, validated: entry.validated, invalid: entry.invalid }));
+    console.table(rows);
+    const validated = rows.reduce((sum, row) => sum + row.validated, 0);
+    console.log(`accounting writes: ${exercised.size}/${Object.keys(operations).length} operations, ${validated} answers validated`);
+    const failures = [...tally].filter(([, entry]) => entry.invalid > 0).map(([schema, entry]) => `${schema}: ${entry.problems.join('; ')}`);
+    expect(failures, failures.join('\n')).toEqual([]);
+    expect([...exercised].sort()).toEqual(Object.keys(operations).sort());
   });
 });

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA_DIR, SPEC_PATH, deriveRampSchemas, differingFiles, readSpec } from '../../scripts/lib/ramp-schemas.ts';
-import { RampSchemas, rampPaths } from '../helpers/ramp-schemas.ts';
+import { RampSchemas, rampOperations, rampPaths } from '../helpers/ramp-schemas.ts';
 
 const hasSpec = existsSync(SPEC_PATH);
 
@@ -37,6 +37,7 @@ describe('ramp-schemas/', () => {
       }
     };
     for (const name of Object.values(rampPaths()).flatMap((entry) => [entry.schema, entry.item ?? entry.schema])) walk(committed(name));
+    for (const entry of Object.values(rampOperations())) for (const name of [entry.request, entry.response]) if (name) walk(committed(name));
     expect([...seen].filter((key) => !keywords.has(key))).toEqual([]);
     expect(seen.has('required') && seen.has('enum') && seen.has('format')).toBe(true);
   });

@@ -18,6 +18,18 @@ export interface RampPathEntry {
   item?: string;
 }
 
+export interface RampOperationEntry {
+  scope: string | null;
+  status: number;
+  request?: string;
+  response?: string;
+}
+
+/** `"METHOD /developer/v1/…"` → the accounting write's scope, success status and schemas. */
+export function rampOperations(): Record<string, RampOperationEntry> {
+  return JSON.parse(readFileSync(join(RAMP_SCHEMA_DIR, 'operations.json'), 'utf8')) as Record<string, RampOperationEntry>;
+}
+
 export function rampPaths(): Record<string, RampPathEntry> {
   return JSON.parse(readFileSync(join(RAMP_SCHEMA_DIR, 'paths.json'), 'utf8')) as Record<string, RampPathEntry>;
 }
@@ -32,7 +44,7 @@ export class RampSchemas {
     (addFormatsModule as unknown as (ajv: Ajv) => void)(ajv);
     ajv.addFormat('decimal', /^-?\d+(\.\d+)?$/);
     for (const file of readdirSync(RAMP_SCHEMA_DIR)) {
-      if (!file.endsWith('.json') || file === 'paths.json') continue;
+      if (!file.endsWith('.json') || file === 'paths.json' || file === 'operations.json') continue;
       const name = file.slice(0, -'.json'.length);
       const schema = JSON.parse(readFileSync(join(RAMP_SCHEMA_DIR, file), 'utf8')) as Record<string, unknown>;
       this.#validators.set(name, ajv.compile(schema));

@@ -3,6 +3,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { EmulatorState } from '../state.ts';
+import { registerAccountingControlRoutes } from './accounting.ts';
 import { registerAppControlRoutes } from './apps.ts';
 import { registerConsentControlRoutes } from './consent.ts';
 import { registerDataControlRoutes } from './data.ts';
@@ -21,6 +22,7 @@ export async function registerControlPlane(app: FastifyInstance, state: Emulator
       registerConsentControlRoutes(control, state);
       registerFaultControlRoutes(control, state);
       registerDataControlRoutes(control, state);
+      registerAccountingControlRoutes(control, state);
       registerObservabilityControlRoutes(control, state);
       registerWebhookControlRoutes(control, state);
       registerRampWebhookControlRoutes(control, state);

@@ -11,6 +11,12 @@ import { formatRampTime } from './models.ts';
 import { derivedUuid } from './prng.ts';
 import type { ObjectTable } from './table.ts';
 
+/** An accounting object filed under its Ramp id (`ramp_id`); its own `id` is the ERP's. */
+export interface RampKeyed<T> {
+  readonly id: string;
+  readonly value: T;
+}
+
 export interface GlAccount {
   ramp_id: string;
   id: string;
@@ -82,6 +88,9 @@ const FIELDS: readonly { name: string; input: AccountingField['input_type']; opt
   { name: 'Note to auditor', input: 'FREE_FORM_TEXT', options: [], requiredFor: ['BILL'] },
 ];
 
+/** The seed's connection is an API connection (made through `POST /accounting/connection`), so its chart is writable. */
+export const SEEDED_PROVIDER_NAME = 'Ramp Connect';
+
 export interface AccountingSetup {
   accounts: GlAccount[];
   fields: AccountingField[];
@@ -90,8 +99,12 @@ export interface AccountingSetup {
   connection: AccountingConnection;
 }
 
-export function generateAccountingSetup(businessId: string, seed: number, vendors: ObjectTable<Vendor>, anchorMs: number): AccountingSetup {
-  const id = (label: string): string => derivedUuid(`${businessId}:${seed}:accounting:${label}`);
+/**
+ * `salt` tells apart the charts of several connections of one business (the seed's has none);
+ * `providerName` is the connection's `remote_provider_name`.
+ */
+export function generateAccountingSetup(businessId: string, seed: number, vendors: ObjectTable<Vendor>, anchorMs: number, salt = '', providerName = SEEDED_PROVIDER_NAME): AccountingSetup {
+  const id = (label: string): string => derivedUuid(`${businessId}:${seed}:accounting:${salt}${label}`);
   const created = formatRampTime(anchorMs - 400 * 86_400_000);
   const updated = formatRampTime(anchorMs - 30 * 86_400_000);
   const accounts = GL_ACCOUNTS.map(([code, name, classification], i) => ({
@@ -151,7 +164,7 @@ export function generateAccountingSetup(businessId: string, seed: number, vendor
   });
   const connection: AccountingConnection = {
     id: id('connection'),
-    remote_provider_name: 'QuickBooks Online',
+    remote_provider_name: providerName,
     status: 'linked',
     is_active: true,
     created_at: created,

@@ -10,8 +10,8 @@ import { AWKWARD_AMOUNTS_CENTS, CURRENCIES, DEPARTMENT_NAMES, FIRST_NAMES, LAST_
 import type { Bill, BillFieldSelection, BillPayment, BusinessProfile, Card, Department, FieldSelection, Location, Reimbursement, ReimbursementState, User, Vendor } from './models.ts';
 import { SYNC_STATUSES, TRANSACTION_STATES, formatRampDate, formatRampTime } from './models.ts';
 import { SeededRandom } from './prng.ts';
-import { fieldOptionView, generateAccountingSetup, type AccountingFieldOption, type GlAccount } from './accounting.ts';
-import type { RampKeyed } from './store.ts';
+import { generateAccountingSetup, type AccountingFieldOption, type GlAccount } from './accounting.ts';
+import { AccountingBook, chartOf } from './accounting-book.ts';
 import { MemoTable, ReceiptTable } from './documents.ts';
 import { StatementPeriods, balanceView, cashbackView, generateLedger, statementView, transactionAggregates, transferView, type Cashback, type TransactionAggregates, type Transfer } from './ledger.ts';
 import { generateEntities, generateLimits, generateSpendPrograms, generateVendorContacts, limitView, merchantsOf, type Entity, type Limit, type Merchant, type SpendProgram } from './spend.ts';
@@ -105,6 +105,7 @@ export function generateBusinessData(input: GenerateInput): BusinessData {
     if (sharedLimit && i % 3 === 0) item.spend_limit_id = sharedLimit.id;
   });
   const accounting = generateAccountingSetup(businessId, seed, vendors, anchorMs);
+  const book = new AccountingBook({ wire: accounting.connection, kind: 'api', chart: chartOf(accounting) });
   const periods = new StatementPeriods(businessId, seed, anchorMs);
   const revision = { value: 0 };
   const aggregates = (): TransactionAggregates => transactionAggregates(transactions, periods, cards.length, revision.value);
@@ -138,18 +139,26 @@ export function generateBusinessData(input: GenerateInput): BusinessData {
     balance: () => balanceView(statementSources, profile.initial_approved_limit),
     receipts: new ReceiptTable(documentSources),
     memos: new MemoTable(documentSources),
-    accountingAccounts: byRampId(accounting.accounts),
-    accountingFields: byRampId(accounting.fields),
-    accountingFieldOptions: byRampId(accounting.options, fieldOptionView),
-    accountingVendors: byRampId(accounting.vendors),
-    accountingConnection: accounting.connection,
+    accounting: book,
+    get accountingAccounts() {
+      return book.chart.accounts;
+    },
+    get accountingFields() {
+      return book.chart.fields;
+    },
+    get accountingFieldOptions() {
+      return book.chart.options;
+    },
+    get accountingVendors() {
+      return book.chart.vendors;
+    },
+    get accountingConnection() {
+      return book.active?.wire ?? null;
+    },
+    accountingSyncFailures: new Map(),
   };
 }
 
-/** Accounting objects are addressed by Ramp's `ramp_id`; their `id` is the ERP's. */
-function byRampId<T extends { ramp_id: string }>(items: readonly T[], view: (item: T) => Record<string, unknown> = (item) => item as unknown as Record<string, unknown>): ObjectTable<RampKeyed<T>> {
-  return new ObjectTable(items.map((value) => ({ id: value.ramp_id, value })), undefined, (entry) => view(entry.value));
-}
 
 /** Ramp category → GL account (index into accounting.ts's chart). */
 const GL_BY_CATEGORY = new Map<number, number>([[1, 0], [22, 1], [3, 2], [18, 2], [41, 2], [40, 3], [27, 4], [12, 4], [31, 5], [35, 6], [9, 7]]);

@@ -5,7 +5,8 @@
  * business id (client credentials: the app's business; authorization code: the consenting one),
  * so tenant isolation is simply "look the id up in the token's business only".
  */
-import type { AccountingConnection, AccountingField, AccountingFieldOption, AccountingVendor, GlAccount } from './accounting.ts';
+import type { AccountingBook } from './accounting-book.ts';
+import type { AccountingConnection, AccountingField, AccountingFieldOption, AccountingVendor, GlAccount, RampKeyed } from './accounting.ts';
 import type { MemoTable, ReceiptTable } from './documents.ts';
 import type { Cashback, Transfer } from './ledger.ts';
 import type { Bill, BusinessProfile, Card, Department, Location, Reimbursement, User, Vendor, VendorContact } from './models.ts';
@@ -13,17 +14,21 @@ import type { Entity, Limit, Merchant, SpendProgram } from './spend.ts';
 import type { ObjectTable } from './table.ts';
 import type { TransactionTable } from './transactions.ts';
 
+export interface AccountingSyncFailure {
+  readonly object_id: string;
+  readonly sync_type: string;
+  readonly message: string;
+  readonly sync_id: string;
+  readonly failed_at: string;
+}
+
 export interface AccountingSyncRecord {
   /** Canonical JSON of the request body, to tell a replay from a conflicting reuse of the key. */
   readonly fingerprint: string;
   readonly response: Record<string, unknown>;
 }
 
-/** An accounting object filed under its Ramp id (`ramp_id`); its own `id` is the ERP's. */
-export interface RampKeyed<T> {
-  readonly id: string;
-  readonly value: T;
-}
+export type { RampKeyed } from './accounting.ts';
 
 export interface BusinessData {
   readonly id: string;
@@ -58,6 +63,10 @@ export interface BusinessData {
   readonly accountingFieldOptions: ObjectTable<RampKeyed<AccountingFieldOption>>;
   readonly accountingVendors: ObjectTable<RampKeyed<AccountingVendor>>;
   readonly accountingConnection: AccountingConnection | null;
+  /** Every accounting connection of the business with its chart; the four tables above are the active one's. */
+  readonly accounting: AccountingBook;
+  /** The last failure reported through `accounting/syncs` per object id, until a success clears it (Ramp's "Export Errors"). */
+  readonly accountingSyncFailures: Map<string, AccountingSyncFailure>;
   /**
    * Advances with every mutation batch so repeated mutations differ but stay deterministic; views
    * computed from the transactions (statements, limits' balances, receipts, memos) refresh on it.

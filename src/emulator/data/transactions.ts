@@ -151,6 +151,13 @@ export class TransactionTable implements ListableTable {
    */
   #holders: Record<string, unknown>[] | undefined;
   #selections: [FieldSelection[], FieldSelection[]][] = [];
+  /** Codings a person set (control plane), by record; they replace the derived selections. */
+  readonly #codings = new Map<number, FieldSelection[]>();
+
+  /** Sets the accounting field selections of record `r` (a person coding it in Ramp). */
+  setCoding(r: number, selections: FieldSelection[]): void {
+    this.#codings.set(r, selections);
+  }
 
   #shared(): { holders: Record<string, unknown>[]; selections: [FieldSelection[], FieldSelection[]][] } {
     if (this.#holders) return { holders: this.#holders, selections: this.#selections };
@@ -286,7 +293,7 @@ export class TransactionTable implements ListableTable {
     const currency = CURRENCIES[this.originalCurrency[r]!]!;
     const memo = MEMOS[this.memoIndex[r]!] ?? null;
     const usd = { amount: cents, currency_code: 'USD' };
-    const selections = this.syncStatus[r] === NOT_SYNC_READY_STATUS ? [] : shared.selections[this.vendorIndex[r]!]![r % 3 === 0 ? 1 : 0];
+    const selections = this.#codings.get(r) ?? (this.syncStatus[r] === NOT_SYNC_READY_STATUS ? [] : shared.selections[this.vendorIndex[r]!]![r % 3 === 0 ? 1 : 0]);
     const limitId = links?.limitIdOfCard[cardIndex];
     const spendProgramId = links?.spendProgramIdOfCard[cardIndex];
     const statementId = Number.isNaN(settled) ? undefined : links?.statementIdAt(settled);

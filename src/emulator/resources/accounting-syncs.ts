@@ -5,13 +5,17 @@
  * error: {message}}]}`, each list 1–5000 items. Schema errors → 422 DEVELOPER_7001; ids that are
  * not objects of this business → 400 (the spec's "InvalidInput"). A repeated idempotency key with
  * the same body replays the first answer; with a different body it is a 422. Successful syncs mark
- * the objects synced, which also moves their updated time. The 201 body's exact shape
- * (`ApiAccountingSyncResource`) is UNCONFIRMED.
+ * the objects synced, which also moves their updated time; a failed one stays as it was and its
+ * message is kept (`accountingSyncFailures`, the control plane's `accounting/sync-failures`) until
+ * a later success. Needs an active API connection: a direct one refuses sync results (400).
+ * The 201 body is Ramp's `ApiAccountingSyncResource` `{sync_id}`; the other fields (`id`,
+ * `idempotency_key`, `sync_type`, counts, `created_at`) are the emulator's own extras.
  */
 import { SYNC_STATUSES, formatRampTime } from '../data/models.ts';
 import type { BusinessData } from '../data/store.ts';
 import { RAMP_ERROR_CODES, RampApiError } from '../errors.ts';
 import { newUuid } from '../ids.ts';
+import { writableConnection } from './accounting-guard.ts';
 
 export const SYNC_TYPES = [
   'ACCRUAL_SYNC', 'BANKING_TRANSACTION_SYNC', 'BILL_PAYMENT_SYNC', 'BILL_SYNC', 'BROKERAGE_ORDER_SYNC', 'PAYEE_SYNC',
@@ -62,7 +66,7 @@ function parseSyncRequest(body: unknown): SyncRequest {
 }
 
 /** Objects a sync type refers to, when the emulator holds that resource. */
-function syncTarget(data: BusinessData, syncType: SyncType): { has(id: string): boolean; markSynced(id: string, nowMs: number): void } | null {
+function syncTarget(data: BusinessData, syncType: SyncType): { has(id: string): boolean; isReady?(id: string): boolean; markSynced(id: string, nowMs: number): void } | null {
   switch (syncType) {
     case 'TRANSACTION_SYNC': {
       const table = data.transactions;
@@ -91,6 +95,12 @@ function syncTarget(data: BusinessData, syncType: SyncType): { has(id: string): 
     case 'BILL_PAYMENT_SYNC':
       return {
         has: (id) => data.bills.get(id) !== undefined,
+        // Ramp's guide: syncing a bill that is not ready is an error; a payment is ready once the bill is paid.
+        isReady: (id) => {
+          const bill = data.bills.get(id)!;
+          if (bill.archived_at !== null || bill.approval_status !== 'APPROVED') return false;
+          return syncType === 'BILL_SYNC' ? bill.sync_status === 'NOT_SYNCED' : bill.status === 'PAID' && bill.sync_status !== 'BILL_AND_PAYMENT_SYNCED';
+        },
         markSynced: (id) => {
           data.bills.get(id)!.sync_status = syncType === 'BILL_SYNC' ? 'BILL_SYNCED' : 'BILL_AND_PAYMENT_SYNCED';
         },
@@ -119,21 +129,36 @@ export function recordAccountingSync(data: BusinessData, body: unknown, nowMs: n
     if (previous.fingerprint === fingerprint) return previous.response;
     throw RampApiError.validation({ idempotency_key: ['This idempotency_key was already used with a different request body.'] });
   }
+  writableConnection(data, 'sync results');
   const target = syncTarget(data, request.syncType);
+  const syncId = newUuid();
+  const at = formatRampTime(nowMs);
   if (target) {
     const unknown = [...request.successful, ...request.failed].map((item) => item.id).filter((id) => !target.has(id));
     if (unknown.length > 0) {
       throw new RampApiError(400, RAMP_ERROR_CODES.invalidInput, `Unknown object ids for ${request.syncType}: ${unknown.slice(0, 10).join(', ')}${unknown.length > 10 ? ', …' : ''}`);
     }
-    for (const item of request.successful) target.markSynced(item.id, nowMs);
+    const notReady = target.isReady ? request.successful.map((item) => item.id).filter((id) => !target.isReady!(id)) : [];
+    if (notReady.length > 0) {
+      throw new RampApiError(400, RAMP_ERROR_CODES.invalidInput, `Not ready to sync for ${request.syncType}: ${notReady.slice(0, 10).join(', ')}${notReady.length > 10 ? ', …' : ''}`);
+    }
+    for (const item of request.successful) {
+      target.markSynced(item.id, nowMs);
+      data.accountingSyncFailures.delete(item.id);
+    }
+    // A failure leaves the object as it was (still ready) and shows the message, like Ramp's Export Errors.
+    for (const item of request.failed) {
+      data.accountingSyncFailures.set(item.id, { object_id: item.id, sync_type: request.syncType, message: item.error.message, sync_id: syncId, failed_at: at });
+    }
   }
   const response = {
-    id: newUuid(),
+    sync_id: syncId,
+    id: syncId,
     idempotency_key: request.idempotencyKey,
     sync_type: request.syncType,
     successful_syncs: request.successful.length,
     failed_syncs: request.failed.length,
-    created_at: formatRampTime(nowMs),
+    created_at: at,
   };
   data.accountingSyncs.set(request.idempotencyKey, { fingerprint, response });
   return response;

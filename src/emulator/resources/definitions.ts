@@ -60,6 +60,8 @@ export const TRANSACTIONS: ResourceDefinition = {
     const merchantId = query.uuid('merchant_id');
     const entityId = query.uuid('entity_id');
     const syncStatus = query.oneOf('sync_status', SYNC_STATUSES);
+    const syncReady = query.boolean('sync_ready');
+    const syncedAfter = query.dateTime('synced_after');
     const updatedAfter = query.dateTime('updated_after');
     const minAmount = query.number('min_amount');
     const maxAmount = query.number('max_amount');
@@ -96,6 +98,13 @@ export const TRANSACTIONS: ResourceDefinition = {
       const wanted = SYNC_STATUSES.indexOf(syncStatus);
       predicates.push((position) => table.syncStatus[recordAt(position)] === wanted);
     }
+    if (syncReady !== undefined) {
+      const ready = SYNC_STATUSES.indexOf('SYNC_READY');
+      predicates.push((position) => (table.syncStatus[recordAt(position)] === ready) === syncReady);
+    }
+    // `synced_after` is strict like `updated_after`, on the second-precision time the client reads
+    // in `synced_at`; never-synced transactions (NaN) never match.
+    if (syncedAfter !== undefined) predicates.push((position) => Math.floor(table.syncedAtMs[recordAt(position)]! / 1000) * 1000 > syncedAfter);
     if (updatedAfter !== undefined) predicates.push((position) => table.updatedMs[recordAt(position)]! > updatedAfter);
     if (minAmount !== undefined) predicates.push((position) => table.amountCents[recordAt(position)]! >= Math.round(minAmount * 100));
     if (maxAmount !== undefined) predicates.push((position) => table.amountCents[recordAt(position)]! <= Math.round(maxAmount * 100));
@@ -124,6 +133,15 @@ export const REIMBURSEMENTS: ResourceDefinition = {
     if (fromMs !== undefined) predicates.push((position) => timeOf(table.at(position).transaction_date) >= fromMs);
     if (toMs !== undefined) predicates.push((position) => timeOf(table.at(position).transaction_date) <= toMs);
     if (updatedAfter !== undefined) predicates.push((position) => timeOf(table.at(position).updated_at) > updatedAfter);
+    const syncReady = query.boolean('sync_ready');
+    const syncedAfter = query.dateTime('synced_after');
+    if (syncReady !== undefined) predicates.push((position) => (table.at(position).sync_status === 'SYNC_READY') === syncReady);
+    if (syncedAfter !== undefined) {
+      predicates.push((position) => {
+        const synced = table.at(position).synced_at;
+        return synced !== null && timeOf(synced) > syncedAfter;
+      });
+    }
     return { predicates };
   },
 };
@@ -143,6 +161,8 @@ export const BILLS: ResourceDefinition = {
       [query.oneOf('payment_status', ['OPEN', 'PAID'] as const), (bill) => bill.status],
       [query.oneOf('sync_status', ['NOT_SYNCED', 'BILL_SYNCED', 'BILL_AND_PAYMENT_SYNCED'] as const), (bill) => bill.sync_status],
     ]);
+    const syncReady = query.boolean('sync_ready');
+    if (syncReady !== undefined) predicates.push((position) => isBillSyncReady(table.at(position)) === syncReady);
     if (fromDue !== undefined) predicates.push((position) => timeOf(table.at(position).due_at) >= fromDue);
     if (toDue !== undefined) predicates.push((position) => timeOf(table.at(position).due_at) <= toDue);
     return { predicates };
@@ -214,3 +234,13 @@ export const VENDORS: ResourceDefinition = {
     return { predicates };
   },
 };
+
+/**
+ * Ramp's accounting guide: a bill is ready to sync when it is not deleted, approved and not yet
+ * synced; its payment when the bill is paid. Here: not archived and approved, and either the bill
+ * still to sync, or it synced and paid with its payment still to sync.
+ */
+export function isBillSyncReady(bill: Bill): boolean {
+  if (bill.archived_at !== null || bill.approval_status !== 'APPROVED') return false;
+  return bill.sync_status === 'NOT_SYNCED' || (bill.sync_status === 'BILL_SYNCED' && bill.status === 'PAID');
+}

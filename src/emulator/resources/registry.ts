@@ -3,7 +3,8 @@
  *
  * Adding a list resource is one entry in `LIST_RESOURCES` (plus its data); `routes.ts` registers
  * `GET /developer/v1/<path>` and, unless `byId` is false, `GET /developer/v1/<path>/:id` for each.
- * Single-object routes (no list, no id) are `SINGLETONS`. This table is the emulator's own: it
+ * Single-object routes (no list, no id) are `SINGLETONS`; the accounting connection routes are in
+ * `accounting-connection.ts`. This table is the emulator's own: it
  * shares no code with the client side.
  */
 import type { BusinessData } from '../data/store.ts';
@@ -36,6 +37,4 @@ export interface SingletonDefinition {
 export const SINGLETONS: readonly SingletonDefinition[] = [
   { path: 'business', scope: 'business:read', answer: (data) => data.profile as unknown as Record<string, unknown> },
   { path: 'business/balance', scope: 'business:read', answer: (data) => data.balance() },
-  // Ramp answers `{message}` (`ApiEmptyResponse`) when the business has no accounting connection.
-  { path: 'accounting/connection', scope: 'accounting:read', answer: (data) => (data.accountingConnection ?? { message: 'No accounting connection' }) as unknown as Record<string, unknown> },
 ];

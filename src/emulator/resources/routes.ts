@@ -10,6 +10,8 @@ import type { BusinessData } from '../data/store.ts';
 import { RAMP_ERROR_CODES, RampApiError } from '../errors.ts';
 import type { EnvironmentRouteContext } from '../route-context.ts';
 import type { AccessTokenRecord } from '../tokens.ts';
+import { registerAccountingChartRoutes } from './accounting-chart-writes.ts';
+import { registerAccountingConnectionRoutes } from './accounting-connection.ts';
 import { recordAccountingSync } from './accounting-syncs.ts';
 import { authorizeResourceRequest } from './bearer-auth.ts';
 import type { ResourceDefinition } from './definitions.ts';
@@ -36,6 +38,8 @@ export function registerResourceRoutes(app: FastifyInstance, context: Environmen
 
   for (const resource of LIST_RESOURCES) registerListResource(app, resource, authorized);
   registerVendorContacts(app, authorized);
+  registerAccountingConnectionRoutes(app, authorized, () => state.clock.now());
+  registerAccountingChartRoutes(app, authorized, () => state.clock.now());
 
   app.post('/developer/v1/accounting/syncs', async (request, reply) => {
     const data = authorized(request, 'accounting:write');
