@@ -200,6 +200,15 @@ describe('vault formats', () => {
     expect(new CredentialsCorruptError('malformed').name).toBe('CredentialsCorruptError');
   });
 
+  it('the AAD parts are separated: shifting characters between business and row id does not open', () => {
+    const key = vault.newDataKey({ environment: 'sandbox', businessId: 'ab', rowId: 'c' });
+    const shifted = { environment: 'sandbox', businessId: 'a', rowId: 'bc' };
+    expect(() => vault.unwrap(shifted, key.wrapped)).toThrow(expect.objectContaining({ reason: 'authentication_failed' }));
+    const sealed = vault.sealField({ environment: 'sandbox', businessId: 'ab', rowId: 'c' }, key, 'f', 'secret');
+    expect(() => vault.openField(shifted, key, 'f', sealed)).toThrow(expect.objectContaining({ reason: 'authentication_failed' }));
+    expect(() => vault.openField({ environment: 'sandbox', businessId: 'ab', rowId: 'cf' }, key, '', sealed)).toThrow(CredentialsCorruptError);
+  });
+
   it('an unknown kid re-reads a file ring once: a key added by `keys rotate` is found without a restart', () => {
     const file = join(tempDir(), 'keys.json');
     writeFileSync(file, JSON.stringify({ keys: `a:${K1}` }));
