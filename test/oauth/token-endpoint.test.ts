@@ -209,6 +209,8 @@ describe('classifyErrorResponse', () => {
       expect(isPermanent(code)).toBe(permanent);
     }
     for (const code of ['rate_limited', 'server_error', 'network_error', 'timeout', 'invalid_response'] as const) expect(isPermanent(code)).toBe(false);
+    // Taken from the body, not inferred from the status: the same codes on a 404 keep their meaning.
+    for (const [code] of codes) expect(classify(404, { error: code }).code).toBe(code);
   });
 
   it('the description comes from error_v2.message, then error_description, then error.message, then error, then the status', () => {
