@@ -49,9 +49,11 @@ for (const name of names.length > 0 ? names : Object.keys(MUTATION_TARGETS)) {
     failed = true;
     continue;
   }
-  const result = scoreOf(JSON.parse(readFileSync(`${DIR}/${name}/mutation.json`, 'utf8')));
-  summary[name] = { mutate: MUTATION_TARGETS[name].mutate, tests: MUTATION_TARGETS[name].tests, ...result, runtimeSeconds: seconds, date: new Date().toISOString() };
-  process.stdout.write(`mutate ${name}: score ${result.score}% in ${seconds}s\n`);
+  const tests = process.env.MUTATE_TESTS ? process.env.MUTATE_TESTS.split(',').map((t) => t.trim()).filter(Boolean) : MUTATION_TARGETS[name].tests;
+  const label = process.env.MUTATE_TESTS ? `${name}-baseline` : name;
+  const result = scoreOf(JSON.parse(readFileSync(`${DIR}/${label}/mutation.json`, 'utf8')));
+  summary[label] = { mutate: MUTATION_TARGETS[name].mutate, tests, ...result, runtimeSeconds: seconds, date: new Date().toISOString() };
+  process.stdout.write(`mutate ${label}: score ${result.score}% in ${seconds}s\n`);
 }
 writeFileSync(SUMMARY, `${JSON.stringify(summary, null, 2)}\n`);
 const rows = Object.entries(summary).map(([n, s]) => `| ${n} | ${s.mutate.join(', ')} | ${s.score}% | ${s.counts.Killed ?? 0} | ${s.counts.Timeout ?? 0} | ${s.counts.Survived ?? 0} | ${s.counts.NoCoverage ?? 0} | ${s.counts.CompileError ?? 0} | ${s.runtimeSeconds}s |`);

@@ -48,6 +48,7 @@ export function currentTarget() {
   const name = process.env.MUTATE_TARGET;
   const target = name ? MUTATION_TARGETS[name] : undefined;
   if (!target) throw new Error(`MUTATE_TARGET must be one of: ${Object.keys(MUTATION_TARGETS).join(', ')}`);
-  const tests = process.env.MUTATE_TESTS ? process.env.MUTATE_TESTS.split(',').map((t) => t.trim()).filter(Boolean) : target.tests;
-  return { name, ...target, tests };
+  const override = process.env.MUTATE_TESTS?.split(',').map((t) => t.trim()).filter(Boolean);
+  // A run with other tests is reported apart (reports/mutation/<name>-baseline/), never over the real one.
+  return override && override.length > 0 ? { name, label: `${name}-baseline`, ...target, tests: override } : { name, label: name, ...target };
 }

@@ -7,7 +7,7 @@
  * `npm run mutate -- http-auth` left alive.
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
 import { authOf, installAuth } from '../../src/http/auth.ts';
 import { installErrorHandler } from '../../src/http/error-handler.ts';
@@ -59,6 +59,7 @@ for (const dialect of DIALECTS) {
         it('a route without a requirement is not touched; authOf there is a programming error', async () => {
           const res = await call(app, '/public', {});
           expect(res.statusCode).toBe(200);
+          expect((await call(app, '/nope', {})).statusCode).toBe(404);
           expect(res.headers['x-request-id']).toBeUndefined();
           expect(() => authOf({} as FastifyRequest)).toThrow('route has no auth requirement');
         });
@@ -73,7 +74,7 @@ for (const dialect of DIALECTS) {
             }
           }
           const wrongSecret = owner.token.slice(0, -4) + (owner.token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-          for (const authorization of ['', 'Bearer', `Basic ${owner.token}`, `Bearer ${owner.token} x`, `Bearer x${owner.token}`, `Token ${owner.token}`, 'Bearer dz_short', `Bearer dz_0123456789abcdef_${'A'.repeat(43)}`, `Bearer ${wrongSecret}`, `Bearer ${wrongSecret}`]) {
+          for (const authorization of ['', 'Bearer', `Basic ${owner.token}`, `xBearer ${owner.token}`, `Basic Bearer ${owner.token}`, `Bearer ${owner.token} x`, `Bearer x${owner.token}`, `Token ${owner.token}`, 'Bearer dz_short', `Bearer dz_0123456789abcdef_${'A'.repeat(43)}`, `Bearer ${wrongSecret}`, `Bearer ${wrongSecret}`]) {
             for (const url of ['/user', '/viewer']) {
               const res = await call(app, url, { authorization, 'x-business-id': owner.businessId, 'x-request-id': 'rid-2' });
               expect(res.statusCode, `${url} ${authorization}`).toBe(401);
@@ -156,6 +157,53 @@ for (const dialect of DIALECTS) {
         });
       });
     }
+
+    it('the hot path answers a known (Authorization, x-business-id) pair from one lookup, within the cache TTL', async () => {
+      const app = await buildAuthApp(db, { cacheTtlMs: 3_600_000, now });
+      const user = await createTenant(db, 'owner');
+      expect((await call(app, '/owner', user.headers)).statusCode).toBe(200);
+      // Demoted in the database and the role cache emptied: the resolved answer still stands until it expires
+      // (README: a role change reaches other replicas within the cache TTL).
+      await db.kysely.updateTable('memberships').set({ role: 'viewer' }).where('user_id', '=', user.userId).execute();
+      app.authCache.roles.clear();
+      expect((await call(app, '/owner', user.headers)).statusCode).toBe(200);
+      app.authCache.resolved.clear();
+      expect((await call(app, '/owner', user.headers)).statusCode).toBe(403);
+      await app.close();
+    });
+
+    describe('tarpit (fake setTimeout: no wall-clock waits)', () => {
+      afterEach(() => vi.useRealTimers());
+
+      it('a 429 is held 100 ms, at most 1,000 at a time; the rest are answered at once, and the count drains', async () => {
+        const limits = { perTokenRps: 0.001, perTokenBurst: 1, perBusinessRps: 0, perBusinessBurst: 0 };
+        const app = await buildAuthApp(db, { cacheTtlMs: 3_600_000, now, limits });
+        const caller = await createTenant(db, 'owner');
+        expect((await call(app, '/viewer', caller.headers)).statusCode).toBe(200);
+        vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+        const flush = async () => {
+          for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+        };
+        for (let round = 0; round < 2; round++) {
+          const answered: number[] = [];
+          const calls = Array.from({ length: 1_002 }, (_, i) => call(app, '/viewer', caller.headers).then((res) => {
+            answered.push(i);
+            return res;
+          }));
+          await flush();
+          // Held: the first 1,000; answered at once: the two past the cap.
+          expect(answered.sort((x, y) => x - y), `round ${round}`).toEqual([1_000, 1_001]);
+          vi.advanceTimersByTime(99);
+          await flush();
+          expect(answered).toHaveLength(2);
+          vi.advanceTimersByTime(1);
+          const all = await Promise.all(calls);
+          expect(all.every((res) => res.statusCode === 429)).toBe(true);
+        }
+        vi.useRealTimers();
+        await app.close();
+      });
+    });
 
     it('last_used_at is written on first use, then at most once a minute (60 s after still skipped)', async () => {
       const app = await buildAuthApp(db, { cacheTtlMs: 3_600_000, now });
