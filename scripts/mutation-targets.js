@@ -1,0 +1,54 @@
+/**
+ * @module What `npm run mutate -- <target>` mutates and which test files judge each mutant. Kept to
+ * unit-ish, single-process test files: a mutant is only active inside the vitest worker, so tests that
+ * spawn servers or CLIs (and chaos/bench/multi-process tests) cannot kill it and only cost time.
+ * Paths are plain globs so moving a file only means editing this table.
+ */
+export const MUTATION_TARGETS = {
+  vault: {
+    mutate: ['src/vault/**/*.ts'],
+    // key-ring-check.test.ts starts an emulator per run and a server process; rewrap-mutants covers the check in-process.
+    tests: ['test/vault/vault.test.ts', 'test/vault/*-mutants.test.ts'],
+  },
+  oauth: {
+    mutate: ['src/oauth/**/*.ts'],
+    tests: ['test/oauth/**/*.test.ts'],
+  },
+  'http-auth': {
+    mutate: ['src/http/auth.ts'],
+    tests: ['test/http/auth-tenancy.test.ts', 'test/http/auth-mutants.test.ts'],
+  },
+  tokens: {
+    mutate: ['src/tokens/**/*.ts'],
+    tests: ['test/tokens/token-manager.test.ts', 'test/tokens/refresh-scheduler.test.ts', 'test/tokens/tokens-mutants.test.ts'],
+  },
+  connections: {
+    mutate: ['src/connections/**/*.ts'],
+    tests: ['test/connect/**/*.test.ts', 'test/connections/**/*.test.ts'],
+  },
+  ramp: {
+    mutate: ['src/ramp/**/*.ts'],
+    tests: [
+      'test/ramp/money.test.ts',
+      'test/ramp/retry-policy.test.ts',
+      'test/ramp/transport.test.ts',
+      'test/ramp/ramp-client.test.ts',
+      'test/ramp/upstream-rate-limit.test.ts',
+      'test/ramp/proxy.test.ts',
+      'test/ramp/ramp-mutants.test.ts',
+    ],
+  },
+};
+
+/**
+ * The target named by MUTATE_TARGET (set by scripts/mutate.js); throws on an unknown name.
+ * MUTATE_TESTS (comma-separated globs) replaces its test files, e.g. to score the tests as they were.
+ */
+export function currentTarget() {
+  const name = process.env.MUTATE_TARGET;
+  const target = name ? MUTATION_TARGETS[name] : undefined;
+  if (!target) throw new Error(`MUTATE_TARGET must be one of: ${Object.keys(MUTATION_TARGETS).join(', ')}`);
+  const override = process.env.MUTATE_TESTS?.split(',').map((t) => t.trim()).filter(Boolean);
+  // A run with other tests is reported apart (reports/mutation/<name>-baseline/), never over the real one.
+  return override && override.length > 0 ? { name, label: `${name}-baseline`, ...target, tests: override } : { name, label: name, ...target };
+}
