@@ -5,7 +5,8 @@
  *
  * Redirect-flow rules (docs/guarantees.md#oauth-redirect-flow, RFC 6749 §4.1, RFC 7636): redirect_uri
  * comes from PUBLIC_URL only; state is single use and bound to business, user and environment; a bad
- * state never reaches Ramp's token endpoint; the code is exchanged at most once.
+ * state never reaches Ramp's token endpoint; the code is exchanged at most once, and only by the browser
+ * that opened the launch URL (its cookie).
  * Disconnect revokes the tokens at Ramp first (RFC 7009; a local delete alone leaves them usable), then
  * deletes the secrets whatever Ramp said.
  */
@@ -20,7 +21,7 @@ import type { Environment } from './connection-store.ts';
 import { toConnectionView } from './connection-view.ts';
 
 type ConnectionViewBody = ReturnType<typeof toConnectionView>;
-import { consumePendingAuthorization, createPendingAuthorization } from './oauth-state.ts';
+import { bindPendingAuthorization, consumePendingAuthorization, createPendingAuthorization, newBrowserSecret } from './oauth-state.ts';
 import { isAllowedReturnTo, withOutcome } from './return-to.ts';
 
 /** The product's suggested read scopes (docs/ramp-behaviour.md#product-api). */
@@ -52,6 +53,8 @@ export interface CallbackInput {
   readonly state?: string;
   readonly error?: string;
   readonly iss?: string;
+  /** The secret in the binding cookie of the browser that delivered the callback, if any. */
+  readonly browserSecret?: string;
   readonly requestId: string;
 }
 
@@ -83,6 +86,11 @@ export function credentialFailureCode(failure: OAuthFailure): ErrorCode {
 
 export function redirectUri(publicUrl: string): string {
   return `${publicUrl}/api/v1/ramp/callback`;
+}
+
+/** Our launch route: binds the flow to the browser that opens it, then sends it to Ramp (docs/guarantees.md#g41). */
+export function launchUrl(publicUrl: string, state: string): string {
+  return `${publicUrl}/api/v1/ramp/authorize?state=${encodeURIComponent(state)}`;
 }
 
 export class ConnectService {
@@ -136,32 +144,57 @@ export class ConnectService {
     return created.created;
   }
 
-  /** The authorize URL (PKCE S256, single-use state) the browser is sent to. */
+  /**
+   * Starts a flow: a single-use state with PKCE S256. The URL returned is our launch route, not Ramp's:
+   * whoever asked (the page, or an API caller with a bearer token) sends the browser there, and the
+   * launch binds the flow to that browser before redirecting to Ramp (docs/guarantees.md#g41).
+   */
   async startAuthorization(input: { businessId: string; userId: string; tokenId: string; returnTo?: string }): Promise<{ connectUrl: string; expiresAt: number }> {
     const { ctx, oauthApp } = this.#s;
     if (!oauthApp) throw new ApiError('oauth_not_configured');
     const returnTo = input.returnTo ?? `${ctx.config.publicUrl}/`;
     if (!isAllowedReturnTo(returnTo, ctx.config.returnToAllowlist)) throw new ApiError('return_to_not_allowed');
     const environment = ctx.config.defaultEnvironment;
-    const scopes = ctx.config.rampScopes;
     const pending = await createPendingAuthorization(ctx.db, this.#s.store.vault, {
       businessId: input.businessId,
       userId: input.userId,
       tokenId: input.tokenId,
       environment,
       returnTo,
-      scopes,
+      scopes: ctx.config.rampScopes,
       now: ctx.now(),
     });
-    const url = new URL(`${ctx.config.rampHosts[environment].appBaseUrl}/v1/authorize`);
+    return { connectUrl: launchUrl(ctx.config.publicUrl, pending.state), expiresAt: pending.expiresAt };
+  }
+
+  /**
+   * The browser opens the launch URL: the flow is bound to it (its cookie secret, reused when it
+   * already has one so two tabs can connect two businesses) and it is sent to Ramp's authorize URL.
+   * A state that is unknown, expired or already opened by a browser is `invalid_state`.
+   */
+  async launchAuthorization(input: { state?: string; browserSecret?: string }): Promise<{ authorizeUrl: string; browserSecret: string; expiresAt: number }> {
+    const { ctx, oauthApp } = this.#s;
+    if (!oauthApp) throw new ApiError('oauth_not_configured');
+    if (!input.state) throw new ApiError('invalid_state');
+    const browserSecret = input.browserSecret && /^[A-Za-z0-9_-]{43}$/.test(input.browserSecret) ? input.browserSecret : newBrowserSecret();
+    let launched;
+    try {
+      launched = await bindPendingAuthorization(ctx.db, this.#s.store.vault, input.state, browserSecret, ctx.now());
+    } catch (e) {
+      if (e instanceof CredentialsCorruptError) throw new ApiError('invalid_state');
+      throw e;
+    }
+    if (!launched) throw new ApiError('invalid_state');
+    const { row } = launched;
+    const url = new URL(`${ctx.config.rampHosts[row.environment].appBaseUrl}/v1/authorize`);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', oauthApp.clientId);
     url.searchParams.set('redirect_uri', redirectUri(ctx.config.publicUrl));
-    url.searchParams.set('scope', scopes.join(' '));
-    url.searchParams.set('state', pending.state);
-    url.searchParams.set('code_challenge', pending.codeChallenge);
+    url.searchParams.set('scope', row.scopes);
+    url.searchParams.set('state', input.state);
+    url.searchParams.set('code_challenge', launched.codeChallenge);
     url.searchParams.set('code_challenge_method', 'S256');
-    return { connectUrl: url.toString(), expiresAt: pending.expiresAt };
+    return { authorizeUrl: url.toString(), browserSecret, expiresAt: row.expires_at };
   }
 
   /**
@@ -174,12 +207,13 @@ export class ConnectService {
     if (!input.state) throw new ApiError('invalid_state');
     let pending;
     try {
-      pending = await consumePendingAuthorization(ctx.db, store.vault, input.state, ctx.now());
+      pending = await consumePendingAuthorization(ctx.db, store.vault, input.state, input.browserSecret, ctx.now());
     } catch (e) {
       if (e instanceof CredentialsCorruptError) throw new ApiError('invalid_state');
       throw e;
     }
-    if (!pending) throw new ApiError('invalid_state');
+    // A stolen callback URL opened in another browser consumes nothing and never reaches Ramp.
+    if ('refused' in pending) throw new ApiError(pending.refused === 'other_browser' ? 'oauth_other_browser' : 'invalid_state');
     const { row } = pending;
     const record = (outcome: 'success' | 'failure', detail: string) =>
       audit(ctx.db.kysely, { businessId: row.business_id, actorTokenId: row.token_id, action: 'connect.oauth', outcome, requestId: input.requestId, detail }, ctx.now());

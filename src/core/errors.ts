@@ -46,6 +46,10 @@ export const ERRORS = {
   ramp_not_connected: { status: 404, detail: 'This business has no Ramp connection' },
   reauthorization_required: { status: 409, detail: 'The Ramp connection must be re-authorized by an admin' },
   invalid_state: { status: 400, detail: 'The authorization request is invalid, expired or was already used; start again' },
+  oauth_other_browser: {
+    status: 400,
+    detail: 'This Ramp authorization was started in another browser (or its cookie is missing); open the connect link again in this browser',
+  },
   return_to_not_allowed: { status: 400, detail: 'return_to is not on the allowlist' },
   invalid_proxy_path: { status: 400, detail: 'The proxy path is not allowed' },
   invalid_webhook_signature: { status: 401, detail: 'Invalid webhook signature' },

@@ -104,6 +104,8 @@ export interface OauthStatesTable {
   data_key: Uint8Array;
   data_key_kid: string;
   code_verifier: Uint8Array;
+  /** SHA-256 of the launching browser's cookie secret; null until the browser opens the launch URL. */
+  browser_hash: string | null;
   expires_at: number;
   created_at: number;
 }

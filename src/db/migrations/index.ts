@@ -7,6 +7,7 @@ import * as m0003 from './0003_sync.ts';
 import * as m0004 from './0004_events.ts';
 import * as m0005 from './0005_record_change_trigger.ts';
 import * as m0006 from './0006_audit_target_append_only.ts';
+import * as m0007 from './0007_oauth_browser_binding.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -19,4 +20,5 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0004_events': m0004,
   '0005_record_change_trigger': m0005,
   '0006_audit_target_append_only': m0006,
+  '0007_oauth_browser_binding': m0007,
 };
