@@ -56,6 +56,8 @@ export interface CallbackInput {
   /** The secret in the binding cookie of the browser that delivered the callback, if any. */
   readonly browserSecret?: string;
   readonly requestId: string;
+  /** Told when this call's audit row is written here, so the HTTP layer writes no second one. */
+  readonly onAudited?: () => void;
 }
 
 export interface Disconnected {
@@ -215,8 +217,10 @@ export class ConnectService {
     // A stolen callback URL opened in another browser consumes nothing and never reaches Ramp.
     if ('refused' in pending) throw new ApiError(pending.refused === 'other_browser' ? 'oauth_other_browser' : 'invalid_state');
     const { row } = pending;
-    const record = (outcome: 'success' | 'failure', detail: string) =>
-      audit(ctx.db.kysely, { businessId: row.business_id, actorTokenId: row.token_id, action: 'connect.oauth', outcome, requestId: input.requestId, detail }, ctx.now());
+    const record = (outcome: 'success' | 'failure', detail: string) => {
+      input.onAudited?.();
+      return audit(ctx.db.kysely, { businessId: row.business_id, actorTokenId: row.token_id, action: 'connect.oauth', outcome, requestId: input.requestId, detail }, ctx.now());
+    };
     const back = (params: Record<string, string>) => withOutcome(row.return_to ?? `${ctx.config.publicUrl}/`, params);
 
     // RFC 9207 mix-up defence: when the authorization server names itself, it must be the one this

@@ -26,6 +26,8 @@ export interface RegisteredRoute {
   readonly method: string;
   readonly url: string;
   readonly auth: 'public' | 'user' | 'business';
+  /** A public GET that changes state (`config.mutates`), audited like a POST. */
+  readonly mutates: boolean;
 }
 
 declare module 'fastify' {
@@ -61,7 +63,7 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
   app.addHook('onRoute', (route) => {
     if (!route.config?.auth) route.onRequest = [echoRequestId, ...(route.onRequest === undefined ? [] : [route.onRequest].flat())];
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routeTable.push({ method, url: route.url, auth: route.config?.auth?.kind ?? 'public' });
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, auth: route.config?.auth?.kind ?? 'public', mutates: route.config?.mutates === true });
     }
   });
 

@@ -62,6 +62,7 @@ export function oauthRedirectRoutes(app: FastifyInstance, s: ConnectServices): v
   api.get(
     '/api/v1/ramp/authorize',
     {
+      config: { mutates: true, auditAction: 'connect.oauth_launch' },
       schema: {
         tags: ['ramp'],
         summary: 'Open the connect URL in a browser: binds the flow to this browser (cookie) and redirects to Ramp',
@@ -80,6 +81,7 @@ export function oauthRedirectRoutes(app: FastifyInstance, s: ConnectServices): v
   api.get(
     '/api/v1/ramp/callback',
     {
+      config: { mutates: true, auditAction: 'connect.oauth' },
       schema: {
         tags: ['ramp'],
         summary: "Ramp's OAuth redirect target (browser)",
@@ -91,7 +93,11 @@ export function oauthRedirectRoutes(app: FastifyInstance, s: ConnectServices): v
     async (request, reply) => {
       noStore(reply);
       const { code, state, error, iss } = request.query;
-      return reply.redirect(await service.completeAuthorization({ code, state, error, iss, browserSecret: readBrowserSecret(request), requestId: request.id }), 302);
+      // The service writes the row itself once it knows the business; before that (a bad state) the audit hook does.
+      const onAudited = () => {
+        request.audited = true;
+      };
+      return reply.redirect(await service.completeAuthorization({ code, state, error, iss, browserSecret: readBrowserSecret(request), requestId: request.id, onAudited }), 302);
     },
   );
 }
