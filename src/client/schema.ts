@@ -946,7 +946,10 @@ export interface operations {
     connect_with_credentials_api_v1_ramp_connect_with_credentials_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for 24 hours when the same request is sent again with this key */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2236,7 +2239,10 @@ export interface operations {
     trigger_sync_api_v1_ramp_sync_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for 24 hours when the same request is sent again with this key */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3557,7 +3563,10 @@ export interface operations {
     mark_synced_api_v1_ramp_accounting_mark_synced_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for 24 hours when the same request is sent again with this key */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };

@@ -93,6 +93,19 @@ export interface RampConnectionsTable {
   updated_at: number;
 }
 
+export interface IdempotencyKeysTable {
+  business_id: string;
+  token_id: string;
+  idempotency_key: string;
+  /** SHA-256 of method, route and body: the same key with another request is refused. */
+  request_hash: string;
+  /** Null while the first request is still being answered. */
+  response_status: number | null;
+  response_body: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface OauthStatesTable {
   state_hash: string;
   business_id: string;
@@ -126,5 +139,6 @@ export interface Database {
   audit_log: AuditLogTable;
   ramp_connections: RampConnectionsTable;
   oauth_states: OauthStatesTable;
+  idempotency_keys: IdempotencyKeysTable;
   ramp_sync_configs: RampSyncConfigsTable;
 }

@@ -9,6 +9,7 @@ import { lazyChildLoggerFactory } from '../logging/lazy-child-logger.ts';
 import { metricsRoutes } from './metrics-route.ts';
 import { authPlugin } from './auth.ts';
 import { auditPlugin } from './audit-hook.ts';
+import { idempotencyPlugin } from './idempotency.ts';
 import { ApiRateLimiter } from './rate-limit.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { docsRoutes, registerOpenApi } from './openapi.ts';
@@ -73,6 +74,7 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
   // Named plugins (fastify-plugin, not encapsulated): the audit log declares it needs auth first.
   await app.register(authPlugin, { db: ctx.db.kysely, now: ctx.now, limiter: new ApiRateLimiter(rateLimit) });
   await app.register(auditPlugin, { db: ctx.db.kysely, now: ctx.now });
+  await app.register(idempotencyPlugin, { db: ctx.db.kysely, now: ctx.now });
   await registerOpenApi(app, ctx.config.publicUrl);
 
   healthRoutes(app, ctx);

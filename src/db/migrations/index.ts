@@ -8,6 +8,7 @@ import * as m0004 from './0004_events.ts';
 import * as m0005 from './0005_record_change_trigger.ts';
 import * as m0006 from './0006_audit_target_append_only.ts';
 import * as m0007 from './0007_oauth_browser_binding.ts';
+import * as m0008 from './0008_idempotency_keys.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -21,4 +22,5 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0005_record_change_trigger': m0005,
   '0006_audit_target_append_only': m0006,
   '0007_oauth_browser_binding': m0007,
+  '0008_idempotency_keys': m0008,
 };
