@@ -973,7 +973,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status: "connected" | "needs_reauth" | "disconnected";
+                        status: "connected" | "needs_reauth" | "revoke_pending" | "disconnected";
                         connection_id: string | null;
                         auth_method: ("oauth" | "client_credentials") | null;
                         environment: ("sandbox" | "production") | null;
@@ -1303,7 +1303,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status: "connected" | "needs_reauth" | "disconnected";
+                        status: "connected" | "needs_reauth" | "revoke_pending" | "disconnected";
                         connection_id: string | null;
                         auth_method: ("oauth" | "client_credentials") | null;
                         environment: ("sandbox" | "production") | null;

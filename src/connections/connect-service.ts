@@ -63,8 +63,20 @@ export interface CallbackInput {
 export interface Disconnected {
   readonly row: RampConnectionsTable;
   readonly revoked: boolean;
-  /** Why revocation at Ramp failed (the local delete happened anyway). */
+  /** Why revocation at Ramp failed. */
   readonly reason?: string;
+  /** Ramp could not be reached or failed (5xx, timeout): the row stays `revoke_pending` and is retried. */
+  readonly pending?: boolean;
+}
+
+/** How long a `revoke_pending` grant is retried before its secrets are deleted anyway (docs/guarantees.md#g43). */
+export const REVOKE_GIVE_UP_MS = 24 * 3600_000;
+/** The first retry; later ones wait half the time already spent, capped at an hour. */
+export const REVOKE_RETRY_MIN_MS = 60_000;
+const REVOKE_RETRY_MAX_MS = 3600_000;
+
+function nextRevocationAt(since: number, now: number): number {
+  return now + Math.min(REVOKE_RETRY_MAX_MS, Math.max(REVOKE_RETRY_MIN_MS, (now - since) / 2));
 }
 
 /** Ramp's refusal → our stable code, whose detail tells the user what to change in their Ramp app. */
@@ -270,18 +282,50 @@ export class ConnectService {
   }
 
   /**
-   * Revokes at Ramp (refresh token, then access token), deletes the row, has the outcome recorded,
-   * then emits `connection.deleted`.
+   * Revokes at Ramp (refresh token, then access token), then deletes the row and emits
+   * `connection.deleted`. When Ramp fails or does not answer (after the client's retries), the row is
+   * kept sealed as `revoke_pending` instead — unusable, shown by status — and `retryRevocations`
+   * tries again (docs/guarantees.md#g43).
    */
   async disconnect(businessId: string, record: (outcome: Disconnected) => Promise<void>): Promise<Disconnected> {
     const row = await this.#s.store.find(businessId);
-    if (!row) throw new ApiError('ramp_not_connected');
+    if (!row || row.status === 'revoke_pending') throw new ApiError('ramp_not_connected');
     const revocation = await this.#revokeAtRamp(row);
+    if (revocation.transient) {
+      await this.#s.store.markRevokePending(row, revocation.reason ?? 'ramp_unavailable', nextRevocationAt(this.#s.ctx.now(), this.#s.ctx.now()));
+      const outcome: Disconnected = { row, revoked: false, pending: true, ...(revocation.reason ? { reason: revocation.reason } : {}) };
+      await record(outcome);
+      return outcome;
+    }
     await this.#s.store.delete(row);
-    const outcome: Disconnected = { row, ...revocation };
+    const outcome: Disconnected = { row, revoked: revocation.revoked, ...(revocation.reason ? { reason: revocation.reason } : {}) };
     await record(outcome);
     await this.#s.events.emit(businessId, 'connection.deleted', { connection_id: row.id, revoked_at_ramp: revocation.revoked });
     return outcome;
+  }
+
+  /**
+   * One pass over due `revoke_pending` rows (claimed, so replicas share the work): revoked → the row
+   * and its secrets are deleted; still failing → tried later, until `REVOKE_GIVE_UP_MS` after the
+   * disconnect, when the secrets are deleted anyway. Returns how many rows were settled.
+   */
+  async retryRevocations(options: { leaseMs?: number; limit?: number } = {}): Promise<number> {
+    const { ctx, store, events } = this.#s;
+    let settled = 0;
+    for (const row of await store.claimDueRevocations(ctx.now(), options.leaseMs ?? REVOKE_RETRY_MIN_MS, options.limit ?? 20)) {
+      const revocation = await this.#revokeAtRamp(row);
+      const since = row.revoke_pending_since ?? row.updated_at;
+      const now = ctx.now();
+      if (revocation.transient && now - since < REVOKE_GIVE_UP_MS) {
+        await store.rescheduleRevocation(row, revocation.reason ?? 'ramp_unavailable', nextRevocationAt(since, now));
+        continue;
+      }
+      await store.delete(row);
+      await audit(ctx.db.kysely, { businessId: row.business_id, actorTokenId: null, action: 'connection.revoke_retry', outcome: revocation.revoked ? 'success' : 'failure', requestId: null, detail: revocation.revoked ? 'revoked at Ramp; secrets deleted' : `gave up (${revocation.reason ?? 'unknown'}); secrets deleted` }, now);
+      await events.emit(row.business_id, 'connection.deleted', { connection_id: row.id, revoked_at_ramp: revocation.revoked });
+      settled++;
+    }
+    return settled;
   }
 
   /** What `GET /api/v1/ramp/status` shows. */
@@ -294,8 +338,8 @@ export class ConnectService {
     return toConnectionView(row, await this.#s.summary(row.business_id));
   }
 
-  /** True when Ramp confirmed both revocations (or there was nothing to revoke). */
-  async #revokeAtRamp(row: RampConnectionsTable): Promise<{ revoked: boolean; reason?: string }> {
+  /** Revoked when Ramp confirmed both revocations (or there was nothing to revoke); transient when worth retrying. */
+  async #revokeAtRamp(row: RampConnectionsTable): Promise<{ revoked: boolean; reason?: string; transient?: boolean }> {
     const s = this.#s;
     let secrets;
     try {
@@ -313,6 +357,6 @@ export class ConnectService {
     if (secrets.refreshToken) results.push(await s.oauth.revoke(apiBaseUrl, client, secrets.refreshToken, 'refresh_token'));
     if (secrets.accessToken) results.push(await s.oauth.revoke(apiBaseUrl, client, secrets.accessToken, 'access_token'));
     const failed = results.find((r) => !r.ok);
-    return failed && !failed.ok ? { revoked: false, reason: failed.failure.code } : { revoked: true };
+    return failed && !failed.ok ? { revoked: false, reason: failed.failure.code, transient: !failed.failure.permanent } : { revoked: true };
   }
 }

@@ -57,7 +57,8 @@ export interface AuditLogTable {
 }
 
 export type AuthMethod = 'oauth' | 'client_credentials';
-export type ConnectionStatus = 'connected' | 'needs_reauth';
+/** `revoke_pending`: disconnected, but Ramp has not confirmed the revocation yet (docs/guarantees.md#g43). */
+export type ConnectionStatus = 'connected' | 'needs_reauth' | 'revoke_pending';
 
 export interface RampConnectionsTable {
   id: string;
@@ -88,6 +89,9 @@ export interface RampConnectionsTable {
   next_refresh_at: number | null;
   last_error: string | null;
   last_error_at: number | null;
+  /** Set while `revoke_pending`: when the disconnect happened, and when to ask Ramp again. */
+  revoke_pending_since: number | null;
+  next_revoke_at: number | null;
   created_by_token_id: string | null;
   created_at: number;
   updated_at: number;

@@ -9,6 +9,7 @@ import * as m0005 from './0005_record_change_trigger.ts';
 import * as m0006 from './0006_audit_target_append_only.ts';
 import * as m0007 from './0007_oauth_browser_binding.ts';
 import * as m0008 from './0008_idempotency_keys.ts';
+import * as m0009 from './0009_revoke_pending.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -23,4 +24,5 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0006_audit_target_append_only': m0006,
   '0007_oauth_browser_binding': m0007,
   '0008_idempotency_keys': m0008,
+  '0009_revoke_pending': m0009,
 };
