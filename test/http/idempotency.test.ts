@@ -102,6 +102,22 @@ for (const dialect of DIALECTS) {
       expect((await connect('has space', body)).body.code).toBe('invalid_idempotency_key');
     });
 
+    it('a 5xx is not kept: the same key runs again once Ramp is back', async () => {
+      const body = { client_id: app.client_id, client_secret: app.client_secret };
+      await emu.faults({ error_rate: 1, paths: ['/sandbox/developer/v1/token'] });
+      try {
+        const failed = await connect('connect-5', body);
+        expect(failed.status).toBe(502);
+      } finally {
+        await emu.faults({ reset: true });
+      }
+      const before = await tokenCalls();
+      const retried = await connect('connect-5', body);
+      expect(retried.status).toBe(201);
+      expect(retried.headers.get('idempotent-replayed')).toBeNull();
+      expect(await tokenCalls()).toBe(before + 1);
+    });
+
     it('sync: a replay returns the first sync_id after it finished, and no second sync is started', async () => {
       const start = () => request(`${t.url}/api/v1/ramp/sync`, { method: 'POST', headers: { ...owner.headers, 'idempotency-key': 'sync-1' }, json: {} });
       const first = await start();
