@@ -87,7 +87,8 @@ describe('README "First hour", as written', () => {
     expect(out).toMatch(/"status":"connected"/);
     expect(out).toMatch(/"auth_method":"client_credentials"/);
     expect(out).toMatch(/"status":"completed"/);
-    const list = JSON.parse(out.slice(out.lastIndexOf('{"items":'))) as { items: { amount_cents: number }[] };
+    // The list is curl's last answer, on the last line; a record may itself hold an `{"items": …}` (line items).
+    const list = JSON.parse(out.trim().split('\n').at(-1)!) as { items: { amount_cents: number }[] };
     expect(list.items).toHaveLength(5);
     expect(Number.isInteger(list.items[0]!.amount_cents)).toBe(true);
     // No command failed on the way (a failure is a one-line "ramp-connect: …" on stderr); the sync's own
