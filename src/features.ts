@@ -19,6 +19,7 @@ import { assertKeyRingReadsStoredRows } from './vault/key-ring-check.ts';
 import type { ClientCredentials } from './oauth/token-endpoint.ts';
 import { tokenRoute } from './http/routes/ramp/token.ts';
 import { RefreshScheduler } from './tokens/refresh-scheduler.ts';
+import { ConnectService } from './connections/connect-service.ts';
 import { TokenManager } from './tokens/token-manager.ts';
 import { loadKeyRing } from './vault/keyring.ts';
 import { webRoutes } from './web/routes.ts';
@@ -109,6 +110,13 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
       if (ctx.config.refreshIntervalMs > 0) {
         scheduler.start();
         ctx.onClose(() => scheduler.stop());
+        // Disconnects Ramp could not confirm are retried on the refresh scheduler's beat (docs/guarantees.md#g43).
+        const revocations = new ConnectService(services);
+        const timer = setInterval(() => {
+          revocations.retryRevocations().catch((error: unknown) => ctx.log.error({ err: error }, 'revocation retry pass failed'));
+        }, ctx.config.refreshIntervalMs);
+        timer.unref();
+        ctx.onClose(() => clearInterval(timer));
       }
     },
   };

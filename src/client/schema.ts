@@ -127,6 +127,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ramp/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open the connect URL in a browser: binds the flow to this browser (cookie) and redirects to Ramp */
+        get: operations["oauth_launch_api_v1_ramp_authorize_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ramp/callback": {
         parameters: {
             query?: never;
@@ -1150,7 +1167,10 @@ export interface operations {
     connect_with_credentials_api_v1_ramp_connect_with_credentials_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for 24 hours when the same request is sent again with this key */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1174,7 +1194,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status: "connected" | "needs_reauth" | "disconnected";
+                        status: "connected" | "needs_reauth" | "revoke_pending" | "disconnected";
                         connection_id: string | null;
                         auth_method: ("oauth" | "client_credentials") | null;
                         environment: ("sandbox" | "production") | null;
@@ -1393,6 +1413,68 @@ export interface operations {
             };
         };
     };
+    oauth_launch_api_v1_ramp_authorize_get: {
+        parameters: {
+            query?: {
+                /** @description The state from the connect URL */
+                state?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+        };
+    };
     oauth_callback_api_v1_ramp_callback_get: {
         parameters: {
             query?: {
@@ -1459,7 +1541,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        status: "connected" | "needs_reauth" | "disconnected";
+                        status: "connected" | "needs_reauth" | "revoke_pending" | "disconnected";
                         connection_id: string | null;
                         auth_method: ("oauth" | "client_credentials") | null;
                         environment: ("sandbox" | "production") | null;
@@ -2442,7 +2524,10 @@ export interface operations {
     trigger_sync_api_v1_ramp_sync_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for 24 hours when the same request is sent again with this key */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4953,7 +5038,10 @@ export interface operations {
     mark_synced_api_v1_ramp_accounting_mark_synced_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Replays the first answer for 24 hours when the same request is sent again with this key */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };

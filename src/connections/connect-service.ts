@@ -5,7 +5,8 @@
  *
  * Redirect-flow rules (docs/guarantees.md#oauth-redirect-flow, RFC 6749 §4.1, RFC 7636): redirect_uri
  * comes from PUBLIC_URL only; state is single use and bound to business, user and environment; a bad
- * state never reaches Ramp's token endpoint; the code is exchanged at most once.
+ * state never reaches Ramp's token endpoint; the code is exchanged at most once, and only by the browser
+ * that opened the launch URL (its cookie).
  * Disconnect revokes the tokens at Ramp first (RFC 7009; a local delete alone leaves them usable), then
  * deletes the secrets whatever Ramp said.
  */
@@ -23,7 +24,7 @@ import { getSyncConfig } from './sync-config.ts';
 import { scopesForSyncConfig } from './sync-scopes.ts';
 
 type ConnectionViewBody = ReturnType<typeof toConnectionView>;
-import { consumePendingAuthorization, createPendingAuthorization } from './oauth-state.ts';
+import { bindPendingAuthorization, consumePendingAuthorization, createPendingAuthorization, newBrowserSecret } from './oauth-state.ts';
 import { isAllowedReturnTo, withOutcome } from './return-to.ts';
 
 
@@ -53,14 +54,30 @@ export interface CallbackInput {
   readonly state?: string;
   readonly error?: string;
   readonly iss?: string;
+  /** The secret in the binding cookie of the browser that delivered the callback, if any. */
+  readonly browserSecret?: string;
   readonly requestId: string;
+  /** Told when this call's audit row is written here, so the HTTP layer writes no second one. */
+  readonly onAudited?: () => void;
 }
 
 export interface Disconnected {
   readonly row: RampConnectionsTable;
   readonly revoked: boolean;
-  /** Why revocation at Ramp failed (the local delete happened anyway). */
+  /** Why revocation at Ramp failed. */
   readonly reason?: string;
+  /** Ramp could not be reached or failed (5xx, timeout): the row stays `revoke_pending` and is retried. */
+  readonly pending?: boolean;
+}
+
+/** How long a `revoke_pending` grant is retried before its secrets are deleted anyway (docs/guarantees.md#g43). */
+export const REVOKE_GIVE_UP_MS = 24 * 3600_000;
+/** The first retry; later ones wait half the time already spent, capped at an hour. */
+export const REVOKE_RETRY_MIN_MS = 60_000;
+const REVOKE_RETRY_MAX_MS = 3600_000;
+
+function nextRevocationAt(since: number, now: number): number {
+  return now + Math.min(REVOKE_RETRY_MAX_MS, Math.max(REVOKE_RETRY_MIN_MS, (now - since) / 2));
 }
 
 /** Ramp's refusal → our stable code, whose detail tells the user what to change in their Ramp app. */
@@ -93,6 +110,11 @@ function invalidScopeDetail(requested: readonly string[], rampSaid: string): str
 
 export function redirectUri(publicUrl: string): string {
   return `${publicUrl}/api/v1/ramp/callback`;
+}
+
+/** Our launch route: binds the flow to the browser that opens it, then sends it to Ramp (docs/guarantees.md#g41). */
+export function launchUrl(publicUrl: string, state: string): string {
+  return `${publicUrl}/api/v1/ramp/authorize?state=${encodeURIComponent(state)}`;
 }
 
 export class ConnectService {
@@ -147,32 +169,57 @@ export class ConnectService {
     return created.created;
   }
 
-  /** The authorize URL (PKCE S256, single-use state) the browser is sent to. */
+  /**
+   * Starts a flow: a single-use state with PKCE S256. The URL returned is our launch route, not Ramp's:
+   * whoever asked (the page, or an API caller with a bearer token) sends the browser there, and the
+   * launch binds the flow to that browser before redirecting to Ramp (docs/guarantees.md#g41).
+   */
   async startAuthorization(input: { businessId: string; userId: string; tokenId: string; returnTo?: string }): Promise<{ connectUrl: string; expiresAt: number }> {
     const { ctx, oauthApp } = this.#s;
     if (!oauthApp) throw new ApiError('oauth_not_configured');
     const returnTo = input.returnTo ?? `${ctx.config.publicUrl}/`;
     if (!isAllowedReturnTo(returnTo, ctx.config.returnToAllowlist)) throw new ApiError('return_to_not_allowed');
     const environment = ctx.config.defaultEnvironment;
-    const scopes = ctx.config.rampScopes;
     const pending = await createPendingAuthorization(ctx.db, this.#s.store.vault, {
       businessId: input.businessId,
       userId: input.userId,
       tokenId: input.tokenId,
       environment,
       returnTo,
-      scopes,
+      scopes: ctx.config.rampScopes,
       now: ctx.now(),
     });
-    const url = new URL(`${ctx.config.rampHosts[environment].appBaseUrl}/v1/authorize`);
+    return { connectUrl: launchUrl(ctx.config.publicUrl, pending.state), expiresAt: pending.expiresAt };
+  }
+
+  /**
+   * The browser opens the launch URL: the flow is bound to it (its cookie secret, reused when it
+   * already has one so two tabs can connect two businesses) and it is sent to Ramp's authorize URL.
+   * A state that is unknown, expired or already opened by a browser is `invalid_state`.
+   */
+  async launchAuthorization(input: { state?: string; browserSecret?: string }): Promise<{ authorizeUrl: string; browserSecret: string; expiresAt: number }> {
+    const { ctx, oauthApp } = this.#s;
+    if (!oauthApp) throw new ApiError('oauth_not_configured');
+    if (!input.state) throw new ApiError('invalid_state');
+    const browserSecret = input.browserSecret && /^[A-Za-z0-9_-]{43}$/.test(input.browserSecret) ? input.browserSecret : newBrowserSecret();
+    let launched;
+    try {
+      launched = await bindPendingAuthorization(ctx.db, this.#s.store.vault, input.state, browserSecret, ctx.now());
+    } catch (e) {
+      if (e instanceof CredentialsCorruptError) throw new ApiError('invalid_state');
+      throw e;
+    }
+    if (!launched) throw new ApiError('invalid_state');
+    const { row } = launched;
+    const url = new URL(`${ctx.config.rampHosts[row.environment].appBaseUrl}/v1/authorize`);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', oauthApp.clientId);
     url.searchParams.set('redirect_uri', redirectUri(ctx.config.publicUrl));
-    url.searchParams.set('scope', scopes.join(' '));
-    url.searchParams.set('state', pending.state);
-    url.searchParams.set('code_challenge', pending.codeChallenge);
+    url.searchParams.set('scope', row.scopes);
+    url.searchParams.set('state', input.state);
+    url.searchParams.set('code_challenge', launched.codeChallenge);
     url.searchParams.set('code_challenge_method', 'S256');
-    return { connectUrl: url.toString(), expiresAt: pending.expiresAt };
+    return { authorizeUrl: url.toString(), browserSecret, expiresAt: row.expires_at };
   }
 
   /**
@@ -185,15 +232,18 @@ export class ConnectService {
     if (!input.state) throw new ApiError('invalid_state');
     let pending;
     try {
-      pending = await consumePendingAuthorization(ctx.db, store.vault, input.state, ctx.now());
+      pending = await consumePendingAuthorization(ctx.db, store.vault, input.state, input.browserSecret, ctx.now());
     } catch (e) {
       if (e instanceof CredentialsCorruptError) throw new ApiError('invalid_state');
       throw e;
     }
-    if (!pending) throw new ApiError('invalid_state');
+    // A stolen callback URL opened in another browser consumes nothing and never reaches Ramp.
+    if ('refused' in pending) throw new ApiError(pending.refused === 'other_browser' ? 'oauth_other_browser' : 'invalid_state');
     const { row } = pending;
-    const record = (outcome: 'success' | 'failure', detail: string) =>
-      audit(ctx.db.kysely, { businessId: row.business_id, actorTokenId: row.token_id, action: 'connect.oauth', outcome, requestId: input.requestId, detail }, ctx.now());
+    const record = (outcome: 'success' | 'failure', detail: string) => {
+      input.onAudited?.();
+      return audit(ctx.db.kysely, { businessId: row.business_id, actorTokenId: row.token_id, action: 'connect.oauth', outcome, requestId: input.requestId, detail }, ctx.now());
+    };
     const back = (params: Record<string, string>) => withOutcome(row.return_to ?? `${ctx.config.publicUrl}/`, params);
 
     // RFC 9207 mix-up defence: when the authorization server names itself, it must be the one this
@@ -243,18 +293,50 @@ export class ConnectService {
   }
 
   /**
-   * Revokes at Ramp (refresh token, then access token), deletes the row, has the outcome recorded,
-   * then emits `connection.deleted`.
+   * Revokes at Ramp (refresh token, then access token), then deletes the row and emits
+   * `connection.deleted`. When Ramp fails or does not answer (after the client's retries), the row is
+   * kept sealed as `revoke_pending` instead — unusable, shown by status — and `retryRevocations`
+   * tries again (docs/guarantees.md#g43).
    */
   async disconnect(businessId: string, record: (outcome: Disconnected) => Promise<void>): Promise<Disconnected> {
     const row = await this.#s.store.find(businessId);
-    if (!row) throw new ApiError('ramp_not_connected');
+    if (!row || row.status === 'revoke_pending') throw new ApiError('ramp_not_connected');
     const revocation = await this.#revokeAtRamp(row);
+    if (revocation.transient) {
+      await this.#s.store.markRevokePending(row, revocation.reason ?? 'ramp_unavailable', nextRevocationAt(this.#s.ctx.now(), this.#s.ctx.now()));
+      const outcome: Disconnected = { row, revoked: false, pending: true, ...(revocation.reason ? { reason: revocation.reason } : {}) };
+      await record(outcome);
+      return outcome;
+    }
     await this.#s.store.delete(row);
-    const outcome: Disconnected = { row, ...revocation };
+    const outcome: Disconnected = { row, revoked: revocation.revoked, ...(revocation.reason ? { reason: revocation.reason } : {}) };
     await record(outcome);
     await this.#s.events.emit(businessId, 'connection.deleted', { connection_id: row.id, revoked_at_ramp: revocation.revoked });
     return outcome;
+  }
+
+  /**
+   * One pass over due `revoke_pending` rows (claimed, so replicas share the work): revoked → the row
+   * and its secrets are deleted; still failing → tried later, until `REVOKE_GIVE_UP_MS` after the
+   * disconnect, when the secrets are deleted anyway. Returns how many rows were settled.
+   */
+  async retryRevocations(options: { leaseMs?: number; limit?: number } = {}): Promise<number> {
+    const { ctx, store, events } = this.#s;
+    let settled = 0;
+    for (const row of await store.claimDueRevocations(ctx.now(), options.leaseMs ?? REVOKE_RETRY_MIN_MS, options.limit ?? 20)) {
+      const revocation = await this.#revokeAtRamp(row);
+      const since = row.revoke_pending_since ?? row.updated_at;
+      const now = ctx.now();
+      if (revocation.transient && now - since < REVOKE_GIVE_UP_MS) {
+        await store.rescheduleRevocation(row, revocation.reason ?? 'ramp_unavailable', nextRevocationAt(since, now));
+        continue;
+      }
+      await store.delete(row);
+      await audit(ctx.db.kysely, { businessId: row.business_id, actorTokenId: null, action: 'connection.revoke_retry', outcome: revocation.revoked ? 'success' : 'failure', requestId: null, detail: revocation.revoked ? 'revoked at Ramp; secrets deleted' : `gave up (${revocation.reason ?? 'unknown'}); secrets deleted` }, now);
+      await events.emit(row.business_id, 'connection.deleted', { connection_id: row.id, revoked_at_ramp: revocation.revoked });
+      settled++;
+    }
+    return settled;
   }
 
   /** What `GET /api/v1/ramp/status` shows. */
@@ -267,8 +349,8 @@ export class ConnectService {
     return toConnectionView(row, await this.#s.summary(row.business_id));
   }
 
-  /** True when Ramp confirmed both revocations (or there was nothing to revoke). */
-  async #revokeAtRamp(row: RampConnectionsTable): Promise<{ revoked: boolean; reason?: string }> {
+  /** Revoked when Ramp confirmed both revocations (or there was nothing to revoke); transient when worth retrying. */
+  async #revokeAtRamp(row: RampConnectionsTable): Promise<{ revoked: boolean; reason?: string; transient?: boolean }> {
     const s = this.#s;
     let secrets;
     try {
@@ -288,6 +370,6 @@ export class ConnectService {
     if (secrets.refreshToken) results.push(await s.oauth.revoke(apiBaseUrl, client, secrets.refreshToken, 'refresh_token'));
     if (secrets.accessToken) results.push(await s.oauth.revoke(apiBaseUrl, client, secrets.accessToken, 'access_token'));
     const failed = results.find((r) => !r.ok);
-    return failed && !failed.ok ? { revoked: false, reason: failed.failure.code } : { revoked: true };
+    return failed && !failed.ok ? { revoked: false, reason: failed.failure.code, transient: !failed.failure.permanent } : { revoked: true };
   }
 }

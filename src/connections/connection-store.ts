@@ -113,6 +113,8 @@ export class ConnectionStore {
       next_refresh_at: nextRefreshAt(now, now + input.tokens.expiresInS * 1000),
       last_error: null,
       last_error_at: null,
+      revoke_pending_since: null,
+      next_revoke_at: null,
       created_by_token_id: input.createdByTokenId,
       created_at: now,
       updated_at: now,
@@ -126,6 +128,8 @@ export class ConnectionStore {
           .$if(this.#db.dialect === 'postgres', (q) => q.forUpdate())
           .executeTakeFirst();
         if (existing && existing.status === 'connected' && !input.replaceConnected) return { conflict: existing };
+        // A grant Ramp has not yet revoked is never replaced: its row is the only record of what to revoke.
+        if (existing?.status === 'revoke_pending') return { conflict: existing };
         if (existing) await trx.deleteFrom('ramp_connections').where('id', '=', existing.id).execute();
         await trx.insertInto('ramp_connections').values(row).execute();
         return { created: row };
@@ -201,6 +205,54 @@ export class ConnectionStore {
       .executeTakeFirst();
     this.#changed(row.business_id);
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Disconnected, revocation unconfirmed: the row stays sealed and unusable until Ramp confirms or we give up. */
+  async markRevokePending(row: RampConnectionsTable, reason: string, nextAt: number): Promise<void> {
+    const now = this.#now();
+    await this.#db.kysely
+      .updateTable('ramp_connections')
+      .set({ status: 'revoke_pending', status_reason: reason, revoke_pending_since: now, next_revoke_at: nextAt, next_refresh_at: null, lease_owner: null, lease_until: null, last_error: `revocation failed: ${reason}`, last_error_at: now, updated_at: now })
+      .where('id', '=', row.id)
+      .execute();
+    this.#changed(row.business_id);
+  }
+
+  /**
+   * Takes up to `limit` `revoke_pending` rows whose retry time has passed, each moved `leaseMs` ahead
+   * with a compare-and-set on the old time, so two replicas never retry the same row at once.
+   */
+  async claimDueRevocations(now: number, leaseMs: number, limit: number): Promise<RampConnectionsTable[]> {
+    const due = await this.#db.kysely
+      .selectFrom('ramp_connections')
+      .selectAll()
+      .where('status', '=', 'revoke_pending')
+      .where('next_revoke_at', '<=', now)
+      .orderBy('next_revoke_at')
+      .limit(limit)
+      .execute();
+    const claimed: RampConnectionsTable[] = [];
+    for (const row of due) {
+      const result = await this.#db.kysely
+        .updateTable('ramp_connections')
+        .set({ next_revoke_at: now + leaseMs })
+        .where('id', '=', row.id)
+        .where('status', '=', 'revoke_pending')
+        .where('next_revoke_at', '=', row.next_revoke_at)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 1) claimed.push(row);
+    }
+    return claimed;
+  }
+
+  async rescheduleRevocation(row: RampConnectionsTable, reason: string, nextAt: number): Promise<void> {
+    const now = this.#now();
+    await this.#db.kysely
+      .updateTable('ramp_connections')
+      .set({ next_revoke_at: nextAt, last_error: `revocation failed: ${reason}`, last_error_at: now, updated_at: now })
+      .where('id', '=', row.id)
+      .where('status', '=', 'revoke_pending')
+      .execute();
   }
 
   async delete(row: Pick<RampConnectionsTable, 'id' | 'business_id'>): Promise<void> {

@@ -7,7 +7,7 @@ import { LastSync } from './last-sync-view.ts';
 
 export const ConnectionView = Type.Object(
   {
-    status: Type.Union([Type.Literal('connected'), Type.Literal('needs_reauth'), Type.Literal('disconnected')]),
+    status: Type.Union([Type.Literal('connected'), Type.Literal('needs_reauth'), Type.Literal('revoke_pending'), Type.Literal('disconnected')]),
     connection_id: Nullable(Type.String()),
     auth_method: Nullable(Type.Union([Type.Literal('oauth'), Type.Literal('client_credentials')])),
     environment: Nullable(Type.Union([Type.Literal('sandbox'), Type.Literal('production')])),

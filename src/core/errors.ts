@@ -21,6 +21,8 @@ export const ERRORS = {
   invalid_request: { status: 400, detail: 'Invalid request parameters' },
   payload_too_large: { status: 413, detail: 'Request body is too large' },
   unsupported_media_type: { status: 415, detail: 'Unsupported media type' },
+  invalid_idempotency_key: { status: 400, detail: 'Idempotency-Key must be 1 to 255 visible ASCII characters' },
+  idempotency_key_in_progress: { status: 409, detail: 'A request with this Idempotency-Key is still being processed; retry shortly' },
   rate_limited: { status: 429, detail: 'Too many requests; retry after the time given in Retry-After' },
   // Ramp connection
   ramp_invalid_client: {
@@ -46,6 +48,10 @@ export const ERRORS = {
   ramp_not_connected: { status: 404, detail: 'This business has no Ramp connection' },
   reauthorization_required: { status: 409, detail: 'The Ramp connection must be re-authorized by an admin' },
   invalid_state: { status: 400, detail: 'The authorization request is invalid, expired or was already used; start again' },
+  oauth_other_browser: {
+    status: 400,
+    detail: 'This Ramp authorization was started in another browser (or its cookie is missing); open the connect link again in this browser',
+  },
   return_to_not_allowed: { status: 400, detail: 'return_to is not on the allowlist' },
   invalid_proxy_path: { status: 400, detail: 'The proxy path is not allowed' },
   invalid_webhook_signature: { status: 401, detail: 'Invalid webhook signature' },

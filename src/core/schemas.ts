@@ -28,6 +28,14 @@ export const BusinessHeaders = Type.Object({
   'x-business-id': Type.Optional(Type.String({ description: 'Business UUID selecting the tenant' })),
 });
 
+/** Business headers plus `Idempotency-Key` (docs/guarantees.md#g42). */
+export const IdempotentBusinessHeaders = Type.Object({
+  'x-business-id': Type.Optional(Type.String({ description: 'Business UUID selecting the tenant' })),
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: 'Replays the first answer for 24 hours when the same request is sent again with this key' }),
+  ),
+});
+
 export const PaginationQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
   cursor: Type.Optional(Type.Union([Type.String(), Type.Null()])),

@@ -57,7 +57,8 @@ export interface AuditLogTable {
 }
 
 export type AuthMethod = 'oauth' | 'client_credentials';
-export type ConnectionStatus = 'connected' | 'needs_reauth';
+/** `revoke_pending`: disconnected, but Ramp has not confirmed the revocation yet (docs/guarantees.md#g43). */
+export type ConnectionStatus = 'connected' | 'needs_reauth' | 'revoke_pending';
 
 export interface RampConnectionsTable {
   id: string;
@@ -88,9 +89,25 @@ export interface RampConnectionsTable {
   next_refresh_at: number | null;
   last_error: string | null;
   last_error_at: number | null;
+  /** Set while `revoke_pending`: when the disconnect happened, and when to ask Ramp again. */
+  revoke_pending_since: number | null;
+  next_revoke_at: number | null;
   created_by_token_id: string | null;
   created_at: number;
   updated_at: number;
+}
+
+export interface IdempotencyKeysTable {
+  business_id: string;
+  token_id: string;
+  idempotency_key: string;
+  /** SHA-256 of method, route and body: the same key with another request is refused. */
+  request_hash: string;
+  /** Null while the first request is still being answered. */
+  response_status: number | null;
+  response_body: string | null;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface OauthStatesTable {
@@ -104,6 +121,8 @@ export interface OauthStatesTable {
   data_key: Uint8Array;
   data_key_kid: string;
   code_verifier: Uint8Array;
+  /** SHA-256 of the launching browser's cookie secret; null until the browser opens the launch URL. */
+  browser_hash: string | null;
   expires_at: number;
   created_at: number;
 }
@@ -124,5 +143,6 @@ export interface Database {
   audit_log: AuditLogTable;
   ramp_connections: RampConnectionsTable;
   oauth_states: OauthStatesTable;
+  idempotency_keys: IdempotencyKeysTable;
   ramp_sync_configs: RampSyncConfigsTable;
 }

@@ -9,6 +9,7 @@ import { lazyChildLoggerFactory } from '../logging/lazy-child-logger.ts';
 import { metricsRoutes } from './metrics-route.ts';
 import { authPlugin } from './auth.ts';
 import { auditPlugin } from './audit-hook.ts';
+import { idempotencyPlugin } from './idempotency.ts';
 import { ApiRateLimiter } from './rate-limit.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { docsRoutes, registerOpenApi } from './openapi.ts';
@@ -26,6 +27,8 @@ export interface RegisteredRoute {
   readonly method: string;
   readonly url: string;
   readonly auth: 'public' | 'user' | 'business';
+  /** A public GET that changes state (`config.mutates`), audited like a POST. */
+  readonly mutates: boolean;
 }
 
 declare module 'fastify' {
@@ -61,7 +64,7 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
   app.addHook('onRoute', (route) => {
     if (!route.config?.auth) route.onRequest = [echoRequestId, ...(route.onRequest === undefined ? [] : [route.onRequest].flat())];
     for (const method of [route.method].flat()) {
-      if (method !== 'HEAD') routeTable.push({ method, url: route.url, auth: route.config?.auth?.kind ?? 'public' });
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, auth: route.config?.auth?.kind ?? 'public', mutates: route.config?.mutates === true });
     }
   });
 
@@ -71,6 +74,7 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
   // Named plugins (fastify-plugin, not encapsulated): the audit log declares it needs auth first.
   await app.register(authPlugin, { db: ctx.db.kysely, now: ctx.now, limiter: new ApiRateLimiter(rateLimit) });
   await app.register(auditPlugin, { db: ctx.db.kysely, now: ctx.now });
+  await app.register(idempotencyPlugin, { db: ctx.db.kysely, now: ctx.now });
   await registerOpenApi(app, ctx.config.publicUrl);
 
   healthRoutes(app, ctx);

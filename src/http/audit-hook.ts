@@ -1,6 +1,7 @@
 /**
  * @module One audit row per mutating API call (docs/guarantees.md#g35): every POST, PUT, PATCH and
- * DELETE on an authenticated route writes exactly one row — API token, business, action, target,
+ * DELETE on an authenticated route, and every call of a public GET that changes state (`config.mutates`:
+ * the OAuth launch and callback), writes exactly one row — API token, business, action, target,
  * request id, outcome — whatever the answer, validation 422s and refusals included.
  * - A handler with more to say writes its row itself with `auditRequest` (connect, disconnect, webhook
  *   endpoints); the hook then writes nothing for that request.
@@ -21,6 +22,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The audit row's action for this route (default `METHOD /path`). */
     auditAction?: string;
+    /** A GET that changes state (the OAuth launch and callback): audited like a POST, though public. */
+    mutates?: boolean;
   }
   interface FastifyRequest {
     /** The handler wrote this request's audit row. */
@@ -75,7 +78,7 @@ export const auditPlugin = fp<{ db: Kysely<Database>; now: () => number }>(async
 export function installAuditLog(app: FastifyInstance, db: Kysely<Database>, now: () => number): void {
   // onSend, not onResponse: the row is in before the caller sees the answer.
   const writeRow = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (request.audited || !MUTATING.has(request.method)) return payload;
+    if (request.audited || !(MUTATING.has(request.method) || request.routeOptions.config?.mutates === true)) return payload;
     const status = reply.statusCode;
     const outcome = status < 400 ? 'success' : status === 401 ? 'denied' : 'failure';
     try {
@@ -86,7 +89,8 @@ export function installAuditLog(app: FastifyInstance, db: Kysely<Database>, now:
     return payload;
   };
   app.addHook('onRoute', (route) => {
-    if (!route.config?.auth || ![route.method].flat().some((method) => MUTATING.has(method))) return;
+    const mutating = route.config?.mutates === true || (route.config?.auth !== undefined && [route.method].flat().some((method) => MUTATING.has(method)));
+    if (!mutating) return;
     route.onSend = [...(route.onSend === undefined ? [] : [route.onSend].flat()), writeRow];
   });
 }

@@ -90,7 +90,7 @@ export class DbGauges {
       return oldest === undefined || oldest === null ? 0 : Math.max(0, (now - Number(oldest)) / 1000);
     };
     // Every status is always reported, 0 included, so a series does not vanish when it empties.
-    for (const status of ['connected', 'needs_reauth']) this.#connections.set({ status }, count(connections, status));
+    for (const status of ['connected', 'needs_reauth', 'revoke_pending']) this.#connections.set({ status }, count(connections, status));
     for (const status of ['queued', 'running']) this.#syncs.set({ status }, count(syncs, status));
     this.#oldestQueued.set(age(syncs, 'queued'));
     this.#backlog.set(count(deliveries, 'pending'));

@@ -61,6 +61,7 @@ export const OPERATIONS: Readonly<Record<string, OperationNaming>> = Object.free
   'DELETE /api/v1/tokens/{token_id}': { name: 'revoke_token', tag: 'api-tokens' },
   'POST /api/v1/ramp/connect-with-credentials': { name: 'connect_with_credentials', tag: 'ramp' },
   'GET /api/v1/ramp/connect-url': { name: 'get_connect_url', tag: 'ramp' },
+  'GET /api/v1/ramp/authorize': { name: 'oauth_launch', tag: 'ramp' },
   'GET /api/v1/ramp/callback': { name: 'oauth_callback', tag: 'ramp' },
   'GET /api/v1/ramp/status': { name: 'get_status', tag: 'ramp' },
   'DELETE /api/v1/ramp/connection': { name: 'disconnect', tag: 'ramp' },

@@ -32,6 +32,7 @@ import { loadKeyRing } from '../../src/vault/keyring.ts';
 import { Vault } from '../../src/vault/vault.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { emulatorControl } from '../helpers/emulator-control.ts';
+import { TestBrowser } from '../helpers/test-browser.ts';
 import { runCli, startServerProcess, type ServerProcess } from '../helpers/processes.ts';
 import { createTestDatabase } from '../helpers/test-db.ts';
 import { freePort } from '../helpers/test-server.ts';
@@ -178,13 +179,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const start = await call('/api/v1/ramp/connect-url', { headers: tenant.headers });
       if (start?.status !== 200) return;
       await emu.consent({ decision: 'approve', role: 'admin' });
-      const authorize = await fetch(JSON.parse(start.text).connect_url, { redirect: 'manual' });
+      const browser = new TestBrowser();
+      const authorize = await browser.openConnectUrl(JSON.parse(start.text).connect_url);
       const callback = authorize.headers.get('location');
       if (!callback) return;
       // The callback must reach a replica on its own URL's port; if that replica is dead, the flow is lost (as in a browser).
       try {
         requests++;
-        const res = await fetch(callback, { redirect: 'manual', signal: AbortSignal.timeout(20_000) });
+        const res = await browser.fetch(callback, { signal: AbortSignal.timeout(20_000) });
         if (res.status >= 500) serverErrors.push(`callback → ${res.status}`);
         await res.text();
       } catch {

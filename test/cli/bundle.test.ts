@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorControl } from '../helpers/emulator-control.ts';
+import { TestBrowser } from '../helpers/test-browser.ts';
 import { npmStartProgram, runCli, serverJsonLines, startServerProcess, type Program, type ServerProcess } from '../helpers/processes.ts';
 import { freePort } from '../helpers/test-server.ts';
 
@@ -106,8 +107,9 @@ describe('the built bundle (npm start)', () => {
     const start = await fetch(`${server.url}/api/v1/ramp/connect-url`, { headers });
     expect(start.status).toBe(200);
     await emulator.consent({ decision: 'approve', role: 'admin' });
-    const authorize = await fetch(((await start.json()) as { connect_url: string }).connect_url, { redirect: 'manual' });
-    const callback = await fetch(authorize.headers.get('location')!, { redirect: 'manual' });
+    const browser = new TestBrowser();
+    const authorize = await browser.openConnectUrl(((await start.json()) as { connect_url: string }).connect_url);
+    const callback = await browser.fetch(authorize.headers.get('location')!);
     expect(callback.status, await callback.clone().text()).toBeLessThan(400);
 
     // Ramp's clock passes the access token's hour; ours does not, so the sync meets a 401 and must refresh.

@@ -10,6 +10,7 @@ import { hashState } from '../../src/connections/oauth-state.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { emulatorControl } from '../helpers/emulator-control.ts';
 import { request } from '../helpers/http.ts';
+import { TestBrowser } from '../helpers/test-browser.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -18,6 +19,8 @@ for (const dialect of DIALECTS) {
     let t: TestServer;
     let emu: ReturnType<typeof emulatorControl>;
     let owner: Tenant;
+    /** The browser the admin starts flows in (a fresh one per test). */
+    let browser: TestBrowser;
     beforeAll(async () => {
       t = await startTestServer({ dialect });
       emu = emulatorControl(t.emulator.url);
@@ -25,6 +28,7 @@ for (const dialect of DIALECTS) {
     afterAll(async () => t.close());
     beforeEach(async () => {
       owner = await createTenant(t.server.ctx.db, 'owner');
+      browser = new TestBrowser();
     });
 
     const codeGrants = async () => (await emu.stats()).grants.authorization_code;
@@ -38,18 +42,27 @@ for (const dialect of DIALECTS) {
       return new URL(res.body.connect_url);
     }
 
-    /** Lets the emulator answer the authorize URL and returns where it redirects (our callback). */
-    async function authorize(connectUrl: URL, decision: 'approve' | 'deny' = 'approve'): Promise<string> {
+    /** Opens the connect URL in `browser` (our launch route, then Ramp) and returns where Ramp redirects (our callback). */
+    async function authorize(connectUrl: URL, decision: 'approve' | 'deny' = 'approve', inBrowser = browser): Promise<string> {
       await emu.consent({ decision, role: 'admin' });
-      const res = await fetch(connectUrl, { redirect: 'manual' });
+      const res = await inBrowser.openConnectUrl(connectUrl);
       expect(res.status).toBe(302);
       return res.headers.get('location')!;
     }
 
+    /** Ramp's redirect delivered to our callback by `browser` (its binding cookie included). */
+    const callBack = (callback: string, inBrowser = browser) => request(callback, { headers: { cookie: inBrowser.cookieHeader('127.0.0.1') ?? '' } });
+
     it('connects: PKCE S256, exact redirect_uri, tokens stored encrypted, no-store/no-referrer', async () => {
-      const url = await startFlow();
+      const connectUrl = await startFlow();
+      expect(connectUrl.origin + connectUrl.pathname).toBe(`${t.url}/api/v1/ramp/authorize`);
+      const launch = await browser.fetch(connectUrl);
+      expect(launch.status).toBe(302);
+      expect(launch.headers.get('cache-control')).toBe('no-store');
+      const url = new URL(launch.headers.get('location')!);
       expect(url.origin + url.pathname).toBe(`${t.emulator.url}/sandbox/v1/authorize`);
       const p = url.searchParams;
+      expect(p.get('state')).toBe(connectUrl.searchParams.get('state'));
       expect(p.get('response_type')).toBe('code');
       expect(p.get('client_id')).toBe(t.emulator.defaultApp.client_id);
       expect(p.get('redirect_uri')).toBe(`${t.url}/api/v1/ramp/callback`);
@@ -62,10 +75,11 @@ for (const dialect of DIALECTS) {
       expect(stored.map((r) => r.state_hash)).toContain(hashState(p.get('state')!));
       expect(JSON.stringify(stored)).not.toContain(p.get('state'));
 
-      const callback = await authorize(url);
+      await emu.consent({ decision: 'approve', role: 'admin' });
+      const callback = (await browser.fetch(url)).headers.get('location')!;
       expect(callback.startsWith(`${t.url}/api/v1/ramp/callback?`)).toBe(true);
       const before = await codeGrants();
-      const res = await fetch(callback, { redirect: 'manual' });
+      const res = await browser.fetch(callback);
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe(`${t.url}/?ramp=connected`);
       expect(res.headers.get('cache-control')).toBe('no-store');
@@ -101,24 +115,65 @@ for (const dialect of DIALECTS) {
         `code=${code}&state=${encodeURIComponent('../../etc')}`,
       ];
       for (const query of attempts) {
-        const res = await request(`${t.url}/api/v1/ramp/callback?${query}`);
+        const res = await callBack(`${t.url}/api/v1/ramp/callback?${query}`);
         expect(res.status, query).toBe(400);
         expect(res.body.code).toBe('invalid_state');
       }
       expect(await tokenCalls()).toBe(callsBefore);
       // The genuine one still works once, then is spent.
-      expect((await fetch(callback, { redirect: 'manual' })).status).toBe(302);
-      const reused = await request(callback.toString());
+      expect((await browser.fetch(callback)).status).toBe(302);
+      const reused = await callBack(callback.toString());
       expect(reused.status).toBe(400);
       expect(await codeGrants()).toBe(before + 1);
       expect(await tokenCalls()).toBe(callsBefore + 1);
 
-      const expiredUrl = await startFlow();
+      const expiredCallback = await authorize(await startFlow());
       await t.server.ctx.db.kysely.updateTable('oauth_states').set({ expires_at: Date.now() - 1 }).execute();
-      const expiredCallback = await authorize(expiredUrl);
       const beforeExpired = await codeGrants();
-      expect((await request(expiredCallback)).status).toBe(400);
+      expect((await callBack(expiredCallback)).status).toBe(400);
       expect(await codeGrants()).toBe(beforeExpired);
+    });
+
+    it('the flow is bound to the browser that opened the connect URL: a __Host- cookie, only its digest stored (docs/guarantees.md#g41)', async () => {
+      const connectUrl = await startFlow();
+      const launch = await browser.fetch(connectUrl);
+      expect(launch.status).toBe(302);
+      const setCookie = launch.headers.getSetCookie();
+      expect(setCookie).toHaveLength(1);
+      const [pair, ...attributes] = setCookie[0]!.split(';').map((part) => part.trim());
+      const [name, secret] = pair!.split('=');
+      expect(name).toBe('__Host-ramp_oauth_browser');
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(attributes.map((a) => a.toLowerCase()).sort()).toEqual(['httponly', 'max-age=600', 'path=/', 'samesite=lax', 'secure']);
+      const stored = await t.server.ctx.db.kysely.selectFrom('oauth_states').select('browser_hash').where('state_hash', '=', hashState(connectUrl.searchParams.get('state')!)).executeTakeFirstOrThrow();
+      expect(stored.browser_hash).toBe(hashState(secret!));
+      // The launch URL binds once: opened again (here by another browser) it is refused, and the binding stays.
+      const again = await new TestBrowser().fetch(connectUrl);
+      expect(again.status).toBe(400);
+      expect((await again.json()).code).toBe('invalid_state');
+      // The same browser starting a second flow keeps its secret, so two tabs can connect two businesses.
+      const second = await browser.fetch(await startFlow());
+      expect(second.headers.getSetCookie()[0]).toContain(`=${secret};`);
+    });
+
+    it('a stolen callback URL delivered by another browser, or without the cookie, is a 400 with no token call; the right browser still finishes (docs/guarantees.md#g41)', async () => {
+      const callback = await authorize(await startFlow());
+      // The attacker's browser has a binding cookie of its own, from a flow it started itself.
+      const attacker = new TestBrowser();
+      await attacker.fetch(await startFlow());
+      expect(attacker.cookieHeader('127.0.0.1')).toBeDefined();
+      const callsBefore = await tokenCalls();
+      for (const thief of [attacker, new TestBrowser()]) {
+        const res = await callBack(callback, thief);
+        expect(res.status).toBe(400);
+        expect(res.body.code).toBe('oauth_other_browser');
+        expect(res.headers.get('location')).toBeNull();
+      }
+      expect(await tokenCalls()).toBe(callsBefore);
+      expect((await request(`${t.url}/api/v1/ramp/status`, { headers: owner.headers })).body.status).toBe('disconnected');
+      const res = await browser.fetch(callback);
+      expect(res.headers.get('location')).toBe(`${t.url}/?ramp=connected`);
+      expect(await tokenCalls()).toBe(callsBefore + 1);
     });
 
     it('deny → back to the page with a readable reason, no token call', async () => {
@@ -126,7 +181,7 @@ for (const dialect of DIALECTS) {
       const callback = await authorize(url, 'deny');
       expect(new URL(callback).searchParams.get('error')).toBe('access_denied');
       const before = await codeGrants();
-      const res = await fetch(callback, { redirect: 'manual' });
+      const res = await browser.fetch(callback);
       expect(res.status).toBe(302);
       expect(res.headers.get('location')).toBe(`${t.url}/?ramp=error&reason=access_denied`);
       expect(await codeGrants()).toBe(before);
@@ -136,7 +191,7 @@ for (const dialect of DIALECTS) {
     it('a member at Ramp cannot consent: Ramp shows "Business not authorized…" and never redirects', async () => {
       const url = await startFlow();
       await emu.consent({ decision: 'approve', role: 'member' });
-      const res = await fetch(url, { redirect: 'manual' });
+      const res = await browser.openConnectUrl(url);
       expect(res.status).toBe(403);
       expect(await res.text()).toContain('Business not authorized to use this application');
     });
@@ -145,7 +200,7 @@ for (const dialect of DIALECTS) {
       const url = await startFlow();
       const callback = await authorize(url);
       const before = await codeGrants();
-      const results = await Promise.all(Array.from({ length: 10 }, () => fetch(callback, { redirect: 'manual' })));
+      const results = await Promise.all(Array.from({ length: 10 }, () => browser.fetch(callback)));
       expect(results.map((r) => r.status).sort()).toEqual([302, ...Array(9).fill(400)]);
       expect(await codeGrants()).toBe(before + 1);
     });
@@ -153,7 +208,7 @@ for (const dialect of DIALECTS) {
     it('return_to must be on the allowlist (no open redirect)', async () => {
       const ok = await startFlow(owner, `?return_to=${encodeURIComponent(`${t.url}/settings?tab=ramp`)}`);
       const callback = await authorize(ok);
-      const res = await fetch(callback, { redirect: 'manual' });
+      const res = await browser.fetch(callback);
       expect(res.headers.get('location')).toBe(`${t.url}/settings?tab=ramp&ramp=connected`);
 
       const evil = [
@@ -183,10 +238,14 @@ for (const dialect of DIALECTS) {
     it('redirect_uri never comes from the Host header, in the authorize URL or in the code exchange (docs/guarantees.md#g4)', async () => {
       const spoofed = { host: 'evil.example', 'x-forwarded-host': 'evil.example' };
       const res = await request(`${t.url}/api/v1/ramp/connect-url`, { headers: { ...owner.headers, ...spoofed } });
-      expect(new URL(res.body.connect_url).searchParams.get('redirect_uri')).toBe(`${t.url}/api/v1/ramp/callback`);
-      const callback = await authorize(new URL(res.body.connect_url));
+      expect(new URL(res.body.connect_url).origin).toBe(t.url);
+      const launched = await browser.fetch(res.body.connect_url, { headers: spoofed });
+      const rampUrl = launched.headers.get('location')!;
+      expect(new URL(rampUrl).searchParams.get('redirect_uri')).toBe(`${t.url}/api/v1/ramp/callback`);
+      await emu.consent({ decision: 'approve', role: 'admin' });
+      const callback = (await browser.fetch(rampUrl)).headers.get('location')!;
       const before = await codeGrants();
-      const answer = await request(callback, { headers: spoofed });
+      const answer = await request(callback, { headers: { ...spoofed, cookie: browser.cookieHeader('127.0.0.1')! } });
       expect(answer.status).toBe(302);
       expect(await codeGrants()).toBe(before + 1);
       const tokenCall = (await emu.stats()).requests.filter((r) => r.grant_type === 'authorization_code').at(-1)!;
@@ -198,14 +257,14 @@ for (const dialect of DIALECTS) {
       const callback = new URL(await authorize(url));
       callback.searchParams.set('iss', 'https://app.ramp.com');
       const before = await codeGrants();
-      const res = await request(callback.toString());
+      const res = await callBack(callback.toString());
       expect(res.status).toBe(400);
       expect(await codeGrants()).toBe(before);
     });
 
     it('disconnect revokes the grant at Ramp (refresh token first), then deletes the connection', async () => {
       const callback = await authorize(await startFlow());
-      expect((await fetch(callback, { redirect: 'manual' })).status).toBe(302);
+      expect((await browser.fetch(callback)).status).toBe(302);
       const revokedGrants = async () => (await emu.grants()).filter((grant) => grant.revoked).length;
       const before = await revokedGrants();
       const res = await request(`${t.url}/api/v1/ramp/connection`, { method: 'DELETE', headers: owner.headers });

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorControl } from '../helpers/emulator-control.ts';
+import { TestBrowser } from '../helpers/test-browser.ts';
 import { request } from '../helpers/http.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
@@ -25,8 +26,9 @@ for (const dialect of DIALECTS) {
       await emu.faults({ rate_limit: false });
       const start = await request(`${t.url}/api/v1/ramp/connect-url`, { headers: owner.headers });
       await emu.consent({ decision: 'approve', role: 'admin' });
-      const authorize = await fetch(start.body.connect_url, { redirect: 'manual' });
-      expect((await fetch(authorize.headers.get('location')!, { redirect: 'manual' })).status).toBe(302);
+      const browser = new TestBrowser();
+      const authorize = await browser.openConnectUrl(start.body.connect_url);
+      expect((await browser.fetch(authorize.headers.get('location')!)).status).toBe(302);
 
       await t.server.ctx.db.kysely.updateTable('ramp_connections').set({ access_token_expires_at: Date.now() - 1 }).where('business_id', '=', owner.businessId).execute();
       const before = (await emu.stats()).grants.refresh_token;

@@ -1,11 +1,15 @@
 /**
  * Checklist #35: every mutating API call writes exactly one audit row (API token, business, action,
  * target, request id, outcome), failures and refusals included; refusals of another tenant's business
- * are written for reads too; the table refuses UPDATE and DELETE.
+ * are written for reads too; the table refuses UPDATE and DELETE. The mutating routes are taken from the
+ * route table, so a new one cannot be missed; the OAuth launch and callback (public GETs that change
+ * state) are among them.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulatorControl } from '../helpers/emulator-control.ts';
 import { request } from '../helpers/http.ts';
+import { TestBrowser } from '../helpers/test-browser.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -53,6 +57,44 @@ for (const dialect of DIALECTS) {
       expect(revoked.status).toBe(200);
       const [row] = await rowsOf(revoked.headers.get('x-request-id')!);
       expect(row).toMatchObject({ action: 'api_token.revoke', outcome: 'success', target: `token_id=${created.body.token_info.id}` });
+    });
+
+    it('every mutating route of the route table writes exactly one row, the OAuth launch and callback included (docs/guarantees.md#g35)', async () => {
+      const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+      // Ramp's inbound webhook is public and checked by signature: a flood of unsigned ones must not grow the audit table.
+      const NOT_AUDITED = ['POST /api/v1/ramp/webhooks'];
+      const routes = t.server.app.routeTable.filter((r) => MUTATING.has(r.method) || r.mutates);
+      const key = (r: { method: string; url: string }) => `${r.method} ${r.url}`;
+      expect(routes.filter((r) => r.auth === 'public' && !r.mutates).map(key)).toEqual(NOT_AUDITED);
+      expect(routes.filter((r) => r.mutates).map(key).sort()).toEqual(['GET /api/v1/ramp/authorize', 'GET /api/v1/ramp/callback']);
+      const checked: string[] = [];
+      for (const route of routes.filter((r) => !NOT_AUDITED.includes(key(r)))) {
+        // A tenant per route: the small token budget of this file is not what is tested here.
+        const caller = await createTenant(t.server.ctx.db, 'owner');
+        const path = route.url.replace(/:[A-Za-z_]+/g, '00000000-0000-4000-8000-000000000000').replace('*', 'business');
+        const withBody = route.method !== 'GET' && route.method !== 'DELETE';
+        const res = await request(`${t.url}${path}`, { method: route.method, headers: caller.headers, ...(withBody ? { json: {} } : {}) });
+        expect(res.status, key(route)).toBeLessThan(500);
+        const rows = await rowsOf(res.headers.get('x-request-id')!);
+        expect(rows.length, `${key(route)} → ${res.status}`).toBe(1);
+        expect(rows[0]!.outcome, key(route)).toMatch(/^(success|failure|denied)$/);
+        if (route.auth !== 'public') expect(rows[0], key(route)).toMatchObject({ actor_token_id: caller.tokenId });
+        checked.push(key(route));
+      }
+      expect(checked.length).toBeGreaterThanOrEqual(12);
+
+      // A callback that completes: the service's own row (business, token, success), still exactly one.
+      const emu = emulatorControl(t.emulator.url);
+      const start = await request(`${t.url}/api/v1/ramp/connect-url`, { headers: a.headers });
+      const browser = new TestBrowser();
+      const launch = await browser.fetch(start.body.connect_url);
+      expect(await rowsOf(launch.headers.get('x-request-id')!)).toHaveLength(1);
+      await emu.consent({ decision: 'approve', role: 'admin' });
+      const callback = await browser.fetch((await browser.fetch(launch.headers.get('location')!)).headers.get('location')!);
+      expect(callback.status).toBe(302);
+      const rows = await rowsOf(callback.headers.get('x-request-id')!);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ action: 'connect.oauth', outcome: 'success', business_id: a.businessId, actor_token_id: a.tokenId });
     });
 
     it("a flood of refused calls spends the caller's token budget: 429s, not one row each", async () => {

@@ -15,6 +15,7 @@ import { Vault } from '../../src/vault/vault.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { emulatorControl } from '../helpers/emulator-control.ts';
 import { request, type JsonResponse } from '../helpers/http.ts';
+import { TestBrowser } from '../helpers/test-browser.ts';
 import { TEST_ENCRYPTION_KEYS, startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
 
@@ -67,12 +68,13 @@ describe('canary: no secret in logs, responses or the database file', () => {
     // OAuth redirect flow: state, code and tokens travel through URLs and the token endpoint.
     const start = await call('/api/v1/ramp/connect-url');
     await emu.consent({ decision: 'approve', role: 'admin' });
-    const authorize = await fetch(start.body.connect_url, { redirect: 'manual' });
+    const browser = new TestBrowser();
+    const authorize = await browser.openConnectUrl(start.body.connect_url);
     const callback = authorize.headers.get('location')!;
     const cb = new URL(callback);
     issued.add(cb.searchParams.get('code')!);
     state = cb.searchParams.get('state')!;
-    responses.push(await request(callback));
+    responses.push(await request(callback, { headers: { cookie: browser.cookieHeader(cb.hostname)! } }));
     await collectIssuedTokens();
     expect(issued.size).toBeGreaterThanOrEqual(4);
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../src/events/signature.ts';
 import { createTenant } from '../helpers/tenants.ts';
 import { emulatorControl } from '../helpers/emulator-control.ts';
+import { TestBrowser } from '../helpers/test-browser.ts';
 import { request } from '../helpers/http.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -39,8 +40,9 @@ describe('revoked grant → needs_reauth → one webhook', () => {
     expect(hook.status).toBe(201);
     const start = await request(`${t.url}/api/v1/ramp/connect-url`, { headers: owner.headers });
     await emu.consent({ decision: 'approve', role: 'admin' });
-    const callback = (await fetch(start.body.connect_url, { redirect: 'manual' })).headers.get('location')!;
-    expect((await fetch(callback, { redirect: 'manual' })).headers.get('location')).toContain('ramp=connected');
+    const browser = new TestBrowser();
+    const callback = (await browser.openConnectUrl(start.body.connect_url)).headers.get('location')!;
+    expect((await browser.fetch(callback)).headers.get('location')).toContain('ramp=connected');
 
     await emu.revokeGrants({ client_id: t.emulator.defaultApp.client_id });
     await t.server.ctx.db.kysely.updateTable('ramp_connections').set({ access_token_expires_at: Date.now() - 1 }).where('business_id', '=', owner.businessId).execute();

@@ -9,6 +9,9 @@ import * as m0005 from './0005_record_change_trigger.ts';
 import * as m0006 from './0006_audit_target_append_only.ts';
 import * as m0007 from './0007_ramp_rate_budget.ts';
 import * as m0008 from './0008_record_deletions.ts';
+import * as m0009 from './0009_oauth_browser_binding.ts';
+import * as m0010 from './0010_idempotency_keys.ts';
+import * as m0011 from './0011_revoke_pending.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -23,4 +26,7 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0006_audit_target_append_only': m0006,
   '0007_ramp_rate_budget': m0007,
   '0008_record_deletions': m0008,
+  '0009_oauth_browser_binding': m0009,
+  '0010_idempotency_keys': m0010,
+  '0011_revoke_pending': m0011,
 };

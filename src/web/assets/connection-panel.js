@@ -18,6 +18,7 @@ import { enableHint, scopesToEnable, skippedItems, skippedOf } from './skipped-r
 const STATUS_BADGES = {
   connected: ['Connected', 'badge-ok'],
   needs_reauth: ['Needs re-authorization', 'badge-warn'],
+  revoke_pending: ['Disconnecting', 'badge-warn'],
   disconnected: ['Not connected', 'badge-neutral'],
 };
 
@@ -65,6 +66,8 @@ export function renderStatus() {
     summary.textContent = s.connected_at ? `Connected to Ramp (${env}) since ${formatDate(s.connected_at)}.` : `Connected to Ramp (${env}).`;
   } else if (status === 'needs_reauth') {
     summary.textContent = '';
+  } else if (status === 'revoke_pending') {
+    summary.textContent = 'Disconnected here. Ramp has not confirmed the access was revoked yet; we keep asking, and you can connect again once it has.';
   } else {
     summary.textContent = 'Not connected. Sign in with Ramp (recommended), or use a developer app from your own Ramp account.';
   }

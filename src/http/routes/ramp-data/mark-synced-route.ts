@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
-import { BusinessHeaders, errorResponses } from '../../../core/schemas.ts';
+import { errorResponses, IdempotentBusinessHeaders } from '../../../core/schemas.ts';
 import type { RampClient } from '../../../ramp/ramp-client.ts';
 import { MarkSyncedBody } from './schemas.ts';
 
@@ -24,11 +24,11 @@ export function markSyncedRoute(client: RampClient): RouteModule {
     app.post<{ Body: MarkSyncedBody }>(
       '/api/v1/ramp/accounting/mark-synced',
       {
-        config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'accounting.mark_synced' },
+        config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'accounting.mark_synced', idempotent: true },
         schema: {
           tags: ['ramp'],
           summary: 'Notify Ramp that objects have been synced',
-          headers: BusinessHeaders,
+          headers: IdempotentBusinessHeaders,
           body: MarkSyncedBody,
           response: { 201: Type.Object({}, { additionalProperties: true }), ...errorResponses(400, 401, 403, 409, 422, 429, 502, 504) },
         },

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
 import { ApiError } from '../../../core/errors.ts';
-import { BusinessHeaders, errorResponses } from '../../../core/schemas.ts';
+import { BusinessHeaders, errorResponses, IdempotentBusinessHeaders } from '../../../core/schemas.ts';
 import type { SyncService } from '../../../sync/sync-service.ts';
 import { syncView } from '../../../sync/sync-view.ts';
 import { SyncAccepted, SyncIdParams, SyncView } from './schemas.ts';
@@ -19,11 +19,11 @@ export function syncRoutes(service: SyncService): RouteModule {
     app.post(
       '/api/v1/ramp/sync',
       {
-        config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'sync.start' },
+        config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'sync.start', idempotent: true },
         schema: {
           tags: ['ramp'],
           summary: 'Start a sync of Ramp data',
-          headers: BusinessHeaders,
+          headers: IdempotentBusinessHeaders,
           response: { 202: SyncAccepted, ...errorResponses(400, 401, 403, 422) },
         },
       },

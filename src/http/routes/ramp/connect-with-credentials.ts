@@ -11,7 +11,7 @@ import type { ConnectServices } from '../../../connections/connect-services.ts';
 import { ConnectService } from '../../../connections/connect-service.ts';
 import { ConnectionView } from '../../../connections/connection-view.ts';
 import { authOf } from '../../auth.ts';
-import { BusinessHeaders, errorResponses } from '../../../core/schemas.ts';
+import { errorResponses, IdempotentBusinessHeaders } from '../../../core/schemas.ts';
 
 const Scope = Type.String({ pattern: '^[a-z_]+:[a-z_]+$', maxLength: 64 });
 
@@ -31,14 +31,14 @@ export function connectWithCredentialsRoute(app: FastifyInstance, s: ConnectServ
   api.post(
     '/api/v1/ramp/connect-with-credentials',
     {
-      config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'connect.client_credentials' },
+      config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'connect.client_credentials', idempotent: true },
       schema: {
         tags: ['ramp'],
         summary: 'Connect Ramp with your own API credentials',
         description:
           "Connect Ramp using your own Client ID and Client Secret from a Ramp Developer App (Client Credentials grant). Create your app at: Ramp Dashboard → Company → Developer, and enable the Client Credentials grant type.",
         operationId: 'connect_with_credentials_api_v1_ramp_connect_with_credentials_post',
-        headers: BusinessHeaders,
+        headers: IdempotentBusinessHeaders,
         body: Body,
         response: { 201: ConnectionView, ...errorResponses(400, 401, 403, 409, 422, 502) },
       },

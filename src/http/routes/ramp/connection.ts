@@ -1,7 +1,8 @@
 /**
  * @module `GET /api/v1/ramp/status`, `DELETE /api/v1/ramp/connection`, `GET/PUT /api/v1/ramp/sync-config`.
- * Disconnect (`ConnectService.disconnect`) revokes the tokens at Ramp first, then deletes the secrets
- * whatever Ramp said; the outcome is in the `x-ramp-revocation` header and the audit log.
+ * Disconnect (`ConnectService.disconnect`) revokes the tokens at Ramp first, then deletes the secrets;
+ * when Ramp fails or does not answer, the grant stays sealed as `revoke_pending` and is retried. The
+ * outcome (`revoked`, `pending`, `failed`) is in the `x-ramp-revocation` header and the audit log.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
@@ -36,19 +37,19 @@ export function connectionRoutes(app: FastifyInstance, s: ConnectServices): void
     },
     async (request, reply) => {
       const auth = authOf(request);
-      const { revoked } = await service.disconnect(auth.businessId, ({ row, revoked, reason }) =>
+      const { revoked, pending } = await service.disconnect(auth.businessId, ({ row, revoked, reason, pending: kept }) =>
         auditRequest(
           ctx.db.kysely,
           request,
           {
             outcome: revoked ? 'success' : 'partial',
             target: `connection_id=${row.id}`,
-            detail: revoked ? 'revoked at Ramp and deleted' : `deleted locally; Ramp revocation failed: ${reason}`,
+            detail: revoked ? 'revoked at Ramp and deleted' : kept ? `revoke_pending: Ramp revocation failed (${reason}); will retry` : `deleted locally; Ramp revocation failed: ${reason}`,
           },
           ctx.now(),
         ),
       );
-      return reply.code(204).header('x-ramp-revocation', revoked ? 'revoked' : 'failed').send();
+      return reply.code(204).header('x-ramp-revocation', revoked ? 'revoked' : pending ? 'pending' : 'failed').send();
     },
   );
 

@@ -1,6 +1,7 @@
 /**
  * @module The redirect (authorization code) flow over HTTP: `GET /api/v1/ramp/connect-url` starts it,
- * `GET /api/v1/ramp/callback` finishes it. The flow itself (state, PKCE, exchange, storing) is
+ * `GET /api/v1/ramp/authorize` (the URL it returns) binds it to the browser that opens it and sends
+ * that browser to Ramp, `GET /api/v1/ramp/callback` finishes it (in that browser only). The flow itself (state, PKCE, exchange, storing) is
  * `ConnectService` (src/connections/connect-service.ts); here the answers are made `no-store` and
  * `no-referrer` (docs/guarantees.md#g7).
  */
@@ -10,6 +11,7 @@ import { Type } from 'typebox';
 import type { ConnectServices } from '../../../connections/connect-services.ts';
 import { ConnectService } from '../../../connections/connect-service.ts';
 import { authOf } from '../../auth.ts';
+import { readBrowserSecret, setBrowserSecret } from '../../oauth-browser-cookie.ts';
 import { BusinessHeaders, errorResponses } from '../../../core/schemas.ts';
 
 const ConnectUrlQuery = Type.Object({
@@ -17,6 +19,10 @@ const ConnectUrlQuery = Type.Object({
 });
 
 const ConnectUrl = Type.Object({ connect_url: Type.String(), expires_at: Type.String({ format: 'date-time' }) }, { $id: 'RampConnectUrl' });
+
+const LaunchQuery = Type.Object({
+  state: Type.Optional(Type.String({ maxLength: 256, description: 'The state from the connect URL' })),
+});
 
 const CallbackQuery = Type.Object({
   code: Type.Optional(Type.String({ maxLength: 2048 })),
@@ -54,8 +60,28 @@ export function oauthRedirectRoutes(app: FastifyInstance, s: ConnectServices): v
   );
 
   api.get(
+    '/api/v1/ramp/authorize',
+    {
+      config: { mutates: true, auditAction: 'connect.oauth_launch' },
+      schema: {
+        tags: ['ramp'],
+        summary: 'Open the connect URL in a browser: binds the flow to this browser (cookie) and redirects to Ramp',
+        security: [],
+        querystring: LaunchQuery,
+        response: { 302: Type.Null(), ...errorResponses(400, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      noStore(reply);
+      const launched = await service.launchAuthorization({ state: request.query.state, browserSecret: readBrowserSecret(request) });
+      return setBrowserSecret(reply, launched.browserSecret).redirect(launched.authorizeUrl, 302);
+    },
+  );
+
+  api.get(
     '/api/v1/ramp/callback',
     {
+      config: { mutates: true, auditAction: 'connect.oauth' },
       schema: {
         tags: ['ramp'],
         summary: "Ramp's OAuth redirect target (browser)",
@@ -67,7 +93,11 @@ export function oauthRedirectRoutes(app: FastifyInstance, s: ConnectServices): v
     async (request, reply) => {
       noStore(reply);
       const { code, state, error, iss } = request.query;
-      return reply.redirect(await service.completeAuthorization({ code, state, error, iss, requestId: request.id }), 302);
+      // The service writes the row itself once it knows the business; before that (a bad state) the audit hook does.
+      const onAudited = () => {
+        request.audited = true;
+      };
+      return reply.redirect(await service.completeAuthorization({ code, state, error, iss, browserSecret: readBrowserSecret(request), requestId: request.id, onAudited }), 302);
     },
   );
 }
