@@ -10,8 +10,9 @@ import { request } from '../helpers/http.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
 
-const SCOPES = ['transactions:read', 'business:read', 'cards:read', 'users:read', 'departments:read'];
+const SCOPES = [...DEFAULT_SYNC_SCOPES];
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: Idempotency-Key`, () => {
