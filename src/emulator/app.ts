@@ -1,7 +1,7 @@
 /**
  * @module Assembly of the emulator's Fastify app.
  *
- * One process serves both Ramp environments (ramp-and-dayzero-api.md B1): production at the root
+ * One process serves both Ramp environments (docs/ramp-behaviour.md#hosts-and-environments): production at the root
  * and sandbox under `/sandbox`, each with its own authorize, token, revoke and resource routes. The
  * control plane lives at `/__emulator` (root only). Cross-cutting behaviour is in hooks:
  * `x-trace-id` on every response (B5), injected faults, padding of large bodies, request stats.

@@ -2,7 +2,7 @@
  * @module Registered OAuth apps (clients) of the emulated Ramp.
  *
  * An app belongs to one environment: "Apps created here only work in this environment"
- * (ramp-and-dayzero-api.md B1). It also belongs to one business, whose data client-credentials
+ * (docs/ramp-behaviour.md#hosts-and-environments). It also belongs to one business, whose data client-credentials
  * tokens read; authorization-code tokens read the consenting business instead.
  */
 import { ControlError } from './errors.ts';

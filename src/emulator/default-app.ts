@@ -1,6 +1,6 @@
 /**
  * @module The emulator's built-in OAuth app, which `RAMP_ENV=emulator` uses when RAMP_CLIENT_ID /
- * RAMP_CLIENT_SECRET are not set (design.md, their default: "emulator app"). Its own module so a
+ * RAMP_CLIENT_SECRET are not set (README.md#configuration: their default is the emulator app). Its own module so a
  * CLI command can name the app without loading the emulator: `ramp-connect sync` refreshes an
  * authorization-code connection against an emulator that `serve` or `ramp-connect emulator` runs.
  */

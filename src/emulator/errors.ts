@@ -1,7 +1,7 @@
 /**
  * @module Error bodies of the emulated Ramp API.
  *
- * Two wire formats exist (ramp-and-dayzero-api.md B3, B5):
+ * Two wire formats exist (docs/ramp-behaviour.md#token-errors, #errors):
  * - the RFC 6749 §5.2 body `{"error","error_description"}` on the token endpoints, and
  * - Ramp's `error_v2` envelope on the resource API and, as observed, for an unknown refresh token.
  * Handlers build bodies only through these helpers so every error has one stable shape.
@@ -66,7 +66,7 @@ export function sendOAuthError(reply: FastifyReply, error: OAuthError, refreshEr
   return reply.code(error.status).type('application/json; charset=utf-8').send(error.toBody());
 }
 
-/** Known Ramp error codes (ramp-and-dayzero-api.md B5). */
+/** Known Ramp error codes (docs/ramp-behaviour.md#errors). */
 export const RAMP_ERROR_CODES = {
   validation: 'DEVELOPER_7001',
   invalidToken: 'DEVELOPER_7002',

@@ -3,10 +3,10 @@
  *
  * Two kinds of switch live here:
  * - injected failures a client must survive (latency, hangs, 5xx, 302 to a foreign host, huge bodies,
- *   a changed rate limit) — security-reliability.md §5 "Emulator needs";
+ *   a changed rate limit) — docs/guarantees.md;
  * - Ramp behaviours nobody has confirmed, where the emulator follows the RFC by default and can be
  *   switched to the alternative (rotation mode, refresh error body, JSON token bodies, …) —
- *   ramp-and-dayzero-api.md B3 "UNCONFIRMED".
+ *   docs/ramp-behaviour.md#unconfirmed.
  */
 import { ControlError } from './errors.ts';
 

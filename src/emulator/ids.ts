@@ -12,12 +12,12 @@ export function randomToken(bytes = 32): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-/** Ramp-style opaque bearer/refresh token (`ramp_tok_…`, ramp-and-dayzero-api.md B1). */
+/** Ramp-style opaque bearer/refresh token (`ramp_tok_…`, docs/ramp-behaviour.md#hosts-and-environments). */
 export function newRampToken(): string {
   return `ramp_tok_${randomToken(32)}`;
 }
 
-/** Ramp-style client id (`ramp_id_…`, ramp-and-dayzero-api.md B1). */
+/** Ramp-style client id (`ramp_id_…`, docs/ramp-behaviour.md#hosts-and-environments). */
 export function newClientId(): string {
   return `ramp_id_${randomToken(24)}`;
 }
@@ -26,7 +26,7 @@ export function newClientSecret(): string {
   return `ramp_secret_${randomToken(32)}`;
 }
 
-/** Webhook subscription secrets are `ramp_sec_…` (ramp-and-dayzero-api.md B8). */
+/** Webhook subscription secrets are `ramp_sec_…` (docs/ramp-behaviour.md#webhooks). */
 export function newWebhookSecret(): string {
   return `ramp_sec_${randomToken(32)}`;
 }

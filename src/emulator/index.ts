@@ -1,7 +1,7 @@
 /**
  * @module Local Ramp emulator: OAuth authorization server + Developer API resource server.
  *
- * Faithful to `reference/ramp-and-dayzero-api.md` (section B) and programmable through
+ * Faithful to `docs/ramp-behaviour.md` and programmable through
  * `/__emulator/*` for tests. Production routes are served at the root, sandbox routes under
  * `/sandbox`. It shares no code with the rest of `src/`, so a client bug cannot hide behind an
  * emulator bug.
@@ -20,7 +20,7 @@ import { emulatorDefaultApp } from './default-app.ts';
 import { DEFAULT_REDIRECT_URIS, EmulatorState } from './state.ts';
 
 export interface EmulatorOptions {
-  /** 0 = random free port. Default 8081 (design.md). */
+  /** 0 = random free port. Default 8081 (README.md#configuration). */
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;

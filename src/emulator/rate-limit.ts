@@ -2,7 +2,7 @@
  * @module Ramp's rolling-window rate limit.
  *
  * "200 requests per 10-second rolling window … if you continue making requests during the window,
- * the rolling timer will extend accordingly" (Ramp rate-limiting guide, ramp-and-dayzero-api.md B5).
+ * the rolling timer will extend accordingly" (docs/ramp-behaviour.md#rate-limits).
  * The emulator models that literally: every request — including rejected ones — is remembered for
  * one window, and a request is rejected while the window already holds `limit` requests. Hammering
  * therefore keeps the client locked out, which is what a well-behaved client must avoid.

@@ -2,7 +2,7 @@
  * @module Request counters and a recent-request log (`GET /__emulator/stats`).
  *
  * Client tests assert what a client did *not* do (e.g. "0 token calls after a bad state",
- * security-reliability.md §5), so every non-control request is counted by route pattern and the
+ * docs/guarantees.md), so every non-control request is counted by route pattern and the
  * last 500 are kept. Only header *names* and the authorization *scheme* are recorded: stats must
  * never hold a token or secret.
  */

@@ -5,7 +5,7 @@
  * refresh token, the refresh tokens it replaced, and the access tokens it minted. Families are what
  * rotation reuse-detection revokes (RFC 9700 §4.14.2), what a revoked refresh token takes down with
  * it (RFC 7009 §2.1), and what `GET /__emulator/grants` reports.
- * Tokens are random, opaque and prefixed `ramp_tok_` (ramp-and-dayzero-api.md B1).
+ * Tokens are random, opaque and prefixed `ramp_tok_` (docs/ramp-behaviour.md#hosts-and-environments).
  */
 import type { Environment } from './apps.ts';
 import { newRampToken, newUuid, randomToken } from './ids.ts';

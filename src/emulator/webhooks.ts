@@ -1,5 +1,5 @@
 /**
- * @module Outgoing webhooks (ramp-and-dayzero-api.md B8).
+ * @module Outgoing webhooks (docs/ramp-behaviour.md#webhooks).
  *
  * Payload `{id, type, created_at, business_id, object: {id}}`, signed with
  * `X-Ramp-Webhook-Signature: hex(HMAC-SHA256(raw body, secret))`. Delivery is fire-and-forget with

@@ -2,7 +2,7 @@
  * The HTML consent page in headless Chromium, driven by keyboard only: Allow and Deny are labelled
  * buttons reachable with Tab, and Allow lands on the client's redirect URI with a code.
  * Runs when Chromium is found (CHROMIUM_PATH, default /usr/bin/chromium); with CI=true a missing
- * browser is a failure, never a silent skip (design.md "npm test").
+ * browser is a failure, never a silent skip (README.md#two-commands).
  */
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

@@ -1,6 +1,6 @@
 /**
  * Conformance: fault injection (`/__emulator/faults`) and Ramp's rolling-window rate limit (B5) —
- * what a client must survive (security-reliability.md §5–6).
+ * what a client must survive (docs/guarantees.md).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';

@@ -60,7 +60,7 @@ export function registerAppControlRoutes(app: FastifyInstance, state: EmulatorSt
     const secret = body.string('client_secret', { nonEmpty: true });
     body.rejectUnknown();
     const rotated = state.apps.rotateSecret(request.params.client_id, secret);
-    // "Rotating the client secret invalidates current access and refresh tokens" (security-reliability.md §0).
+    // "Rotating the client secret invalidates current access and refresh tokens" (docs/ramp-behaviour.md#token-errors).
     state.tokens.revokeWhere({ clientId: rotated.clientId }, 'client secret rotated');
     return { client_id: rotated.clientId, client_secret: rotated.clientSecret };
   });

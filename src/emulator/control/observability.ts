@@ -2,7 +2,7 @@
  * @module Control plane: what clients did (`/__emulator/stats`) and grant state (`/__emulator/grants`).
  *
  * Grants expose the SHA-256 of the current refresh token, never the token, so a test can check
- * "stored refresh token = emulator's current one" (security-reliability.md §6 item 39) without the
+ * "stored refresh token = emulator's current one" (docs/guarantees.md#g39) without the
  * emulator handing out credentials.
  */
 import type { FastifyInstance } from 'fastify';
@@ -38,7 +38,7 @@ export function registerObservabilityControlRoutes(app: FastifyInstance, state: 
       }));
   });
 
-  /** Revokes grants as Ramp would when a customer disconnects the app (security-reliability.md §6 item 23). */
+  /** Revokes grants as Ramp would when a customer disconnects the app (docs/guarantees.md#g23). */
   app.post('/grants/revoke', async (request) => {
     const body = new ControlBody(request.body);
     const filter = { familyId: body.string('family_id'), clientId: body.string('client_id'), businessId: body.string('business_id')?.toLowerCase() };

@@ -1,5 +1,5 @@
 /**
- * @module Wire shapes of the emulated Ramp resources (ramp-and-dayzero-api.md B7).
+ * @module Wire shapes of the emulated Ramp resources (docs/ramp-behaviour.md#resources-and-scopes).
  *
  * Field names, nullability and optionality follow Ramp's OpenAPI document (`ramp-schemas/`): a
  * required field is always present, a nullable one may be `null`, an optional non-nullable one is

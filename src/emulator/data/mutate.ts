@@ -19,7 +19,7 @@ export type MutableResource = 'transactions' | 'reimbursements' | 'bills';
 export const MUTABLE_RESOURCES: readonly MutableResource[] = ['transactions', 'reimbursements', 'bills'];
 
 export interface MutationEvent {
-  /** Ramp webhook event type (ramp-and-dayzero-api.md B8). */
+  /** Ramp webhook event type (docs/ramp-behaviour.md#webhooks). */
   type: string;
   objectId: string;
 }

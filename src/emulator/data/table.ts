@@ -2,7 +2,7 @@
  * @module The read interface every listable resource exposes, and a table of plain objects.
  *
  * List endpoints walk a table by *position* in its stable list order; `start` (the id of the last
- * entity of the previous page, ramp-and-dayzero-api.md B6) is turned into a position through an
+ * entity of the previous page, docs/ramp-behaviour.md#pagination) is turned into a position through an
  * id → position map, so a page costs O(page) rather than O(table).
  */
 

@@ -1,5 +1,5 @@
 /**
- * @module The three grants of Ramp's token endpoint (ramp-and-dayzero-api.md B3).
+ * @module The three grants of Ramp's token endpoint (docs/ramp-behaviour.md#token-endpoint).
  *
  * Each function validates one grant and mints tokens, or throws an `OAuthError` whose code is the
  * RFC 6749 §5.2 one. Only the rules differ between grants; the endpoint (`token.ts`) handles

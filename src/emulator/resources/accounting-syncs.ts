@@ -1,5 +1,5 @@
 /**
- * @module `POST /developer/v1/accounting/syncs` (ramp-and-dayzero-api.md B7.2).
+ * @module `POST /developer/v1/accounting/syncs` (docs/ramp-behaviour.md#accounting-syncs).
  *
  * Body `{idempotency_key, sync_type, successful_syncs: [{id, reference_id}], failed_syncs: [{id,
  * error: {message}}]}`, each list 1–5000 items. Schema errors → 422 DEVELOPER_7001; ids that are

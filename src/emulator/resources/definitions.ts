@@ -1,5 +1,5 @@
 /**
- * @module The listable resources: scope, table and filters of each (ramp-and-dayzero-api.md B7).
+ * @module The listable resources: scope, table and filters of each (docs/ramp-behaviour.md#resources-and-scopes).
  *
  * A filter compiles to a position predicate (and, for transactions, a binary-searched position
  * range on `user_transaction_time`), evaluated lazily while a page is filled.

@@ -1,5 +1,5 @@
 /**
- * @module Keyset pagination (ramp-and-dayzero-api.md B6).
+ * @module Keyset pagination (docs/ramp-behaviour.md#pagination).
  *
  * `page_size` 2–100 (default 20; out of range → 422 DEVELOPER_7001), `start` = id of the last entity
  * of the previous page. The answer is `{data, page: {next}}` where `next` is a full URL — built from

@@ -2,7 +2,7 @@
  * @module Query-parameter validation for the resource API.
  *
  * Ramp validates with marshmallow-style messages and answers 422 `DEVELOPER_7001` with
- * `{field: [messages]}` (error-handling example, ramp-and-dayzero-api.md B5). Every bad parameter is
+ * `{field: [messages]}` (error-handling example, docs/ramp-behaviour.md#errors). Every bad parameter is
  * collected before answering. A repeated parameter uses its first value, as Flask's `args.get` does.
  */
 import { isUuid } from '../ids.ts';

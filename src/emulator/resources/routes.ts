@@ -1,5 +1,5 @@
 /**
- * @module Resource routes of one environment (`/developer/v1/...`, ramp-and-dayzero-api.md B7).
+ * @module Resource routes of one environment (`/developer/v1/...`, docs/ramp-behaviour.md#resources-and-scopes).
  *
  * Lists: `{data, page: {next}}`; single objects by id; the business; accounting syncs. Every
  * handler authorizes first (`bearer-auth.ts`) and reads only the token's business, so another
