@@ -5,6 +5,7 @@
  *   npm run bench                  full sizes (about 5–8 minutes on 2 cores)
  *   npm run bench -- --quick       reduced sizes (CI smoke)
  *   npm run bench -- --only token,claim
+ *   npm run bench -- --only sync-million --million   the 1,000,000-transaction sync on SQLite (opt-in)
  */
 import { cpus, totalmem } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -74,7 +75,10 @@ async function main(): Promise<void> {
       report({ scenario: 'claim', figure: `${dialect}: server RSS MB with ${r.connections.toLocaleString('en-US')} connections`, value: r.serverRssMb });
     });
   }
-  for (const extra of EXTRA_SCENARIOS) await run(extra.name, () => extra.run({ quick, sizes, report }));
+  for (const extra of EXTRA_SCENARIOS) {
+    if (extra.optIn !== undefined && !args.includes(`--${extra.optIn}`)) continue;
+    await run(extra.name, () => extra.run({ quick, sizes, report }));
+  }
   await run('cold-start', async () => {
     const r = await benchColdStart(sizes.coldRuns);
     report({ scenario: 'cold-start', figure: 'serve on an empty data dir until /readyz, ms (median)', value: r.medianMs, baseline: `runs ${r.runsMs.join(', ')}` });

@@ -8,6 +8,7 @@ import { freePort, startEmulatorProcess, startServer } from '../lib/processes.ts
 import { scratchDatabase } from '../lib/scratch-db.ts';
 import { benchTenant } from '../lib/tenant.ts';
 import { BENCH_KEYS } from './token-hot-path.ts';
+import { TestBrowser } from '../../test/helpers/test-browser.ts';
 
 export interface StampedeResult {
   callers: number;
@@ -35,8 +36,10 @@ export async function benchStampede(callers: number): Promise<StampedeResult> {
     // Connect through the real redirect flow.
     const start = (await (await fetch(`${servers[0]!.url}/api/v1/ramp/connect-url`, { headers: tenant.headers })).json()) as { connect_url: string };
     await post(`${emulator.url}/__emulator/consent`, { decision: 'approve', role: 'admin' });
-    const callback = (await fetch(start.connect_url, { redirect: 'manual' })).headers.get('location')!;
-    const done = await fetch(callback, { redirect: 'manual' });
+    // A browser: the connect URL is our launch route, which binds the flow to the browser with a cookie.
+    const browser = new TestBrowser();
+    const callback = (await browser.openConnectUrl(start.connect_url)).headers.get('location')!;
+    const done = await browser.fetch(callback);
     if (!done.headers.get('location')?.includes('ramp=connected')) throw new Error(`OAuth connect failed: ${done.status}`);
     await db.kysely.updateTable('ramp_connections').set({ access_token_expires_at: Date.now() - 1 }).where('business_id', '=', tenant.businessId).execute();
 
