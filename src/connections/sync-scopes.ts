@@ -5,7 +5,7 @@
  * resource), the same table the sync plan is built from: the default scope request of
  * `connect-with-credentials` and the `missing_scope` of a skipped resource both come from here.
  */
-import { RAMP_RESOURCES } from '../ramp/resource-descriptors.ts';
+import { RAMP_RESOURCES, scopesForFlags } from '../ramp/resource-descriptors.ts';
 import type { SyncConfig } from './sync-config.ts';
 
 export interface ResourceScope {
@@ -20,7 +20,7 @@ export function syncedResourceScopes(config: SyncConfig): ResourceScope[] {
 
 /** The distinct scopes a sync with `config` needs, in reading order. */
 export function scopesForSyncConfig(config: SyncConfig): string[] {
-  return [...new Set(syncedResourceScopes(config).map(({ scope }) => scope))];
+  return scopesForFlags(config);
 }
 
 /** The scope reading `resource` needs, or null for a resource the table does not know. */
