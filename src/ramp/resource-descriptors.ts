@@ -34,6 +34,34 @@ export interface RecordColumns {
   readonly department_id: string | null;
   /** The transaction a receipt or memo belongs to. */
   readonly link_id: string | null;
+  /** Accounting readiness, one scale for every object Ramp syncs to the books (`ready-feed`); null: not such an object. */
+  readonly sync_status: AccountingSyncStatus | null;
+}
+
+/** Ramp's `sync_status` of transactions, reimbursements, transfers and cashbacks (docs/ramp-behaviour.md#accounting-readiness). */
+export const ACCOUNTING_SYNC_STATUSES = ['NOT_SYNC_READY', 'SYNC_READY', 'SYNCED'] as const;
+export type AccountingSyncStatus = (typeof ACCOUNTING_SYNC_STATUSES)[number];
+
+function syncStatusOf(value: unknown): AccountingSyncStatus | null {
+  return ACCOUNTING_SYNC_STATUSES.includes(value as AccountingSyncStatus) ? (value as AccountingSyncStatus) : null;
+}
+
+/**
+ * A bill's readiness on the same scale: Ramp's bill `sync_status` says only whether it synced; ready is
+ * the guide's rule (not deleted, approved, not yet synced; docs/ramp-behaviour.md#accounting-readiness).
+ */
+function billSyncStatus(bill: Record<string, unknown>): AccountingSyncStatus | null {
+  const status = bill.sync_status;
+  if (status === 'BILL_SYNCED' || status === 'BILL_AND_PAYMENT_SYNCED') return 'SYNCED';
+  if (status !== 'NOT_SYNCED') return null;
+  return bill.archived_at == null && bill.approval_status === 'APPROVED' ? 'SYNC_READY' : 'NOT_SYNC_READY';
+}
+
+/** A bill payment's: ready once the bill is paid, synced once Ramp says bill and payment are (docs/ramp-behaviour.md#accounting-readiness). */
+function billPaymentSyncStatus(payment: Record<string, unknown>): AccountingSyncStatus | null {
+  if (payment.bill_sync_status === 'BILL_AND_PAYMENT_SYNCED') return 'SYNCED';
+  if (typeof payment.bill_sync_status !== 'string') return null;
+  return payment.bill_status === 'PAID' && payment.bill_archived_at == null ? 'SYNC_READY' : 'NOT_SYNC_READY';
 }
 
 /** The config's id filters (`sync_card_ids`, …) a Ramp list can apply itself. */
@@ -67,6 +95,11 @@ export interface RampResourceDescriptor {
   readonly enabledByDefault: boolean;
   /** Ramp's filter for changes since the last run; null: read in full every sync. */
   readonly incrementalFilter: 'updated_after' | null;
+  /**
+   * Ramp lists the resource with `synced_after`: an extra incremental read of what was synced to the
+   * books since the last run, so objects leave the ready feed even when syncing does not move `updated_at`.
+   */
+  readonly syncedAfterRead: boolean;
   /** Fixed filters of every read. */
   readonly listParams: ListParams;
   /** Further reads that together with the first list everything (Ramp hides terminated cards otherwise). */
@@ -100,7 +133,9 @@ export function timeOf(value: unknown): number {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-const EMPTY: RecordColumns = { amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null };
+const EMPTY: RecordColumns = {
+  amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null, sync_status: null,
+};
 
 function money(amount: MinorAmount | undefined): Pick<RecordColumns, 'amount_cents' | 'currency'> {
   return amount ? { amount_cents: amount.amount, currency: amount.currency } : { amount_cents: null, currency: null };
@@ -111,6 +146,7 @@ const BASE = {
   syncConfigFlag: null,
   enabledByDefault: true,
   incrementalFilter: null,
+  syncedAfterRead: false,
   listParams: {},
   extraReads: [],
   idFilters: [],
@@ -156,7 +192,7 @@ export const RAMP_RESOURCES: readonly RampResourceDescriptor[] = Object.freeze([
   {
     // state=ALL: the list leaves DECLINED out by default (changelog 2025-06-25, docs/ramp-behaviour.md#resources-and-scopes).
     ...BASE, resource: 'transactions', rampPath: 'transactions', scope: 'transactions:read', rampSchema: 'Transaction',
-    syncConfigFlag: 'sync_transactions', incrementalFilter: 'updated_after', listParams: { state: 'ALL' },
+    syncConfigFlag: 'sync_transactions', incrementalFilter: 'updated_after', syncedAfterRead: true, listParams: { state: 'ALL' },
     idFilters: ['card_id', 'user_id', 'department_id'], dateWindow: 'remote', deletion: 'not-detected', money: 'decimal',
     readFilters: ['state', 'user_id', 'card_id'],
     project: (r) => {
@@ -164,24 +200,25 @@ export const RAMP_RESOURCES: readonly RampResourceDescriptor[] = Object.freeze([
       return {
         ...EMPTY, ...money(decimalAmountToMinorUnits(r.amount, r.currency_code)), occurred_at: timeOf(r.user_transaction_time),
         state: str(r.state, 32), user_id: str(holder.user_id), card_id: str(r.card_id), department_id: str(holder.department_id),
+        sync_status: syncStatusOf(r.sync_status),
       };
     },
   },
   {
     // Reimbursements have a user but no card or department.
     ...BASE, resource: 'reimbursements', rampPath: 'reimbursements', scope: 'reimbursements:read', rampSchema: 'Reimbursement',
-    syncConfigFlag: 'sync_reimbursements', incrementalFilter: 'updated_after', idFilters: ['user_id'], dateWindow: 'remote',
+    syncConfigFlag: 'sync_reimbursements', incrementalFilter: 'updated_after', syncedAfterRead: true, idFilters: ['user_id'], dateWindow: 'remote',
     deletion: 'not-detected', money: 'decimal', readFilters: ['state', 'user_id'],
     project: (r) => ({
       ...EMPTY, ...money(decimalAmountToMinorUnits(r.amount, r.currency)), occurred_at: timeOf(r.transaction_date) || timeOf(r.submitted_at),
-      state: str(r.state, 32), user_id: str(r.user_id),
+      state: str(r.state, 32), user_id: str(r.user_id), sync_status: syncStatusOf(r.sync_status),
     }),
   },
   {
     // Ramp's bills list filters by due and created dates, not by the transaction-date window: applied locally.
     ...BASE, resource: 'bills', rampPath: 'bills', scope: 'bills:read', rampSchema: 'Bill', syncConfigFlag: 'sync_bills',
     dateWindow: 'local', money: 'currency-amount', readFilters: ['state'],
-    project: (r) => ({ ...EMPTY, ...money(currencyAmountToMinorUnits(r.amount)), occurred_at: timeOf(r.issued_at) || timeOf(r.created_at), state: str(r.status, 32) }),
+    project: (r) => ({ ...EMPTY, ...money(currencyAmountToMinorUnits(r.amount)), occurred_at: timeOf(r.issued_at) || timeOf(r.created_at), state: str(r.status, 32), sync_status: billSyncStatus(r) }),
   },
   {
     // Ramp has no list of bill payments: a paid bill carries its `payment`. One payment per bill, under
@@ -191,19 +228,22 @@ export const RAMP_RESOURCES: readonly RampResourceDescriptor[] = Object.freeze([
     derive: (bill) => {
       const payment = bill.payment;
       if (typeof payment !== 'object' || payment === null) return null;
-      return { id: bill.id, bill_id: bill.id, bill_status: bill.status ?? null, vendor: bill.vendor ?? null, entity_id: bill.entity_id ?? null, ...(payment as Record<string, unknown>) };
+      return {
+        id: bill.id, bill_id: bill.id, bill_status: bill.status ?? null, bill_sync_status: bill.sync_status ?? null, bill_archived_at: bill.archived_at ?? null,
+        vendor: bill.vendor ?? null, entity_id: bill.entity_id ?? null, ...(payment as Record<string, unknown>),
+      };
     },
-    project: (p) => ({ ...EMPTY, ...money(currencyAmountToMinorUnits(p.amount)), occurred_at: timeOf(p.payment_date) || timeOf(p.effective_date), state: str(p.payment_method, 32) }),
+    project: (p) => ({ ...EMPTY, ...money(currencyAmountToMinorUnits(p.amount)), occurred_at: timeOf(p.payment_date) || timeOf(p.effective_date), state: str(p.payment_method, 32), sync_status: billPaymentSyncStatus(p) }),
   },
   {
     ...BASE, resource: 'transfers', rampPath: 'transfers', scope: 'transfers:read', rampSchema: 'Transfer', syncConfigFlag: 'sync_transfers',
     enabledByDefault: false, money: 'currency-amount', readFilters: ['state'],
-    project: (r) => ({ ...EMPTY, ...money(currencyAmountToMinorUnits(r.amount)), occurred_at: timeOf(r.created_at), state: str(r.status, 32) }),
+    project: (r) => ({ ...EMPTY, ...money(currencyAmountToMinorUnits(r.amount)), occurred_at: timeOf(r.created_at), state: str(r.status, 32), sync_status: syncStatusOf(r.sync_status) }),
   },
   {
     ...BASE, resource: 'cashbacks', rampPath: 'cashbacks', scope: 'cashbacks:read', rampSchema: 'Cashback', syncConfigFlag: 'sync_cashbacks',
     enabledByDefault: false, money: 'currency-amount', readFilters: ['state'],
-    project: (r) => ({ ...EMPTY, ...money(currencyAmountToMinorUnits(r.amount)), occurred_at: timeOf(r.created_at), state: str(r.sync_status, 32) }),
+    project: (r) => ({ ...EMPTY, ...money(currencyAmountToMinorUnits(r.amount)), occurred_at: timeOf(r.created_at), state: str(r.sync_status, 32), sync_status: syncStatusOf(r.sync_status) }),
   },
   {
     // The statement's money column is its ending balance; every balance stays in the record.

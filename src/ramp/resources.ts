@@ -18,6 +18,8 @@ export interface ListParams {
   readonly from_date?: string;
   readonly to_date?: string;
   readonly updated_after?: string;
+  /** Transactions and reimbursements synced to the books after this time (docs/ramp-behaviour.md#accounting-readiness). */
+  readonly synced_after?: string;
   readonly state?: string;
   readonly user_id?: string;
   readonly card_id?: string;

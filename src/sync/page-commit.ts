@@ -53,11 +53,11 @@ export class LeaseLostError extends Error {
 
 const RECORD_COLUMNS = [
   'business_id', 'resource', 'id', 'data', 'data_hash', 'amount_cents', 'currency', 'occurred_at', 'state', 'user_id', 'card_id',
-  'department_id', 'link_id', 'deleted_at', 'first_synced_at', 'updated_at', 'last_sync_id',
+  'department_id', 'link_id', 'deleted_at', 'first_synced_at', 'updated_at', 'last_sync_id', 'sync_status',
 ] as const;
 /** Everything but the key and `first_synced_at` is rewritten when a record changed. */
 const UPDATED_COLUMNS = RECORD_COLUMNS.filter((column) => !['business_id', 'resource', 'id', 'first_synced_at'].includes(column));
-/** Rows per INSERT: 3,200 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535. */
+/** Rows per INSERT: 3,400 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535. */
 const UPSERT_CHUNK = 200;
 const upsertSqlCache = new Map<string, string>();
 
@@ -78,8 +78,10 @@ function upsertSql(dialect: Dialect, rows: number): string {
       `insert into "ramp_records" (${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')} ` +
       `on conflict ("business_id", "resource", "id") do update set ${UPDATED_COLUMNS.map((c) => `"${c}" = excluded."${c}"`).join(', ')} ` +
       // A record read again unchanged is not rewritten (and not counted, nor logged as a change),
-      // unless it had been marked deleted: listed again, it is back (`deleted_at` null).
-      `where "ramp_records"."data_hash" <> excluded."data_hash" or "ramp_records"."deleted_at" is not null`;
+      // unless it had been marked deleted (listed again, it is back: `deleted_at` null) or its
+      // accounting readiness differs from what Ramp lists (set by mark-synced before Ramp's lists showed it).
+      `where "ramp_records"."data_hash" <> excluded."data_hash" or "ramp_records"."deleted_at" is not null ` +
+      `or "ramp_records"."sync_status" ${dialect === 'postgres' ? 'is distinct from' : 'is not'} excluded."sync_status"`;
     // Full chunks are most of a large sync: parsed once per connection on PostgreSQL.
     if (rows === UPSERT_CHUNK) namedStatement(text);
     upsertSqlCache.set(key, text);
@@ -105,7 +107,7 @@ async function upsertRecords(trx: Transaction<Database>, dialect: Dialect, page:
       // In RECORD_COLUMNS order, `deleted_at` left out (a literal in the SQL).
       params.push(
         page.businessId, page.resource, record.id, record.data, record.hash, columns.amount_cents, columns.currency, columns.occurred_at,
-        columns.state, columns.user_id, columns.card_id, columns.department_id, columns.link_id, page.now, page.now, page.syncId,
+        columns.state, columns.user_id, columns.card_id, columns.department_id, columns.link_id, page.now, page.now, page.syncId, columns.sync_status,
       );
     }
     const result = await trx.executeQuery(CompiledQuery.raw(upsertSql(dialect, chunk.length), params));

@@ -7,6 +7,9 @@
  * - Reference data (no config flag) is always read; a resource with a flag only when it is on.
  * - A resource with Ramp's `updated_after` is read incrementally; the others in full every sync,
  *   which is how their deletions are seen (src/sync/record-deletions.ts).
+ * - A resource Ramp lists with `synced_after` gets one more incremental stream reading what was
+ *   synced to the books since the last run (docs/ramp-behaviour.md#accounting-readiness); it applies
+ *   the config's id filters locally.
  * - Date and id filters: union within a kind, intersection across kinds. Ramp's list filters take
  *   one id, so one stream per id of the kind with the fewest ids is read from Ramp and the other
  *   kinds are applied locally.
@@ -26,6 +29,8 @@ export interface SyncStream {
   /** The resource's table entry: Ramp's path, projection, deletion detection. */
   readonly descriptor: RampResourceDescriptor;
   readonly mode: StreamMode;
+  /** The filter an incremental run reads changes with: Ramp's `updated_after`, or `synced_after` for the accounting read. */
+  readonly incrementalFilter: 'updated_after' | 'synced_after' | null;
   /** Filters sent to Ramp (without `updated_after` and `page_size`, which the run adds). */
   readonly params: ListParams;
   /** Changes when the filters change, which voids the stream's incremental watermark. */
@@ -56,24 +61,36 @@ function dateBounds(config: SyncConfig): { from: number; to: number } | null {
   };
 }
 
+type LocalSets = readonly (readonly [IdDimension, ReadonlySet<string>])[];
+
+function keepOf(sets: LocalSets, localDates: { from: number; to: number } | null): SyncStream['keep'] {
+  if (sets.length === 0 && localDates === null) return null;
+  return (columns: RecordColumns) =>
+    sets.every(([dimension, set]) => columns[dimension] !== null && set.has(columns[dimension]!)) &&
+    (localDates === null || (columns.occurred_at >= localDates.from && columns.occurred_at <= localDates.to));
+}
+
 function filteredStreams(descriptor: RampResourceDescriptor, base: ListParams, dimensions: Partial<Record<IdDimension, string[]>>, localDates: { from: number; to: number } | null): SyncStream[] {
   const resource = descriptor.resource;
   const present = (Object.entries(dimensions) as [IdDimension, string[]][]).filter(([, values]) => values.length > 0);
   present.sort((a, b) => a[1].length - b[1].length || a[0].localeCompare(b[0]));
   const [remote, ...local] = present;
-  const localSets = local.map(([dimension, values]) => [dimension, new Set(values)] as const);
-  const keep =
-    localSets.length === 0 && localDates === null
-      ? null
-      : (columns: RecordColumns) =>
-          localSets.every(([dimension, set]) => columns[dimension] !== null && set.has(columns[dimension]!)) &&
-          (localDates === null || (columns.occurred_at >= localDates.from && columns.occurred_at <= localDates.to));
+  const keep = keepOf(local.map(([dimension, values]) => [dimension, new Set(values)] as const), localDates);
   const localSpec = [local, localDates];
   const mode: StreamMode = descriptor.incrementalFilter !== null ? 'incremental' : 'full';
-  const stream = (key: string, params: ListParams): SyncStream => ({ key, resource, descriptor, mode, params, fingerprint: fingerprintOf(resource, params, localSpec), keep });
-  if (!remote) return [stream(resource, base), ...descriptor.extraReads.map((extra) => stream(`${resource} ${extra.key}`, { ...base, ...extra.params }))];
+  const stream = (key: string, params: ListParams): SyncStream => ({
+    key, resource, descriptor, mode, incrementalFilter: descriptor.incrementalFilter, params, fingerprint: fingerprintOf(resource, params, localSpec), keep,
+  });
+  const synced: SyncStream[] = descriptor.syncedAfterRead
+    ? [{
+        key: `${resource} synced_after`, resource, descriptor, mode: 'incremental', incrementalFilter: 'synced_after', params: base,
+        fingerprint: fingerprintOf(resource, { ...base, synced_after: '' }, [present, localDates]),
+        keep: keepOf(present.map(([dimension, values]) => [dimension, new Set(values)] as const), localDates),
+      }]
+    : [];
+  if (!remote) return [stream(resource, base), ...descriptor.extraReads.map((extra) => stream(`${resource} ${extra.key}`, { ...base, ...extra.params })), ...synced];
   const [dimension, values] = remote;
-  return values.map((value) => stream(`${resource} ${dimension}=${value}`, { ...base, [dimension]: value }));
+  return [...values.map((value) => stream(`${resource} ${dimension}=${value}`, { ...base, [dimension]: value })), ...synced];
 }
 
 export function planSync(config: SyncConfig): SyncPlan {

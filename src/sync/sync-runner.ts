@@ -257,7 +257,9 @@ class SyncRun {
     // Full streams restart from the first page: they are small, and a restart misses nothing.
     const resumable = (run: StreamRun) => run.segments.every((segment) => segment.next === null || isUnderApiBase(segment.next, apiBaseUrl));
     const interrupted = stream.mode === 'incremental' && cursor.run !== null && resumable(cursor.run) ? cursor.run : null;
-    const updatedAfter = stream.mode === 'incremental' && cursor.completedRunStartedAt !== null ? new Date(cursor.completedRunStartedAt - settings.overlapMs).toISOString() : null;
+    const since = cursor.completedRunStartedAt ?? (stream.incrementalFilter === 'synced_after' ? now() : null);
+    // A first `synced_after` read starts at this run: the resource's own stream reads everything before it.
+    const updatedAfter = stream.mode === 'incremental' && since !== null ? new Date(since - settings.overlapMs).toISOString() : null;
     const first = interrupted ?? this.#newRun(stream, now(), updatedAfter);
     cursor = await this.#readRun(stream, { ...cursor, run: first });
     if (interrupted) {
@@ -279,7 +281,7 @@ class SyncRun {
     const { client, settings } = this.#deps;
     const run = cursor.run!;
     const segments = run.segments.map((segment) => ({ ...segment }));
-    const baseParams = { ...stream.params, page_size: settings.pageSize, ...(run.updatedAfter ? { updated_after: run.updatedAfter } : {}) };
+    const baseParams = { ...stream.params, page_size: settings.pageSize, ...(run.updatedAfter ? { [stream.incrementalFilter ?? 'updated_after']: run.updatedAfter } : {}) };
     const resource = stream.descriptor.rampPath;
     let current = cursor;
     await pumpPages({

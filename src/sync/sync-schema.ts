@@ -31,6 +31,8 @@ export interface RampRecordsTable {
   deleted_at: number | null;
   /** The transaction a receipt or memo belongs to. */
   link_id: string | null;
+  /** `NOT_SYNC_READY | SYNC_READY | SYNCED` for objects Ramp syncs to the books (migration 0012_accounting_ready_feed). */
+  sync_status: string | null;
 }
 
 export interface RampRecordChangesTable {

@@ -141,11 +141,12 @@ for (const dialect of DIALECTS) {
         request(`${t.url}/api/v1/ramp/accounting/mark-synced`, { method: 'POST', headers: a.headers, json: { sync_type: 'TRANSACTION_SYNC', object_ids: objectIds } });
       const first = await post(ids);
       expect(first.status).toBe(201);
-      expect(first.body).toMatchObject({ sync_type: 'TRANSACTION_SYNC', successful_syncs: 3 });
+      expect(first.body).toMatchObject({ sync_type: 'TRANSACTION_SYNC', successful: 3, failed: 0 });
+      expect(first.body.batches).toHaveLength(1);
       const replay = await post([...ids].reverse());
       expect(replay.status).toBe(201);
-      expect(replay.body.id).toBe(first.body.id);
-      expect(replay.body.idempotency_key).toBe(first.body.idempotency_key);
+      expect(replay.body.batches[0].sync_id).toBe(first.body.batches[0].sync_id);
+      expect(replay.body.batches[0].idempotency_key).toBe(first.body.batches[0].idempotency_key);
       const synced = await emulatorRecords(t.emulator, a.rampBusinessId, 'transactions');
       for (const id of ids) expect(synced.get(id).sync_status).toBe('SYNCED');
       const unknown = await post(['00000000-0000-4000-8000-000000000000']);
@@ -213,7 +214,7 @@ for (const dialect of DIALECTS) {
       expect([...(await storedRecords(t.db, c.businessId, 'transactions')).keys()].sort()).toEqual(expected);
       expect((await storedRecords(t.db, c.businessId, 'bills')).size).toBe(0);
       expect((await storedRecords(t.db, c.businessId, 'reimbursements')).size).toBe(0);
-      expect(Object.keys(done.progress.streams).filter((key) => key.startsWith('transactions'))).toHaveLength(2);
+      expect(Object.keys(done.progress.streams).filter((key) => key.startsWith('transactions card_id='))).toHaveLength(2);
     });
 
     it('events and the status summary', async () => {

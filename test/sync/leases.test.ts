@@ -40,7 +40,7 @@ for (const dialect of DIALECTS) {
       // The first owner lost its lease: its page commit rolls back and stores nothing.
       const page = {
         businessId: tenant.businessId, syncId: sync.id, leaseUntil: 9_000, resource: 'transactions' as const, streamKey: 'transactions',
-        records: [{ id: 't1', data: '{"id":"t1"}', hash: hashData('{"id":"t1"}'), columns: { amount_cents: 1, currency: 'USD', occurred_at: 1, state: 'PENDING', user_id: null, card_id: null, department_id: null, link_id: null } }],
+        records: [{ id: 't1', data: '{"id":"t1"}', hash: hashData('{"id":"t1"}'), columns: { amount_cents: 1, currency: 'USD', occurred_at: 1, state: 'PENDING', user_id: null, card_id: null, department_id: null, link_id: null, sync_status: null } }],
         cursor: { v: 1 as const, fingerprint: 'f', completedRunStartedAt: null, run: null }, progress: () => emptyProgress(), now: 3_100,
       };
       await expect(commitPage(db.kysely, db.dialect, { ...page, owner: winners[0]!.lease_owner! })).rejects.toBeInstanceOf(LeaseLostError);
@@ -64,8 +64,11 @@ describe('sync planning', () => {
     expect(plain.streams.map((s) => `${s.key}:${s.mode}`)).toEqual([
       'business:full', 'entities:full', 'departments:full', 'locations:full', 'users:full', 'spend-programs:full', 'limits:full',
       'limits is_terminated=true:full', 'cards:full', 'cards is_terminated=true:full', 'merchants:full', 'vendors:full',
-      'transactions:incremental', 'reimbursements:incremental', 'bills:full', 'receipts:full', 'memos:full',
+      'transactions:incremental', 'transactions synced_after:incremental', 'reimbursements:incremental', 'reimbursements synced_after:incremental',
+      'bills:full', 'receipts:full', 'memos:full',
     ]);
+    // What was synced to the books since the last run is read with Ramp's synced_after (the ready feed's exits).
+    expect(plain.streams.filter((s) => s.incrementalFilter === 'synced_after').map((s) => s.key)).toEqual(['transactions synced_after', 'reimbursements synced_after']);
     const everything = planSync({ ...DEFAULT_SYNC_CONFIG, sync_transfers: true, sync_cashbacks: true, sync_bill_payments: true, sync_statements: true });
     expect(everything.streams.filter((s) => s.mode === 'full' && ['bill-payments', 'transfers', 'cashbacks', 'statements'].includes(s.resource)).map((s) => s.key)).toEqual([
       'bill-payments', 'transfers', 'cashbacks', 'statements',
@@ -74,11 +77,15 @@ describe('sync planning', () => {
     expect(plain.streams.find((s) => s.resource === 'transactions')!.params).toEqual({ state: 'ALL' });
     const filtered = planSync({ ...DEFAULT_SYNC_CONFIG, sync_bills: false, sync_card_ids: ['c1', 'c2', 'c3'], sync_user_ids: ['u1'], sync_transfers: true });
     const tx = filtered.streams.filter((s) => s.resource === 'transactions');
-    expect(tx.map((s) => s.key)).toEqual(['transactions user_id=u1']);
+    expect(tx.map((s) => s.key)).toEqual(['transactions user_id=u1', 'transactions synced_after']);
+    // The synced_after read applies every id filter locally.
+    const syncedKeep = tx[1]!.keep!;
     const keep = tx[0]!.keep!;
-    const columns = { amount_cents: 1, currency: 'USD', occurred_at: 1, state: 'CLEARED', user_id: 'u1', department_id: null, link_id: null };
+    const columns = { amount_cents: 1, currency: 'USD', occurred_at: 1, state: 'CLEARED', user_id: 'u1', department_id: null, link_id: null, sync_status: null };
     expect(keep({ ...columns, card_id: 'c2' })).toBe(true);
     expect(keep({ ...columns, card_id: 'c9' })).toBe(false);
+    expect(syncedKeep({ ...columns, card_id: 'c2' })).toBe(true);
+    expect(syncedKeep({ ...columns, card_id: 'c2', user_id: 'u2' })).toBe(false);
     expect(filtered.streams.some((s) => s.resource === 'bills')).toBe(false);
     expect(filtered.streams.some((s) => s.resource === 'transfers')).toBe(true);
     expect(planSync({ ...DEFAULT_SYNC_CONFIG, sync_user_ids: ['u1'] }).streams.find((s) => s.resource === 'transactions')!.fingerprint).not.toBe(

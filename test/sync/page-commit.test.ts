@@ -14,7 +14,7 @@ import { DIALECTS, openTestDb } from '../helpers/test-db.ts';
 
 function record(id: string, state: string, cents: number): PreparedRecord {
   const data = JSON.stringify({ id, state, amount: cents / 100 });
-  return { id, data, hash: hashData(data), columns: { amount_cents: cents, currency: 'USD', occurred_at: 1_000, state, user_id: null, card_id: null, department_id: null, link_id: null } };
+  return { id, data, hash: hashData(data), columns: { amount_cents: cents, currency: 'USD', occurred_at: 1_000, state, user_id: null, card_id: null, department_id: null, link_id: null, sync_status: null } };
 }
 
 for (const dialect of DIALECTS) {

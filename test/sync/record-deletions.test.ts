@@ -14,7 +14,7 @@ import { DIALECTS, openTestDb } from '../helpers/test-db.ts';
 
 function record(id: string): PreparedRecord {
   const data = JSON.stringify({ id, name: id });
-  return { id, data, hash: hashData(data), columns: { amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null } };
+  return { id, data, hash: hashData(data), columns: { amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null, sync_status: null } };
 }
 
 for (const dialect of DIALECTS) {

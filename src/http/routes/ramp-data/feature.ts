@@ -1,6 +1,6 @@
 /**
  * @module The "Ramp data" feature: API client, proxy, sync (manual, automatic, webhook), synced
- * record reads and mark-synced. It lives in src/http because it registers routes: the domain code it
+ * record reads, the accounting ready feed and mark-synced. It lives in src/http because it registers routes: the domain code it
  * assembles (src/ramp, src/sync) never imports HTTP. src/features.ts wires it:
  *
  * @example
@@ -11,6 +11,7 @@ import type { SyncSummary } from '../../../connections/connect-services.ts';
 import type { AppContext } from '../../../app-context.ts';
 import type { EventSink } from '../../../events/event-sink.ts';
 import type { RouteModule } from '../../app.ts';
+import { readyFeedRoute } from '../accounting/ready-feed-route.ts';
 import { markSyncedRoute } from './mark-synced-route.ts';
 import { DEFAULT_PROXY_SETTINGS, proxyRoute, type ProxySettings } from './proxy-route.ts';
 import { recordRoutes } from './records-routes.ts';
@@ -57,7 +58,8 @@ export function rampDataFeature(deps: RampDataDeps, options: RampDataOptions = {
       syncRoutes(syncs),
       recordRoutes(),
       proxyRoute(client, { ...DEFAULT_PROXY_SETTINGS, ...options.proxy }),
-      markSyncedRoute(client),
+      markSyncedRoute(client, ctx.db.kysely, ctx.now),
+      readyFeedRoute(),
       webhooksRoute(syncs, secret),
     ],
     start: async () => syncs.start(),

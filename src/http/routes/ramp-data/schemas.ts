@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { Nullable, PaginationQuery } from '../../../core/schemas.ts';
 import { SkippedResource } from '../../../connections/last-sync-view.ts';
+import { READY_SYNC_TYPES } from '../../../accounting/ready-types.ts';
 
 export const SyncAccepted = Type.Object(
   { sync_id: Type.String({ format: 'uuid' }), status: Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('completed'), Type.Literal('partial'), Type.Literal('failed')]) },
@@ -68,15 +69,47 @@ export type RecordsQuery = Static<typeof RecordsQueryAll>;
 /** Ramp's object as synced; its money also as `amount_cents` (integer minor units) and `currency`. */
 export const RampRecord = Type.Object({ id: Type.String() }, { additionalProperties: true, $id: 'RampRecord' });
 
-export const MARK_SYNCED_TYPES = ['TRANSACTION_SYNC', 'REIMBURSEMENT_SYNC', 'BILL_SYNC', 'BILL_PAYMENT_SYNC', 'TRANSFER_SYNC', 'STATEMENT_CREDIT_SYNC'] as const;
+export const MARK_SYNCED_TYPES = READY_SYNC_TYPES;
+
+/** Objects one mark-synced request may carry in each list (the body stays under the 1 MB limit); Ramp gets them 5,000 a call. */
+export const MAX_MARK_SYNCED_ITEMS = 20_000;
+
+const ObjectId = Type.String({ minLength: 1, maxLength: 128 });
 
 export const MarkSyncedBody = Type.Object(
   {
     sync_type: Type.Union(MARK_SYNCED_TYPES.map((value) => Type.Literal(value))),
-    object_ids: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1, maxItems: 5000 }),
+    object_ids: Type.Optional(Type.Array(ObjectId, { minItems: 1, maxItems: MAX_MARK_SYNCED_ITEMS, description: 'Posted to the books; Ramp records each with its own id as the reference' })),
+    successes: Type.Optional(
+      Type.Array(Type.Object({ object_id: ObjectId, reference_id: Type.String({ minLength: 1, maxLength: 255, description: "The books' id of the posted entry" }) }), {
+        minItems: 1, maxItems: MAX_MARK_SYNCED_ITEMS, description: 'Posted to the books, with the id the books gave each',
+      }),
+    ),
+    failures: Type.Optional(
+      Type.Array(Type.Object({ object_id: ObjectId, message: Type.String({ minLength: 1, maxLength: 1000, description: 'Why the books refused it; shown to the customer in Ramp and on the ready feed' }) }), {
+        minItems: 1, maxItems: MAX_MARK_SYNCED_ITEMS, description: 'Could not be posted; they stay ready to sync, with this message',
+      }),
+    ),
   },
   { $id: 'RampMarkSyncedRequest' },
 );
 export type MarkSyncedBody = Static<typeof MarkSyncedBody>;
+
+const Batch = Type.Object({
+  sync_id: Nullable(Type.String({ description: "Ramp's id of the sync it recorded" })),
+  idempotency_key: Type.String({ description: "The batch's key: the same request always sends the same batches with the same keys" }),
+  successful: Type.Integer(),
+  failed: Type.Integer(),
+});
+
+export const MarkSyncedResult = Type.Object(
+  {
+    sync_type: Type.String(),
+    successful: Type.Integer(),
+    failed: Type.Integer(),
+    batches: Type.Array(Batch, { description: 'One Ramp call each, at most 5,000 objects' }),
+  },
+  { $id: 'RampMarkSyncedResult' },
+);
 
 export const WebhookAccepted = Type.Object({ status: Type.Literal('accepted'), scheduled: Type.Integer() });

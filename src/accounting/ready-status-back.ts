@@ -1,0 +1,137 @@
+/**
+ * @module Status back: the product's successes and failures for objects it posted (or could not post)
+ * to its books, sent to Ramp's `POST /developer/v1/accounting/syncs` (docs/ramp-behaviour.md#accounting-syncs)
+ * in batches of at most 5,000 objects, one call each.
+ *
+ * Each batch's `idempotency_key` is derived from the business, the sync type and the batch's content,
+ * and batches are cut from the objects sorted by id: the same request always makes the same batches
+ * with the same keys, so a retried request (after a timeout, a 5xx, a crash between batches) has Ramp
+ * replay the batches it already recorded and never records one twice. A batch of successes without
+ * their own references keeps the key the earlier single-call mark-synced used.
+ *
+ * Once Ramp accepts a batch, its successes leave the ready feed (`sync_status` SYNCED; the next sync
+ * reads Ramp's own status over it) and its failures are kept with their message until a later success.
+ */
+import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { RampClient } from '../ramp/ramp-client.ts';
+import { readyKindOfSyncType, type ReadySyncType } from './ready-types.ts';
+import './ready-schema.ts';
+import '../sync/sync-schema.ts';
+
+/** Ramp's limit of objects per `accounting/syncs` call (docs/ramp-behaviour.md#accounting-syncs). */
+export const MAX_SYNCS_PER_CALL = 5000;
+
+export interface StatusBackRequest {
+  readonly syncType: ReadySyncType;
+  /** Posted to the books; `referenceId` is the books' id for it (the object's own id when the books have none). */
+  readonly successes: readonly { readonly id: string; readonly referenceId: string }[];
+  readonly failures: readonly { readonly id: string; readonly message: string }[];
+}
+
+export interface StatusBatch {
+  readonly idempotencyKey: string;
+  readonly successes: readonly { readonly id: string; readonly referenceId: string }[];
+  readonly failures: readonly { readonly id: string; readonly message: string }[];
+}
+
+export interface StatusBackResult {
+  readonly sync_type: ReadySyncType;
+  readonly successful: number;
+  readonly failed: number;
+  readonly batches: readonly { sync_id: string | null; idempotency_key: string; successful: number; failed: number }[];
+}
+
+const sha256 = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
+/** The key of a batch of plain successes (also the earlier single-call mark-synced's key). */
+export function markSyncedIdempotencyKey(businessId: string, syncType: string, objectIds: readonly string[]): string {
+  return sha256([businessId, syncType, [...new Set(objectIds)].sort()]);
+}
+
+function batchKey(businessId: string, syncType: string, batch: Omit<StatusBatch, 'idempotencyKey'>): string {
+  if (batch.failures.length === 0 && batch.successes.every((item) => item.referenceId === item.id)) {
+    return markSyncedIdempotencyKey(businessId, syncType, batch.successes.map((item) => item.id));
+  }
+  return sha256([businessId, syncType, batch.successes.map((item) => [item.id, item.referenceId]), batch.failures.map((item) => [item.id, item.message])]);
+}
+
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The request's batches: every object once, sorted by id, at most `size` per batch, each with its stable key. */
+export function planStatusBatches(businessId: string, request: StatusBackRequest, size = MAX_SYNCS_PER_CALL): StatusBatch[] {
+  const items = [
+    ...[...new Map(request.successes.map((item) => [item.id, item])).values()].map((item) => ({ id: item.id, success: item })),
+    ...[...new Map(request.failures.map((item) => [item.id, item])).values()].map((item) => ({ id: item.id, failure: item })),
+  ].sort(byId);
+  const batches: StatusBatch[] = [];
+  for (let start = 0; start < items.length; start += size) {
+    const chunk = items.slice(start, start + size);
+    const content = {
+      successes: chunk.flatMap((item) => ('success' in item ? [item.success] : [])),
+      failures: chunk.flatMap((item) => ('failure' in item ? [item.failure] : [])),
+    };
+    batches.push({ ...content, idempotencyKey: batchKey(businessId, request.syncType, content) });
+  }
+  return batches;
+}
+
+function syncIdOf(answer: unknown): string | null {
+  const id = (answer as { sync_id?: unknown } | null)?.sync_id;
+  return typeof id === 'string' ? id : null;
+}
+
+/** What Ramp accepted, applied to the feed: successes synced, failures kept with their message. */
+async function applyBatch(db: Kysely<Database>, businessId: string, syncType: ReadySyncType, batch: StatusBatch, now: number): Promise<void> {
+  const { resource } = readyKindOfSyncType(syncType);
+  const ids = batch.successes.map((item) => item.id);
+  await db.transaction().execute(async (trx) => {
+    if (ids.length > 0) {
+      await trx.updateTable('ramp_records').set({ sync_status: 'SYNCED' })
+        .where('business_id', '=', businessId).where('resource', '=', resource).where('id', 'in', ids).where('sync_status', 'is not', null).execute();
+      await trx.deleteFrom('ramp_accounting_sync_failures').where('business_id', '=', businessId).where('resource', '=', resource).where('object_id', 'in', ids).execute();
+    }
+    for (let start = 0; start < batch.failures.length; start += 500) {
+      const rows = batch.failures.slice(start, start + 500).map((item) => ({
+        business_id: businessId, resource, object_id: item.id, sync_type: syncType, message: item.message, failed_at: now,
+      }));
+      await trx.insertInto('ramp_accounting_sync_failures').values(rows)
+        .onConflict((oc) => oc.columns(['business_id', 'resource', 'object_id']).doUpdateSet((eb) => ({
+          sync_type: eb.ref('excluded.sync_type'), message: eb.ref('excluded.message'), failed_at: eb.ref('excluded.failed_at'),
+        })))
+        .execute();
+    }
+  });
+}
+
+export interface StatusBackDeps {
+  readonly db: Kysely<Database>;
+  readonly client: Pick<RampClient, 'createAccountingSync'>;
+  readonly now: () => number;
+}
+
+/**
+ * Sends the batches in order, one Ramp call each, applying each one Ramp accepted. A batch Ramp
+ * refuses or fails stops the rest (the error is thrown); the batches before it stay recorded on both
+ * sides, and the same request sent again replays them and continues.
+ */
+export async function reportSyncStatus(deps: StatusBackDeps, businessId: string, request: StatusBackRequest): Promise<StatusBackResult> {
+  const batches: StatusBackResult['batches'][number][] = [];
+  for (const batch of planStatusBatches(businessId, request)) {
+    const answer = await deps.client.createAccountingSync(businessId, {
+      idempotency_key: batch.idempotencyKey,
+      sync_type: request.syncType,
+      ...(batch.successes.length > 0 ? { successful_syncs: batch.successes.map((item) => ({ id: item.id, reference_id: item.referenceId })) } : {}),
+      ...(batch.failures.length > 0 ? { failed_syncs: batch.failures.map((item) => ({ id: item.id, error: { message: item.message } })) } : {}),
+    });
+    await applyBatch(deps.db, businessId, request.syncType, batch, deps.now());
+    batches.push({ sync_id: syncIdOf(answer), idempotency_key: batch.idempotencyKey, successful: batch.successes.length, failed: batch.failures.length });
+  }
+  return {
+    sync_type: request.syncType,
+    successful: batches.reduce((sum, batch) => sum + batch.successful, 0),
+    failed: batches.reduce((sum, batch) => sum + batch.failed, 0),
+    batches,
+  };
+}
