@@ -12,6 +12,7 @@ import { decimalAmountToMinorUnits } from '../../src/ramp/money.ts';
 import { request } from '../helpers/http.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { control, emulatorRecords, startDataApp, startSync, waitForSync, type DataTestApp } from '../sync/helpers.ts';
+import { EmulatorClient } from '../emulator/helpers.ts';
 import { accountingTenant, setUpChart, type AccountingTenant, type UploadedChart } from './chart-through-ramp.ts';
 
 for (const dialect of DIALECTS) {
@@ -155,6 +156,23 @@ for (const dialect of DIALECTS) {
       expect(await feed('bills')).toEqual([]);
       await sync();
       expect(await feed('bills')).toEqual([]);
+    });
+
+    it('objects synced in Ramp by someone else leave the feed through the synced_after read, even when their updated time tells nothing', async () => {
+      const [gone] = (await feed('transactions')).map((item) => item.id).sort();
+      const client = new EmulatorClient(t.emulator);
+      const token = await client.clientCredentialsToken(a.app, 'accounting:write');
+      const marked = await client.api('sandbox', '/accounting/syncs', token, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ idempotency_key: 'elsewhere-1', sync_type: 'TRANSACTION_SYNC', successful_syncs: [{ id: gone, reference_id: 'X-1' }] }),
+      });
+      expect(marked.status).toBe(201);
+      // Our updated_after read is made to start after the change, so only the synced_after read can see it.
+      const cursor = await t.db.kysely.selectFrom('sync_cursors').select('cursor').where('business_id', '=', a.businessId).where('resource', '=', 'transactions').executeTakeFirstOrThrow();
+      const later = { ...JSON.parse(cursor.cursor), completedRunStartedAt: Date.now() + 3_600_000 };
+      await t.db.kysely.updateTable('sync_cursors').set({ cursor: JSON.stringify(later) }).where('business_id', '=', a.businessId).where('resource', '=', 'transactions').execute();
+      await sync();
+      expect((await feed('transactions')).map((item) => item.id)).not.toContain(gone);
     });
 
     it('refuses a request with nothing to report, or an object both synced and failed, listing every problem (422)', async () => {
