@@ -705,8 +705,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Notify Ramp that objects have been synced */
+        /** Tell Ramp which objects were posted to the books and which failed */
         post: operations["mark_synced_api_v1_ramp_accounting_mark_synced_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/accounting/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Objects Ramp holds as ready to sync to the books, with their codings */
+        get: operations["list_ready_to_sync_api_v1_ramp_accounting_ready_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -809,6 +826,60 @@ export interface components {
             id: string;
         } & {
             [key: string]: unknown;
+        };
+        RampReadyItem: {
+            /** @description Ramp's id of the object: the id mark-synced takes */
+            id: string;
+            type: string;
+            /** @description The sync_type to mark it with */
+            sync_type: string;
+            amount_cents: number | null;
+            currency: string | null;
+            occurred_at: string | null;
+            codings: {
+                gl_account: {
+                    id: string | null;
+                    ramp_id: string | null;
+                    name: string | null;
+                } | null;
+                /** @description Custom-field options chosen; `field_id` and `option_id` are the product's ids */
+                fields: {
+                    field_id: string | null;
+                    field_ramp_id: string | null;
+                    field_name: string | null;
+                    option_id: string | null;
+                    option_ramp_id: string | null;
+                    option_name: string | null;
+                }[];
+                line_items: {
+                    gl_account: {
+                        id: string | null;
+                        ramp_id: string | null;
+                        name: string | null;
+                    } | null;
+                    /** @description Custom-field options chosen; `field_id` and `option_id` are the product's ids */
+                    fields: {
+                        field_id: string | null;
+                        field_ramp_id: string | null;
+                        field_name: string | null;
+                        option_id: string | null;
+                        option_ramp_id: string | null;
+                        option_name: string | null;
+                    }[];
+                }[];
+            };
+            last_sync_failure: {
+                message: string;
+                sync_type: string | null;
+                /** Format: date-time */
+                failed_at: string;
+            } | null;
+            /** @description Ramp's object as synced (as the resource's read route shows it) */
+            record: {
+                id: string;
+            } & {
+                [key: string]: unknown;
+            };
         };
     };
     responses: never;
@@ -5049,7 +5120,20 @@ export interface operations {
             content: {
                 "application/json": {
                     sync_type: "TRANSACTION_SYNC" | "REIMBURSEMENT_SYNC" | "BILL_SYNC" | "BILL_PAYMENT_SYNC" | "TRANSFER_SYNC" | "STATEMENT_CREDIT_SYNC";
-                    object_ids: string[];
+                    /** @description Posted to the books; Ramp records each with its own id as the reference */
+                    object_ids?: string[];
+                    /** @description Posted to the books, with the id the books gave each */
+                    successes?: {
+                        object_id: string;
+                        /** @description The books' id of the posted entry */
+                        reference_id: string;
+                    }[];
+                    /** @description Could not be posted; they stay ready to sync, with this message */
+                    failures?: {
+                        object_id: string;
+                        /** @description Why the books refused it; shown to the customer in Ramp and on the ready feed */
+                        message: string;
+                    }[];
                 };
             };
         };
@@ -5061,7 +5145,17 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: unknown;
+                        sync_type: string;
+                        successful: number;
+                        failed: number;
+                        /** @description One Ramp call each, at most 5,000 objects */
+                        batches: {
+                            sync_id: string | null;
+                            /** @description The batch's key: the same request always sends the same batches with the same keys */
+                            idempotency_key: string;
+                            successful: number;
+                            failed: number;
+                        }[];
                     };
                 };
             };
@@ -5178,6 +5272,91 @@ export interface operations {
                         code: string;
                         /** @description With 409 resource_exists: the id of the resource that exists */
                         existing_id?: string;
+                    };
+                };
+            };
+        };
+    };
+    list_ready_to_sync_api_v1_ramp_accounting_ready_get: {
+        parameters: {
+            query: {
+                /** @description The kind of object */
+                type: "transactions" | "reimbursements" | "bills" | "bill_payments" | "transfers" | "cashbacks";
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RampReadyItem"][];
+                        next_cursor: string | null;
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
                     };
                 };
             };

@@ -10,12 +10,17 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../database.ts';
 
-export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
-  await db.schema.alterTable('ramp_records').addColumn('sync_status', 'varchar(16)').execute();
+/** Readiness of the records stored before the column existed, from Ramp's `sync_status` in their object. */
+export async function backfillSyncStatus(db: Kysely<any>, dialect: Dialect): Promise<void> {
   const field = dialect === 'postgres' ? sql`(data::jsonb ->> 'sync_status')` : sql`json_extract(data, '$.sync_status')`;
   await sql`update ramp_records set sync_status = ${field}
-    where resource in ('transactions', 'reimbursements', 'transfers', 'cashbacks')
+    where sync_status is null and resource in ('transactions', 'reimbursements', 'transfers', 'cashbacks')
       and ${field} in ('NOT_SYNC_READY', 'SYNC_READY', 'SYNCED')`.execute(db);
+}
+
+export async function up(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  await db.schema.alterTable('ramp_records').addColumn('sync_status', 'varchar(16)').execute();
+  await backfillSyncStatus(db, dialect);
   await db.schema.createIndex('ramp_records_sync_status_idx').on('ramp_records').columns(['business_id', 'resource', 'sync_status', 'occurred_at', 'id']).execute();
 
   await db.schema
