@@ -5,6 +5,7 @@
  * with the codings in our ids → 480 marked synced and 20 failed with messages → Ramp shows 480 SYNCED
  * and the 20 failures, the feed holds only the 20 with their message, and repeating any call changes
  * nothing. A mark-synced of more than 5,000 objects goes to Ramp in batches of ≤ 5,000 with stable keys.
+ * (docs/guarantees.md#g61, #g62, #g63, #g64)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planStatusBatches } from '../../src/accounting/ready-status-back.ts';

@@ -1,7 +1,8 @@
 /**
  * Accounting readiness as every stored record carries it (src/ramp/resource-descriptors.ts): Ramp's
  * scale verbatim where Ramp has it, the guide's rule for bills and bill payments; and a re-read
- * record whose readiness we set ahead of Ramp's lists is put back to what Ramp lists (both dialects).
+ * record whose readiness we set ahead of Ramp's lists is put back to what Ramp lists (both dialects;
+ * docs/guarantees.md#g64, #g65).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
