@@ -16,6 +16,8 @@ import { control, emulatorRecords, startDataApp, startSync, waitForSync, type Da
 import { EmulatorClient } from '../emulator/helpers.ts';
 import { accountingTenant, setUpChart, type AccountingTenant, type UploadedChart } from './chart-through-ramp.ts';
 
+const WEBHOOK_SECRET = 'whsec_ready_feed_test';
+
 for (const dialect of DIALECTS) {
   describe(`${dialect}: the accounting ready feed and status back`, () => {
     let t: DataTestApp;
@@ -42,7 +44,7 @@ for (const dialect of DIALECTS) {
       request(`${t.url}/api/v1/ramp/accounting/mark-synced`, { method: 'POST', headers: { ...a.headers, ...headers }, json: body });
 
     beforeAll(async () => {
-      t = await startDataApp(dialect, { scheduler: true });
+      t = await startDataApp(dialect, { scheduler: true, webhookSecret: WEBHOOK_SECRET });
       await control(t.emulator, 'POST', '/faults', { rate_limit: false });
       a = await accountingTenant(t, { transactions: 1500, reimbursements: 20, bills: 30 });
       await sync();
@@ -185,6 +187,22 @@ for (const dialect of DIALECTS) {
       expect(both.body.detail.map((d: any) => d.loc)).toEqual([['body', 'failures', 0, 'object_id'], ['body', 'failures', 1, 'object_id']]);
       const badType = await request(`${t.url}/api/v1/ramp/accounting/ready?type=statements`, { headers: a.headers });
       expect(badType.status).toBe(422);
+    });
+
+    it('with Ramp\'s ready_to_sync webhooks subscribed, objects marked ready reach the feed without anyone starting a sync', async () => {
+      const c = await accountingTenant(t, { transactions: 300, reimbursements: 5, bills: 2 });
+      await waitForSync(t, c, (await startSync(t, c)).sync_id);
+      await setUpChart(t.emulator, c, { glAccounts: 10, fields: [5] });
+      await control(t.emulator, 'POST', '/accounting/unready', { business_id: c.rampBusinessId, resource: 'transactions' });
+      await waitForSync(t, c, (await startSync(t, c)).sync_id);
+      await control(t.emulator, 'POST', '/webhooks', { url: `${t.url}/api/v1/ramp/webhooks`, secret: WEBHOOK_SECRET, business_id: c.rampBusinessId, event_types: ['transactions.ready_to_sync'] });
+      const marked = await control(t.emulator, 'POST', '/accounting/code', { business_id: c.rampBusinessId, resource: 'transactions', count: 7, mark_ready: true });
+      expect(marked.events).toHaveLength(7);
+      const readyOfC = async () => {
+        const res = await request(`${t.url}/api/v1/ramp/accounting/ready?type=transactions&limit=100`, { headers: c.headers });
+        return res.body.items.map((item: any) => item.id).sort();
+      };
+      await expect.poll(readyOfC, { timeout: 30_000, interval: 100 }).toEqual([...marked.ids].sort());
     });
 
     it('more than 5,000 objects go to Ramp in batches of at most 5,000 with stable keys; a replay records nothing new', async () => {
