@@ -14,6 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { ApiError } from '../core/errors.ts';
 import type { Database } from '../db/schema.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
 import { readyKindOfSyncType, type ReadySyncType } from './ready-types.ts';
@@ -105,6 +106,22 @@ async function applyBatch(db: Kysely<Database>, businessId: string, syncType: Re
   });
 }
 
+/** One Ramp call. A refusal or failure after earlier batches says they were recorded (and replay when the request is sent again). */
+async function sendBatch(deps: StatusBackDeps, businessId: string, syncType: ReadySyncType, batch: StatusBatch, done: number, total: number): Promise<unknown> {
+  try {
+    return await deps.client.createAccountingSync(businessId, {
+      idempotency_key: batch.idempotencyKey,
+      sync_type: syncType,
+      ...(batch.successes.length > 0 ? { successful_syncs: batch.successes.map((item) => ({ id: item.id, reference_id: item.referenceId })) } : {}),
+      ...(batch.failures.length > 0 ? { failed_syncs: batch.failures.map((item) => ({ id: item.id, error: { message: item.message } })) } : {}),
+    });
+  } catch (error) {
+    if (done === 0 || !(error instanceof ApiError)) throw error;
+    const detail = `Batch ${done + 1} of ${total}: ${error.detail} (batches 1–${done} were recorded by Ramp; sending the same request again replays them)`;
+    throw new ApiError(error.code, detail, { headers: { ...error.headers }, cause: error });
+  }
+}
+
 export interface StatusBackDeps {
   readonly db: Kysely<Database>;
   readonly client: Pick<RampClient, 'createAccountingSync'>;
@@ -118,13 +135,9 @@ export interface StatusBackDeps {
  */
 export async function reportSyncStatus(deps: StatusBackDeps, businessId: string, request: StatusBackRequest): Promise<StatusBackResult> {
   const batches: StatusBackResult['batches'][number][] = [];
-  for (const batch of planStatusBatches(businessId, request)) {
-    const answer = await deps.client.createAccountingSync(businessId, {
-      idempotency_key: batch.idempotencyKey,
-      sync_type: request.syncType,
-      ...(batch.successes.length > 0 ? { successful_syncs: batch.successes.map((item) => ({ id: item.id, reference_id: item.referenceId })) } : {}),
-      ...(batch.failures.length > 0 ? { failed_syncs: batch.failures.map((item) => ({ id: item.id, error: { message: item.message } })) } : {}),
-    });
+  const planned = planStatusBatches(businessId, request);
+  for (const batch of planned) {
+    const answer = await sendBatch(deps, businessId, request.syncType, batch, batches.length, planned.length);
     await applyBatch(deps.db, businessId, request.syncType, batch, deps.now());
     batches.push({ sync_id: syncIdOf(answer), idempotency_key: batch.idempotencyKey, successful: batch.successes.length, failed: batch.failures.length });
   }

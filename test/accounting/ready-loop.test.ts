@@ -189,6 +189,34 @@ for (const dialect of DIALECTS) {
       expect(badType.status).toBe(422);
     });
 
+    it('a request Ramp refuses in its second batch keeps the first recorded once: sent again, corrected, the first batch is replayed, not recorded twice', async () => {
+      const d = await accountingTenant(t, { transactions: 12_000, reimbursements: 1, bills: 1 });
+      const ids = [...(await emulatorRecords(t.emulator, d.rampBusinessId, 'transactions')).values()].filter((r) => r.sync_status !== 'SYNCED').map((r) => r.id).sort().slice(0, 5_002);
+      expect(ids).toHaveLength(5_002);
+      const unknown = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
+      const post = (objectIds: string[]) =>
+        request(`${t.url}/api/v1/ramp/accounting/mark-synced`, { method: 'POST', headers: d.headers, json: { sync_type: 'TRANSACTION_SYNC', object_ids: objectIds } });
+      const refused = await post([...ids, unknown]);
+      expect(refused.status).toBe(400);
+      expect(refused.body.code).toBe('invalid_request');
+      expect(refused.body.detail).toContain('Batch 2 of 2');
+      expect(refused.body.detail).toContain(unknown);
+      const theirs = await emulatorRecords(t.emulator, d.rampBusinessId, 'transactions');
+      expect(ids.filter((id) => theirs.get(id).sync_status === 'SYNCED')).toEqual(ids.slice(0, 5_000));
+      const syncedAt = ids.slice(0, 5_000).map((id) => theirs.get(id).synced_at);
+      // Ramp's clock a minute on: a second recording of the first batch would show in its synced_at.
+      await control(t.emulator, 'POST', '/clock', { advance_s: 60 });
+      const corrected = await post(ids).finally(() => control(t.emulator, 'POST', '/clock', { reset: true }));
+      expect(corrected.status, corrected.text).toBe(201);
+      const firstKey = planStatusBatches(d.businessId, { syncType: 'TRANSACTION_SYNC', successes: ids.slice(0, 5_000).map((id) => ({ id, referenceId: id })), failures: [] })[0]!.idempotencyKey;
+      expect(corrected.body.batches.map((batch: any) => [batch.idempotency_key === firstKey, batch.successful])).toEqual([[true, 5_000], [false, 2]]);
+      const again = await post(ids);
+      expect(again.body.batches.map((batch: any) => batch.sync_id)).toEqual(corrected.body.batches.map((batch: any) => batch.sync_id));
+      const after = await emulatorRecords(t.emulator, d.rampBusinessId, 'transactions');
+      expect(ids.every((id) => after.get(id).sync_status === 'SYNCED')).toBe(true);
+      expect(ids.slice(0, 5_000).map((id) => after.get(id).synced_at)).toEqual(syncedAt);
+    }, 120_000);
+
     it('with Ramp\'s ready_to_sync webhooks subscribed, objects marked ready reach the feed without anyone starting a sync', async () => {
       const c = await accountingTenant(t, { transactions: 300, reimbursements: 5, bills: 2 });
       await waitForSync(t, c, (await startSync(t, c)).sync_id);
