@@ -25,7 +25,7 @@ export async function chartIsWritable(client: RampClient, businessId: string, si
 }
 
 export interface SeenConnection {
-  readonly connection_id: string | null;
+  readonly connection_id: string;
   readonly remote_provider_name: string | null;
   /** `api`: the chart is writable; `direct`: read-only; `unknown`: not probed yet. */
   readonly kind: 'api' | 'direct' | 'unknown';

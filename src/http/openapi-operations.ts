@@ -73,6 +73,11 @@ export const OPERATIONS: Readonly<Record<string, OperationNaming>> = Object.free
   // The read route of every synced resource (src/ramp/resource-descriptors.ts): list_transactions, list_spend_programs, …
   ...Object.fromEntries(RAMP_RESOURCES.map(({ resource }) => [`GET /api/v1/ramp/${resource}`, { name: `list_${resource.replaceAll('-', '_')}`, tag: 'ramp' }])),
   'POST /api/v1/ramp/accounting/mark-synced': { name: 'mark_synced', tag: 'ramp' },
+  'PUT /api/v1/ramp/accounting/chart': { name: 'put_accounting_chart', tag: 'ramp' },
+  'GET /api/v1/ramp/accounting/chart': { name: 'get_accounting_chart', tag: 'ramp' },
+  'GET /api/v1/ramp/accounting/chart/jobs/{id}': { name: 'get_accounting_chart_job', tag: 'ramp' },
+  'POST /api/v1/ramp/accounting/chart/backups': { name: 'backup_accounting_chart', tag: 'ramp' },
+  'POST /api/v1/ramp/accounting/migrations': { name: 'migrate_accounting_connection', tag: 'ramp' },
   'POST /api/v1/ramp/webhooks': { name: 'receive_ramp_webhook', tag: 'ramp' },
   [`GET ${PROXY_PATH}`]: proxy,
   [`HEAD ${PROXY_PATH}`]: proxy,
