@@ -5,7 +5,9 @@
  * Ramp's `AccountingProvider` does not say whether a connection is direct (docs/ramp-behaviour.md#chart-of-accounts).
  * A direct connection refuses every chart write before looking at the object, so a PATCH of a GL
  * account that cannot exist (the nil UUID) tells the two apart by status alone: 404 when the chart
- * is writable, 400 when it is read-only. Nothing is written either way.
+ * is writable, 400 when it is read-only. Nothing is written either way. A connection's kind never
+ * changes (a direct one is linked only in Ramp's UI), so the answer is kept per connection id and the
+ * probe is sent once per connection.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
@@ -19,7 +21,9 @@ export function activeAccountingConnection(client: RampClient, businessId: strin
 }
 
 /** True when the active connection's chart accepts writes through the API (see the module comment). */
-export async function chartIsWritable(client: RampClient, businessId: string, signal?: AbortSignal): Promise<boolean> {
+export async function chartIsWritable(client: RampClient, db: Kysely<Database>, businessId: string, connectionId: string, signal?: AbortSignal): Promise<boolean> {
+  const seen = await db.selectFrom('accounting_connection_seen').select(['connection_id', 'writable']).where('business_id', '=', businessId).executeTakeFirst();
+  if (seen && seen.connection_id === connectionId && seen.writable !== null) return Number(seen.writable) === 1;
   const answer = await client.call(businessId, chartWriteCall('PATCH', `accounts/${NO_SUCH_ACCOUNT}`, {}), signal ? { signal } : {});
   return answer.ok || answer.refusal.status === 404;
 }

@@ -152,7 +152,7 @@ class ChartJobRun {
     this.#progress.phase = 'writing';
     await this.checkpoint();
     if (isEmptyPlan(plan)) return;
-    const writable = await chartIsWritable(client, businessId, this.#signal);
+    const writable = await chartIsWritable(client, db, businessId, active.id, this.#signal);
     await recordSeenConnection(db, businessId, active, writable, now());
     if (!writable) throw new JobFailure('accounting_connection_read_only');
     await new ChartWriter({ client, businessId, progress: this.#progress, ...(this.#signal ? { signal: this.#signal } : {}), checkpoint: () => this.checkpoint() }).apply(plan);

@@ -60,7 +60,7 @@ export class ChartService {
       await recordSeenConnection(db.kysely, businessId, null, null, now());
       throw new ApiError('accounting_connection_missing');
     }
-    const writable = await chartIsWritable(client, businessId);
+    const writable = await chartIsWritable(client, db.kysely, businessId, active.id);
     await recordSeenConnection(db.kysely, businessId, active, writable, now());
     if (!writable) {
       throw new ApiError('accounting_connection_read_only', `${new ApiError('accounting_connection_read_only').detail} (active connection: ${active.remote_provider_name ?? active.id})`);
@@ -107,7 +107,7 @@ export class ChartService {
     const active = await activeAccountingConnection(client, businessId);
     await recordSeenConnection(db.kysely, businessId, active, null, now());
     if (active && active.id === backup.connection_id) {
-      const writable = await chartIsWritable(client, businessId);
+      const writable = await chartIsWritable(client, db.kysely, businessId, active.id);
       await recordSeenConnection(db.kysely, businessId, active, writable, now());
       if (!writable) throw new ApiError('accounting_connection_read_only', `${new ApiError('accounting_connection_read_only').detail} (active connection: ${active.remote_provider_name ?? active.id})`);
     } else if (active && active.remote_provider_name !== remoteProviderName) {
