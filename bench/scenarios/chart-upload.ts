@@ -75,7 +75,7 @@ export async function benchChartUpload(dialect: Dialect, accounts: number): Prom
     server = await startServer({ DATABASE_URL: database.url, RAMP_ENV: 'emulator', RAMP_API_BASE_URL: emulator.url, ENCRYPTION_KEYS: BENCH_KEYS, DATA_DIR: dir, RAMP_RATE_LIMIT_PER_10S: '0' });
     const db = openDatabase(database.url);
     const tenant = await benchTenant(db).finally(() => db.close());
-    await connectWithEmulatorApp(server.url, emulator.url, tenant.headers);
+    await connectWithEmulatorApp(server.url, emulator.url, tenant.headers, ['business:read', 'accounting:read', 'accounting:write']);
     const chart = {
       gl_accounts: Array.from({ length: accounts }, (_, i) => ({ id: `gl-${i}`, name: `Account ${i}`, classification: 'EXPENSE', code: String(10_000 + i) })),
       vendors: [],
