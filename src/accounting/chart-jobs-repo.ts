@@ -51,6 +51,11 @@ export async function insertChartJob(db: Kysely<Database>, job: NewChartJob, now
     .executeTakeFirst();
 }
 
+/** The business's newest job of a kind, whatever its status. */
+export async function latestChartJob(db: Kysely<Database>, businessId: string, kind: ChartJobKind): Promise<ChartJobRow | undefined> {
+  return db.selectFrom('accounting_chart_jobs').selectAll().where('business_id', '=', businessId).where('kind', '=', kind).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
 export async function getChartJob(db: Kysely<Database>, businessId: string, jobId: string): Promise<ChartJobRow | undefined> {
   return db.selectFrom('accounting_chart_jobs').selectAll().where('business_id', '=', businessId).where('id', '=', jobId).executeTakeFirst();
 }

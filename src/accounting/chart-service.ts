@@ -12,7 +12,7 @@ import { activeAccountingConnection, chartIsWritable, recordSeenConnection, seen
 import { desiredFromHeld, heldCounts, type DesiredChart, type HeldChart } from './chart-model.ts';
 import { readHeldChart } from './chart-reader.ts';
 import { runClaimedChartJob } from './chart-job-runner.ts';
-import { claimChartJob, getBackup, getChartJob, insertBackup, insertChartJob, activeChartJob, type ChartBackupRow, type ChartJobRow } from './chart-jobs-repo.ts';
+import { claimChartJob, getBackup, getChartJob, insertBackup, insertChartJob, activeChartJob, latestChartJob, type ChartBackupRow, type ChartJobRow } from './chart-jobs-repo.ts';
 import type { AccountingProvider } from '../ramp/endpoints/accounting-chart.ts';
 
 export interface ChartServiceDeps {
@@ -121,6 +121,17 @@ export class ChartService {
       targetProviderName: remoteProviderName,
       desired: JSON.stringify(desiredFromHeld(JSON.parse(backup.chart) as HeldChart)),
     });
+  }
+
+  /**
+   * The finished migration to `remoteProviderName` whose new connection is the active one: running
+   * the same migration again then has nothing to do (the CLI's re-run after a stop).
+   */
+  async finishedMigrationTo(businessId: string, remoteProviderName: string): Promise<ChartJobRow | undefined> {
+    const job = await latestChartJob(this.#deps.db.kysely, businessId, 'migration');
+    if (!job || job.status !== 'completed' || job.target_provider_name !== remoteProviderName) return undefined;
+    const active = await activeAccountingConnection(this.#deps.client, businessId);
+    return active && active.id === (JSON.parse(job.progress) as { new_connection_id: string | null }).new_connection_id ? job : undefined;
   }
 
   getJob(businessId: string, jobId: string): Promise<ChartJobRow | undefined> {

@@ -104,6 +104,11 @@ for (const dialect of DIALECTS) {
       expect(after.connection.id).toBe(job.new_connection_id);
       expect(after.counts).toEqual(before.counts);
       expect((await status(tenant)).accounting_connection).toMatchObject({ remote_provider_name: 'Ledgerly', kind: 'api' });
+
+      // Run again: nothing to do, the same job is printed.
+      const again = await runMigrate({ business: tenant.businessId, to: 'Ledgerly' });
+      expect(again.stderr).toMatch(/already migrated to Ledgerly/);
+      expect(again.job.id).toBe(job.id);
     });
 
     it('accounting migrate resumes a migration whose process stopped after disconnecting the old connection', async () => {
@@ -128,7 +133,7 @@ for (const dialect of DIALECTS) {
       expect(job.status).toBe('completed');
       // Unless the server's scheduler finished the job first, the command resumed that very job.
       if (stderr.includes('resuming migration')) expect(job.id).toBe(queued!.id);
-      else expect(stderr).toMatch(/chart backed up as/);
+      else expect(stderr).toMatch(/already migrated to Ledgerly/);
       const after = (await request(`${t.url}/api/v1/ramp/accounting/chart`, { headers: tenant.headers })).body;
       expect(after.connection.remote_provider_name).toBe('Ledgerly');
       expect(after.counts).toEqual(backup.body.counts);

@@ -4,8 +4,8 @@
  * the migration Ramp's accounting guide describes, run in this process. `migrate` takes a backup of
  * the chart Ramp holds unless one is given, then disconnects that connection, creates the new one
  * and uploads the backup (src/accounting). A migration already under way for the business (this
- * command was stopped, or its process died) is resumed instead of started again. The finished job
- * is printed as JSON.
+ * command was stopped, or its process died) is resumed instead of started again, and one that already
+ * finished onto the active connection is not run twice. The finished job is printed as JSON.
  */
 import type { AppContext } from '../../app-context.ts';
 import { activeChartJob } from '../../accounting/chart-jobs-repo.ts';
@@ -67,6 +67,11 @@ export function makeAccountingMigrateCommand(makeTokens: AccessTokenProviderFact
       const active = await activeChartJob(ctx.db.kysely, businessId);
       if (active && active.kind !== 'migration') throw new CliError(`a chart upload (job ${active.id}) is under way for this business; wait for it to finish`);
       let jobId = active?.id;
+      const done = jobId ? undefined : await service.finishedMigrationTo(businessId, target);
+      if (done) {
+        process.stderr.write(`already migrated to ${target} (job ${done.id})\n`);
+        return done;
+      }
       if (!jobId) {
         const backupId = given ?? (await service.backup(businessId)).backup.id;
         process.stderr.write(`chart backed up as ${backupId}\n`);
