@@ -30,6 +30,9 @@ export interface ChartRunnerDeps {
   readonly stopSignal?: AbortSignal;
 }
 
+/** Least time between two progress saves within a phase. */
+const CHECKPOINT_MS = 250;
+
 class LeaseLost extends Error {}
 class Stopped extends Error {}
 
@@ -47,6 +50,7 @@ class ChartJobRun {
   readonly #job: ChartJobRow;
   readonly #owner: string;
   readonly #progress: ChartJobProgress;
+  #savedAt = 0;
 
   constructor(deps: ChartRunnerDeps, job: ChartJobRow, owner: string) {
     this.#deps = deps;
@@ -59,17 +63,25 @@ class ChartJobRun {
     return this.#deps.stopSignal;
   }
 
-  async checkpoint(): Promise<void> {
+  /**
+   * Saves progress and renews the lease. Progress is for the job's view only (a resumed run plans
+   * from Ramp, not from it), so between phases it is written at most every CHECKPOINT_MS: a
+   * durable write per 500-item batch would cost more than the batch. A save that finds the lease
+   * lost stops the run; one skipped here follows a save that found it held moments ago.
+   */
+  async checkpoint(force = false): Promise<void> {
     if (this.#deps.stopSignal?.aborted) throw new Stopped();
     const now = this.#deps.now();
+    if (!force && now - this.#savedAt < CHECKPOINT_MS) return;
     if (!(await saveChartProgress(this.#deps.db, this.#job.id, this.#owner, JSON.stringify(this.#progress), now + this.#deps.leaseMs, now))) throw new LeaseLost();
+    this.#savedAt = now;
   }
 
   async run(): Promise<ChartJobRow | undefined> {
     const { db, log, now } = this.#deps;
     this.#progress.runs++;
     // Long reads (a chart of 10,000 accounts is 100 pages) renew the lease between checkpoints too.
-    const heartbeat = setInterval(() => void this.checkpoint().catch(() => {}), Math.max(50, Math.floor(this.#deps.leaseMs / 3)));
+    const heartbeat = setInterval(() => void this.checkpoint(true).catch(() => {}), Math.max(50, Math.floor(this.#deps.leaseMs / 3)));
     heartbeat.unref();
     try {
       const connectionId = this.#job.kind === 'migration' ? await this.#switchConnection() : this.#job.connection_id;
@@ -113,7 +125,7 @@ class ChartJobRun {
     let active = await this.#connection();
     if (active && active.id === this.#job.connection_id) {
       this.#progress.phase = 'disconnecting';
-      await this.checkpoint();
+      await this.checkpoint(true);
       const answer = await client.call(businessId, chartWriteCall('DELETE', 'connection'), this.#signal ? { signal: this.#signal } : {});
       this.#progress.ramp_calls.writes++;
       if (!answer.ok && answer.refusal.status !== 404) throw new JobFailure('accounting_connection_read_only', `Ramp refused to disconnect the accounting connection (${answer.refusal.message ?? answer.refusal.status}); disconnect it in Ramp (Settings → Accounting) and run the migration again`);
@@ -121,7 +133,7 @@ class ChartJobRun {
     }
     if (!active) {
       this.#progress.phase = 'connecting';
-      await this.checkpoint();
+      await this.checkpoint(true);
       const answer = await client.call(businessId, chartWriteCall('POST', 'connection', { remote_provider_name: target }), this.#signal ? { signal: this.#signal } : {});
       this.#progress.ramp_calls.writes++;
       if (!answer.ok) throw new JobFailure('accounting_connection_changed', `Ramp refused to create the accounting connection: ${answer.refusal.message ?? answer.refusal.status}`);
@@ -133,7 +145,7 @@ class ChartJobRun {
     }
     this.#progress.new_connection_id = active.id;
     await recordSeenConnection(this.#deps.db, businessId, active, true, this.#deps.now());
-    await this.checkpoint();
+    await this.checkpoint(true);
     return active.id;
   }
 
@@ -143,14 +155,14 @@ class ChartJobRun {
     const active = await this.#connection();
     if (!active || active.id !== connectionId) throw new JobFailure('accounting_connection_changed');
     this.#progress.phase = 'reading';
-    await this.checkpoint();
+    await this.checkpoint(true);
     const held = await readHeldChart(client, businessId, this.#progress.ramp_calls, this.#signal);
     const desired = JSON.parse(this.#job.desired) as DesiredChart;
     const plan = planChart(desired, held, refusedKeys(this.#progress));
     this.#progress.planned = planCounts(plan);
     this.#progress.unchangeable = plan.unchangeable.map((u) => ({ ...u }));
     this.#progress.phase = 'writing';
-    await this.checkpoint();
+    await this.checkpoint(true);
     if (isEmptyPlan(plan)) return;
     const writable = await chartIsWritable(client, db, businessId, active.id, this.#signal);
     await recordSeenConnection(db, businessId, active, writable, now());
