@@ -97,29 +97,32 @@ export class ChartService {
 
   /**
    * Queues a migration to a new API connection named `remoteProviderName`, re-uploading `backupId`.
-   * Refused without a backup of the connection that is active now (or, resuming by hand after the
-   * old one was disconnected, of the connection the backup names).
+   * Refused without a backup of the connection that is active now (a backup taken before that
+   * connection was disconnected in Ramp also serves). With no connection active there is no chart to
+   * lose: without a backup the migration only creates the connection (with a backup, it uploads it too).
    */
   async requestMigration(businessId: string, backupId: string | undefined, remoteProviderName: string): Promise<ChartJobRow> {
     const { client, db, now } = this.#deps;
     const backup = backupId === undefined ? undefined : await getBackup(db.kysely, businessId, backupId);
-    if (!backup) throw new ApiError('chart_backup_required');
+    if (backupId !== undefined && !backup) throw new ApiError('chart_backup_required', `No backup ${backupId} for this business. ${new ApiError('chart_backup_required').detail}`);
     const active = await activeAccountingConnection(client, businessId);
     await recordSeenConnection(db.kysely, businessId, active, null, now());
-    if (active && active.id === backup.connection_id) {
+    if (active && !backup) throw new ApiError('chart_backup_required');
+    if (active && backup && active.id === backup.connection_id) {
       const writable = await chartIsWritable(client, db.kysely, businessId, active.id);
       await recordSeenConnection(db.kysely, businessId, active, writable, now());
       if (!writable) throw new ApiError('accounting_connection_read_only', `${new ApiError('accounting_connection_read_only').detail} (active connection: ${active.remote_provider_name ?? active.id})`);
-    } else if (active && active.remote_provider_name !== remoteProviderName) {
+    } else if (active && backup && active.remote_provider_name !== remoteProviderName) {
       throw new ApiError('chart_backup_required', `The backup is of accounting connection ${backup.connection_id}, but ${active.remote_provider_name ?? active.id} is active now: take a new backup`);
     }
+    const empty: DesiredChart = { gl_accounts: [], vendors: [], custom_fields: [] };
     return this.#queue({
       businessId,
       kind: 'migration',
-      connectionId: backup.connection_id,
-      backupId: backup.id,
+      connectionId: backup?.connection_id ?? null,
+      ...(backup ? { backupId: backup.id } : {}),
       targetProviderName: remoteProviderName,
-      desired: JSON.stringify(desiredFromHeld(JSON.parse(backup.chart) as HeldChart)),
+      desired: JSON.stringify(backup ? desiredFromHeld(JSON.parse(backup.chart) as HeldChart) : empty),
     });
   }
 

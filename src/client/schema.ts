@@ -6021,9 +6021,9 @@ export interface operations {
                 "application/json": {
                     /**
                      * Format: uuid
-                     * @description A backup of the chart of the active accounting connection (POST …/chart/backups)
+                     * @description A backup of the chart of the active accounting connection (POST …/chart/backups); required while one is active
                      */
-                    backup_id: string;
+                    backup_id?: string;
                     /** @description Name of the new accounting connection */
                     remote_provider_name: string;
                 };

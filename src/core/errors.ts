@@ -64,12 +64,12 @@ export const ERRORS = {
   sync_not_found: { status: 404, detail: 'Sync not found' },
   accounting_connection_missing: {
     status: 409,
-    detail: 'The Ramp business has no active accounting connection; create one (a migration does) or link one in Ramp (Settings → Accounting) first',
+    detail: 'The Ramp business has no active accounting connection: create this product\'s with POST /api/v1/ramp/accounting/migrations {"remote_provider_name": …} (no backup needed while none is active), or link one in Ramp (Settings → Accounting)',
   },
   accounting_connection_read_only: {
     status: 409,
     detail:
-      "The active accounting connection is a direct connection managed in Ramp (e.g. QuickBooks, NetSuite): its GL accounts, vendors and custom fields are read-only through Ramp's API. In Ramp, disconnect it (Settings → Accounting), then run the chart migration, which connects this product instead",
+      "The active accounting connection is a direct connection managed in Ramp (e.g. QuickBooks, NetSuite): its GL accounts, vendors and custom fields are read-only through Ramp's API. To manage them from this product: back up the chart (POST /api/v1/ramp/accounting/chart/backups), disconnect the connection in Ramp (Settings → Accounting), then start a migration with that backup_id, which connects this product and re-uploads the chart",
   },
   accounting_connection_changed: { status: 409, detail: 'The active accounting connection changed while the chart job ran; nothing more was written. Send the chart again' },
   accounting_job_in_progress: { status: 409, detail: 'A chart-of-accounts job is already queued or running for this business; wait for it to finish' },

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../helpers/http.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
+import { chartWriteCall } from '../../src/ramp/endpoints/accounting-chart.ts';
 import { control } from '../sync/helpers.ts';
 import { chartTenant, chartWritesSince, desiredChart, getChart, putChart, resetStats, startChartApp, waitForJob, type ChartTestApp } from './helpers.ts';
 
@@ -105,7 +106,7 @@ for (const dialect of DIALECTS) {
       expect(put.status).toBe(409);
       expect(put.body.code).toBe('accounting_connection_read_only');
       expect(put.body.detail).toMatch(/QuickBooks Online/);
-      expect(put.body.detail).toMatch(/disconnect it/);
+      expect(put.body.detail).toMatch(/disconnect the connection in Ramp/);
       const backup = await request(`${t.chartUrl}/api/v1/ramp/accounting/chart/backups`, { method: 'POST', headers: tenant.headers });
       expect(backup.status).toBe(201);
       const migrate = await request(`${t.chartUrl}/api/v1/ramp/accounting/migrations`, { method: 'POST', headers: tenant.headers, json: { backup_id: backup.body.backup_id, remote_provider_name: 'Ledgerly' } });
@@ -148,6 +149,25 @@ for (const dialect of DIALECTS) {
       const stale = await request(`${t.chartUrl}/api/v1/ramp/accounting/migrations`, { method: 'POST', headers: tenant.headers, json: { backup_id: backup.body.backup_id, remote_provider_name: 'Other' } });
       expect(stale.status).toBe(409);
       expect(stale.body.code).toBe('chart_backup_required');
+      // No backup_id while a connection is active: refused.
+      const without = await request(`${t.chartUrl}/api/v1/ramp/accounting/migrations`, { method: 'POST', headers: tenant.headers, json: { remote_provider_name: 'Other' } });
+      expect(without.status).toBe(409);
+      expect(without.body.code).toBe('chart_backup_required');
+    });
+
+    it('with no accounting connection active, a PUT says how to make one, and a migration without a backup creates it', async () => {
+      const tenant = await chartTenant(t);
+      expect((await t.feature.client.call(tenant.businessId, chartWriteCall('DELETE', 'connection'))).ok).toBe(true);
+      const put = await putChart(t, tenant, desiredChart({ accounts: 2, vendors: 0, fields: 0, options: 0 }));
+      expect(put.status).toBe(409);
+      expect(put.body.code).toBe('accounting_connection_missing');
+      const started = await request(`${t.chartUrl}/api/v1/ramp/accounting/migrations`, { method: 'POST', headers: tenant.headers, json: { remote_provider_name: 'Ledgerly' } });
+      expect(started.status, started.text).toBe(202);
+      expect((await waitForJob(t, tenant, started.body.id)).status).toBe('completed');
+      expect((await getChart(t, tenant)).connection).toMatchObject({ remote_provider_name: 'Ledgerly', is_active: true });
+      const upload = await putChart(t, tenant, desiredChart({ accounts: 2, vendors: 0, fields: 0, options: 0 }));
+      expect(upload.status).toBe(202);
+      expect((await waitForJob(t, tenant, upload.body.id)).status).toBe('completed');
     });
   });
 }

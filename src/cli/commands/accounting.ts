@@ -11,6 +11,7 @@ import type { AppContext } from '../../app-context.ts';
 import { activeChartJob } from '../../accounting/chart-jobs-repo.ts';
 import { heldCounts } from '../../accounting/chart-model.ts';
 import { ChartService } from '../../accounting/chart-service.ts';
+import { ApiError } from '../../core/errors.ts';
 import { uuidError } from '../../core/uuid.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { RampClient } from '../../ramp/ramp-client.ts';
@@ -49,6 +50,16 @@ async function withChartService<T>(input: CommandInput, makeTokens: AccessTokenP
   });
 }
 
+/** A backup of the active connection's chart; undefined when no connection is active (nothing to lose). */
+async function backupUnlessNoConnection(service: ChartService, businessId: string): Promise<string | undefined> {
+  try {
+    return (await service.backup(businessId)).backup.id;
+  } catch (error) {
+    if (error instanceof ApiError && error.code === 'accounting_connection_missing') return undefined;
+    throw error;
+  }
+}
+
 export function makeAccountingBackupCommand(makeTokens: AccessTokenProviderFactory): Command {
   return async (input) => {
     const result = await withChartService(input, makeTokens, async (service, businessId) => {
@@ -73,8 +84,8 @@ export function makeAccountingMigrateCommand(makeTokens: AccessTokenProviderFact
         return done;
       }
       if (!jobId) {
-        const backupId = given ?? (await service.backup(businessId)).backup.id;
-        process.stderr.write(`chart backed up as ${backupId}\n`);
+        const backupId = given ?? (await backupUnlessNoConnection(service, businessId));
+        process.stderr.write(backupId ? `chart backed up as ${backupId}\n` : 'no accounting connection is active: nothing to back up\n');
         jobId = (await service.requestMigration(businessId, backupId, target)).id;
       } else {
         process.stderr.write(`resuming migration ${jobId}\n`);

@@ -121,7 +121,7 @@ export const ChartBackupView = Type.Object(
 
 export const MigrationBody = Type.Object(
   {
-    backup_id: Type.String({ format: 'uuid', description: 'A backup of the chart of the active accounting connection (POST …/chart/backups)' }),
+    backup_id: Type.Optional(Type.String({ format: 'uuid', description: 'A backup of the chart of the active accounting connection (POST …/chart/backups); required while one is active' })),
     remote_provider_name: Type.String({ minLength: 1, maxLength: 255, description: 'Name of the new accounting connection' }),
   },
   { $id: 'AccountingMigrationRequest', additionalProperties: false },
