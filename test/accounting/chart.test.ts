@@ -149,6 +149,12 @@ for (const dialect of DIALECTS) {
       const stale = await request(`${t.chartUrl}/api/v1/ramp/accounting/migrations`, { method: 'POST', headers: tenant.headers, json: { backup_id: backup.body.backup_id, remote_provider_name: 'Other' } });
       expect(stale.status).toBe(409);
       expect(stale.body.code).toBe('chart_backup_required');
+      // Another tenant can neither read this business's job nor use its backup.
+      const other = await chartTenant(t);
+      expect((await request(`${t.chartUrl}/api/v1/ramp/accounting/chart/jobs/${job.id}`, { headers: other.headers })).status).toBe(404);
+      const foreign = await request(`${t.chartUrl}/api/v1/ramp/accounting/migrations`, { method: 'POST', headers: other.headers, json: { backup_id: backup.body.backup_id, remote_provider_name: 'Other' } });
+      expect(foreign.status).toBe(409);
+      expect(foreign.body.code).toBe('chart_backup_required');
       // No backup_id while a connection is active: refused.
       const without = await request(`${t.chartUrl}/api/v1/ramp/accounting/migrations`, { method: 'POST', headers: tenant.headers, json: { remote_provider_name: 'Other' } });
       expect(without.status).toBe(409);

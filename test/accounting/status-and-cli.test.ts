@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { makeAccountingMigrateCommand } from '../../src/cli/commands/accounting.ts';
+import { makeAccountingBackupCommand, makeAccountingMigrateCommand } from '../../src/cli/commands/accounting.ts';
 import { createTokenRuntime } from '../../src/features.ts';
 import { insertChartJob } from '../../src/accounting/chart-jobs-repo.ts';
 import { desiredFromHeld } from '../../src/accounting/chart-model.ts';
@@ -70,7 +70,7 @@ for (const dialect of DIALECTS) {
       expect((await status(tenant)).accounting_connection).toMatchObject({ remote_provider_name: 'NetSuite', kind: 'direct' });
     });
 
-    const runMigrate = async (flags: Record<string, string | boolean>) => {
+    const runCommand = async (command: typeof makeAccountingMigrateCommand, flags: Record<string, string | boolean>) => {
       const out: string[] = [];
       const err: string[] = [];
       const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -82,13 +82,14 @@ for (const dialect of DIALECTS) {
         return true;
       });
       try {
-        await makeAccountingMigrateCommand((ctx) => createTokenRuntime(ctx, t.emulator).tokens)({ flags: { json: true, ...flags }, config: t.server.ctx.config });
+        await command((ctx) => createTokenRuntime(ctx, t.emulator).tokens)({ flags: { json: true, ...flags }, config: t.server.ctx.config });
       } finally {
         spy.mockRestore();
         spyErr.mockRestore();
       }
       return { job: JSON.parse(out.join('')), stderr: err.join('') };
     };
+    const runMigrate = (flags: Record<string, string | boolean>) => runCommand(makeAccountingMigrateCommand, flags);
 
     it('accounting migrate: backs up, switches the connection and re-uploads the chart', async () => {
       const tenant = await connected();
@@ -96,6 +97,8 @@ for (const dialect of DIALECTS) {
       expect((await waitForJob(tenant, put.body.id)).status).toBe('completed');
       const before = (await request(`${t.url}/api/v1/ramp/accounting/chart`, { headers: tenant.headers })).body;
 
+      const backup = await runCommand(makeAccountingBackupCommand, { business: tenant.businessId });
+      expect(backup.job).toMatchObject({ connection_id: before.connection.id, counts: before.counts });
       const { job, stderr } = await runMigrate({ business: tenant.businessId, to: 'Ledgerly' });
       expect(stderr).toMatch(/chart backed up as/);
       expect(job).toMatchObject({ status: 'completed' });
