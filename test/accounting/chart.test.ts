@@ -60,6 +60,12 @@ for (const dialect of DIALECTS) {
       const third = await waitForJob(t, tenant, (await putChart(t, tenant, changed)).body.id);
       expect(third.progress.done).toEqual({ creates: 0, updates: 1, deletes: 1 });
       expect((await chartWritesSince(t)).accepted).toBe(2);
+
+      // The removed vendor back: Ramp still holds it, inactive, so it is reactivated, not created twice.
+      const fourth = await waitForJob(t, tenant, (await putChart(t, tenant, desired)).body.id);
+      expect(fourth.progress.done).toEqual({ creates: 0, updates: 2, deletes: 0 });
+      const vendors = (await getChart(t, tenant)).vendors.filter((v: any) => v.id === 'p-v-0');
+      expect(vendors).toMatchObject([{ is_active: true, name: 'Vendor 0', code: 'V0' }]);
     });
 
     it('a batch with one invalid item is refused whole by Ramp and reported item by item; the rest is written', async () => {
