@@ -9,7 +9,7 @@ import { ApiError } from '../core/errors.ts';
 import type { Db } from '../db/database.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
 import { activeAccountingConnection, chartIsWritable, recordSeenConnection, seenConnection, type SeenConnection } from './accounting-connection.ts';
-import { desiredFromHeld, heldCounts, type DesiredChart, type HeldChart } from './chart-model.ts';
+import { desiredFromHeld, type DesiredChart, type HeldChart } from './chart-model.ts';
 import { readHeldChart } from './chart-reader.ts';
 import { runClaimedChartJob } from './chart-job-runner.ts';
 import { claimChartJob, getBackup, getChartJob, insertBackup, insertChartJob, activeChartJob, latestChartJob, type ChartBackupRow, type ChartJobRow } from './chart-jobs-repo.ts';
@@ -154,7 +154,6 @@ export class ChartService {
     return seenConnection(this.#deps.db.kysely, businessId);
   }
 
-  counts = heldCounts;
 
   #runnerDeps() {
     const { db, client, log, now } = this.#deps;
