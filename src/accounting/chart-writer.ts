@@ -1,7 +1,7 @@
 /**
  * @module Carries out a chart plan (chart-plan.ts) on Ramp: creates in batches of at most 500 (Ramp's
  * per-call limit, all-or-nothing; docs/ramp-behaviour.md#chart-of-accounts), custom fields one per
- * call, updates and deletes one per object. Order: fields, then creates, then updates, then deletes,
+ * call, updates and deletes one per object (four at a time). Order: fields, then creates, then updates, then deletes,
  * so an interrupted job leaves Ramp with a superset of the wanted chart, never a gap.
  *
  * A write Ramp refuses is recorded (with the items Ramp named) and the rest goes on; a refused batch
@@ -15,6 +15,9 @@ import type { RampClient } from '../ramp/ramp-client.ts';
 import type { ChartKind, DesiredField } from './chart-model.ts';
 import type { ChartPlan, DeleteOp, UpdateOp } from './chart-plan.ts';
 import type { ChartJobProgress, RefusedItem, RefusedWrite } from './chart-progress.ts';
+
+/** PATCH and DELETE calls in flight at once. */
+const SINGLE_WRITES_AT_ONCE = 4;
 
 /** Ramp's per-call upload limit for GL accounts, vendors and field options. */
 export const MAX_BATCH = 500;
@@ -150,31 +153,31 @@ export class ChartWriter {
   }
 
   async #updates(kind: ChartKind, updates: readonly UpdateOp[], fieldId?: string): Promise<void> {
-    let sinceCheckpoint = 0;
-    for (const update of updates) {
+    await this.#singles(updates, async (update) => {
       const result = await this.#write('PATCH', `${PATHS[kind]}/${update.rampId}`, update.body);
       if (result.ok) this.#ctx.progress.done.updates++;
       else this.#ctx.progress.refused.push(refused(kind, 'update', result.refusal, [{ id: update.id, problems: flatProblems(result.refusal) }], fieldId));
-      if (++sinceCheckpoint >= 25 || !result.ok) {
-        sinceCheckpoint = 0;
-        await this.#ctx.checkpoint();
-      }
-    }
-    if (sinceCheckpoint > 0) await this.#ctx.checkpoint();
+    });
   }
 
   async #deletes(kind: ChartKind, deletes: readonly DeleteOp[], fieldId?: string): Promise<void> {
-    let sinceCheckpoint = 0;
-    for (const op of deletes) {
+    await this.#singles(deletes, async (op) => {
       const result = await this.#write('DELETE', `${PATHS[kind]}/${op.rampId}`);
       // Already gone (deleted meanwhile): the wanted state holds.
       if (result.ok || result.refusal.status === 404) this.#ctx.progress.done.deletes++;
       else this.#ctx.progress.refused.push(refused(kind, 'delete', result.refusal, [{ id: op.id, problems: flatProblems(result.refusal) }], fieldId));
-      if (++sinceCheckpoint >= 25 || !result.ok) {
-        sinceCheckpoint = 0;
-        await this.#ctx.checkpoint();
-      }
+    });
+  }
+
+  /**
+   * One call per object, SINGLE_WRITES_AT_ONCE at a time: each is independent and idempotent (PATCH
+   * to a value, DELETE), and a chart's worth of them one after another would take minutes at Ramp's
+   * latency. The connection's rate limiter (src/ramp/rate-limiter.ts) still paces them.
+   */
+  async #singles<T>(ops: readonly T[], write: (op: T) => Promise<void>): Promise<void> {
+    for (const group of chunks(ops, SINGLE_WRITES_AT_ONCE)) {
+      await Promise.all(group.map(write));
+      await this.#ctx.checkpoint();
     }
-    if (sinceCheckpoint > 0) await this.#ctx.checkpoint();
   }
 }

@@ -66,6 +66,16 @@ for (const dialect of DIALECTS) {
       expect(fourth.progress.done).toEqual({ creates: 0, updates: 2, deletes: 0 });
       const vendors = (await getChart(t, tenant)).vendors.filter((v: any) => v.id === 'p-v-0');
       expect(vendors).toMatchObject([{ is_active: true, name: 'Vendor 0', code: 'V0' }]);
+
+      // 150 renames (sent a few at a time) and 40 removals: each exactly once.
+      const renamed = { ...desired, gl_accounts: desired.gl_accounts.slice(40).map((a, i) => (i < 150 ? { ...a, name: `${a.name} (renamed)` } : a)) };
+      await resetStats(t);
+      const fifth = await waitForJob(t, tenant, (await putChart(t, tenant, renamed)).body.id);
+      expect(fifth.progress.done).toEqual({ creates: 0, updates: 150, deletes: 40 });
+      expect((await chartWritesSince(t)).accepted).toBe(190);
+      const after = await getChart(t, tenant);
+      expect(after.counts.gl_accounts).toBe(1160);
+      expect(after.gl_accounts.filter((a: any) => a.is_active && a.name.endsWith('(renamed)'))).toHaveLength(150);
     });
 
     it('a batch with one invalid item is refused whole by Ramp and reported item by item; the rest is written', async () => {
