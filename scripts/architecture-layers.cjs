@@ -19,7 +19,7 @@ const LAYERS = [
   { name: 'connections', path: '^src/connections/', why: 'the connection row and its owner, OAuth state, connect/disconnect/callback service' },
   { name: 'tokens', path: '^src/tokens/', why: 'TokenManager, refresh scheduler' },
   { name: 'sync', path: '^src/sync/', why: 'sync runner, cursors, records, schedules' },
-  { name: 'accounting', path: '^src/accounting/', why: 'the accounting loop with Ramp: ready feed, status back' },
+  { name: 'accounting', path: '^src/accounting/', why: 'the accounting loop with Ramp: chart of accounts up (jobs, backups, migrations), ready feed, status back' },
   { name: 'http', path: '^src/http/', why: 'Fastify app: auth, validation, routes that translate HTTP to services' },
   { name: 'web', path: '^src/web/[^/]+$', why: 'serves the page' },
   { name: 'composition', path: '^src/(features|server)\\.ts$', why: 'assembles services, routes and jobs for a process' },

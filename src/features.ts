@@ -24,6 +24,7 @@ import { TokenManager } from './tokens/token-manager.ts';
 import { loadKeyRing } from './vault/keyring.ts';
 import { webRoutes } from './web/routes.ts';
 import { rampDataFeature } from './http/routes/ramp-data/feature.ts';
+import { chartFeature } from './http/routes/accounting/chart-feature.ts';
 import { Vault } from './vault/vault.ts';
 
 export interface Features {
@@ -86,9 +87,10 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     oauth,
     oauthApp,
     events,
-    summary: async (businessId) => data.summary(businessId),
+    summary: async (businessId) => ({ ...(await data.summary(businessId)), accounting_connection: await chart.service.seenConnection(businessId) }),
   };
   const data = rampDataFeature({ ctx, tokens, events }, { client: rampClientLimits(ctx.db, ctx.config.rampRequestsPer10s, ctx.log) });
+  const chart = chartFeature(ctx, data.client);
   const scheduler = new RefreshScheduler({ ctx, manager: tokens, intervalMs: ctx.config.refreshIntervalMs, leaseMs: ctx.config.refreshLeaseMs });
   const routes: RouteModule[] = [
     (app) => connectWithCredentialsRoute(app, services),
@@ -97,6 +99,7 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     (app) => tokenRoute(app, tokens),
     ...eventing.routes,
     ...data.routes,
+    ...chart.routes,
     (app) => webRoutes(app, ctx),
   ];
   return {
@@ -107,6 +110,7 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     start: async () => {
       await eventing.start();
       await data.start();
+      chart.start();
       if (ctx.config.refreshIntervalMs > 0) {
         scheduler.start();
         ctx.onClose(() => scheduler.stop());

@@ -3,6 +3,7 @@ import type { Report } from '../run.ts';
 import { benchSync } from '../sync-throughput.ts';
 import { PG_SERVER_URL } from '../lib/scratch-db.ts';
 import { benchProxy } from './proxy.ts';
+import { benchChartUpload } from './chart-upload.ts';
 
 export interface ExtraScenario {
   readonly name: string;
@@ -33,6 +34,18 @@ export const EXTRA_SCENARIOS: ExtraScenario[] = [
     async run({ sizes, report }) {
       for (const dialect of PG_SERVER_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
         await syncRows(report, dialect, sizes.syncTransactions!);
+      }
+    },
+  },
+  {
+    name: 'chart',
+    async run({ quick, report }) {
+      const accounts = quick ? 1_000 : 10_000;
+      for (const dialect of PG_SERVER_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
+        const r = await benchChartUpload(dialect, accounts);
+        const size = accounts.toLocaleString('en-US');
+        report({ scenario: 'chart', figure: `${dialect}: PUT chart of ${size} GL accounts → job done, s`, value: r.seconds, baseline: `bare 500-item POSTs of the same accounts ${r.bareSeconds} s; ${r.rampCalls} Ramp calls (${r.rampWrites} writes)`, ratio: r.ratio });
+        report({ scenario: 'chart', figure: `${dialect}: the same PUT again: Ramp writes`, value: r.repeatWrites, baseline: `${r.repeatCalls} Ramp calls (reads), ${r.repeatSeconds} s`, target: '= 0', pass: r.repeatWrites === 0 });
       }
     },
   },

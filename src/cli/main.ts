@@ -18,6 +18,8 @@ const USAGE = `usage: ramp-connect <command> [options]
   token create --user ID | --demo [--shell] [--name N] [--expires-in-days D] [--permission ramp:token]
   connections list
   sync --business ID
+  accounting backup --business ID
+  accounting migrate --business ID --to NAME [--backup ID]
   keys rotate | keys status
 
 Options: --json forces JSON output.`;

@@ -747,6 +747,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ramp/accounting/chart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The chart of accounts as Ramp holds it */
+        get: operations["get_accounting_chart_api_v1_ramp_accounting_chart_get"];
+        /** Make Ramp's chart of accounts equal to this one (only the difference is written) */
+        put: operations["put_accounting_chart_api_v1_ramp_accounting_chart_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/accounting/chart/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A chart-of-accounts job and its progress */
+        get: operations["get_accounting_chart_job_api_v1_ramp_accounting_chart_jobs__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/accounting/chart/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Back up the chart of accounts Ramp holds */
+        post: operations["backup_accounting_chart_api_v1_ramp_accounting_chart_backups_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ramp/accounting/migrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move the chart of accounts to a new accounting connection */
+        post: operations["migrate_accounting_connection_api_v1_ramp_accounting_migrations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1295,6 +1364,15 @@ export interface operations {
                         last_error: string | null;
                         status_reason: string | null;
                         connected_at: string | null;
+                        /** @description The active accounting connection on Ramp as last seen by a chart-of-accounts call (null: none seen) */
+                        accounting_connection: {
+                            connection_id: string;
+                            remote_provider_name: string | null;
+                            /** @description api: the chart is writable through the API; direct: managed in Ramp, read-only; unknown: not checked yet */
+                            kind: "api" | "direct" | "unknown";
+                            /** Format: date-time */
+                            checked_at: string;
+                        } | null;
                     };
                 };
             };
@@ -1642,6 +1720,15 @@ export interface operations {
                         last_error: string | null;
                         status_reason: string | null;
                         connected_at: string | null;
+                        /** @description The active accounting connection on Ramp as last seen by a chart-of-accounts call (null: none seen) */
+                        accounting_connection: {
+                            connection_id: string;
+                            remote_provider_name: string | null;
+                            /** @description api: the chart is writable through the API; direct: managed in Ramp, read-only; unknown: not checked yet */
+                            kind: "api" | "direct" | "unknown";
+                            /** Format: date-time */
+                            checked_at: string;
+                        } | null;
                     };
                 };
             };
@@ -5401,6 +5488,896 @@ export interface operations {
             };
             /** @description Unauthorized - Authentication required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_accounting_chart_api_v1_ramp_accounting_chart_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        connection: {
+                            id: string;
+                            remote_provider_name: string | null;
+                            status: string;
+                            is_active: boolean;
+                            created_at: string | null;
+                            last_linked_at: string | null;
+                        } | null;
+                        counts: {
+                            gl_accounts: number;
+                            vendors: number;
+                            custom_fields: number;
+                            field_options: number;
+                        };
+                        gl_accounts: {
+                            ramp_id: string;
+                            id: string;
+                            is_active: boolean;
+                            name: string;
+                            code: string | null;
+                            classification: string | null;
+                        }[];
+                        vendors: {
+                            ramp_id: string;
+                            id: string;
+                            is_active: boolean;
+                            name: string;
+                            code: string | null;
+                        }[];
+                        custom_fields: {
+                            ramp_id: string;
+                            id: string;
+                            is_active: boolean;
+                            name: string;
+                            display_name: string | null;
+                            input_type: string;
+                            is_splittable: boolean;
+                            is_required_for: string[];
+                            options: {
+                                ramp_id: string;
+                                id: string;
+                                is_active: boolean;
+                                value: string;
+                                code: string | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Bad Gateway - Ramp failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+        };
+    };
+    put_accounting_chart_api_v1_ramp_accounting_chart_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first answer for 24 hours when the same request is sent again with this key */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    gl_accounts: {
+                        /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
+                        id: string;
+                        name: string;
+                        /** @description ANY | ASSET | CREDCARD | EQUITY | EXPENSE | LIABILITY | REVENUE | UNKNOWN */
+                        classification: string;
+                        /** @description Empty or absent: no code */
+                        code?: string;
+                    }[];
+                    vendors: {
+                        /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
+                        id: string;
+                        name: string;
+                        /** @description Empty or absent: no code */
+                        code?: string;
+                    }[];
+                    custom_fields: {
+                        /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
+                        id: string;
+                        name: string;
+                        /** @description SINGLE_CHOICE | FREE_FORM_TEXT | BOOLEAN; only SINGLE_CHOICE fields have options */
+                        input_type: string;
+                        display_name?: string | null;
+                        is_splittable?: boolean;
+                        is_required_for?: string[];
+                        options?: {
+                            /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
+                            id: string;
+                            value: string;
+                            /** @description Empty or absent: no code */
+                            code?: string;
+                        }[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        kind: "upload" | "migration";
+                        /** @description queued | running | completed | partial | failed (partial: Ramp refused the items in `progress.refused`; the rest was written) */
+                        status: string;
+                        connection_id: string | null;
+                        backup_id: string | null;
+                        target_provider_name: string | null;
+                        progress: {
+                            /** @description queued | disconnecting | connecting | reading | writing | done */
+                            phase: string;
+                            planned: {
+                                creates: number;
+                                updates: number;
+                                deletes: number;
+                            };
+                            done: {
+                                creates: number;
+                                updates: number;
+                                deletes: number;
+                            };
+                            ramp_calls: {
+                                reads: number;
+                                writes: number;
+                            };
+                            /** @description Writes Ramp refused; a refused batch lists all its items (none was applied), each with the problems Ramp named for it */
+                            refused: {
+                                kind: string;
+                                operation: string;
+                                field_id?: string;
+                                ramp_status: number;
+                                ramp_code: string | null;
+                                message: string | null;
+                                items: {
+                                    id: string;
+                                    problems: string[];
+                                }[];
+                            }[];
+                            unchangeable: {
+                                kind: string;
+                                id: string;
+                                problem: string;
+                            }[];
+                            new_connection_id: string | null;
+                            runs: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        error: {
+                            code: string;
+                            detail: string;
+                        } | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Conflict - Resource already exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Bad Gateway - Ramp failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+        };
+    };
+    get_accounting_chart_job_api_v1_ramp_accounting_chart_jobs__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        kind: "upload" | "migration";
+                        /** @description queued | running | completed | partial | failed (partial: Ramp refused the items in `progress.refused`; the rest was written) */
+                        status: string;
+                        connection_id: string | null;
+                        backup_id: string | null;
+                        target_provider_name: string | null;
+                        progress: {
+                            /** @description queued | disconnecting | connecting | reading | writing | done */
+                            phase: string;
+                            planned: {
+                                creates: number;
+                                updates: number;
+                                deletes: number;
+                            };
+                            done: {
+                                creates: number;
+                                updates: number;
+                                deletes: number;
+                            };
+                            ramp_calls: {
+                                reads: number;
+                                writes: number;
+                            };
+                            /** @description Writes Ramp refused; a refused batch lists all its items (none was applied), each with the problems Ramp named for it */
+                            refused: {
+                                kind: string;
+                                operation: string;
+                                field_id?: string;
+                                ramp_status: number;
+                                ramp_code: string | null;
+                                message: string | null;
+                                items: {
+                                    id: string;
+                                    problems: string[];
+                                }[];
+                            }[];
+                            unchangeable: {
+                                kind: string;
+                                id: string;
+                                problem: string;
+                            }[];
+                            new_connection_id: string | null;
+                            runs: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        error: {
+                            code: string;
+                            detail: string;
+                        } | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+        };
+    };
+    backup_accounting_chart_api_v1_ramp_accounting_chart_backups_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first answer for 24 hours when the same request is sent again with this key */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        backup_id: string;
+                        connection_id: string;
+                        remote_provider_name: string | null;
+                        counts: {
+                            gl_accounts: number;
+                            vendors: number;
+                            custom_fields: number;
+                            field_options: number;
+                        };
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Conflict - Resource already exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Bad Gateway - Ramp failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+        };
+    };
+    migrate_accounting_connection_api_v1_ramp_accounting_migrations_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Replays the first answer for 24 hours when the same request is sent again with this key */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description A backup of the chart of the active accounting connection (POST …/chart/backups); required while one is active
+                     */
+                    backup_id?: string;
+                    /** @description Name of the new accounting connection */
+                    remote_provider_name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        kind: "upload" | "migration";
+                        /** @description queued | running | completed | partial | failed (partial: Ramp refused the items in `progress.refused`; the rest was written) */
+                        status: string;
+                        connection_id: string | null;
+                        backup_id: string | null;
+                        target_provider_name: string | null;
+                        progress: {
+                            /** @description queued | disconnecting | connecting | reading | writing | done */
+                            phase: string;
+                            planned: {
+                                creates: number;
+                                updates: number;
+                                deletes: number;
+                            };
+                            done: {
+                                creates: number;
+                                updates: number;
+                                deletes: number;
+                            };
+                            ramp_calls: {
+                                reads: number;
+                                writes: number;
+                            };
+                            /** @description Writes Ramp refused; a refused batch lists all its items (none was applied), each with the problems Ramp named for it */
+                            refused: {
+                                kind: string;
+                                operation: string;
+                                field_id?: string;
+                                ramp_status: number;
+                                ramp_code: string | null;
+                                message: string | null;
+                                items: {
+                                    id: string;
+                                    problems: string[];
+                                }[];
+                            }[];
+                            unchangeable: {
+                                kind: string;
+                                id: string;
+                                problem: string;
+                            }[];
+                            new_connection_id: string | null;
+                            runs: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        error: {
+                            code: string;
+                            detail: string;
+                        } | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        started_at: string | null;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Conflict - Resource already exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: components["schemas"]["ValidationError"][];
+                    };
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Bad Gateway - Ramp failed */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -53,7 +53,8 @@ export class ConfigError extends Error {
 
 /**
  * The read scopes of every resource the sync can read (src/ramp/resource-descriptors.ts; a test keeps
- * the two equal) plus `accounting:write` for marking objects synced (docs/ramp-behaviour.md#product-api).
+ * the two equal) plus `accounting:write` for marking objects synced (docs/ramp-behaviour.md#product-api)
+ * and `accounting:read` for the chart of accounts and the accounting connection (docs/ramp-behaviour.md#chart-of-accounts).
  */
 export const DEFAULT_SCOPES = [
   'business:read',
@@ -74,6 +75,7 @@ export const DEFAULT_SCOPES = [
   'statements:read',
   'receipts:read',
   'memos:read',
+  'accounting:read',
   'accounting:write',
 ] as const;
 

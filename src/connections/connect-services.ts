@@ -11,6 +11,8 @@ export interface SyncSummary {
   readonly last_sync_at: string | null;
   /** The most recent finished sync. */
   readonly last_sync: LastSyncView | null;
+  /** The accounting connection last seen on Ramp (chart-of-accounts feature). */
+  readonly accounting_connection?: { connection_id: string; remote_provider_name: string | null; kind: 'api' | 'direct' | 'unknown'; checked_at: string } | null;
 }
 
 export interface ConnectServices {

@@ -5,6 +5,14 @@ import { Nullable } from '../core/schemas.ts';
 import type { SyncSummary } from './connect-services.ts';
 import { LastSync } from './last-sync-view.ts';
 
+/** The accounting connection last seen on Ramp (src/accounting/accounting-connection.ts), when any. */
+export const AccountingConnectionSeen = Type.Object({
+  connection_id: Type.String(),
+  remote_provider_name: Nullable(Type.String()),
+  kind: Type.Union([Type.Literal('api'), Type.Literal('direct'), Type.Literal('unknown')], { description: 'api: the chart is writable through the API; direct: managed in Ramp, read-only; unknown: not checked yet' }),
+  checked_at: Type.String({ format: 'date-time' }),
+});
+
 export const ConnectionView = Type.Object(
   {
     status: Type.Union([Type.Literal('connected'), Type.Literal('needs_reauth'), Type.Literal('revoke_pending'), Type.Literal('disconnected')]),
@@ -21,6 +29,7 @@ export const ConnectionView = Type.Object(
     last_error: Nullable(Type.String()),
     status_reason: Nullable(Type.String()),
     connected_at: Nullable(Type.String({ format: 'date-time' })),
+    accounting_connection: Type.Union([AccountingConnectionSeen, Type.Null()], { description: 'The active accounting connection on Ramp as last seen by a chart-of-accounts call (null: none seen)' }),
   },
   { $id: 'RampConnectionStatus' },
 );
@@ -44,6 +53,7 @@ export function toConnectionView(row: RampConnectionsTable | undefined, summary:
       last_error: null,
       status_reason: null,
       connected_at: null,
+      accounting_connection: null,
     };
   }
   return {
@@ -61,5 +71,6 @@ export function toConnectionView(row: RampConnectionsTable | undefined, summary:
     last_error: row.last_error,
     status_reason: row.status_reason,
     connected_at: iso(row.created_at),
+    accounting_connection: summary.accounting_connection ?? null,
   };
 }

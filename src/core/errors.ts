@@ -62,6 +62,22 @@ export const ERRORS = {
   },
   oauth_not_configured: { status: 503, detail: 'The Ramp OAuth app is not configured (set RAMP_CLIENT_ID and RAMP_CLIENT_SECRET)' },
   sync_not_found: { status: 404, detail: 'Sync not found' },
+  accounting_connection_missing: {
+    status: 409,
+    detail: 'The Ramp business has no active accounting connection: create this product\'s with POST /api/v1/ramp/accounting/migrations {"remote_provider_name": …} (no backup needed while none is active), or link one in Ramp (Settings → Accounting)',
+  },
+  accounting_connection_read_only: {
+    status: 409,
+    detail:
+      "The active accounting connection is a direct connection managed in Ramp (e.g. QuickBooks, NetSuite): its GL accounts, vendors and custom fields are read-only through Ramp's API. To manage them from this product: back up the chart (POST /api/v1/ramp/accounting/chart/backups), disconnect the connection in Ramp (Settings → Accounting), then start a migration with that backup_id, which connects this product and re-uploads the chart",
+  },
+  accounting_connection_changed: { status: 409, detail: 'The active accounting connection changed while the chart job ran; nothing more was written. Send the chart again' },
+  accounting_job_in_progress: { status: 409, detail: 'A chart-of-accounts job is already queued or running for this business; wait for it to finish' },
+  chart_job_not_found: { status: 404, detail: 'Chart-of-accounts job not found' },
+  chart_backup_required: {
+    status: 409,
+    detail: 'A migration needs a backup of the chart Ramp holds for the active accounting connection: take one with POST /api/v1/ramp/accounting/chart/backups and pass its backup_id',
+  },
   webhook_limit_reached: { status: 409, detail: 'At most 20 webhook endpoints are allowed per business; delete one first' },
   internal_error: { status: 500, detail: 'Internal Server Error' },
   service_unavailable: { status: 503, detail: 'Service unavailable' },

@@ -35,6 +35,6 @@ describe('sync scopes', () => {
   });
 
   it('our OAuth app asks by default for the scope of every resource the sync can read, and accounting:write', () => {
-    expect(new Set<string>(DEFAULT_SCOPES)).toEqual(new Set([...RAMP_RESOURCES.map((d) => d.scope), 'accounting:write']));
+    expect(new Set<string>(DEFAULT_SCOPES)).toEqual(new Set([...RAMP_RESOURCES.map((d) => d.scope), 'accounting:read', 'accounting:write']));
   });
 });

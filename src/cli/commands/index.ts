@@ -26,6 +26,14 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
     };
     return makeSyncCommand((ctx) => runtime(ctx).tokens, { makeEvents: (ctx) => runtime(ctx).eventing.sink });
   },
+  'accounting backup': async () => {
+    const [{ makeAccountingBackupCommand }, { createTokenRuntime }] = await Promise.all([import('./accounting.ts'), import('../../features.ts')]);
+    return makeAccountingBackupCommand((ctx) => createTokenRuntime(ctx, undefined).tokens);
+  },
+  'accounting migrate': async () => {
+    const [{ makeAccountingMigrateCommand }, { createTokenRuntime }] = await Promise.all([import('./accounting.ts'), import('../../features.ts')]);
+    return makeAccountingMigrateCommand((ctx) => createTokenRuntime(ctx, undefined).tokens);
+  },
   'keys rotate': async () => (await import('./keys.ts')).keysRotate,
   'keys status': async () => (await import('./keys.ts')).keysStatus,
 };

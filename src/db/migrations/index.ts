@@ -13,6 +13,7 @@ import * as m0009 from './0009_oauth_browser_binding.ts';
 import * as m0010 from './0010_idempotency_keys.ts';
 import * as m0011 from './0011_revoke_pending.ts';
 import * as m0012ready from './0012_accounting_ready_feed.ts';
+import * as m0013 from './0013_accounting_chart_jobs.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -31,4 +32,5 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0010_idempotency_keys': m0010,
   '0011_revoke_pending': m0011,
   '0012_accounting_ready_feed': m0012ready,
+  '0013_accounting_chart_jobs': m0013,
 };

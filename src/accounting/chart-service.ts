@@ -1,0 +1,228 @@
+/**
+ * @module The chart-of-accounts feature's engine: queueing upload and migration jobs (after checking
+ * the accounting connection accepts writes, so a direct one is refused at once with a 409), claiming
+ * and running them here, the scheduler tick that resumes jobs whose process died, backups, and the
+ * chart as Ramp holds it.
+ */
+import type { Logger } from 'pino';
+import { ApiError } from '../core/errors.ts';
+import type { Db } from '../db/database.ts';
+import type { RampClient } from '../ramp/ramp-client.ts';
+import { activeAccountingConnection, chartIsWritable, recordSeenConnection, seenConnection, type SeenConnection } from './accounting-connection.ts';
+import { desiredFromHeld, type DesiredChart, type HeldChart } from './chart-model.ts';
+import { readHeldChart } from './chart-reader.ts';
+import { runClaimedChartJob } from './chart-job-runner.ts';
+import { claimChartJob, getBackup, getChartJob, insertBackup, insertChartJob, activeChartJob, latestChartJob, type ChartBackupRow, type ChartJobRow } from './chart-jobs-repo.ts';
+import type { AccountingProvider } from '../ramp/endpoints/accounting-chart.ts';
+
+export interface ChartServiceDeps {
+  readonly db: Db;
+  readonly client: RampClient;
+  readonly log: Logger;
+  readonly now: () => number;
+}
+
+export interface ChartServiceOptions {
+  readonly owner: string;
+  readonly leaseMs?: number;
+  readonly tickMs?: number;
+  readonly maxConcurrent?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const FINISHED = new Set(['completed', 'partial', 'failed']);
+
+export class ChartService {
+  readonly #deps: ChartServiceDeps;
+  readonly #owner: string;
+  readonly #leaseMs: number;
+  readonly #tickMs: number;
+  readonly #maxConcurrent: number;
+  readonly #running = new Map<string, Promise<unknown>>();
+  readonly #stop = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  #draining = false;
+  #kickAgain = false;
+
+  constructor(deps: ChartServiceDeps, options: ChartServiceOptions) {
+    this.#deps = deps;
+    this.#owner = options.owner;
+    this.#leaseMs = options.leaseMs ?? 30_000;
+    this.#tickMs = options.tickMs ?? 5_000;
+    this.#maxConcurrent = options.maxConcurrent ?? 2;
+  }
+
+  /** The active connection, which must accept chart writes: 409 with what to change in Ramp otherwise. */
+  async #writableConnection(businessId: string): Promise<AccountingProvider> {
+    const { client, db, now } = this.#deps;
+    const active = await activeAccountingConnection(client, businessId);
+    if (!active) {
+      await recordSeenConnection(db.kysely, businessId, null, null, now());
+      throw new ApiError('accounting_connection_missing');
+    }
+    const writable = await chartIsWritable(client, db.kysely, businessId, active.id);
+    await recordSeenConnection(db.kysely, businessId, active, writable, now());
+    if (!writable) {
+      throw new ApiError('accounting_connection_read_only', `${new ApiError('accounting_connection_read_only').detail} (active connection: ${active.remote_provider_name ?? active.id})`);
+    }
+    return active;
+  }
+
+  async #queue(job: Parameters<typeof insertChartJob>[1]): Promise<ChartJobRow> {
+    const row = await insertChartJob(this.#deps.db.kysely, job, this.#deps.now());
+    if (!row) {
+      const active = await activeChartJob(this.#deps.db.kysely, job.businessId);
+      throw new ApiError('accounting_job_in_progress', active ? `${new ApiError('accounting_job_in_progress').detail} (job ${active.id})` : undefined);
+    }
+    this.kick();
+    return row;
+  }
+
+  /** Queues an upload of `desired` to the active connection's chart. */
+  async requestUpload(businessId: string, desired: DesiredChart): Promise<ChartJobRow> {
+    const active = await this.#writableConnection(businessId);
+    return this.#queue({ businessId, kind: 'upload', connectionId: active.id, desired: JSON.stringify(desired) });
+  }
+
+  /** Stores the chart Ramp holds for the active connection. */
+  async backup(businessId: string): Promise<{ backup: ChartBackupRow; chart: HeldChart }> {
+    const { client, db, now } = this.#deps;
+    const active = await activeAccountingConnection(client, businessId);
+    await recordSeenConnection(db.kysely, businessId, active, null, now());
+    if (!active) throw new ApiError('accounting_connection_missing');
+    const chart = await readHeldChart(client, businessId, { reads: 0 });
+    const backup = await insertBackup(db.kysely, { businessId, connectionId: active.id, remoteProviderName: active.remote_provider_name, chart: JSON.stringify(chart) }, now());
+    return { backup, chart };
+  }
+
+  /**
+   * Queues a migration to a new API connection named `remoteProviderName`, re-uploading `backupId`.
+   * Refused without a backup of the connection that is active now (a backup taken before that
+   * connection was disconnected in Ramp also serves). With no connection active there is no chart to
+   * lose: without a backup the migration only creates the connection (with a backup, it uploads it too).
+   */
+  async requestMigration(businessId: string, backupId: string | undefined, remoteProviderName: string): Promise<ChartJobRow> {
+    const { client, db, now } = this.#deps;
+    const backup = backupId === undefined ? undefined : await getBackup(db.kysely, businessId, backupId);
+    if (backupId !== undefined && !backup) throw new ApiError('chart_backup_required', `No backup ${backupId} for this business. ${new ApiError('chart_backup_required').detail}`);
+    const active = await activeAccountingConnection(client, businessId);
+    await recordSeenConnection(db.kysely, businessId, active, null, now());
+    if (active && !backup) throw new ApiError('chart_backup_required');
+    if (active && backup && active.id === backup.connection_id) {
+      const writable = await chartIsWritable(client, db.kysely, businessId, active.id);
+      await recordSeenConnection(db.kysely, businessId, active, writable, now());
+      if (!writable) throw new ApiError('accounting_connection_read_only', `${new ApiError('accounting_connection_read_only').detail} (active connection: ${active.remote_provider_name ?? active.id})`);
+    } else if (active && backup && active.remote_provider_name !== remoteProviderName) {
+      throw new ApiError('chart_backup_required', `The backup is of accounting connection ${backup.connection_id}, but ${active.remote_provider_name ?? active.id} is active now: take a new backup`);
+    }
+    const empty: DesiredChart = { gl_accounts: [], vendors: [], custom_fields: [] };
+    return this.#queue({
+      businessId,
+      kind: 'migration',
+      connectionId: backup?.connection_id ?? null,
+      ...(backup ? { backupId: backup.id } : {}),
+      targetProviderName: remoteProviderName,
+      desired: JSON.stringify(backup ? desiredFromHeld(JSON.parse(backup.chart) as HeldChart) : empty),
+    });
+  }
+
+  /**
+   * The finished migration to `remoteProviderName` whose new connection is the active one: running
+   * the same migration again then has nothing to do (the CLI's re-run after a stop).
+   */
+  async finishedMigrationTo(businessId: string, remoteProviderName: string): Promise<ChartJobRow | undefined> {
+    const job = await latestChartJob(this.#deps.db.kysely, businessId, 'migration');
+    if (!job || job.status !== 'completed' || job.target_provider_name !== remoteProviderName) return undefined;
+    const active = await activeAccountingConnection(this.#deps.client, businessId);
+    return active && active.id === (JSON.parse(job.progress) as { new_connection_id: string | null }).new_connection_id ? job : undefined;
+  }
+
+  getJob(businessId: string, jobId: string): Promise<ChartJobRow | undefined> {
+    return getChartJob(this.#deps.db.kysely, businessId, jobId);
+  }
+
+  /** The chart as Ramp holds it now, with the active connection. */
+  async chart(businessId: string): Promise<{ connection: AccountingProvider | null; chart: HeldChart }> {
+    const { client, db, now } = this.#deps;
+    const connection = await activeAccountingConnection(client, businessId);
+    await recordSeenConnection(db.kysely, businessId, connection, null, now());
+    const chart = connection ? await readHeldChart(client, businessId, { reads: 0 }) : { gl_accounts: [], vendors: [], custom_fields: [] };
+    return { connection, chart };
+  }
+
+  seenConnection(businessId: string): Promise<SeenConnection | null> {
+    return seenConnection(this.#deps.db.kysely, businessId);
+  }
+
+
+  #runnerDeps() {
+    const { db, client, log, now } = this.#deps;
+    return { db: db.kysely, client, log, now, leaseMs: this.#leaseMs, stopSignal: this.#stop.signal };
+  }
+
+  kick(): void {
+    if (this.#stop.signal.aborted) return;
+    if (this.#draining) {
+      this.#kickAgain = true;
+      return;
+    }
+    this.#draining = true;
+    void this.#drain()
+      .catch((error: unknown) => this.#deps.log.error({ err: error }, 'could not claim a chart job'))
+      .finally(() => {
+        this.#draining = false;
+        if (this.#kickAgain) {
+          this.#kickAgain = false;
+          this.kick();
+        }
+      });
+  }
+
+  async #drain(): Promise<void> {
+    const { db, now } = this.#deps;
+    while (!this.#stop.signal.aborted && this.#running.size < this.#maxConcurrent) {
+      const job = await claimChartJob(db.kysely, db.dialect, { owner: this.#owner, now: now(), leaseMs: this.#leaseMs, excludeIds: [...this.#running.keys()] });
+      if (!job) return;
+      const task = runClaimedChartJob(this.#runnerDeps(), job, this.#owner)
+        .catch((error: unknown) => this.#deps.log.error({ err: error, job_id: job.id }, 'chart job runner failed'))
+        .finally(() => {
+          this.#running.delete(job.id);
+          this.kick();
+        });
+      this.#running.set(job.id, task);
+    }
+  }
+
+  /** Runs one job in this process until it ends (CLI); waits out another process's lease, then takes over. */
+  async runToCompletion(businessId: string, jobId: string, onProgress?: (job: ChartJobRow) => void): Promise<ChartJobRow> {
+    const { db, now } = this.#deps;
+    for (;;) {
+      const claimed = await claimChartJob(db.kysely, db.dialect, { owner: this.#owner, now: now(), leaseMs: this.#leaseMs, jobId });
+      if (claimed) {
+        const finished = await runClaimedChartJob(this.#runnerDeps(), claimed, this.#owner);
+        if (finished) return finished;
+      }
+      const current = await getChartJob(db.kysely, businessId, jobId);
+      if (!current) throw new Error(`chart job ${jobId} disappeared`);
+      if (FINISHED.has(current.status)) return current;
+      if (this.#stop.signal.aborted) return current;
+      onProgress?.(current);
+      await sleep(Math.min(500, Math.max(50, (current.lease_until ?? now()) - now() + 10)));
+    }
+  }
+
+  /** Starts the scheduler: picks up queued jobs and jobs whose process died. */
+  start(): void {
+    if (this.#timer || this.#stop.signal.aborted) return;
+    this.#timer = setInterval(() => this.kick(), this.#tickMs);
+    this.#timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await Promise.allSettled([...this.#running.values()]);
+  }
+}
