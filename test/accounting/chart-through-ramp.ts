@@ -1,19 +1,19 @@
 /**
- * @module Test helper: a chart of accounts set up straight through Ramp's accounting API at the
- * emulator (a fresh API connection, GL accounts and single-choice custom fields with options, ≤ 500
- * per call), answering our ids ↔ Ramp's ids. Stands in for the product's chart upload until that is
- * merged; a test that needs a chart calls only `setUpChart`, so swapping the body for the product's
- * `PUT` changes no test.
+ * @module Test helper for the whole accounting loop: a tenant connected to its own seeded emulator
+ * business, and its chart of accounts uploaded through the product's own `PUT /accounting/chart`
+ * (then checked: the same PUT again makes 0 writes to Ramp), answering Ramp's ids → our ids as
+ * `GET /accounting/chart` reports them.
  */
 import { randomUUID } from 'node:crypto';
-import type { RunningEmulator } from '../../src/emulator/index.ts';
-import { EmulatorClient } from '../emulator/helpers.ts';
-import type { DataTestApp } from '../sync/helpers.ts';
-import { control } from '../sync/helpers.ts';
+import { expect } from 'vitest';
+import { TEST_SCOPES } from '../helpers/cc-token-provider.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
+import { control } from '../sync/helpers.ts';
+import { chartWritesSince, desiredChart, getChart, putChart, resetStats, waitForJob, type ChartTestApp } from './helpers.ts';
 
 export interface ChartSpec {
   readonly glAccounts: number;
+  readonly vendors: number;
   /** Options per single-choice custom field. */
   readonly fields: readonly number[];
 }
@@ -27,48 +27,47 @@ export interface UploadedChart {
 
 export interface AccountingTenant extends Tenant {
   readonly rampBusinessId: string;
+  /** The Ramp app's credentials, for a test playing someone else calling Ramp directly. */
   readonly app: { client_id: string; client_secret: string; environment: 'sandbox' };
 }
 
-/** A tenant connected to its own emulator business, keeping the app's credentials for direct Ramp calls. */
-export async function accountingTenant(t: DataTestApp, seed: Record<string, unknown>): Promise<AccountingTenant> {
+/** A tenant connected to its own emulator business with the accounting scopes. */
+export async function accountingTenant(t: ChartTestApp, seed: Record<string, unknown>): Promise<AccountingTenant> {
   const tenant = await createTenant(t.db, 'owner');
   const rampBusinessId = randomUUID();
   await control(t.emulator, 'POST', '/seed', { business_id: rampBusinessId, ...seed });
   const app = await control(t.emulator, 'POST', '/apps', { business_id: rampBusinessId, grant_types: ['client_credentials'], environment: 'sandbox' });
-  t.tokens.connect(tenant.businessId, { client_id: app.client_id, client_secret: app.client_secret, apiBaseUrl: `${t.emulator.url}/sandbox` });
+  t.tokens.connect(tenant.businessId, { client_id: app.client_id, client_secret: app.client_secret, apiBaseUrl: `${t.emulator.url}/sandbox`, scopes: [...TEST_SCOPES, 'accounting:read'] });
   return { ...tenant, rampBusinessId, app: { client_id: app.client_id, client_secret: app.client_secret, environment: 'sandbox' } };
 }
 
-async function ramp(client: EmulatorClient, token: string, method: string, path: string, body?: unknown): Promise<any> {
-  const init = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  const answer = await client.api('sandbox', path, token, init);
-  if (answer.status >= 300) throw new Error(`Ramp ${method} ${path} → ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
+/**
+ * The product's chart (GL accounts, vendors, single-choice fields with options) made Ramp's through our
+ * PUT; a second identical PUT must write nothing. The uploaded objects are the only active ones after it.
+ */
+export async function setUpChart(t: ChartTestApp, tenant: AccountingTenant, spec: ChartSpec): Promise<UploadedChart> {
+  const wanted = desiredChart({ accounts: spec.glAccounts, vendors: spec.vendors, fields: 0, options: 0 }, 'books');
+  const fields = spec.fields.map((count, f) => ({
+    id: `books-cf-${f}`,
+    name: `Field ${f}`,
+    input_type: 'SINGLE_CHOICE',
+    options: Array.from({ length: count }, (_, o) => ({ id: `books-cf-${f}-o-${o}`, value: `Option ${f}.${o}` })),
+  }));
+  const desired = { ...wanted, custom_fields: fields };
+  const first = await putChart(t, tenant, desired);
+  expect(first.status, JSON.stringify(first.body)).toBe(202);
+  expect((await waitForJob(t, tenant, first.body.id)).status).toBe('completed');
+  await resetStats(t);
+  const again = await putChart(t, tenant, desired);
+  expect((await waitForJob(t, tenant, again.body.id)).status).toBe('completed');
+  expect((await chartWritesSince(t)).accepted).toBe(0);
 
-/** Replaces the business's accounting connection with a fresh API one holding this chart. */
-export async function setUpChart(emulator: RunningEmulator, tenant: AccountingTenant, spec: ChartSpec): Promise<UploadedChart> {
-  const client = new EmulatorClient(emulator);
-  const token = await client.clientCredentialsToken(tenant.app, 'accounting:read accounting:write');
-  const current = await client.api('sandbox', '/accounting/connection', token, { method: 'GET' });
-  if (current.status === 200 && current.body.is_active) await ramp(client, token, 'DELETE', '/accounting/connection');
-  await ramp(client, token, 'POST', '/accounting/connection', { remote_provider_name: `Books ${randomUUID().slice(0, 8)}` });
-  const glAccountOf = new Map<string, string>();
-  const accounts = Array.from({ length: spec.glAccounts }, (_, i) => ({ id: `GL-${i}`, name: `Account ${i}`, classification: 'EXPENSE', code: `${6000 + i}` }));
-  for (let start = 0; start < accounts.length; start += 500) {
-    const answer = await ramp(client, token, 'POST', '/accounting/accounts', { gl_accounts: accounts.slice(start, start + 500) });
-    for (const account of answer.gl_accounts) glAccountOf.set(account.ramp_id, account.id);
-  }
+  const held = await getChart(t, tenant);
+  const glAccountOf = new Map<string, string>(held.gl_accounts.filter((a: any) => a.is_active !== false).map((a: any) => [a.ramp_id, a.id]));
   const optionOf = new Map<string, { fieldId: string; optionId: string }>();
-  for (const [f, count] of spec.fields.entries()) {
-    const fieldId = `FIELD-${f}`;
-    const field = await ramp(client, token, 'POST', '/accounting/fields', { id: fieldId, name: `Field ${f}`, input_type: 'SINGLE_CHOICE' });
-    const options = Array.from({ length: count }, (_, i) => ({ id: `${fieldId}-OPT-${i}`, value: `Option ${f}.${i}` }));
-    for (let start = 0; start < options.length; start += 500) {
-      const answer = await ramp(client, token, 'POST', '/accounting/field-options', { field_id: field.ramp_id, options: options.slice(start, start + 500) });
-      for (const option of answer.options) optionOf.set(option.ramp_id, { fieldId, optionId: option.id });
-    }
+  for (const field of held.custom_fields) {
+    for (const option of field.options ?? []) optionOf.set(option.ramp_id, { fieldId: field.id, optionId: option.id });
   }
+  expect(glAccountOf.size).toBe(spec.glAccounts);
   return { glAccountOf, optionOf };
 }

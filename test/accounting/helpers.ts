@@ -29,8 +29,11 @@ export interface ChartTestApp extends DataTestApp {
 }
 
 /** The data app plus a second listener with the chart routes, both on one database and Ramp client. */
-export async function startChartApp(dialect: Dialect, options: { leaseMs?: number; scheduler?: boolean } = {}): Promise<ChartTestApp> {
-  const data = await startDataApp(dialect, { scheduler: false, client: { backoff: { baseMs: 20, capMs: 200 } } });
+export async function startChartApp(
+  dialect: Dialect,
+  options: { leaseMs?: number; scheduler?: boolean; data?: Parameters<typeof startDataApp>[1] } = {},
+): Promise<ChartTestApp> {
+  const data = await startDataApp(dialect, { scheduler: false, client: { backoff: { baseMs: 20, capMs: 200 } }, ...options.data });
   const chart = chartFeature(data.ctx, data.feature.client, { leaseMs: options.leaseMs ?? 30_000, tickMs: 200 });
   const app: FastifyInstance = await buildApp(data.ctx, chart.routes);
   await app.listen({ port: 0, host: '127.0.0.1' });

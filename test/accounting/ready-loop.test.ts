@@ -1,6 +1,7 @@
 /**
  * The accounting loop's feed down and status back (README "The accounting loop"), over HTTP against
- * the emulator on both dialects: a chart set up in Ramp, the customer's people code 500 transactions
+ * the emulator on both dialects: a chart of 1,200 GL accounts, 800 vendors and 2 fields × 300
+ * options uploaded through our PUT (the same PUT again writes nothing), the customer's people code 500 transactions
  * and mark them ready, bills become ready by themselves → after a sync our feed lists exactly those,
  * with the codings in our ids → 480 marked synced and 20 failed with messages → Ramp shows 480 SYNCED
  * and the 20 failures, the feed holds only the 20 with their message, and repeating any call changes
@@ -12,7 +13,8 @@ import { planStatusBatches } from '../../src/accounting/ready-status-back.ts';
 import { decimalAmountToMinorUnits } from '../../src/ramp/money.ts';
 import { request } from '../helpers/http.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
-import { control, emulatorRecords, startDataApp, startSync, waitForSync, type DataTestApp } from '../sync/helpers.ts';
+import { control, emulatorRecords, startSync, waitForSync } from '../sync/helpers.ts';
+import { startChartApp, type ChartTestApp } from './helpers.ts';
 import { EmulatorClient } from '../emulator/helpers.ts';
 import { accountingTenant, setUpChart, type AccountingTenant, type UploadedChart } from './chart-through-ramp.ts';
 
@@ -20,7 +22,7 @@ const WEBHOOK_SECRET = 'whsec_ready_feed_test';
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: the accounting ready feed and status back`, () => {
-    let t: DataTestApp;
+    let t: ChartTestApp;
     let a: AccountingTenant;
     let chart: UploadedChart;
     /** The 500 transactions the people coded: id → Ramp ids of the GL account and options chosen. */
@@ -44,12 +46,12 @@ for (const dialect of DIALECTS) {
       request(`${t.url}/api/v1/ramp/accounting/mark-synced`, { method: 'POST', headers: { ...a.headers, ...headers }, json: body });
 
     beforeAll(async () => {
-      t = await startDataApp(dialect, { scheduler: true, webhookSecret: WEBHOOK_SECRET });
+      t = await startChartApp(dialect, { data: { scheduler: true, webhookSecret: WEBHOOK_SECRET } });
       await control(t.emulator, 'POST', '/faults', { rate_limit: false });
       a = await accountingTenant(t, { transactions: 1500, reimbursements: 20, bills: 30 });
       await sync();
-      // The books' chart, set up in Ramp; then nothing waits (a clean start), and the people code 500 and mark them ready.
-      chart = await setUpChart(t.emulator, a, { glAccounts: 1200, fields: [300, 300] });
+      // The books' chart, uploaded through our PUT (and a second PUT writes nothing); then nothing waits (a clean start), and the people code 500 and mark them ready.
+      chart = await setUpChart(t, a, { glAccounts: 1200, vendors: 800, fields: [300, 300] });
       for (const resource of ['transactions', 'reimbursements']) await control(t.emulator, 'POST', '/accounting/unready', { business_id: a.rampBusinessId, resource });
       const codedTx = await control(t.emulator, 'POST', '/accounting/code', { business_id: a.rampBusinessId, resource: 'transactions', count: 500, mark_ready: true });
       coded = new Map(codedTx.codings.map((c: any) => [c.id, c]));
@@ -220,7 +222,7 @@ for (const dialect of DIALECTS) {
     it('with Ramp\'s ready_to_sync webhooks subscribed, objects marked ready reach the feed without anyone starting a sync', async () => {
       const c = await accountingTenant(t, { transactions: 300, reimbursements: 5, bills: 2 });
       await waitForSync(t, c, (await startSync(t, c)).sync_id);
-      await setUpChart(t.emulator, c, { glAccounts: 10, fields: [5] });
+      await setUpChart(t, c, { glAccounts: 10, vendors: 0, fields: [5] });
       await control(t.emulator, 'POST', '/accounting/unready', { business_id: c.rampBusinessId, resource: 'transactions' });
       await waitForSync(t, c, (await startSync(t, c)).sync_id);
       await control(t.emulator, 'POST', '/webhooks', { url: `${t.url}/api/v1/ramp/webhooks`, secret: WEBHOOK_SECRET, business_id: c.rampBusinessId, event_types: ['transactions.ready_to_sync'] });
