@@ -19,6 +19,7 @@ const LAYERS = [
   { name: 'connections', path: '^src/connections/', why: 'the connection row and its owner, OAuth state, connect/disconnect/callback service' },
   { name: 'tokens', path: '^src/tokens/', why: 'TokenManager, refresh scheduler' },
   { name: 'sync', path: '^src/sync/', why: 'sync runner, cursors, records, schedules' },
+  { name: 'ramp-webhooks', path: '^src/ramp-webhooks/', why: 'Ramp webhook subscription per connection, receiver checks, event worker' },
   { name: 'http', path: '^src/http/', why: 'Fastify app: auth, validation, routes that translate HTTP to services' },
   { name: 'web', path: '^src/web/[^/]+$', why: 'serves the page' },
   { name: 'composition', path: '^src/(features|server)\\.ts$', why: 'assembles services, routes and jobs for a process' },
@@ -27,6 +28,6 @@ const LAYERS = [
 ];
 
 /** Domain folders: they never import http, cli or web. */
-const DOMAIN = ['vault', 'audit', 'tenancy', 'auth', 'oauth', 'ramp', 'events', 'connections', 'tokens', 'sync'];
+const DOMAIN = ['vault', 'audit', 'tenancy', 'auth', 'oauth', 'ramp', 'events', 'connections', 'tokens', 'sync', 'ramp-webhooks'];
 
 module.exports = { LAYERS, DOMAIN };

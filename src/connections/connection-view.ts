@@ -2,8 +2,18 @@
 import { Type } from 'typebox';
 import type { RampConnectionsTable } from '../db/schema.ts';
 import { Nullable } from '../core/schemas.ts';
-import type { SyncSummary } from './connect-services.ts';
+import type { SyncSummary, WebhookStatus } from './connect-services.ts';
 import { LastSync } from './last-sync-view.ts';
+
+export const RampWebhookView = Type.Object(
+  {
+    status: Type.Union([Type.Literal('creating'), Type.Literal('pending'), Type.Literal('active'), Type.Literal('disabled'), Type.Literal('polling_only'), Type.Literal('failed')]),
+    reason: Nullable(Type.String()),
+    event_types: Type.Array(Type.String()),
+    last_event_at: Nullable(Type.String({ format: 'date-time' })),
+  },
+  { $id: 'RampWebhookSubscriptionStatus', description: 'The Ramp webhook subscription of the connection; automatic syncs slow down while it is active' },
+);
 
 export const ConnectionView = Type.Object(
   {
@@ -21,13 +31,14 @@ export const ConnectionView = Type.Object(
     last_error: Nullable(Type.String()),
     status_reason: Nullable(Type.String()),
     connected_at: Nullable(Type.String({ format: 'date-time' })),
+    webhook: Nullable(RampWebhookView),
   },
   { $id: 'RampConnectionStatus' },
 );
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-export function toConnectionView(row: RampConnectionsTable | undefined, summary: SyncSummary) {
+export function toConnectionView(row: RampConnectionsTable | undefined, summary: SyncSummary, webhook: WebhookStatus | null = null) {
   if (!row) {
     return {
       status: 'disconnected' as const,
@@ -44,6 +55,7 @@ export function toConnectionView(row: RampConnectionsTable | undefined, summary:
       last_error: null,
       status_reason: null,
       connected_at: null,
+      webhook: null,
     };
   }
   return {
@@ -61,5 +73,6 @@ export function toConnectionView(row: RampConnectionsTable | undefined, summary:
     last_error: row.last_error,
     status_reason: row.status_reason,
     connected_at: iso(row.created_at),
+    webhook,
   };
 }

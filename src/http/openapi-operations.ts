@@ -74,6 +74,7 @@ export const OPERATIONS: Readonly<Record<string, OperationNaming>> = Object.free
   ...Object.fromEntries(RAMP_RESOURCES.map(({ resource }) => [`GET /api/v1/ramp/${resource}`, { name: `list_${resource.replaceAll('-', '_')}`, tag: 'ramp' }])),
   'POST /api/v1/ramp/accounting/mark-synced': { name: 'mark_synced', tag: 'ramp' },
   'POST /api/v1/ramp/webhooks': { name: 'receive_ramp_webhook', tag: 'ramp' },
+  'POST /api/v1/ramp/webhooks/{route_key}': { name: 'receive_ramp_subscription_webhook', tag: 'ramp' },
   [`GET ${PROXY_PATH}`]: proxy,
   [`HEAD ${PROXY_PATH}`]: proxy,
   [`POST ${PROXY_PATH}`]: proxy,

@@ -31,6 +31,11 @@ export interface RampRecordsTable {
   deleted_at: number | null;
   /** The transaction a receipt or memo belongs to. */
   link_id: string | null;
+  /**
+   * When the read of Ramp that produced `data` began (migration 0012): a sync's run start, a webhook
+   * fetch's send time. A write carrying an older read time is skipped (page-commit.ts).
+   */
+  ramp_read_at: number | null;
 }
 
 export interface RampRecordChangesTable {
