@@ -106,8 +106,14 @@ export class SubscriptionStore {
     await this.#k.deleteFrom('ramp_webhook_subscriptions').where('business_id', '=', businessId).execute();
   }
 
+  /** At most one write a second per business: a burst of events does not queue behind its own bookkeeping. */
   async touchLastEvent(businessId: string, now: number): Promise<void> {
-    await this.#k.updateTable('ramp_webhook_subscriptions').set({ last_event_at: now }).where('business_id', '=', businessId).execute();
+    await this.#k
+      .updateTable('ramp_webhook_subscriptions')
+      .set({ last_event_at: now })
+      .where('business_id', '=', businessId)
+      .where((eb) => eb.or([eb('last_event_at', 'is', null), eb('last_event_at', '<', now - 1_000)]))
+      .execute();
   }
 
   /** Claims due rows (one replica each): their `next_check_at` moves `leaseMs` ahead while this replica works on them. */
