@@ -87,7 +87,7 @@ for (const dialect of DIALECTS) {
         expect(await countRows(t, 'ramp_webhook_events', tenant.businessId)).toBe(0);
         expect(await countRows(t, 'ramp_records', tenant.businessId)).toBe(0);
       }
-      for (const body of [forged, crossTenant]) for (const secret of [secretA, secretB]) expect(t.logs.join('\n')).not.toContain(secret), void body;
+      for (const secret of [secretA, secretB]) expect(t.logs.join('\n')).not.toContain(secret);
 
       // The same event, properly signed for A's own business, is accepted (once).
       const good = event(a.rampBusinessId, own.id);

@@ -22,7 +22,7 @@ export async function control(t: TestServer, method: string, path: string, json?
 
 /** Our server with Ramp's retries scaled down (base 20 ms) and no rate limits in the way of bulk tests. */
 export async function startWebhookServer(dialect: Dialect, env: Record<string, string> = {}, shared: Partial<Parameters<typeof startTestServer>[0]> = {}): Promise<TestServer> {
-  const t = await startTestServer({ dialect, env: { RAMP_RATE_LIMIT_PER_10S: '0', RATE_LIMIT_TOKEN_RPS: '0', RATE_LIMIT_BUSINESS_RPS: '0', ...env }, ...shared });
+  const t = await startTestServer({ dialect, env: { RAMP_WEBHOOK_SUBSCRIBE: 'on', RAMP_RATE_LIMIT_PER_10S: '0', RATE_LIMIT_TOKEN_RPS: '0', RATE_LIMIT_BUSINESS_RPS: '0', ...env }, ...shared });
   await control(t, 'POST', '/faults', { rate_limit: false });
   await control(t, 'POST', '/ramp-webhooks/config', { base_delay_ms: 20 });
   return t;

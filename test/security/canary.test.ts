@@ -31,7 +31,7 @@ describe('canary: no secret in logs, responses or the database file', () => {
   let webhookSecret = '';
   let rampWebhookSecret = '';
   beforeAll(async () => {
-    t = await startTestServer({ dialect: 'sqlite' });
+    t = await startTestServer({ dialect: 'sqlite', env: { RAMP_WEBHOOK_SUBSCRIBE: 'on' } });
     owner = await createTenant(t.server.ctx.db, 'owner');
   });
   afterAll(async () => t.close());

@@ -27,7 +27,7 @@ for (const dialect of DIALECTS) {
     let dataDir: string;
     beforeAll(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'rc-keys-'));
-      t = await startTestServer({ dialect, env: { ENCRYPTION_KEYS: '', DATA_DIR: dataDir } });
+      t = await startTestServer({ dialect, env: { ENCRYPTION_KEYS: '', DATA_DIR: dataDir, RAMP_WEBHOOK_SUBSCRIBE: 'on' } });
     });
     afterAll(async () => {
       await t.close();
