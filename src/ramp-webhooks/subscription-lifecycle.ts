@@ -23,6 +23,8 @@ import { newRouteKey, type SubscriptionRow, type SubscriptionStore } from './sub
 /** A claimed row is this replica's for this long (Ramp calls included). */
 const CLAIM_MS = 60_000;
 const BATCH = 10;
+/** A check may come this late (job ticks, a slow Ramp) before the subscription stops counting as healthy. */
+const HEALTH_SLACK_MS = 60_000;
 /** Failed creates and checks are retried with backoff up to this wait. */
 const RETRY_BACKOFF = { baseMs: 5_000, capMs: 15 * 60_000 } as const;
 /** Calls made from the job give up sooner than the client's default, so one slow Ramp does not stall the claim. */
@@ -229,6 +231,7 @@ export class WebhookLifecycle {
   async healthy(businessId: string): Promise<boolean> {
     const row = await this.#d.subscriptions.find(businessId);
     if (!row || row.status !== 'active' || row.last_checked_at === null) return false;
-    return this.#d.ctx.now() - row.last_checked_at <= 2 * this.#d.ctx.config.rampWebhooks.reconcileMs;
+    const { reconcileMs } = this.#d.ctx.config.rampWebhooks;
+    return this.#d.ctx.now() - row.last_checked_at <= Math.max(2 * reconcileMs, reconcileMs + HEALTH_SLACK_MS);
   }
 }
