@@ -100,3 +100,58 @@ export async function waitProcessed(t: TestServer, businessId: string, expected:
     timeoutMs,
   );
 }
+
+/**
+ * A load balancer in front of our replicas, on loopback: what Ramp calls (PUBLIC_URL). It spreads
+ * requests round-robin over `targets`, and while `down` answers 503 itself, as a real front end does
+ * when no replica is healthy (a receiver outage).
+ */
+export interface FrontProxy {
+  readonly url: string;
+  targets: string[];
+  down: boolean;
+  /** Requests forwarded to each target. */
+  readonly forwarded: Map<string, number>;
+  refused: number;
+  close(): Promise<void>;
+}
+
+export async function startFrontProxy(port: number): Promise<FrontProxy> {
+  const { createServer } = await import('node:http');
+  let next = 0;
+  const proxy: FrontProxy = {
+    url: `http://127.0.0.1:${port}`,
+    targets: [],
+    down: false,
+    forwarded: new Map(),
+    refused: 0,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (proxy.down || proxy.targets.length === 0) {
+        proxy.refused++;
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"detail":"no healthy replica"}');
+        return;
+      }
+      const target = proxy.targets[next++ % proxy.targets.length]!;
+      proxy.forwarded.set(target, (proxy.forwarded.get(target) ?? 0) + 1);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)) headers[name] = value;
+      const body = Buffer.concat(chunks);
+      fetch(`${target}${req.url}`, { method: req.method!, headers, ...(body.length > 0 ? { body } : {}) })
+        .then(async (answer) => {
+          const text = await answer.text();
+          res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(text);
+        })
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  return proxy;
+}
