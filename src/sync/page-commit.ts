@@ -59,7 +59,7 @@ const RECORD_COLUMNS = [
 ] as const;
 /** Everything but the key and `first_synced_at` is rewritten when a record changed. */
 const UPDATED_COLUMNS = RECORD_COLUMNS.filter((column) => !['business_id', 'resource', 'id', 'first_synced_at'].includes(column));
-/** Rows per INSERT: 3,200 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535. */
+/** Rows per INSERT: 3,400 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535. */
 const UPSERT_CHUNK = 200;
 const upsertSqlCache = new Map<string, string>();
 
