@@ -3,6 +3,7 @@ import type { Report } from '../run.ts';
 import { benchSync } from '../sync-throughput.ts';
 import { PG_SERVER_URL } from '../lib/scratch-db.ts';
 import { benchProxy } from './proxy.ts';
+import { benchRampWebhooks } from './ramp-webhooks.ts';
 
 export interface ExtraScenario {
   readonly name: string;
@@ -34,6 +35,13 @@ export const EXTRA_SCENARIOS: ExtraScenario[] = [
       for (const dialect of PG_SERVER_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)) {
         await syncRows(report, dialect, sizes.syncTransactions!);
       }
+    },
+  },
+  {
+    name: 'ramp-webhooks',
+    async run({ report }) {
+      const r = await benchRampWebhooks();
+      report({ scenario: 'ramp-webhooks', figure: `event-to-record latency p50 ms (${r.events.toLocaleString('en-US')} events, SQLite)`, value: r.p50Ms, baseline: `p99 ${r.p99Ms} ms, max ${r.maxMs} ms; ${r.eventsPerSecond} events/s in bursts of 50` });
     },
   },
   {

@@ -35,6 +35,12 @@ export const EVENT_RETENTION_MS = 7 * 24 * 3600_000;
 
 type EventRow = RampWebhookEventsTable;
 
+interface Finished {
+  readonly row: EventRow;
+  readonly outcome: 'stored' | 'not_found' | 'ignored';
+  readonly writes: readonly { resource: string; prepared: PreparedRecord; readAt: number }[];
+}
+
 /** Whether a sync with this plan would store a record of `resource` with these columns. */
 function planAdmits(streams: readonly SyncStream[], columns: RecordColumns): boolean {
   return streams.some((stream) => {
@@ -85,17 +91,29 @@ export class EventProcessor {
       });
   }
 
-  /** Claims and processes due events until none is left. Returns how many were handled. */
+  /**
+   * Claims and processes due events until none is left. Returns how many were handled. A claimed
+   * batch is fetched concurrently and stored in one transaction: one commit per batch, not per event.
+   */
   async drain(): Promise<number> {
     let handled = 0;
     while (!this.#stopped) {
       const rows = await this.#claim();
       if (rows.length === 0) return handled;
+      const done: Finished[] = [];
       let next = 0;
       const worker = async () => {
-        while (next < rows.length) await this.#process(rows[next++]!);
+        while (next < rows.length) {
+          const row = rows[next++]!;
+          try {
+            done.push(await this.#read(row));
+          } catch (error) {
+            await this.#retryLater(row, error);
+          }
+        }
       };
       await Promise.all(Array.from({ length: Math.min(CONCURRENCY, rows.length) }, worker));
+      await this.#finish(done);
       handled += rows.length;
     }
     return handled;
@@ -115,37 +133,34 @@ export class EventProcessor {
       .execute()) as EventRow[];
   }
 
-  async #process(row: EventRow): Promise<void> {
-    try {
-      await this.#store(row);
-    } catch (error) {
-      const code = error instanceof ApiError ? error.code : 'internal_error';
-      const gaveUp = row.attempts >= MAX_ATTEMPTS;
-      this.#ctx.log.warn({ err: error, business_id: row.business_id, event_type: row.type, attempt: row.attempts, gave_up: gaveUp }, 'could not store a Ramp webhook event');
-      const now = this.#ctx.now();
-      await this.#ctx.db.kysely
-        .updateTable('ramp_webhook_events')
-        .set(gaveUp ? { next_attempt_at: null, processed_at: now, outcome: 'gave_up' } : { next_attempt_at: now + RETRY_BACKOFF.baseMs + fullJitterDelay(row.attempts, RETRY_BACKOFF), outcome: code.slice(0, 32) })
-        .where('id', '=', row.id)
-        .where('business_id', '=', row.business_id)
-        .where('processed_at', 'is', null)
-        .execute();
-    }
+  async #retryLater(row: EventRow, error: unknown): Promise<void> {
+    const code = error instanceof ApiError ? error.code : 'internal_error';
+    const gaveUp = row.attempts >= MAX_ATTEMPTS;
+    this.#ctx.log.warn({ err: error, business_id: row.business_id, event_type: row.type, attempt: row.attempts, gave_up: gaveUp }, 'could not store a Ramp webhook event');
+    const now = this.#ctx.now();
+    await this.#ctx.db.kysely
+      .updateTable('ramp_webhook_events')
+      .set(gaveUp ? { next_attempt_at: null, processed_at: now, outcome: 'gave_up' } : { next_attempt_at: now + RETRY_BACKOFF.baseMs + fullJitterDelay(row.attempts, RETRY_BACKOFF), outcome: code.slice(0, 32) })
+      .where('id', '=', row.id)
+      .where('business_id', '=', row.business_id)
+      .where('processed_at', 'is', null)
+      .execute();
   }
 
-  async #store(row: EventRow): Promise<void> {
+  /** What Ramp holds now for the event's object, prepared as the sync would store it. */
+  async #read(row: EventRow): Promise<Finished> {
     const { db, now } = this.#ctx;
     const resource = resourceOfEventType(row.type);
     const config = await getSyncConfig(db.kysely, row.business_id);
     const descriptor = RAMP_RESOURCES.find((d) => d.resource === resource);
-    if (!descriptor || row.object_id === null || !config.sync_enabled) return this.#finish(row, 'ignored', []);
+    if (!descriptor || row.object_id === null || !config.sync_enabled) return { row, outcome: 'ignored', writes: [] };
     const plan = planSync(config).streams;
     // Every enabled resource read from the same Ramp list (a bill and its derived payment).
     const targets = RAMP_RESOURCES.filter((d) => d.rampPath === descriptor.rampPath && plan.some((s) => s.resource === d.resource));
-    if (targets.length === 0) return this.#finish(row, 'ignored', []);
+    if (targets.length === 0) return { row, outcome: 'ignored', writes: [] };
     const readAt = now();
     const object = await this.#client.call(row.business_id, objectByIdCall(descriptor.rampPath, row.object_id), { deadlineMs: 30_000, maxAttempts: 3 });
-    if (object === NOT_FOUND) return this.#finish(row, 'not_found', []);
+    if (object === NOT_FOUND) return { row, outcome: 'not_found', writes: [] };
     const writes = targets.flatMap((target) => {
       const record = target.derive ? target.derive(object) : object;
       if (record === null) return [];
@@ -155,24 +170,27 @@ export class EventProcessor {
       const prepared: PreparedRecord = { id: String(record.id), data, hash: hashData(data), columns };
       return [{ resource: target.resource, prepared, readAt }];
     });
-    return this.#finish(row, 'stored', writes);
+    return { row, outcome: 'stored', writes };
   }
 
-  /** Stores the records and marks the event processed, in one transaction (a crash between leaves neither). */
-  async #finish(row: EventRow, outcome: string, writes: readonly { resource: string; prepared: PreparedRecord; readAt: number }[]): Promise<void> {
+  /** Stores the records and marks their events processed, in one transaction (a crash between leaves neither). */
+  async #finish(done: readonly Finished[]): Promise<void> {
+    if (done.length === 0) return;
     const { db, now } = this.#ctx;
     const at = now();
     await db.kysely.transaction().execute(async (trx) => {
-      let changed = 0;
-      for (const write of writes) {
-        changed += await upsertRecords(trx, db.dialect, { businessId: row.business_id, resource: write.resource, records: [write.prepared], syncId: null, now: at, readAt: write.readAt });
+      for (const { row, outcome, writes } of done) {
+        let changed = 0;
+        for (const write of writes) {
+          changed += await upsertRecords(trx, db.dialect, { businessId: row.business_id, resource: write.resource, records: [write.prepared], syncId: null, now: at, readAt: write.readAt });
+        }
+        await trx
+          .updateTable('ramp_webhook_events')
+          .set({ next_attempt_at: null, processed_at: at, outcome: outcome === 'stored' && changed === 0 ? 'unchanged' : outcome })
+          .where('id', '=', row.id)
+          .where('business_id', '=', row.business_id)
+          .execute();
       }
-      await trx
-        .updateTable('ramp_webhook_events')
-        .set({ next_attempt_at: null, processed_at: at, outcome: outcome === 'stored' && changed === 0 ? 'unchanged' : outcome })
-        .where('id', '=', row.id)
-        .where('business_id', '=', row.business_id)
-        .execute();
     });
   }
 
