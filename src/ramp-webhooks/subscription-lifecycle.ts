@@ -57,6 +57,7 @@ export class WebhookLifecycle {
   readonly #d: WebhookLifecycleDeps;
   #running = false;
   #again = false;
+  #stopped = false;
 
   constructor(deps: WebhookLifecycleDeps) {
     this.#d = deps;
@@ -86,8 +87,14 @@ export class WebhookLifecycle {
     }
   }
 
+  /** No further passes (the process is closing). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
   /** Runs due jobs in the background; a call while a pass is running makes it go again. Never throws. */
   kick(): void {
+    if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
@@ -108,7 +115,7 @@ export class WebhookLifecycle {
   async runDue(): Promise<number> {
     const { ctx, subscriptions } = this.#d;
     let handled = 0;
-    for (;;) {
+    while (!this.#stopped) {
       const rows = await subscriptions.claimDue(ctx.now(), CLAIM_MS, BATCH);
       if (rows.length === 0) return handled;
       for (const row of rows) {
@@ -121,6 +128,7 @@ export class WebhookLifecycle {
         handled++;
       }
     }
+    return handled;
   }
 
   async #handle(row: SubscriptionRow): Promise<void> {

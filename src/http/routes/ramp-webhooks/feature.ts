@@ -73,6 +73,7 @@ export function rampWebhooksFeature(deps: RampWebhooksDeps): RampWebhooksFeature
       ctx.onClose(() => {
         for (const timer of timers) clearInterval(timer);
         processor.stop();
+        lifecycle.stop();
       });
       lifecycle.kick();
       processor.kick();
