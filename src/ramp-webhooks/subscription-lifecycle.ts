@@ -235,6 +235,22 @@ export class WebhookLifecycle {
     await this.#d.ctx.db.kysely.updateTable('ramp_sync_configs').set({ next_auto_sync_at: now }).where('business_id', '=', businessId).where('next_auto_sync_at', '>', now).execute();
   }
 
+  /**
+   * At start: connections left on polling because Ramp could not call us are queued again once it can
+   * (PUBLIC_URL changed to HTTPS).
+   */
+  async requeuePollingOnly(): Promise<number> {
+    const { ctx } = this.#d;
+    if (!ctx.config.rampWebhooks.subscribe || !canReceive(ctx)) return 0;
+    const result = await ctx.db.kysely
+      .updateTable('ramp_webhook_subscriptions')
+      .set({ status: 'creating', status_reason: null, next_check_at: ctx.now() })
+      .where('status', '=', 'polling_only')
+      .where('status_reason', '=', 'public_url_not_https')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Whether automatic syncs may run at the slow pace: active and confirmed at Ramp recently. */
   async healthy(businessId: string): Promise<boolean> {
     const row = await this.#d.subscriptions.find(businessId);

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 import { request } from '../helpers/http.ts';
-import { DIALECTS } from '../helpers/test-db.ts';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-db.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import { connectTenant, control, emulatorSubscriptions, startWebhookServer, subscriptionRow, waitActive, waitFor, type ConnectedTenant } from './helpers.ts';
 
@@ -74,13 +74,16 @@ for (const dialect of DIALECTS) {
   describe(`${dialect}: PUBLIC_URL Ramp cannot call`, () => {
     let t: TestServer;
     let emulator: RunningEmulator;
+    let database: TestDatabase;
     beforeAll(async () => {
       emulator = await startEmulator({ port: 0 });
+      database = await createTestDatabase(dialect);
       // Sandbox mode against the emulator's sandbox, with an http:// PUBLIC_URL (Ramp only calls HTTPS).
-      t = await startWebhookServer(dialect, { RAMP_ENV: 'sandbox', RAMP_API_BASE_URL: `${emulator.url}/sandbox` }, { emulator });
+      t = await startWebhookServer(dialect, { RAMP_ENV: 'sandbox', RAMP_API_BASE_URL: `${emulator.url}/sandbox` }, { emulator, database });
     });
     afterAll(async () => {
       await t?.close();
+      await database?.drop();
       await emulator?.close();
     });
 
@@ -97,6 +100,12 @@ for (const dialect of DIALECTS) {
       expect(status.body.webhook).toMatchObject({ status: 'polling_only', reason: 'public_url_not_https' });
       const paced = await nextAutoSyncAfterTick(t, tenant);
       expect(paced).toBeLessThan(2 * HOUR);
+
+      // Restarted where Ramp can call it (here: emulator mode, whose loopback exception stands in for HTTPS): subscribed.
+      await t.close();
+      t = await startWebhookServer(dialect, { RAMP_API_BASE_URL: emulator.url }, { emulator, database });
+      const active = await waitActive(t, tenant);
+      expect((await emulatorSubscriptions(t, tenant.rampBusinessId)).map((sub) => sub.id)).toEqual([active.ramp_subscription_id]);
     });
   });
 }

@@ -75,7 +75,10 @@ export function rampWebhooksFeature(deps: RampWebhooksDeps): RampWebhooksFeature
         processor.stop();
         lifecycle.stop();
       });
-      lifecycle.kick();
+      void lifecycle
+        .requeuePollingOnly()
+        .catch((error: unknown) => ctx.log.warn({ err: error }, 'could not re-queue Ramp webhook subscriptions left on polling'))
+        .finally(() => lifecycle.kick());
       processor.kick();
     },
     lifecycle,
