@@ -19,6 +19,7 @@ const LAYERS = [
   { name: 'connections', path: '^src/connections/', why: 'the connection row and its owner, OAuth state, connect/disconnect/callback service' },
   { name: 'tokens', path: '^src/tokens/', why: 'TokenManager, refresh scheduler' },
   { name: 'sync', path: '^src/sync/', why: 'sync runner, cursors, records, schedules' },
+  { name: 'ramp-webhooks', path: '^src/ramp-webhooks/', why: 'Ramp webhook subscription per connection, receiver checks, event worker' },
   { name: 'accounting', path: '^src/accounting/', why: 'the accounting loop with Ramp: chart of accounts up (jobs, backups, migrations), ready feed, status back' },
   { name: 'http', path: '^src/http/', why: 'Fastify app: auth, validation, routes that translate HTTP to services' },
   { name: 'web', path: '^src/web/[^/]+$', why: 'serves the page' },
@@ -28,6 +29,6 @@ const LAYERS = [
 ];
 
 /** Domain folders: they never import http, cli or web. */
-const DOMAIN = ['vault', 'audit', 'tenancy', 'auth', 'oauth', 'ramp', 'events', 'connections', 'tokens', 'sync', 'accounting'];
+const DOMAIN = ['vault', 'audit', 'tenancy', 'auth', 'oauth', 'ramp', 'events', 'connections', 'tokens', 'sync', 'ramp-webhooks', 'accounting'];
 
 module.exports = { LAYERS, DOMAIN };

@@ -25,6 +25,7 @@ import { loadKeyRing } from './vault/keyring.ts';
 import { webRoutes } from './web/routes.ts';
 import { rampDataFeature } from './http/routes/ramp-data/feature.ts';
 import { chartFeature } from './http/routes/accounting/chart-feature.ts';
+import { rampWebhooksFeature, type RampWebhooksFeature } from './http/routes/ramp-webhooks/feature.ts';
 import { Vault } from './vault/vault.ts';
 
 export interface Features {
@@ -32,6 +33,8 @@ export interface Features {
   readonly services: ConnectServices;
   readonly tokens: TokenManager;
   readonly scheduler: RefreshScheduler;
+  /** Ramp webhook subscriptions, receiver and event worker. */
+  readonly webhooks: RampWebhooksFeature;
   /** Starts background work (schedulers); called once the server listens. */
   start(): Promise<void>;
 }
@@ -81,6 +84,14 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     ctx.onClose(() => clearInterval(timer));
   }
   const events: EventSink = eventing.sink;
+  // The sync paces itself by the webhook subscription, which needs the sync's Ramp client: bound after both exist.
+  const pace = { of: async (_businessId: string) => 1 };
+  const data = rampDataFeature(
+    { ctx, tokens, events },
+    { client: rampClientLimits(ctx.db, ctx.config.rampRequestsPer10s, ctx.log), sync: { autoSyncPace: (businessId) => pace.of(businessId) } },
+  );
+  const webhooks = rampWebhooksFeature({ ctx, vault, connections: store, client: data.client });
+  pace.of = (businessId) => webhooks.autoSyncPace(businessId);
   const services: ConnectServices = {
     ctx,
     store,
@@ -88,8 +99,8 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     oauthApp,
     events,
     summary: async (businessId) => ({ ...(await data.summary(businessId)), accounting_connection: await chart.service.seenConnection(businessId) }),
+    hooks: webhooks.hooks,
   };
-  const data = rampDataFeature({ ctx, tokens, events }, { client: rampClientLimits(ctx.db, ctx.config.rampRequestsPer10s, ctx.log) });
   const chart = chartFeature(ctx, data.client);
   const scheduler = new RefreshScheduler({ ctx, manager: tokens, intervalMs: ctx.config.refreshIntervalMs, leaseMs: ctx.config.refreshLeaseMs });
   const routes: RouteModule[] = [
@@ -100,6 +111,7 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     ...eventing.routes,
     ...data.routes,
     ...chart.routes,
+    ...webhooks.routes,
     (app) => webRoutes(app, ctx),
   ];
   return {
@@ -107,10 +119,12 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
     services,
     tokens,
     scheduler,
+    webhooks,
     start: async () => {
       await eventing.start();
       await data.start();
       chart.start();
+      webhooks.start();
       if (ctx.config.refreshIntervalMs > 0) {
         scheduler.start();
         ctx.onClose(() => scheduler.stop());

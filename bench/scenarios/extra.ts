@@ -4,6 +4,7 @@ import { benchSync } from '../sync-throughput.ts';
 import { PG_SERVER_URL } from '../lib/scratch-db.ts';
 import { benchProxy } from './proxy.ts';
 import { benchChartUpload } from './chart-upload.ts';
+import { benchRampWebhooks } from './ramp-webhooks.ts';
 
 export interface ExtraScenario {
   readonly name: string;
@@ -47,6 +48,13 @@ export const EXTRA_SCENARIOS: ExtraScenario[] = [
         report({ scenario: 'chart', figure: `${dialect}: PUT chart of ${size} GL accounts → job done, s`, value: r.seconds, baseline: `bare 500-item POSTs of the same accounts ${r.bareSeconds} s; ${r.rampCalls} Ramp calls (${r.rampWrites} writes)`, ratio: r.ratio });
         report({ scenario: 'chart', figure: `${dialect}: the same PUT again: Ramp writes`, value: r.repeatWrites, baseline: `${r.repeatCalls} Ramp calls (reads), ${r.repeatSeconds} s`, target: '= 0', pass: r.repeatWrites === 0 });
       }
+    },
+  },
+  {
+    name: 'ramp-webhooks',
+    async run({ report }) {
+      const r = await benchRampWebhooks();
+      report({ scenario: 'ramp-webhooks', figure: `event-to-record latency p50 ms (${r.events.toLocaleString('en-US')} events, SQLite)`, value: r.p50Ms, baseline: `p99 ${r.p99Ms} ms, max ${r.maxMs} ms; ${r.eventsPerSecond} events/s in bursts of 50` });
     },
   },
   {

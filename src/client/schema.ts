@@ -816,6 +816,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ramp/webhooks/{route_key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ramp webhook receiver of one subscription (made at connect; signed with that subscription's secret) */
+        post: operations["receive_ramp_subscription_webhook_api_v1_ramp_webhooks__route_key__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -853,6 +870,13 @@ export interface components {
             expires_at: string;
             revoked_at: string | null;
             revocation_reason: string | null;
+        };
+        /** @description The Ramp webhook subscription of the connection; automatic syncs slow down while it is active */
+        RampWebhookSubscriptionStatus: {
+            status: "creating" | "pending" | "active" | "disabled" | "polling_only" | "failed";
+            reason: string | null;
+            event_types: string[];
+            last_event_at: string | null;
         };
         EventType: "connection.created" | "connection.refresh_failed" | "connection.needs_reauth" | "connection.recovered" | "connection.deleted" | "sync.completed" | "sync.failed";
         WebhookEndpoint: {
@@ -1373,6 +1397,7 @@ export interface operations {
                             /** Format: date-time */
                             checked_at: string;
                         } | null;
+                        webhook: components["schemas"]["RampWebhookSubscriptionStatus"] | null;
                     };
                 };
             };
@@ -1729,6 +1754,7 @@ export interface operations {
                             /** Format: date-time */
                             checked_at: string;
                         } | null;
+                        webhook: components["schemas"]["RampWebhookSubscriptionStatus"] | null;
                     };
                 };
             };
@@ -6378,6 +6404,105 @@ export interface operations {
             };
             /** @description Default Response */
             504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+        };
+    };
+    receive_ramp_subscription_webhook_api_v1_ramp_webhooks__route_key__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                route_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        status: "accepted" | "duplicate" | "verified";
+                    };
+                };
+            };
+            /** @description Bad Request - Invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Unauthorized - Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -40,6 +40,17 @@ export interface Config {
   readonly rampRequestsPer10s: number;
   /** Bearer token `GET /metrics` requires; unset, `/metrics` does not exist (404). */
   readonly metricsToken: string | undefined;
+  /** Ramp webhook subscriptions per connection (src/ramp-webhooks; README "Ramp webhooks"). */
+  readonly rampWebhooks: {
+    /** `false`: never subscribe (polling only; the `RAMP_WEBHOOK_SECRET` fallback route still works). */
+    readonly subscribe: boolean;
+    /** How often an active subscription is checked at Ramp. */
+    readonly reconcileMs: number;
+    /** A subscription still unverified this long after its creation is re-created. */
+    readonly pendingTimeoutMs: number;
+    /** Automatic syncs run this many times less often while the subscription is healthy. */
+    readonly slowPollFactor: number;
+  };
   /** Our API's own limits (0 rps disables a limit). */
   readonly rateLimit: { readonly perTokenRps: number; readonly perTokenBurst: number; readonly perBusinessRps: number; readonly perBusinessBurst: number };
 }
@@ -166,6 +177,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshLeaseMs: nonNegative('REFRESH_LEASE_MS', env.REFRESH_LEASE_MS, 30_000),
     rampRequestsPer10s: nonNegative('RAMP_RATE_LIMIT_PER_10S', env.RAMP_RATE_LIMIT_PER_10S, 180),
     metricsToken: metricsToken(env.METRICS_TOKEN),
+    rampWebhooks: Object.freeze({
+      subscribe: env.RAMP_WEBHOOK_SUBSCRIBE !== 'off',
+      reconcileMs: Math.max(1, nonNegative('RAMP_WEBHOOK_RECONCILE_MS', env.RAMP_WEBHOOK_RECONCILE_MS, 15 * 60_000)),
+      pendingTimeoutMs: Math.max(1, nonNegative('RAMP_WEBHOOK_PENDING_TIMEOUT_MS', env.RAMP_WEBHOOK_PENDING_TIMEOUT_MS, 5 * 60_000)),
+      slowPollFactor: Math.max(1, nonNegative('RAMP_WEBHOOK_SLOW_POLL_FACTOR', env.RAMP_WEBHOOK_SLOW_POLL_FACTOR, 4)),
+    }),
     rateLimit: Object.freeze({
       perTokenRps: nonNegative('RATE_LIMIT_TOKEN_RPS', env.RATE_LIMIT_TOKEN_RPS, 200),
       perTokenBurst: nonNegative('RATE_LIMIT_TOKEN_BURST', env.RATE_LIMIT_TOKEN_BURST, 400),

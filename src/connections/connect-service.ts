@@ -166,6 +166,7 @@ export class ConnectService {
     }
     await record('success', `connected (${environment})`);
     await this.#s.events.emit(input.businessId, 'connection.created', { connection_id: created.created.id, auth_method: 'client_credentials', environment });
+    await this.#afterConnect(input.businessId);
     return created.created;
   }
 
@@ -289,6 +290,7 @@ export class ConnectService {
     }
     await record('success', `connected (${row.environment})`);
     await this.#s.events.emit(row.business_id, 'connection.created', { connection_id: created.created.id, auth_method: 'oauth', environment: row.environment });
+    await this.#afterConnect(row.business_id);
     return back({ ramp: 'connected' });
   }
 
@@ -301,6 +303,8 @@ export class ConnectService {
   async disconnect(businessId: string, record: (outcome: Disconnected) => Promise<void>): Promise<Disconnected> {
     const row = await this.#s.store.find(businessId);
     if (!row || row.status === 'revoke_pending') throw new ApiError('ramp_not_connected');
+    // The webhook subscription is deleted with the connection's token, so before the token is revoked.
+    await this.#s.hooks?.disconnecting(businessId);
     const revocation = await this.#revokeAtRamp(row);
     if (revocation.transient) {
       await this.#s.store.markRevokePending(row, revocation.reason ?? 'ramp_unavailable', nextRevocationAt(this.#s.ctx.now(), this.#s.ctx.now()));
@@ -341,12 +345,26 @@ export class ConnectService {
 
   /** What `GET /api/v1/ramp/status` shows. */
   async status(businessId: string): Promise<ConnectionViewBody> {
-    return toConnectionView(await this.#s.store.find(businessId), await this.#s.summary(businessId));
+    const row = await this.#s.store.find(businessId);
+    return toConnectionView(row, await this.#s.summary(businessId), row ? await this.#webhookStatus(businessId) : null);
   }
 
   /** A stored connection as the API shows it. */
   async view(row: RampConnectionsTable): Promise<ConnectionViewBody> {
-    return toConnectionView(row, await this.#s.summary(row.business_id));
+    return toConnectionView(row, await this.#s.summary(row.business_id), await this.#webhookStatus(row.business_id));
+  }
+
+  async #webhookStatus(businessId: string) {
+    return (await this.#s.hooks?.webhookStatus(businessId)) ?? null;
+  }
+
+  /** The connect succeeded: follow-ups (the Ramp webhook subscription) must not turn it into a failure. */
+  async #afterConnect(businessId: string): Promise<void> {
+    try {
+      await this.#s.hooks?.connected(businessId);
+    } catch (error) {
+      this.#s.ctx.log.error({ err: error, business_id: businessId }, 'could not queue the Ramp webhook subscription');
+    }
   }
 
   /** Revoked when Ramp confirmed both revocations (or there was nothing to revoke); transient when worth retrying. */

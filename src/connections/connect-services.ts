@@ -15,6 +15,23 @@ export interface SyncSummary {
   readonly accounting_connection?: { connection_id: string; remote_provider_name: string | null; kind: 'api' | 'direct' | 'unknown'; checked_at: string } | null;
 }
 
+/** The Ramp webhook subscription of a connection, as status shows it (src/ramp-webhooks). */
+export interface WebhookStatus {
+  readonly status: 'creating' | 'pending' | 'active' | 'disabled' | 'polling_only' | 'failed';
+  readonly reason: string | null;
+  readonly event_types: string[];
+  readonly last_event_at: string | null;
+}
+
+/** Told about a connection's life, so features above this layer (Ramp webhooks) follow it. */
+export interface ConnectionHooks {
+  /** After a successful connect (either grant). */
+  connected(businessId: string): Promise<void>;
+  /** Before the tokens are revoked at disconnect; must not throw. */
+  disconnecting(businessId: string): Promise<void>;
+  webhookStatus(businessId: string): Promise<WebhookStatus | null>;
+}
+
 export interface ConnectServices {
   readonly ctx: AppContext;
   readonly store: ConnectionStore;
@@ -23,4 +40,5 @@ export interface ConnectServices {
   readonly oauthApp: ClientCredentials | undefined;
   readonly events: EventSink;
   summary(businessId: string): Promise<SyncSummary>;
+  readonly hooks?: ConnectionHooks;
 }

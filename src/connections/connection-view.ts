@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import type { RampConnectionsTable } from '../db/schema.ts';
 import { Nullable } from '../core/schemas.ts';
-import type { SyncSummary } from './connect-services.ts';
+import type { SyncSummary, WebhookStatus } from './connect-services.ts';
 import { LastSync } from './last-sync-view.ts';
 
 /** The accounting connection last seen on Ramp (src/accounting/accounting-connection.ts), when any. */
@@ -12,6 +12,15 @@ export const AccountingConnectionSeen = Type.Object({
   kind: Type.Union([Type.Literal('api'), Type.Literal('direct'), Type.Literal('unknown')], { description: 'api: the chart is writable through the API; direct: managed in Ramp, read-only; unknown: not checked yet' }),
   checked_at: Type.String({ format: 'date-time' }),
 });
+export const RampWebhookView = Type.Object(
+  {
+    status: Type.Union([Type.Literal('creating'), Type.Literal('pending'), Type.Literal('active'), Type.Literal('disabled'), Type.Literal('polling_only'), Type.Literal('failed')]),
+    reason: Nullable(Type.String()),
+    event_types: Type.Array(Type.String()),
+    last_event_at: Nullable(Type.String({ format: 'date-time' })),
+  },
+  { $id: 'RampWebhookSubscriptionStatus', description: 'The Ramp webhook subscription of the connection; automatic syncs slow down while it is active' },
+);
 
 export const ConnectionView = Type.Object(
   {
@@ -30,13 +39,14 @@ export const ConnectionView = Type.Object(
     status_reason: Nullable(Type.String()),
     connected_at: Nullable(Type.String({ format: 'date-time' })),
     accounting_connection: Type.Union([AccountingConnectionSeen, Type.Null()], { description: 'The active accounting connection on Ramp as last seen by a chart-of-accounts call (null: none seen)' }),
+    webhook: Nullable(RampWebhookView),
   },
   { $id: 'RampConnectionStatus' },
 );
 
 const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-export function toConnectionView(row: RampConnectionsTable | undefined, summary: SyncSummary) {
+export function toConnectionView(row: RampConnectionsTable | undefined, summary: SyncSummary, webhook: WebhookStatus | null = null) {
   if (!row) {
     return {
       status: 'disconnected' as const,
@@ -54,6 +64,7 @@ export function toConnectionView(row: RampConnectionsTable | undefined, summary:
       status_reason: null,
       connected_at: null,
       accounting_connection: null,
+      webhook: null,
     };
   }
   return {
@@ -72,5 +83,6 @@ export function toConnectionView(row: RampConnectionsTable | undefined, summary:
     status_reason: row.status_reason,
     connected_at: iso(row.created_at),
     accounting_connection: summary.accounting_connection ?? null,
+    webhook,
   };
 }

@@ -55,6 +55,8 @@ export const ERRORS = {
   return_to_not_allowed: { status: 400, detail: 'return_to is not on the allowlist' },
   invalid_proxy_path: { status: 400, detail: 'The proxy path is not allowed' },
   invalid_webhook_signature: { status: 401, detail: 'Invalid webhook signature' },
+  webhook_business_mismatch: { status: 403, detail: "The event names another Ramp business than this subscription's" },
+  webhook_not_ready: { status: 503, detail: 'This webhook subscription is still being set up; retry later' },
   credentials_corrupt: { status: 409, detail: 'The stored Ramp credentials could not be decrypted; reconnect Ramp' },
   encryption_key_unavailable: {
     status: 503,

@@ -80,6 +80,7 @@ export const OPERATIONS: Readonly<Record<string, OperationNaming>> = Object.free
   'POST /api/v1/ramp/accounting/chart/backups': { name: 'backup_accounting_chart', tag: 'ramp' },
   'POST /api/v1/ramp/accounting/migrations': { name: 'migrate_accounting_connection', tag: 'ramp' },
   'POST /api/v1/ramp/webhooks': { name: 'receive_ramp_webhook', tag: 'ramp' },
+  'POST /api/v1/ramp/webhooks/{route_key}': { name: 'receive_ramp_subscription_webhook', tag: 'ramp' },
   [`GET ${PROXY_PATH}`]: proxy,
   [`HEAD ${PROXY_PATH}`]: proxy,
   [`POST ${PROXY_PATH}`]: proxy,

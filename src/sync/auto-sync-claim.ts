@@ -46,12 +46,12 @@ export async function claimDueAutoSyncs(db: Kysely<Database>, dialect: Dialect, 
 }
 
 /**
- * After queueing (or deciding not to): the next due time, or none when auto sync is off. Skipped
+ * After queueing (or deciding not to): the next due time (`pace` intervals ahead), or none when auto sync is off. Skipped
  * when the configuration was saved meanwhile (it set its own due time).
  */
-export async function scheduleNextAutoSync(db: Kysely<Database>, due: DueAutoSync, now: number): Promise<void> {
+export async function scheduleNextAutoSync(db: Kysely<Database>, due: DueAutoSync, now: number, pace = 1): Promise<void> {
   const { config } = due;
-  const next = config.sync_enabled && config.auto_sync_enabled ? now + config.auto_sync_interval_hours * 3_600_000 : null;
+  const next = config.sync_enabled && config.auto_sync_enabled ? now + config.auto_sync_interval_hours * 3_600_000 * pace : null;
   await db
     .updateTable('ramp_sync_configs')
     .set({ next_auto_sync_at: next })

@@ -12,7 +12,7 @@
  * The cursor therefore never runs ahead of the stored records, and never behind them.
  */
 import { hash } from 'node:crypto';
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Dialect } from '../db/database.ts';
 import { namedStatement } from '../db/named-statements.ts';
 import type { Database } from '../db/schema.ts';
@@ -38,6 +38,8 @@ export interface PageCommit {
   readonly streamKey: string;
   readonly records: readonly PreparedRecord[];
   readonly cursor: StreamCursor;
+  /** When the read of these records began (the stream run's start); defaults to `now`. */
+  readonly readAt?: number;
   /** Called inside the transaction with this page's counts; returns the progress to store. */
   readonly progress: (counts: { changed: number }) => SyncProgress;
   readonly now: number;
@@ -53,11 +55,11 @@ export class LeaseLostError extends Error {
 
 const RECORD_COLUMNS = [
   'business_id', 'resource', 'id', 'data', 'data_hash', 'amount_cents', 'currency', 'occurred_at', 'state', 'user_id', 'card_id',
-  'department_id', 'link_id', 'deleted_at', 'first_synced_at', 'updated_at', 'last_sync_id', 'sync_status',
+  'department_id', 'link_id', 'deleted_at', 'first_synced_at', 'updated_at', 'last_sync_id', 'sync_status', 'ramp_read_at',
 ] as const;
 /** Everything but the key and `first_synced_at` is rewritten when a record changed. */
 const UPDATED_COLUMNS = RECORD_COLUMNS.filter((column) => !['business_id', 'resource', 'id', 'first_synced_at'].includes(column));
-/** Rows per INSERT: 3,400 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535. */
+/** Rows per INSERT: 3,600 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535. */
 const UPSERT_CHUNK = 200;
 const upsertSqlCache = new Map<string, string>();
 
@@ -80,8 +82,12 @@ function upsertSql(dialect: Dialect, rows: number): string {
       // A record read again unchanged is not rewritten (and not counted, nor logged as a change),
       // unless it had been marked deleted (listed again, it is back: `deleted_at` null) or its
       // accounting readiness differs from what Ramp lists (set by mark-synced before Ramp's lists showed it).
-      `where "ramp_records"."data_hash" <> excluded."data_hash" or "ramp_records"."deleted_at" is not null ` +
-      `or "ramp_records"."sync_status" ${dialect === 'postgres' ? 'is distinct from' : 'is not'} excluded."sync_status"`;
+      `where ("ramp_records"."data_hash" <> excluded."data_hash" or "ramp_records"."deleted_at" is not null ` +
+      `or "ramp_records"."sync_status" ${dialect === 'postgres' ? 'is distinct from' : 'is not'} excluded."sync_status") ` +
+      // A read that began before the stored one saw an older Ramp: a sync page read before a webhook's
+      // fetch, or two fetches of one object committing in the wrong order, never undo the newer state
+      // (a late `authorized` never overwrites a `cleared`; docs/guarantees.md#ramp-webhooks).
+      `and ("ramp_records"."ramp_read_at" is null or excluded."ramp_read_at" >= "ramp_records"."ramp_read_at")`;
     // Full chunks are most of a large sync: parsed once per connection on PostgreSQL.
     if (rows === UPSERT_CHUNK) namedStatement(text);
     upsertSqlCache.set(key, text);
@@ -94,7 +100,21 @@ export function hashData(data: string): string {
   return hash('sha1', data, 'hex');
 }
 
-async function upsertRecords(trx: Transaction<Database>, dialect: Dialect, page: PageCommit): Promise<number> {
+/** What the shared upsert needs: whose records, of which resource, read when, by which sync (null: a webhook). */
+export interface RecordUpsert {
+  readonly businessId: string;
+  readonly resource: SyncResource;
+  readonly records: readonly PreparedRecord[];
+  readonly syncId: string | null;
+  readonly now: number;
+  readonly readAt: number;
+}
+
+/**
+ * The one upsert of Ramp records, used by the sync's pages and by webhook fetches
+ * (src/ramp-webhooks/event-processor.ts): returns how many rows it wrote.
+ */
+export async function upsertRecords(trx: Kysely<Database>, dialect: Dialect, page: RecordUpsert): Promise<number> {
   if (page.records.length === 0) return 0;
   // The same id twice in one page keeps the last copy (one statement may not touch a row twice).
   const records = [...new Map(page.records.map((record) => [record.id, record])).values()];
@@ -107,7 +127,7 @@ async function upsertRecords(trx: Transaction<Database>, dialect: Dialect, page:
       // In RECORD_COLUMNS order, `deleted_at` left out (a literal in the SQL).
       params.push(
         page.businessId, page.resource, record.id, record.data, record.hash, columns.amount_cents, columns.currency, columns.occurred_at,
-        columns.state, columns.user_id, columns.card_id, columns.department_id, columns.link_id, page.now, page.now, page.syncId, columns.sync_status,
+        columns.state, columns.user_id, columns.card_id, columns.department_id, columns.link_id, page.now, page.now, page.syncId, columns.sync_status, page.readAt,
       );
     }
     const result = await trx.executeQuery(CompiledQuery.raw(upsertSql(dialect, chunk.length), params));
@@ -127,7 +147,7 @@ export async function commitPage(db: Kysely<Database>, dialect: Dialect, page: P
       .where('status', '=', 'running')
       .executeTakeFirst();
     if (Number(fenced.numUpdatedRows) !== 1) throw new LeaseLostError(page.syncId);
-    const changed = await upsertRecords(trx, dialect, page);
+    const changed = await upsertRecords(trx, dialect, { ...page, readAt: page.readAt ?? page.now });
     await saveCursor(trx, page.businessId, page.streamKey, page.cursor, page.now);
     const progress = page.progress({ changed });
     await trx.updateTable('syncs').set({ progress: JSON.stringify(progress) }).where('id', '=', page.syncId).execute();

@@ -343,6 +343,7 @@ class SyncRun {
       records: prepared,
       cursor,
       now: at,
+      readAt: cursor.run?.startedAt ?? cursor.completedRunStartedAt ?? at,
       progress: ({ changed }) => {
         next = structuredClone(this.#progress);
         next.pages += pages;

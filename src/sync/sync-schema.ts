@@ -33,6 +33,11 @@ export interface RampRecordsTable {
   link_id: string | null;
   /** `NOT_SYNC_READY | SYNC_READY | SYNCED` for objects Ramp syncs to the books (migration 0012_accounting_ready_feed). */
   sync_status: string | null;
+  /**
+   * When the read of Ramp that produced `data` began (migration 0014): a sync's run start, a webhook
+   * fetch's send time. A write carrying an older read time is skipped (page-commit.ts).
+   */
+  ramp_read_at: number | null;
 }
 
 export interface RampRecordChangesTable {

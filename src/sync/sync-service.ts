@@ -37,6 +37,11 @@ export interface SyncServiceOptions extends Partial<SyncRunnerSettings> {
   readonly maxConcurrent?: number;
   /** Scheduler period: due automatic syncs, and syncs whose process died. */
   readonly tickMs?: number;
+  /**
+   * How many intervals until a business's next automatic sync (default 1): more while its Ramp webhook
+   * subscription is healthy, since events bring changes and polling is only the backstop.
+   */
+  readonly autoSyncPace?: (businessId: string) => Promise<number>;
 }
 
 export function processOwnerId(): string {
@@ -51,6 +56,7 @@ export class SyncService {
   readonly #owner: string;
   readonly #maxConcurrent: number;
   readonly #tickMs: number;
+  readonly #pace: ((businessId: string) => Promise<number>) | undefined;
   readonly #running = new Map<string, Promise<unknown>>();
   #timer: NodeJS.Timeout | undefined;
   #draining = false;
@@ -70,6 +76,7 @@ export class SyncService {
     this.#owner = options.owner ?? processOwnerId();
     this.#maxConcurrent = options.maxConcurrent ?? 2;
     this.#tickMs = options.tickMs ?? 5_000;
+    this.#pace = options.autoSyncPace;
   }
 
   #runnerDeps(onProgress?: (progress: SyncProgress) => void): SyncRunnerDeps {
@@ -154,7 +161,7 @@ export class SyncService {
     for (const item of due) {
       try {
         if (item.config.sync_enabled && item.config.auto_sync_enabled) await requestSync(db.kysely, item.businessId, 'auto', now());
-        await scheduleNextAutoSync(db.kysely, item, now());
+        await scheduleNextAutoSync(db.kysely, item, now(), this.#pace ? await this.#pace(item.businessId) : 1);
       } catch (error) {
         log.error({ err: error, business_id: item.businessId }, 'could not queue an automatic sync');
       }

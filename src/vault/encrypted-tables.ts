@@ -24,6 +24,13 @@ export function endpointScope(row: { business_id: string; id: string }): RowScop
   return { environment: WEBHOOK_ENVIRONMENT, businessId: row.business_id, rowId: row.id };
 }
 
+/** The AAD environment of the secrets Ramp gave our webhook subscriptions (src/ramp-webhooks). */
+export const RAMP_WEBHOOK_ENVIRONMENT = 'ramp-webhook';
+
+export function rampWebhookScope(row: { business_id: string; id: string }): RowScope {
+  return { environment: RAMP_WEBHOOK_ENVIRONMENT, businessId: row.business_id, rowId: row.id };
+}
+
 export interface EncryptedTable {
   readonly table: string;
   readonly idColumn: string;
@@ -35,4 +42,5 @@ export const ENCRYPTED_TABLES: readonly EncryptedTable[] = [
   { table: 'ramp_connections', idColumn: 'id', scope: (row) => connectionScope(row as Parameters<typeof connectionScope>[0]) },
   { table: 'oauth_states', idColumn: 'state_hash', scope: (row) => oauthStateScope(row as Parameters<typeof oauthStateScope>[0]) },
   { table: 'webhook_endpoints', idColumn: 'id', scope: (row) => endpointScope(row as Parameters<typeof endpointScope>[0]) },
+  { table: 'ramp_webhook_subscriptions', idColumn: 'id', scope: (row) => rampWebhookScope(row as Parameters<typeof rampWebhookScope>[0]) },
 ];

@@ -69,7 +69,8 @@ export async function serverJsonLines(server: ServerProcess, until: (lines: Reco
 
 /** Starts `ramp-connect serve` and waits until /readyz answers. */
 export async function startServerProcess(env: Record<string, string>, timeoutMs = 30_000, program: Program = [BIN]): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...program, 'serve'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Ramp webhook subscriptions off unless asked for, as in test-server.ts: these tests count Ramp calls.
+  const child = spawn(process.execPath, [...program, 'serve'], { env: { ...process.env, RAMP_WEBHOOK_SUBSCRIBE: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

@@ -56,6 +56,10 @@ export async function startTestServer(options: { dialect: Dialect; env?: Record<
     RAMP_CLIENT_SECRET: emulator.defaultApp.client_secret,
     ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
     LOG_LEVEL: 'info',
+    // Off unless a test is about Ramp webhooks (test/ramp-webhooks, the canary, key rotation): the
+    // subscribe job's own Ramp calls would otherwise interleave with tests that count Ramp calls or
+    // expire a token behind the token manager's back.
+    RAMP_WEBHOOK_SUBSCRIBE: 'off',
     ...options.env,
   });
   const server = await startServer(config, { log: createLogger('info', sink) });

@@ -50,7 +50,7 @@ describe('tenant isolation matrix (every route × method)', () => {
     expect(routes.filter((r) => r.auth === 'business').length).toBeGreaterThanOrEqual(10);
     // Every API route is either authenticated or one of the known public ones.
     const publicApi = routes.filter((r) => r.auth === 'public' && r.url.startsWith('/api/')).map((r) => `${r.method} ${r.url}`);
-    const allowedPublic = new Set(['GET /api/v1/ramp/authorize', 'GET /api/v1/ramp/callback', 'POST /api/v1/ramp/webhooks']);
+    const allowedPublic = new Set(['GET /api/v1/ramp/authorize', 'GET /api/v1/ramp/callback', 'POST /api/v1/ramp/webhooks', 'POST /api/v1/ramp/webhooks/:route_key']);
     expect(publicApi.filter((r) => !allowedPublic.has(r))).toEqual([]);
   });
 

@@ -19,6 +19,7 @@ import { runCli } from '../helpers/processes.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
+import { SubscriptionStore } from '../../src/ramp-webhooks/subscription-store.ts';
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: keys rotate under load`, () => {
@@ -26,7 +27,7 @@ for (const dialect of DIALECTS) {
     let dataDir: string;
     beforeAll(async () => {
       dataDir = mkdtempSync(join(tmpdir(), 'rc-keys-'));
-      t = await startTestServer({ dialect, env: { ENCRYPTION_KEYS: '', DATA_DIR: dataDir } });
+      t = await startTestServer({ dialect, env: { ENCRYPTION_KEYS: '', DATA_DIR: dataDir, RAMP_WEBHOOK_SUBSCRIBE: 'on' } });
     });
     afterAll(async () => {
       await t.close();
@@ -43,6 +44,9 @@ for (const dialect of DIALECTS) {
         expect((await request(`${t.url}/api/v1/ramp/connect-with-credentials`, { method: 'POST', headers: tenant.headers, json: body })).status).toBe(201);
       }
       const env = { DATABASE_URL: t.database.url, DATA_DIR: dataDir, RAMP_ENV: 'emulator', ENCRYPTION_KEYS: '' };
+      // Each connection's Ramp webhook subscription holds Ramp's secret, sealed: rotated like the tokens.
+      const sealedSubscriptions = () => t.server.ctx.db.kysely.selectFrom('ramp_webhook_subscriptions').selectAll().where('secret', 'is not', null).execute();
+      await expect.poll(async () => (await sealedSubscriptions()).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(20);
       const before = JSON.parse((await runCli(['keys', 'status'], env)).stdout);
       const oldKid = before.active_kid;
 
@@ -85,6 +89,13 @@ for (const dialect of DIALECTS) {
       for (const row of rows) {
         expect(row.data_key_kid).toBe(rotated.active_kid);
         expect(reader.open(row).accessToken).toMatch(/^ramp_/);
+      }
+      const subscriptions = await sealedSubscriptions();
+      expect(subscriptions.length).toBeGreaterThanOrEqual(20);
+      const subscriptionReader = new SubscriptionStore(t.server.ctx.db, vault);
+      for (const row of subscriptions) {
+        expect(row.data_key_kid).toBe(rotated.active_kid);
+        expect(subscriptionReader.openSecret(row)).toMatch(/^ramp_sec_/);
       }
       // The old key can now go.
       const removal = await runCli(['keys', 'rotate', '--remove-old'], env, 60_000);

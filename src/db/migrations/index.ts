@@ -14,6 +14,7 @@ import * as m0010 from './0010_idempotency_keys.ts';
 import * as m0011 from './0011_revoke_pending.ts';
 import * as m0012ready from './0012_accounting_ready_feed.ts';
 import * as m0013 from './0013_accounting_chart_jobs.ts';
+import * as m0014 from './0014_ramp_webhook_subscriptions.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -33,4 +34,5 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0011_revoke_pending': m0011,
   '0012_accounting_ready_feed': m0012ready,
   '0013_accounting_chart_jobs': m0013,
+  '0014_ramp_webhook_subscriptions': m0014,
 };

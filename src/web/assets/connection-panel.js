@@ -10,6 +10,7 @@ import {
   formatDate,
   formatDateTime,
   methodLabel,
+  webhookText,
   relativeTime,
 } from './format.js';
 import { canManage, api, state } from './state.js';
@@ -87,6 +88,10 @@ export function renderStatus() {
     rows.push(...detail('Last refresh', timeElement(s.last_refreshed_at)));
     rows.push(...detail('Last sync', timeElement(s.last_sync_at)));
     rows.push(...detail('Transactions synced', formatCount(s.transaction_count ?? 0)));
+    if (status === 'connected') {
+      rows.push(...detail('Real-time updates', webhookText(s.webhook)));
+      if (s.webhook?.last_event_at) rows.push(...detail('Last Ramp event', timeElement(s.webhook.last_event_at)));
+    }
   }
   details.replaceChildren(...rows);
   show(details, rows.length > 0);

@@ -135,3 +135,29 @@ export function stateLabel(state) {
   if (typeof state !== 'string' || state === '') return '—';
   return state.charAt(0) + state.slice(1).toLowerCase().replace(/_/g, ' ');
 }
+
+const WEBHOOK_REASONS = {
+  public_url_not_https: 'PUBLIC_URL is not HTTPS, so Ramp cannot call this service',
+  no_event_scopes: 'the granted scopes allow no Ramp events',
+  lost_at_ramp: 'Ramp no longer had the subscription',
+  disabled_at_ramp: 'Ramp disabled the subscription',
+  never_verified: 'Ramp never confirmed the subscription',
+  scopes_changed: 'the granted scopes changed',
+};
+
+/** The status's `webhook` (Ramp's real-time events) in plain words. */
+export function webhookText(webhook) {
+  if (!webhook || typeof webhook !== 'object') return 'Off (syncs poll on their schedule)';
+  const why = WEBHOOK_REASONS[webhook.reason] ?? webhook.reason ?? '';
+  switch (webhook.status) {
+    case 'active':
+      return 'On: Ramp sends changes as they happen; automatic syncs run less often';
+    case 'creating':
+    case 'pending':
+      return 'Being set up with Ramp';
+    case 'polling_only':
+      return `Off${why ? `: ${why}` : ''}. Syncs poll at the normal pace.`;
+    default:
+      return `Interrupted${why ? ` (${why})` : ''}; subscribing again. Syncs poll at the normal pace meanwhile.`;
+  }
+}

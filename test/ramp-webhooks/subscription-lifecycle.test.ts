@@ -1,0 +1,68 @@
+/**
+ * A Ramp webhook subscription per connection (docs/guarantees.md#ramp-webhooks), both dialects, over
+ * HTTP against the emulator: connect → subscribed at Ramp, verified by the challenge, secret stored
+ * only sealed; status shows it; disconnect → deleted at Ramp before the tokens are revoked.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { request } from '../helpers/http.ts';
+import { DIALECTS } from '../helpers/test-db.ts';
+import type { TestServer } from '../helpers/test-server.ts';
+import { connectTenant, emulatorSubscriptions, startWebhookServer, subscriptionRow, waitActive, waitFor } from './helpers.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: Ramp webhook subscription lifecycle`, () => {
+    let t: TestServer;
+    beforeAll(async () => {
+      t = await startWebhookServer(dialect);
+    });
+    afterAll(async () => t?.close());
+
+    it('connect → one verified subscription at Ramp for the granted event types, its secret only sealed; disconnect → gone at Ramp', async () => {
+      const tenant = await connectTenant(t);
+      const row = await waitActive(t, tenant);
+      const [subscription, ...others] = await emulatorSubscriptions(t, tenant.rampBusinessId);
+      expect(others).toHaveLength(0);
+      expect(subscription).toMatchObject({ id: row.ramp_subscription_id, status: 'active', environment: 'sandbox', endpoint_url: `${t.url}/api/v1/ramp/webhooks/${row.route_key}` });
+      expect([...subscription.event_types].sort()).toEqual(JSON.parse(row.event_types).sort());
+      expect(JSON.parse(row.event_types)).toEqual(expect.arrayContaining(['transactions.cleared', 'reimbursements.ready_to_sync', 'bills.paid']));
+      // The verification went through the challenge: one challenge delivery, delivered.
+      const challenges = (await request(`${t.emulator.url}/__emulator/ramp-webhooks/deliveries?subscription_id=${row.ramp_subscription_id}&kind=challenge`)).body.deliveries;
+      expect(challenges.some((d: any) => d.outcome === 'delivered')).toBe(true);
+
+      // Sealed: the plaintext is nowhere in the row, the database file or the logs; the vault opens it.
+      const secret = t.server.features.webhooks.subscriptions.openSecret(row)!;
+      expect(secret).toMatch(/^ramp_sec_/);
+      expect(Buffer.from(row.secret!).toString('latin1')).not.toContain('ramp_sec_');
+      expect(JSON.stringify(row)).not.toContain(secret);
+      expect(t.logs.join('\n')).not.toContain(secret);
+
+      const status = await request(`${t.url}/api/v1/ramp/status`, { headers: tenant.headers });
+      expect(status.body.webhook).toMatchObject({ status: 'active', reason: null, last_event_at: null });
+      expect(status.body.webhook.event_types).toEqual(JSON.parse(row.event_types));
+      expect(JSON.stringify(status.body)).not.toContain(secret);
+
+      const disconnected = await request(`${t.url}/api/v1/ramp/connection`, { method: 'DELETE', headers: tenant.headers });
+      expect(disconnected.status).toBe(204);
+      expect(disconnected.headers.get('x-ramp-revocation')).toBe('revoked');
+      expect(await emulatorSubscriptions(t, tenant.rampBusinessId)).toHaveLength(0);
+      expect(await subscriptionRow(t, tenant.businessId)).toBeUndefined();
+    });
+
+    it('a mutation at Ramp shows up in our read API without any sync', async () => {
+      const tenant = await connectTenant(t);
+      await waitActive(t, tenant);
+      const mutated = await request(`${t.emulator.url}/__emulator/mutate`, { method: 'POST', json: { business_id: tenant.rampBusinessId, resource: 'transactions', kind: 'create', count: 3 } });
+      const ids: string[] = mutated.body.ids;
+      const stored = await waitFor('the new transactions in the read API', async () => {
+        const res = await request(`${t.url}/api/v1/ramp/transactions?limit=100`, { headers: tenant.headers });
+        const items = res.body.items as any[];
+        return ids.every((id) => items.some((item) => item.id === id)) ? items : undefined;
+      });
+      expect(stored.filter((item) => ids.includes(item.id)).map((item) => item.state)).toEqual(['PENDING', 'PENDING', 'PENDING']);
+      const syncs = await t.server.ctx.db.kysely.selectFrom('syncs').select('id').where('business_id', '=', tenant.businessId).execute();
+      expect(syncs).toHaveLength(0);
+      const status = await request(`${t.url}/api/v1/ramp/status`, { headers: tenant.headers });
+      expect(status.body.webhook.last_event_at).not.toBeNull();
+    });
+  });
+}
