@@ -35,7 +35,7 @@ import { commitPage, hashData, LeaseLostError, linkRampBusiness, type PreparedRe
 import { pumpPages } from './page-pipeline.ts';
 import { markMissingDeleted } from './record-deletions.ts';
 import { freshCursor, loadCursor, type StreamCursor, type StreamRun } from './stream-cursor.ts';
-import { planSegments } from './segments.ts';
+import { planSegments, segmentConcurrency } from './segments.ts';
 import { planSync, type SyncStream } from './sync-plan.ts';
 import { addSkipped, parseProgress, resourceProgress, setStreamStatus, type SkippedResource, type SyncProgress } from './sync-progress.ts';
 import { finishSync, releaseLease, renewLease, type SyncRow } from './syncs-repo.ts';
@@ -292,6 +292,8 @@ class SyncRun {
         return [{ index, start: segment.next !== null ? { next: segment.next } : { resource, params } }];
       }),
       prepare: (records) => this.#prepare(stream, records),
+      weigh: (prepared) => prepared.reduce((bytes, record) => bytes + record.data.length, 0),
+      concurrency: segmentConcurrency(stream),
       store: async (batch) => {
         for (const { segment, next } of batch) segments[segment] = { ...segments[segment]!, next, done: next === null };
         current = segments.every((segment) => segment.done)

@@ -12,6 +12,7 @@ import * as m0008 from './0008_record_deletions.ts';
 import * as m0009 from './0009_oauth_browser_binding.ts';
 import * as m0010 from './0010_idempotency_keys.ts';
 import * as m0011 from './0011_revoke_pending.ts';
+import * as m0012 from './0012_bench13_partial_record_indexes.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -29,4 +30,5 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0009_oauth_browser_binding': m0009,
   '0010_idempotency_keys': m0010,
   '0011_revoke_pending': m0011,
+  '0012_bench13_partial_record_indexes': m0012,
 };
