@@ -4,8 +4,8 @@
  *
  * Why: every index entry is a random-order insert during a sync's bulk writes, and most records have
  * none of these columns (memos, receipts, merchants, … have no state, no card, often no user): a
- * full index paid for them for nothing. A filter `state = ?` implies `state is not null`, so both
- * SQLite and PostgreSQL still use the partial index for it.
+ * full index paid for them for nothing. A filter `state = ?` implies `state is not null`, so the
+ * planners of both SQLite and PostgreSQL can still use the partial index for it.
  */
 import { sql, type Kysely } from 'kysely';
 
