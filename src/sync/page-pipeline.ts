@@ -16,10 +16,11 @@ import type { ListParams, RampListResource, RampPage } from '../ramp/resources.t
 /** Pages fetched ahead of storage, and the most stored in one transaction (~10 MB at 100 records a page). */
 export const READ_AHEAD_PAGES = 32;
 /**
- * Prepared bytes waiting for storage beyond which fetchers pause: pages are ~150 KB, but one
- * statement lists every line of its period (megabytes), and memory must not grow with the data.
+ * Prepared bytes waiting for storage beyond which fetchers pause: pages are ~100–200 KB (32 of them
+ * stay under it), but one statement lists every line of its period (~11 MB at 1,000,000
+ * transactions), and memory must not grow with the data: then one waits while the next is fetched.
  */
-export const READ_AHEAD_BYTES = 16 * 1024 * 1024;
+export const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /** Chains read at once (unless the stream says fewer: segments.ts `segmentConcurrency`). */
 export const SEGMENT_CONCURRENCY = 4;
 /**
