@@ -10,8 +10,7 @@
  */
 import { DEFAULT_SYNC_CONFIG, type SyncConfig } from '../../src/connections/sync-config.ts';
 import { SYNC_CONFIG_FLAGS } from '../../src/ramp/resource-descriptors.ts';
-import { SEGMENT_CONCURRENCY } from '../../src/sync/page-pipeline.ts';
-import { planSegments } from '../../src/sync/segments.ts';
+import { planSegments, segmentConcurrency } from '../../src/sync/segments.ts';
 import { planSync, type SyncStream } from '../../src/sync/sync-plan.ts';
 import { DEFAULT_RUNNER_SETTINGS } from '../../src/sync/sync-runner.ts';
 
@@ -71,7 +70,7 @@ export async function barePageOut(emulatorUrl: string, accessToken: string): Pro
       for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
       return url.href;
     });
-    const chains = Array.from({ length: Math.min(SEGMENT_CONCURRENCY, urls.length) }, async () => {
+    const chains = Array.from({ length: Math.min(segmentConcurrency(stream), urls.length) }, async () => {
       for (let url = urls.shift(); url !== undefined; url = urls.shift()) await readChain(stream, url);
     });
     await Promise.all(chains);

@@ -81,6 +81,12 @@ export function peakRssMbOf(pid: number): number {
   return Math.round(kb / 102.4) / 10;
 }
 
+/** CPU seconds (user + system) a process has used so far (/proc/<pid>/stat, clock ticks of 10 ms). */
+export function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export async function startServer(env: Record<string, string>, port?: number): Promise<Proc & { readyMs: number }> {
   port ??= await freePort();
   const url = `http://127.0.0.1:${port}`;

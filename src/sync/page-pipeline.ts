@@ -5,7 +5,8 @@
  *
  * Why: each Ramp list page needs the previous page's `page.next` (docs/ramp-behaviour.md#pagination), so one chain is a sequence of
  * round trips; storage (SQLite with synchronous=FULL in particular) is cheapest in larger
- * transactions. Bounded: at most `READ_AHEAD_PAGES` pages wait in memory. A fetch error stops the
+ * transactions. Bounded: at most `READ_AHEAD_PAGES` pages, and `READ_AHEAD_BYTES` of prepared records
+ * (beyond one page), wait in memory. A fetch error stops the
  * other chains at their next page, lets the writer store what already arrived, then is rethrown; a
  * storage error stops the fetchers.
  */
@@ -14,7 +15,13 @@ import type { ListParams, RampListResource, RampPage } from '../ramp/resources.t
 
 /** Pages fetched ahead of storage, and the most stored in one transaction (~10 MB at 100 records a page). */
 export const READ_AHEAD_PAGES = 32;
-/** Chains read at once. */
+/**
+ * Prepared bytes waiting for storage beyond which fetchers pause: pages are ~100–200 KB (32 of them
+ * stay under it), but one statement lists every line of its period (~11 MB at 1,000,000
+ * transactions), and memory must not grow with the data: then one waits while the next is fetched.
+ */
+export const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+/** Chains read at once (unless the stream says fewer: segments.ts `segmentConcurrency`). */
 export const SEGMENT_CONCURRENCY = 4;
 /**
  * A commit waits, up to 20 × 15 ms, for this many pages. Larger commits write each index page once for
@@ -36,6 +43,8 @@ export interface FetchedPage<T> {
   readonly next: string | null;
   /** What `prepare` made of the page's records. */
   readonly items: T;
+  /** `weigh(items)`: what the page holds in memory while it waits. */
+  readonly bytes: number;
 }
 
 export interface PumpInput<T> {
@@ -48,6 +57,10 @@ export interface PumpInput<T> {
    * runs while the previous batch is being written (with PostgreSQL that is another process).
    */
   prepare(records: RampPage['records']): T;
+  /** About how many bytes `items` hold (counted against `READ_AHEAD_BYTES`). */
+  weigh(items: T): number;
+  /** Chains read at once; default `SEGMENT_CONCURRENCY`. */
+  readonly concurrency?: number;
   /** Stores one batch; the next batch is not handed over before this resolves. */
   store(batch: readonly FetchedPage<T>[]): Promise<void>;
 }
@@ -58,6 +71,8 @@ export async function pumpPages<T>(input: PumpInput<T>): Promise<void> {
   const { client, businessId, callOptions } = input;
   const queue = [...input.segments];
   const buffer: FetchedPage<T>[] = [];
+  let bufferedBytes = 0;
+  const full = () => buffer.length >= READ_AHEAD_PAGES || (buffer.length > 0 && bufferedBytes >= READ_AHEAD_BYTES);
   let fetchers = 0;
   let storing = true;
   let fetchError: unknown;
@@ -73,9 +88,12 @@ export async function pumpPages<T>(input: PumpInput<T>): Promise<void> {
 
   const fetchSegment = async (segment: { index: number; start: SegmentStart }) => {
     for await (const page of client.pages(businessId, segment.start, callOptions)) {
-      buffer.push({ segment: segment.index, next: page.next, items: input.prepare(page.records) });
+      const items = input.prepare(page.records);
+      const bytes = input.weigh(items);
+      buffer.push({ segment: segment.index, next: page.next, items, bytes });
+      bufferedBytes += bytes;
       notify();
-      while (!stopping() && buffer.length >= READ_AHEAD_PAGES) await changed();
+      while (!stopping() && full()) await changed();
       if (stopping()) return;
     }
   };
@@ -90,7 +108,7 @@ export async function pumpPages<T>(input: PumpInput<T>): Promise<void> {
       notify();
     }
   };
-  const running = Array.from({ length: Math.min(SEGMENT_CONCURRENCY, queue.length) }, () => fetcher());
+  const running = Array.from({ length: Math.min(input.concurrency ?? SEGMENT_CONCURRENCY, queue.length) }, () => fetcher());
 
   let waits = 0;
   try {
@@ -100,13 +118,14 @@ export async function pumpPages<T>(input: PumpInput<T>): Promise<void> {
         await changed();
         continue;
       }
-      if (buffer.length < MIN_BATCH_PAGES && fetchers > 0 && waits < MAX_BATCH_WAITS) {
+      if (buffer.length < MIN_BATCH_PAGES && bufferedBytes < READ_AHEAD_BYTES && fetchers > 0 && waits < MAX_BATCH_WAITS) {
         waits++;
         await Promise.race([changed(), delay(BATCH_WAIT_MS)]);
         continue;
       }
       waits = 0;
       const batch = buffer.splice(0, READ_AHEAD_PAGES);
+      for (const page of batch) bufferedBytes -= page.bytes;
       notify();
       await input.store(batch);
     }

@@ -35,7 +35,8 @@ import { commitPage, hashData, LeaseLostError, linkRampBusiness, type PreparedRe
 import { pumpPages } from './page-pipeline.ts';
 import { markMissingDeleted } from './record-deletions.ts';
 import { freshCursor, loadCursor, type StreamCursor, type StreamRun } from './stream-cursor.ts';
-import { planSegments } from './segments.ts';
+import { SeenIds } from './seen-ids.ts';
+import { planSegments, segmentConcurrency } from './segments.ts';
 import { planSync, type SyncStream } from './sync-plan.ts';
 import { addSkipped, parseProgress, resourceProgress, setStreamStatus, type SkippedResource, type SyncProgress } from './sync-progress.ts';
 import { finishSync, releaseLease, renewLease, type SyncRow } from './syncs-repo.ts';
@@ -114,7 +115,7 @@ class SyncRun {
   readonly #abort = new AbortController();
   #progress: SyncProgress;
   /** Ids each full-read resource returned in this run (record-deletions.ts). */
-  readonly #seen = new Map<string, Set<string>>();
+  readonly #seen = new Map<string, SeenIds>();
   /** Streams read to their end by this process in this run (not before a crash). */
   readonly #readHere = new Set<string>();
 
@@ -217,8 +218,9 @@ class SyncRun {
       const at = now();
       const deleted = await markMissingDeleted(db, {
         businessId: this.#businessId, syncId: this.#sync.id, owner: this.#owner, leaseUntil: at + settings.leaseMs,
-        resource, seen: this.#seen.get(resource) ?? new Set(), now: at,
+        resource, seen: this.#seen.get(resource) ?? new SeenIds(), now: at,
       });
+      this.#seen.delete(resource);
       if (deleted > 0) {
         resourceProgress(this.#progress, resource).deleted = deleted;
         this.#deps.log.info({ sync_id: this.#sync.id, resource, deleted }, 'records Ramp no longer lists marked deleted');
@@ -294,6 +296,8 @@ class SyncRun {
         return [{ index, start: segment.next !== null ? { next: segment.next } : { resource, params } }];
       }),
       prepare: (records) => this.#prepare(stream, records),
+      weigh: (prepared) => prepared.reduce((bytes, record) => bytes + record.data.length, 0),
+      concurrency: segmentConcurrency(stream),
       store: async (batch) => {
         for (const { segment, next } of batch) segments[segment] = { ...segments[segment]!, next, done: next === null };
         current = segments.every((segment) => segment.done)
@@ -323,9 +327,9 @@ class SyncRun {
     return prepared;
   }
 
-  #seenOf(resource: string): Set<string> {
+  #seenOf(resource: string): SeenIds {
     let seen = this.#seen.get(resource);
-    if (!seen) this.#seen.set(resource, (seen = new Set()));
+    if (!seen) this.#seen.set(resource, (seen = new SeenIds()));
     return seen;
   }
 

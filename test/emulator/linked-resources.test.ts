@@ -58,9 +58,11 @@ describe('linked resources', () => {
       const charges = carrying.filter((item) => item.amount > 0).reduce((sum, item) => sum + Math.round(item.amount * 100), 0);
       expect(money('charges')).toBe(charges);
     }
-    // Date filters select the periods that overlap the window.
+    // Date filters select on `end_date` (Ramp's list: from_date ≤ end_date ≤ to_date).
     expect((await all('/statements?from_date=2026-09-15T00:00:00Z')).map((statement) => statement.start_date)).toEqual(['2026-09-01T00:00:00Z']);
-    expect((await all('/statements?to_date=2025-10-15T00:00:00Z')).map((statement) => statement.start_date)).toEqual(['2025-10-01T00:00:00Z']);
+    expect((await all('/statements?to_date=2025-10-15T00:00:00Z')).map((statement) => statement.start_date)).toEqual([]);
+    expect((await all('/statements?to_date=2025-11-15T00:00:00Z')).map((statement) => statement.start_date)).toEqual(['2025-10-01T00:00:00Z']);
+    expect((await all('/statements?from_date=2025-10-31T23:59:59Z&to_date=2025-10-31T23:59:59Z')).map((statement) => statement.start_date)).toEqual(['2025-10-01T00:00:00Z']);
     const transfers = await all('/transfers');
     const paid = statements.flatMap((statement) => statement.statement_lines.filter((line: any) => line.type === 'TRANSFER_PAYMENT').map((line: any) => line.id));
     expect(paid.every((id: string) => transfers.some((transfer) => transfer.id === id && transfer.status === 'COMPLETED'))).toBe(true);

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SYNC_CONFIG } from '../../src/connections/sync-config.ts';
 import type { Db } from '../../src/db/database.ts';
 import { commitPage, hashData, LeaseLostError } from '../../src/sync/page-commit.ts';
-import { planSegments } from '../../src/sync/segments.ts';
+import { planSegments, segmentConcurrency } from '../../src/sync/segments.ts';
+import { SEGMENT_CONCURRENCY } from '../../src/sync/page-pipeline.ts';
 import { planSync } from '../../src/sync/sync-plan.ts';
 import { emptyProgress } from '../../src/sync/sync-progress.ts';
 import { claimSync, claimSyncQuery, requestSync } from '../../src/sync/syncs-repo.ts';
@@ -106,6 +107,22 @@ describe('sync planning', () => {
     const inside = planSegments(bounded, started, null);
     expect(inside[0]!.to).toBe('2026-11-20T00:00:00.000Z');
     expect(inside.at(-1)!.from).toBe('2026-10-01T00:00:00.000Z');
+  });
+
+  it('statements are read in windows on end_date narrower than a monthly cycle, one window at a time', () => {
+    const plan = planSync({ ...DEFAULT_SYNC_CONFIG, sync_statements: true });
+    const stream = plan.streams.find((s) => s.resource === 'statements')!;
+    const started = Date.parse('2026-11-26T10:00:00.500Z');
+    const segments = planSegments(stream, started, null);
+    expect(segments[0]!.to).toBeNull();
+    expect(segments.at(-1)!.from).toBeNull();
+    for (let i = 1; i < segments.length; i++) expect(segments[i]!.to).toBe(segments[i - 1]!.from);
+    // Every bounded window is shorter than the shortest month, and they reach back two years.
+    for (const segment of segments.slice(1, -1)) expect(Date.parse(segment.to!) - Date.parse(segment.from!)).toBeLessThan(28 * 86_400_000);
+    expect(started - Date.parse(segments.at(-1)!.to!)).toBeGreaterThan(700 * 86_400_000);
+    expect(segmentConcurrency(stream)).toBe(1);
+    expect(segmentConcurrency(plan.streams.find((s) => s.resource === 'transactions')!)).toBe(SEGMENT_CONCURRENCY);
+    expect(planSegments(plan.streams.find((s) => s.resource === 'bills')!, started, null)).toHaveLength(1);
   });
 });
 

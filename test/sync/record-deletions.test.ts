@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
 import { commitPage, hashData, LeaseLostError, type PageCommit, type PreparedRecord } from '../../src/sync/page-commit.ts';
 import { markMissingDeleted } from '../../src/sync/record-deletions.ts';
+import { SeenIds } from '../../src/sync/seen-ids.ts';
 import { emptyProgress } from '../../src/sync/sync-progress.ts';
 import { claimSync, requestSync } from '../../src/sync/syncs-repo.ts';
 import { createTenant } from '../helpers/tenants.ts';
@@ -60,6 +61,22 @@ for (const dialect of DIALECTS) {
       // Listed again, unchanged: back.
       expect(await commitPage(db.kysely, db.dialect, { ...page, now: 6_000, records: [record('v2')] })).toEqual({ changed: 1 });
       expect(await deletedOf(tenant.businessId)).toMatchObject({ 'vendors/v2': null, 'vendors/v3': 4_000 });
+    });
+
+    it('reads the stored ids in chunks: every missing record of a large resource is marked, with the compact id set', async () => {
+      const tenant = await createTenant(db);
+      const page = await claimed(tenant.businessId, 'memos');
+      const ids = Array.from({ length: 12_345 }, (_, i) => `memo-${String(i).padStart(5, '0')}`);
+      for (let start = 0; start < ids.length; start += 3_000) {
+        await commitPage(db.kysely, db.dialect, { ...page, now: 3_000, records: ids.slice(start, start + 3_000).map(record) });
+      }
+      const seen = new SeenIds();
+      // Every seventh record is missing from the read, across all chunk boundaries.
+      for (const [i, id] of ids.entries()) if (i % 7 !== 0) seen.add(id);
+      const mark = { businessId: tenant.businessId, syncId: page.syncId, owner: 'me', leaseUntil: 62_000, resource: 'memos', now: 4_000, seen };
+      expect(await markMissingDeleted(db.kysely, mark)).toBe(Math.ceil(ids.length / 7));
+      const deleted = await db.kysely.selectFrom('ramp_records').select('id').where('business_id', '=', tenant.businessId).where('deleted_at', 'is not', null).orderBy('id').execute();
+      expect(deleted.map((row) => row.id)).toEqual(ids.filter((_, i) => i % 7 === 0));
     });
 
     it('changes nothing without the lease', async () => {

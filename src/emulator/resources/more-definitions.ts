@@ -65,7 +65,7 @@ export const CASHBACKS: ResourceDefinition = {
   },
 };
 
-/** A statement matches a date window when its period overlaps it. */
+/** Ramp filters statements on `end_date`: `from_date` ≤ end_date ≤ `to_date`, both inclusive. */
 export const STATEMENTS: ResourceDefinition = {
   name: 'statements',
   scope: 'statements:read',
@@ -77,7 +77,7 @@ export const STATEMENTS: ResourceDefinition = {
     const predicates: PositionPredicate[] = [];
     // Periods are [start, end): the last second of a period is end − 1 s, as its `end_date` says.
     if (fromMs !== undefined) predicates.push((position) => periods.at(position).endMs - 1000 >= fromMs);
-    if (toMs !== undefined) predicates.push((position) => periods.at(position).startMs <= toMs);
+    if (toMs !== undefined) predicates.push((position) => periods.at(position).endMs - 1000 <= toMs);
     return { predicates };
   },
 };
