@@ -20,7 +20,7 @@ export const MUTATION_TARGETS = {
   },
   tokens: {
     mutate: ['src/tokens/**/*.ts'],
-    tests: ['test/tokens/token-manager.test.ts', 'test/tokens/refresh-scheduler.test.ts', 'test/tokens/tokens-mutants.test.ts'],
+    tests: ['test/tokens/token-manager.test.ts', 'test/tokens/refresh-scheduler.test.ts', 'test/tokens/network-errors.test.ts', 'test/tokens/tokens-mutants.test.ts'],
   },
   connections: {
     mutate: ['src/connections/**/*.ts'],
