@@ -1,0 +1,467 @@
+/**
+ * The token manager and the refresh scheduler in-process, against the real database and the emulator
+ * on loopback with a shared simulated clock: the hot cache, what an access carries, the refusals before
+ * any Ramp call, a key this replica lacks, unreadable secrets, every transient failure's bookkeeping
+ * (failure count, message, next try, kept attempt id, the rate-limited refresh_failed event), the
+ * metrics, the lease wait's exits, `refreshIfDue`'s three answers and the scheduler's loop. Written to
+ * kill the mutants `npm run mutate -- tokens` left alive.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConnectionStore } from '../../src/connections/connection-store.ts';
+import { createPendingAuthorization, hashState } from '../../src/connections/oauth-state.ts';
+import { metrics } from '../../src/metrics/registry.ts';
+import type { OAuthFailure } from '../../src/oauth/oauth-errors.ts';
+import { RampOAuthClient } from '../../src/oauth/ramp-oauth-client.ts';
+import type { ClientCredentials, TokenResult } from '../../src/oauth/token-endpoint.ts';
+import { RefreshScheduler } from '../../src/tokens/refresh-scheduler.ts';
+import { createBusiness } from '../../src/tenancy/tenancy-repo.ts';
+import type { RampConnectionsTable } from '../../src/db/schema.ts';
+import { parseKeyRing, staticKeyRing } from '../../src/vault/keyring.ts';
+import { Vault } from '../../src/vault/vault.ts';
+import { DIALECTS } from '../helpers/test-db.ts';
+import { createHarness, rampAccepts, type Harness } from '../helpers/token-harness.ts';
+
+const MINUTE = 60_000;
+const TOKEN_PATH = '/sandbox/developer/v1/token';
+const OTHER_KEYS = `other:${Buffer.alloc(32, 9).toString('base64')}`;
+
+/** Ramp answering a refresh with a failure the emulator has no switch for (an app's grant or scopes changed). */
+class FailingOAuth extends RampOAuthClient {
+  calls: { apiBaseUrl: string; client: ClientCredentials; token?: string; scopes?: readonly string[] }[] = [];
+  readonly failure: OAuthFailure;
+  constructor(failure: OAuthFailure) {
+    super();
+    this.failure = failure;
+  }
+  override async refresh(apiBaseUrl: string, client: ClientCredentials, refreshToken: string): Promise<TokenResult> {
+    this.calls.push({ apiBaseUrl, client, token: refreshToken });
+    return { ok: false, failure: this.failure };
+  }
+  override async clientCredentials(apiBaseUrl: string, client: ClientCredentials, scopes: readonly string[]): Promise<TokenResult> {
+    this.calls.push({ apiBaseUrl, client, scopes });
+    return { ok: false, failure: this.failure };
+  }
+}
+
+async function counter(metric: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> }, labels: Record<string, string>, name?: string): Promise<number> {
+  const { values } = await metric.get();
+  return values.filter((v) => (name === undefined || (v as { metricName?: string }).metricName === name) && Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
+}
+
+for (const dialect of DIALECTS) {
+  describe(`${dialect}: token manager, branch by branch`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness(dialect);
+    });
+    afterAll(async () => h?.close());
+    beforeEach(async () => {
+      await h.emu.faults({ reset: true });
+      await h.emu.faults({ rate_limit: false });
+    });
+
+    const rowOf = async (businessId: string) => (await h.store.find(businessId))!;
+    const set = (id: string, values: Partial<RampConnectionsTable>) => h.db.kysely.updateTable('ramp_connections').set(values).where('id', '=', id).execute();
+    const expire = (row: RampConnectionsTable) => set(row.id, { access_token_expires_at: h.ctx.now() - 1 });
+    const refreshes = async () => (await h.emu.stats()).grants.refresh_token;
+    const eventsOf = (businessId: string, type: string) => h.events.events.filter((e) => e.businessId === businessId && e.type === type).map((e) => e.data);
+
+    it('an access carries the connection, token, API base, environment and expiry', async () => {
+      const row = await h.connectOAuth();
+      const access = await h.manager.getAccess(row.business_id);
+      expect(access).toEqual({ connectionId: row.id, accessToken: h.store.open(row).accessToken, apiBaseUrl: `${h.emulator.url}/sandbox`, environment: 'sandbox', expiresAt: row.access_token_expires_at });
+      const cc = await h.connectClientCredentials();
+      expect(await h.manager.getAccess(cc.business_id)).toEqual({ connectionId: cc.id, accessToken: h.store.open(cc).accessToken, apiBaseUrl: `${h.emulator.url}/sandbox`, environment: 'sandbox', expiresAt: cc.access_token_expires_at });
+    });
+
+    it('hot cache: served from memory while fresh; a change through the store drops it; a stale entry is not served', async () => {
+      const manager = h.newManager({ hotCacheMs: 3_600_000 });
+      const row = await h.connectOAuth();
+      const first = await manager.getAccess(row.business_id);
+      // Another replica's delete (not through this store): still served from memory.
+      await h.db.kysely.deleteFrom('ramp_connections').where('id', '=', row.id).execute();
+      expect(await manager.getAccess(row.business_id)).toEqual(first);
+      // This process's own change invalidates at once.
+      await h.store.delete(row);
+      await expect(manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_not_connected', status: 404 });
+
+      const other = await h.connectOAuth();
+      const cached = await manager.getAccess(other.business_id);
+      // Past freshUntil the entry is not used even though the cache still holds it: a refresh happens.
+      await h.advance(56 * MINUTE);
+      const before = await refreshes();
+      const renewed = await manager.getAccess(other.business_id);
+      expect(renewed.accessToken).not.toBe(cached.accessToken);
+      expect(await refreshes()).toBe(before + 1);
+      // No cache at all (0 ms): every call reads the row.
+      const uncached = h.newManager({ hotCacheMs: 0 });
+      await uncached.getAccess(other.business_id);
+      await h.db.kysely.deleteFrom('ramp_connections').where('id', '=', other.id).execute();
+      await expect(uncached.getAccess(other.business_id)).rejects.toMatchObject({ code: 'ramp_not_connected' });
+    });
+
+    it('refusals before any Ramp call: no row (404), not connected (409), no stored access token (409)', async () => {
+      const row = await h.connectOAuth();
+      const blank = await h.connectOAuth();
+      const before = (await h.emu.stats()).endpoints[`POST ${TOKEN_PATH}`] ?? 0;
+      await expect(h.manager.getAccess('00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({ code: 'ramp_not_connected', status: 404 });
+      await set(row.id, { status: 'needs_reauth' });
+      await expect(h.manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'reauthorization_required', status: 409 });
+      await expect(h.manager.refreshAfterUnauthorized(row.business_id, 'x')).rejects.toMatchObject({ code: 'reauthorization_required' });
+      await set(blank.id, { access_token: null });
+      await expect(h.newManager().getAccess(blank.business_id)).rejects.toMatchObject({ code: 'reauthorization_required' });
+      expect((await h.emu.stats()).endpoints[`POST ${TOKEN_PATH}`] ?? 0).toBe(before);
+    });
+
+    it('a row sealed under a key this replica lacks: 503 with Retry-After, the row untouched (fresh and due alike)', async () => {
+      const lacking = h.newManager({ store: new ConnectionStore(h.db, new Vault(staticKeyRing(parseKeyRing(OTHER_KEYS))), h.ctx.now) });
+      const row = await h.connectOAuth();
+      await expect(lacking.getAccess(row.business_id)).rejects.toMatchObject({ code: 'encryption_key_unavailable', headers: { 'retry-after': '5' } });
+      await expire(row);
+      const before = await refreshes();
+      await expect(lacking.getAccess(row.business_id)).rejects.toMatchObject({ code: 'encryption_key_unavailable' });
+      expect(await refreshes()).toBe(before);
+      const after = await rowOf(row.business_id);
+      expect(after).toMatchObject({ status: 'connected', lease_owner: null, lease_until: null, refresh_attempt_id: null, refresh_failures: 0 });
+      expect(eventsOf(row.business_id, 'connection.needs_reauth')).toEqual([]);
+      // The replica that has the key refreshes it.
+      expect(await rampAccepts(h.emulator.url, (await h.manager.getAccess(row.business_id)).accessToken)).toBe(true);
+    });
+
+    it('unreadable secrets when refreshing: credentials_corrupt, needs_reauth once, audit row and event', async () => {
+      const row = await h.connectOAuth();
+      const other = await h.connectOAuth();
+      await set(row.id, { refresh_token: other.refresh_token, access_token_expires_at: h.ctx.now() - 1 });
+      const needsReauthBefore = await counter(metrics.needsReauth, { reason: 'credentials_corrupt' });
+      await expect(h.manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'credentials_corrupt', status: 409 });
+      expect(await rowOf(row.business_id)).toMatchObject({ status: 'needs_reauth', status_reason: 'credentials_corrupt', last_error: 'Stored credentials could not be decrypted' });
+      expect(eventsOf(row.business_id, 'connection.needs_reauth')).toEqual([{ connection_id: row.id, reason: 'credentials_corrupt', message: 'Stored credentials could not be decrypted' }]);
+      const audit = await h.db.kysely.selectFrom('audit_log').selectAll().where('business_id', '=', row.business_id).execute();
+      expect(audit.map((a) => [a.action, a.outcome, a.detail, a.actor_token_id])).toEqual([['connection.needs_reauth', 'failure', 'credentials_corrupt', null]]);
+      expect(await counter(metrics.needsReauth, { reason: 'credentials_corrupt' })).toBe(needsReauthBefore + 1);
+    });
+
+    it('a 5xx: one attempt, then failures counted, Ramp\'s status in the message, next try 30 s on, one refresh_failed event per 15 minutes', async () => {
+      const row = await h.connectOAuth();
+      await expire(row);
+      const once = h.newManager({ callerDeadlineMs: 0, random: () => 0 });
+      await h.emu.faults({ error_rate: 1, status: 502, paths: [TOKEN_PATH] });
+      const failuresBefore = await counter(metrics.tokenRefreshes, { grant: 'refresh_token', outcome: 'server_error' });
+      await expect(once.getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable', status: 502, message: 'Ramp could not refresh the access token right now; try again shortly' });
+      expect(await counter(metrics.tokenRefreshes, { grant: 'refresh_token', outcome: 'server_error' })).toBe(failuresBefore + 1);
+      const first = await rowOf(row.business_id);
+      expect(first).toMatchObject({ status: 'connected', refresh_failures: 1, last_error: 'Ramp answered 502 to the token refresh; will retry.', lease_owner: null, lease_until: null, refresh_attempt_id: null, version: row.version });
+      expect(first.next_refresh_at! - first.last_error_at!).toBe(30_000);
+      expect(eventsOf(row.business_id, 'connection.refresh_failed')).toEqual([{ connection_id: row.id, code: 'server_error', failures: 1 }]);
+      // Again within 15 minutes of the last failure: counted, no second event.
+      await h.advance(14 * MINUTE);
+      expect(await once.refreshIfDue(row.business_id)).toBe('failed');
+      expect(await rowOf(row.business_id)).toMatchObject({ refresh_failures: 2 });
+      expect(eventsOf(row.business_id, 'connection.refresh_failed')).toHaveLength(1);
+      await h.advance(15 * MINUTE + 1);
+      await expect(once.getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      expect(eventsOf(row.business_id, 'connection.refresh_failed')).toEqual([
+        { connection_id: row.id, code: 'server_error', failures: 1 },
+        { connection_id: row.id, code: 'server_error', failures: 3 },
+      ]);
+      // Random 1: the jitter is the whole capped ceiling (30 s · 2^(attempt + failures)).
+      const unlucky = h.newManager({ callerDeadlineMs: 0, random: () => 0.999_999 });
+      await expect(unlucky.getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      const fourth = await rowOf(row.business_id);
+      expect(fourth.refresh_failures).toBe(4);
+      expect(fourth.next_refresh_at! - fourth.last_error_at!).toBe(30_000 + Math.floor(0.999_999 * Math.min(30 * MINUTE, 30_000 * 2 ** 4)));
+      // Ramp back: the next success resets the counters and says so once.
+      await h.emu.faults({ reset: true });
+      await h.emu.faults({ rate_limit: false });
+      await h.manager.getAccess(row.business_id);
+      expect(await rowOf(row.business_id)).toMatchObject({ refresh_failures: 0, last_error: null });
+      expect(eventsOf(row.business_id, 'connection.recovered')).toEqual([{ connection_id: row.id, after_failures: 4 }]);
+    });
+
+    it('a 5xx with Retry-After: the next try waits at least that long', async () => {
+      const row = await h.connectOAuth();
+      await expire(row);
+      await h.emu.faults({ error_rate: 1, status: 503, retry_after_s: 600, paths: [TOKEN_PATH] });
+      await expect(h.newManager({ callerDeadlineMs: 0, random: () => 0 }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      const after = await rowOf(row.business_id);
+      expect(after.next_refresh_at! - after.last_error_at!).toBe(600_000);
+    });
+
+    it('429 at the token endpoint: ramp_rate_limited for the caller, counted as rate limited, next try after Retry-After', async () => {
+      const row = await h.connectOAuth();
+      await expire(row);
+      // The emulator limits resource calls only; Ramp's token endpoint answering 429 is injected.
+      const oauth = new FailingOAuth({ code: 'rate_limited', permanent: false, status: 429, description: '', retryAfterMs: 90_000 });
+      const limitedBefore = await counter(metrics.rampRateLimited, { endpoint: '/token' });
+      const outcomeBefore = await counter(metrics.tokenRefreshes, { grant: 'refresh_token', outcome: 'rate_limited' });
+      await expect(h.newManager({ oauth, callerDeadlineMs: 0, random: () => 0 }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_rate_limited', status: 429 });
+      expect(await counter(metrics.rampRateLimited, { endpoint: '/token' })).toBe(limitedBefore + 1);
+      expect(await counter(metrics.tokenRefreshes, { grant: 'refresh_token', outcome: 'rate_limited' })).toBe(outcomeBefore + 1);
+      const after = await rowOf(row.business_id);
+      expect(after).toMatchObject({ last_error: 'Ramp rate limit reached while refreshing; will retry.', status: 'connected', refresh_attempt_id: null });
+      expect(after.next_refresh_at! - after.last_error_at!).toBe(90_000);
+      expect(eventsOf(row.business_id, 'connection.refresh_failed')).toEqual([{ connection_id: row.id, code: 'rate_limited', failures: 1 }]);
+      // Other failures do not count as rate limited.
+      await expect(h.newManager({ oauth: new FailingOAuth({ code: 'server_error', permanent: false, status: 500, description: '' }), callerDeadlineMs: 0 }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      expect(await counter(metrics.rampRateLimited, { endpoint: '/token' })).toBe(limitedBefore + 1);
+    });
+
+    it('a caller with time left retries after Retry-After or its backoff, then succeeds', async () => {
+      const row = await h.connectOAuth();
+      await expire(row);
+      await h.emu.faults({ fail_next: 1, paths: [TOKEN_PATH] });
+      const before = await refreshes();
+      const access = await h.newManager({ callerDeadlineMs: 60_000, random: () => 0 }).getAccess(row.business_id);
+      expect(await rampAccepts(h.emulator.url, access.accessToken)).toBe(true);
+      expect(await refreshes()).toBe(before + 1);
+      expect(await rowOf(row.business_id)).toMatchObject({ refresh_failures: 0, status: 'connected' });
+    });
+
+    it('no answer (timeout): the attempt id is kept, the first retry comes within 1–5 s, the second backs off', async () => {
+      const row = await h.connectOAuth();
+      await expire(row);
+      await h.emu.faults({ hang_ms: 2_000, paths: [TOKEN_PATH] });
+      const impatient = h.newManager({ oauth: new RampOAuthClient({ timeoutMs: 100 }), callerDeadlineMs: 0, random: () => 0 });
+      await expect(impatient.getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      const first = await rowOf(row.business_id);
+      expect(first).toMatchObject({ refresh_failures: 1, last_error: 'Ramp did not answer the token refresh in time; will retry.', lease_owner: null });
+      expect(first.refresh_attempt_id).not.toBeNull();
+      expect(first.next_refresh_at! - first.last_error_at!).toBe(1_000);
+      const maxed = h.newManager({ oauth: new RampOAuthClient({ timeoutMs: 100 }), callerDeadlineMs: 0, random: () => 0.999_999 });
+      await expect(maxed.getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      const second = await rowOf(row.business_id);
+      expect(second.refresh_failures).toBe(2);
+      expect(second.next_refresh_at! - second.last_error_at!).toBe(30_000 + Math.floor(0.999_999 * Math.min(30 * MINUTE, 30_000 * 4)));
+      // A first lost answer with the maximum jitter: 1 s + up to 1 s (the ceiling of retry 0).
+      const fresh = await h.connectOAuth();
+      await expire(fresh);
+      await expect(maxed.getAccess(fresh.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      const lost = await rowOf(fresh.business_id);
+      expect(lost.next_refresh_at! - lost.last_error_at!).toBe(1_000 + Math.floor(0.999_999 * 1_000));
+    });
+
+    it('every failure has its own message; permanent ones mark needs_reauth with it, transient ones keep the connection', async () => {
+      const cases: [OAuthFailure, string, boolean][] = [
+        [{ code: 'unauthorized_client', permanent: true, status: 400, description: '' }, 'The Ramp app is no longer allowed to use this grant type; enable it in Ramp Dashboard → Company → Developer.', true],
+        [{ code: 'invalid_scope', permanent: true, status: 400, description: '' }, 'The Ramp app no longer allows the granted scopes; reconnect Ramp.', true],
+        [{ code: 'invalid_client', permanent: true, status: 401, description: '' }, 'Ramp rejected the app credentials (the client secret may have been rotated); an admin must reconnect Ramp.', true],
+        [{ code: 'invalid_grant', permanent: true, status: 400, description: '' }, 'Ramp no longer accepts this authorization (revoked, expired or already used); an admin must reconnect Ramp.', true],
+        [{ code: 'network_error', permanent: false, status: 0, description: '' }, 'Ramp could not be reached to refresh the token; will retry.', false],
+        [{ code: 'invalid_request', permanent: false, status: 400, description: '' }, 'Token refresh failed (invalid_request); will retry.', false],
+      ];
+      for (const [failure, message, permanent] of cases) {
+        const row = await h.connectOAuth();
+        await expire(row);
+        const oauth = new FailingOAuth(failure);
+        const manager = h.newManager({ oauth, callerDeadlineMs: 0, random: () => 0 });
+        await expect(manager.getAccess(row.business_id)).rejects.toMatchObject({ code: permanent ? 'reauthorization_required' : 'ramp_unavailable' });
+        expect(oauth.calls).toEqual([{ apiBaseUrl: `${h.emulator.url}/sandbox`, client: { clientId: h.emulator.defaultApp.client_id, clientSecret: h.emulator.defaultApp.client_secret }, token: h.store.open(row).refreshToken }]);
+        const after = await rowOf(row.business_id);
+        expect(after.last_error, failure.code).toBe(message);
+        expect(after.status, failure.code).toBe(permanent ? 'needs_reauth' : 'connected');
+        if (permanent) {
+          expect(after.status_reason).toBe(failure.code);
+          expect(eventsOf(row.business_id, 'connection.needs_reauth')).toEqual([{ connection_id: row.id, reason: failure.code, message }]);
+        } else {
+          // network_error is an unknown outcome too: its attempt id stays; invalid_request's does not.
+          expect(after.refresh_attempt_id !== null, failure.code).toBe(failure.code === 'network_error');
+        }
+      }
+    });
+
+    it('client credentials re-issue with the customer\'s id, secret and granted scopes, counted under their grant', async () => {
+      const row = await h.connectClientCredentials();
+      await expire(row);
+      const oauth = new FailingOAuth({ code: 'server_error', permanent: false, status: 500, description: '' });
+      await expect(h.newManager({ oauth, oauthApp: undefined, callerDeadlineMs: 0 }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      expect(oauth.calls).toEqual([{ apiBaseUrl: `${h.emulator.url}/sandbox`, client: { clientId: row.client_id, clientSecret: h.store.open(row).clientSecret }, scopes: row.scopes.split(' ') }]);
+      expect(row.scopes.split(' ').length).toBeGreaterThan(1);
+      // With no OAuth app configured a client-credentials connection still refreshes (it needs none).
+      const ccBefore = await counter(metrics.tokenRefreshes, { grant: 'client_credentials', outcome: 'success' });
+      const durationBefore = await counter(metrics.tokenRefreshDuration, { grant: 'client_credentials' }, 'ramp_connect_token_refresh_duration_seconds_count');
+      const access = await h.newManager({ oauthApp: undefined }).getAccess(row.business_id);
+      expect(await rampAccepts(h.emulator.url, access.accessToken)).toBe(true);
+      expect(await counter(metrics.tokenRefreshes, { grant: 'client_credentials', outcome: 'success' })).toBe(ccBefore + 1);
+      expect(await counter(metrics.tokenRefreshDuration, { grant: 'client_credentials' }, 'ramp_connect_token_refresh_duration_seconds_count')).toBe(durationBefore + 1);
+    });
+
+    it('an auth-code row without a refresh token: needs_reauth (invalid_grant) without asking Ramp', async () => {
+      const row = await h.connectOAuth();
+      await set(row.id, { refresh_token: null, access_token_expires_at: h.ctx.now() - 1 });
+      const before = (await h.emu.stats()).endpoints[`POST ${TOKEN_PATH}`] ?? 0;
+      await expect(h.manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'reauthorization_required' });
+      expect((await h.emu.stats()).endpoints[`POST ${TOKEN_PATH}`] ?? 0).toBe(before);
+      expect(await rowOf(row.business_id)).toMatchObject({ status: 'needs_reauth', status_reason: 'invalid_grant' });
+    });
+
+    it('Ramp struggling: a caller still gets a token with more than 30 s left, unless Ramp rejected that very token', async () => {
+      const row = await h.connectOAuth();
+      await set(row.id, { access_token_expires_at: h.ctx.now() + 4 * MINUTE, last_refreshed_at: h.ctx.now() - 56 * MINUTE });
+      await h.emu.faults({ error_rate: 1, paths: [TOKEN_PATH] });
+      const manager = h.newManager({ callerDeadlineMs: 0 });
+      const access = await manager.getAccess(row.business_id);
+      expect(access.accessToken).toBe(h.store.open(row).accessToken);
+      await expect(manager.refreshAfterUnauthorized(row.business_id, access.accessToken)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      // 20 s left: not worth handing out.
+      await set(row.id, { access_token_expires_at: h.ctx.now() + 20_000, last_refreshed_at: h.ctx.now() - 59 * MINUTE });
+      await expect(manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+    });
+
+    it('a rejected token already replaced is answered with the current one without Ramp; the current one is refreshed', async () => {
+      const row = await h.connectOAuth();
+      const current = h.store.open(row).accessToken!;
+      const before = await refreshes();
+      expect((await h.manager.refreshAfterUnauthorized(row.business_id, 'an-older-token')).accessToken).toBe(current);
+      expect(await refreshes()).toBe(before);
+      const renewed = await h.manager.refreshAfterUnauthorized(row.business_id, current);
+      expect(renewed.accessToken).not.toBe(current);
+      expect(await refreshes()).toBe(before + 1);
+    });
+
+    it('the scheduler\'s entry: not_due without a connected row or before the due time, refreshed when due, failed on an ApiError', async () => {
+      expect(await h.manager.refreshIfDue('00000000-0000-0000-0000-000000000000')).toBe('not_due');
+      const row = await h.connectOAuth();
+      const before = await refreshes();
+      expect(await h.manager.refreshIfDue(row.business_id)).toBe('not_due');
+      await set(row.id, { next_refresh_at: null });
+      expect(await h.manager.refreshIfDue(row.business_id)).toBe('not_due');
+      await set(row.id, { next_refresh_at: h.ctx.now() + 60_000 });
+      expect(await h.manager.refreshIfDue(row.business_id)).toBe('not_due');
+      expect(await refreshes()).toBe(before);
+      await set(row.id, { next_refresh_at: h.ctx.now() });
+      expect(await h.manager.refreshIfDue(row.business_id)).toBe('refreshed');
+      expect(await refreshes()).toBe(before + 1);
+      await set(row.id, { status: 'needs_reauth' });
+      expect(await h.manager.refreshIfDue(row.business_id)).toBe('not_due');
+      await set(row.id, { status: 'connected', next_refresh_at: h.ctx.now() - 1 });
+      await h.emu.faults({ error_rate: 1, paths: [TOKEN_PATH] });
+      // Due but still valid: Ramp failing leaves the current token, so nothing was refreshed.
+      expect(await h.manager.refreshIfDue(row.business_id)).toBe('not_due');
+      expect((await rowOf(row.business_id)).refresh_failures).toBe(1);
+      await set(row.id, { next_refresh_at: h.ctx.now() - 1, access_token_expires_at: h.ctx.now() - 1 });
+      expect(await h.manager.refreshIfDue(row.business_id)).toBe('failed');
+      // One attempt only, whatever the caller deadline.
+      expect((await rowOf(row.business_id)).refresh_failures).toBe(2);
+      // Anything but an ApiError is not an expected outcome: it propagates.
+      class BrokenStore extends ConnectionStore {
+        override async find(): Promise<RampConnectionsTable | undefined> {
+          throw new Error('injected: the database is gone');
+        }
+      }
+      const broken = h.newManager({ store: new BrokenStore(h.db, h.store.vault, h.ctx.now) });
+      await expect(broken.refreshIfDue(row.business_id)).rejects.toThrow('injected: the database is gone');
+    });
+
+    describe('waiting for another replica\'s lease', () => {
+      it('ends when the holder writes: the caller uses the holder\'s token without calling Ramp', async () => {
+        const row = await h.connectOAuth();
+        await expire(row);
+        const holder = (await h.store.acquireLease(await rowOf(row.business_id), 'holder', 60_000))!;
+        const before = await refreshes();
+        const waiting = h.manager.getAccess(row.business_id);
+        const written = (await h.store.writeTokens(holder.row, holder.row.version, { accessToken: 'holders-token', refreshToken: undefined, expiresInS: 3600, scope: undefined }))!;
+        expect((await waiting).accessToken).toBe('holders-token');
+        expect((await waiting).expiresAt).toBe(written.access_token_expires_at);
+        expect(await refreshes()).toBe(before);
+      });
+
+      it('ends when the row stops being connected or disappears', async () => {
+        const row = await h.connectOAuth();
+        await expire(row);
+        await h.store.acquireLease(await rowOf(row.business_id), 'holder', 60_000);
+        const waiting = h.manager.getAccess(row.business_id);
+        await set(row.id, { status: 'needs_reauth' });
+        await expect(waiting).rejects.toMatchObject({ code: 'reauthorization_required' });
+
+        const gone = await h.connectOAuth();
+        await expire(gone);
+        await h.store.acquireLease(await rowOf(gone.business_id), 'holder', 60_000);
+        const orphan = h.manager.getAccess(gone.business_id);
+        await h.db.kysely.deleteFrom('ramp_connections').where('id', '=', gone.id).execute();
+        await expect(orphan).rejects.toMatchObject({ code: 'ramp_not_connected' });
+      });
+
+      it('ends when the holder\'s lease lapses: the caller takes it and refreshes', async () => {
+        const row = await h.connectOAuth();
+        await expire(row);
+        await h.store.acquireLease(await rowOf(row.business_id), 'holder', 60_000);
+        const before = await refreshes();
+        const waiting = h.manager.getAccess(row.business_id);
+        await h.advance(60_001);
+        expect(await rampAccepts(h.emulator.url, (await waiting).accessToken)).toBe(true);
+        expect(await refreshes()).toBe(before + 1);
+      });
+
+      it('gives up at the caller deadline with ramp_unavailable', async () => {
+        const row = await h.connectOAuth();
+        await expire(row);
+        await h.store.acquireLease(await rowOf(row.business_id), 'holder', 3_600_000);
+        const patient = h.newManager({ callerDeadlineMs: 1_000 });
+        const waiting = patient.getAccess(row.business_id);
+        await h.advance(1_000);
+        await expect(waiting).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      });
+    });
+  });
+
+  describe(`${dialect}: refresh scheduler loop`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness(dialect);
+      await h.emu.faults({ rate_limit: false });
+    });
+    afterAll(async () => h?.close());
+
+    it('runOnce: claims due rows, counts refreshed and failed, clears expired pending authorizations', async () => {
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: null }).execute();
+      const rows = [await h.connectOAuth(), await h.connectOAuth(), await h.connectOAuth()];
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: h.ctx.now() - 1 }).where('id', 'in', rows.map((r) => r.id)).execute();
+      await h.db.kysely.updateTable('ramp_connections').set({ refresh_token: null }).where('id', '=', rows[2]!.id).execute();
+      const now = h.ctx.now();
+      const stale = await createPendingAuthorization(h.db, h.store.vault, { businessId: rows[0]!.business_id, userId: 'u', tokenId: 't', environment: 'sandbox', returnTo: 'http://127.0.0.1:1/', scopes: [], now: now - 11 * MINUTE });
+      const live = await createPendingAuthorization(h.db, h.store.vault, { businessId: rows[0]!.business_id, userId: 'u', tokenId: 't', environment: 'sandbox', returnTo: 'http://127.0.0.1:1/', scopes: [], now });
+      const scheduler = new RefreshScheduler({ ctx: h.ctx, manager: h.manager, concurrency: 2 });
+      // The row without a refresh token fails (needs_reauth); the other two are refreshed.
+      expect(await scheduler.runOnce()).toEqual({ claimed: 3, refreshed: 2, failed: 1 });
+      const states = await h.db.kysely.selectFrom('oauth_states').select('state_hash').execute();
+      expect(states.map((s) => s.state_hash)).toContain(hashState(live.state));
+      expect(states.map((s) => s.state_hash)).not.toContain(hashState(stale.state));
+      expect(await scheduler.runOnce()).toEqual({ claimed: 0, refreshed: 0, failed: 0 });
+    });
+
+    it('claimDue: the default lease is 30 s and the default batch 100', async () => {
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: null }).execute();
+      const row = await h.connectOAuth();
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: h.ctx.now() - 1 }).where('id', '=', row.id).execute();
+      const scheduler = new RefreshScheduler({ ctx: h.ctx, manager: h.manager });
+      const before = h.ctx.now();
+      expect(await scheduler.claimDue()).toEqual([row.business_id]);
+      const leased = (await h.store.find(row.business_id))!;
+      expect(leased.lease_owner).toBe(h.manager.replicaId);
+      expect(leased.lease_until! - before).toBeGreaterThanOrEqual(30_000);
+      expect(leased.lease_until! - h.ctx.now()).toBeLessThanOrEqual(30_000);
+      // 101 due rows: one batch takes 100.
+      for (let i = 0; i < 101; i++) {
+        const business = await createBusiness(h.db.kysely, { name: `batch-${i}` });
+        await h.db.kysely.insertInto('ramp_connections').values({ ...leased, id: randomUUID(), business_id: business.id, lease_owner: null, lease_until: null, next_refresh_at: h.ctx.now() - 1 }).execute();
+      }
+      expect(await scheduler.claimDue()).toHaveLength(100);
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: null }).execute();
+    });
+
+    it('start: refreshes due connections on its own, again and again, until stopped', async () => {
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: null }).execute();
+      const row = await h.connectOAuth();
+      const scheduler = new RefreshScheduler({ ctx: h.ctx, manager: h.manager, intervalMs: 20 });
+      const before = (await h.emu.stats()).grants.refresh_token;
+      scheduler.start();
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: h.ctx.now() - 1 }).where('id', '=', row.id).execute();
+      await expect.poll(async () => (await h.emu.stats()).grants.refresh_token, { timeout: 20_000 }).toBe(before + 1);
+      // A second due time: the loop is still running.
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: h.ctx.now() - 1 }).where('id', '=', row.id).execute();
+      await expect.poll(async () => (await h.emu.stats()).grants.refresh_token, { timeout: 20_000 }).toBe(before + 2);
+      await scheduler.stop();
+    });
+  });
+}
