@@ -8,12 +8,14 @@
  * which a mutant run can afford only for a few of them).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectService, credentialFailureCode, launchUrl, redirectUri, REVOKE_GIVE_UP_MS, REVOKE_RETRY_MIN_MS, type Disconnected } from '../../src/connections/connect-service.ts';
 import type { ConnectServices } from '../../src/connections/connect-services.ts';
 import { newReplicaId } from '../../src/connections/connection-lease.ts';
 import { claimDueRefreshes, ConnectionStore } from '../../src/connections/connection-store.ts';
-import { toConnectionView } from '../../src/connections/connection-view.ts';
+import { ConnectionView, toConnectionView } from '../../src/connections/connection-view.ts';
+import { LastSync, SkippedResource } from '../../src/connections/last-sync-view.ts';
 import {
   bindPendingAuthorization,
   consumePendingAuthorization,
@@ -25,11 +27,12 @@ import {
 } from '../../src/connections/oauth-state.ts';
 import { freshUntil, isFresh, MIN_VALIDITY_MS, nextRefreshAt } from '../../src/connections/refresh-policy.ts';
 import { isAllowedReturnTo, withOutcome } from '../../src/connections/return-to.ts';
-import { DEFAULT_SYNC_CONFIG, getSyncConfig, updateSyncConfig } from '../../src/connections/sync-config.ts';
+import { DEFAULT_SYNC_CONFIG, getSyncConfig, SyncConfigUpdate, SyncConfigView, updateSyncConfig } from '../../src/connections/sync-config.ts';
+import { validateAgainstSchema } from '../../src/http/validation/pydantic-validator.ts';
 import { scopeOfResource, scopesForSyncConfig, syncedResourceScopes } from '../../src/connections/sync-scopes.ts';
 import type { RampConnectionsTable } from '../../src/db/schema.ts';
 import { RampOAuthClient } from '../../src/oauth/ramp-oauth-client.ts';
-import type { TokenSet } from '../../src/oauth/token-endpoint.ts';
+import type { TokenResult, TokenSet } from '../../src/oauth/token-endpoint.ts';
 import { RAMP_RESOURCES } from '../../src/ramp/resource-descriptors.ts';
 import { parseKeyRing, staticKeyRing } from '../../src/vault/keyring.ts';
 import { Vault } from '../../src/vault/vault.ts';
@@ -156,6 +159,104 @@ describe('connection view (pure)', () => {
       last_refreshed_at: null, last_sync_at: summary.last_sync_at, last_sync: null, transaction_count: 7, last_error: 'e', status_reason: 'r', connected_at: '1970-01-02T00:00:00.000Z',
     });
     expect(toConnectionView({ ...row, last_refreshed_at: undefined } as unknown as RampConnectionsTable, summary).last_refreshed_at).toBeNull();
+  });
+});
+
+describe('wire schemas (validated as the routes validate them)', () => {
+  const problems = (schema: object, input: unknown) => validateAgainstSchema(schema as Record<string, unknown>, input, ['body']).issues.map((i) => `${i.loc.join('.')}:${i.type}`);
+
+  it('a sync configuration update: every field optional, the interval 1–168 whole hours, ids 1–64 characters, at most 1000', () => {
+    expect(problems(SyncConfigUpdate, {})).toEqual([]);
+    expect(problems(SyncConfigUpdate, { auto_sync_interval_hours: 1 })).toEqual([]);
+    expect(problems(SyncConfigUpdate, { auto_sync_interval_hours: 168 })).toEqual([]);
+    expect(problems(SyncConfigUpdate, { auto_sync_interval_hours: 0 })).toEqual(['body.auto_sync_interval_hours:greater_than_equal']);
+    expect(problems(SyncConfigUpdate, { auto_sync_interval_hours: 169 })).toEqual(['body.auto_sync_interval_hours:less_than_equal']);
+    expect(problems(SyncConfigUpdate, { auto_sync_interval_hours: 1.5 })).toEqual(['body.auto_sync_interval_hours:int_from_float']);
+    for (const field of ['sync_card_ids', 'sync_user_ids', 'sync_department_ids']) {
+      expect(problems(SyncConfigUpdate, { [field]: null })).toEqual([]);
+      expect(problems(SyncConfigUpdate, { [field]: ['a', 'x'.repeat(64)] })).toEqual([]);
+      expect(problems(SyncConfigUpdate, { [field]: [''] })).toEqual([`body.${field}.0:string_too_short`]);
+      expect(problems(SyncConfigUpdate, { [field]: ['x'.repeat(65)] })).toEqual([`body.${field}.0:string_too_long`]);
+      expect(problems(SyncConfigUpdate, { [field]: Array.from({ length: 1000 }, (_, i) => `c${i}`) })).toEqual([]);
+      expect(problems(SyncConfigUpdate, { [field]: Array.from({ length: 1001 }, (_, i) => `c${i}`) })).toContain(`body.${field}:too_long`);
+    }
+    for (const field of ['sync_enabled', 'auto_sync_enabled', 'sync_transactions', 'sync_reimbursements', 'sync_bills', 'sync_transfers', 'sync_cashbacks', 'sync_bill_payments', 'sync_statements']) {
+      expect(problems(SyncConfigUpdate, { [field]: 'maybe' }), field).toEqual([`body.${field}:bool_parsing`]);
+    }
+    for (const field of ['sync_from_date', 'sync_to_date']) {
+      expect(problems(SyncConfigUpdate, { [field]: null })).toEqual([]);
+      expect(problems(SyncConfigUpdate, { [field]: '2026-01-01T00:00:00Z' })).toEqual([]);
+      expect(problems(SyncConfigUpdate, { [field]: 5 }).length, field).toBeGreaterThan(0);
+    }
+  });
+
+  it('the stored configuration view requires every field', () => {
+    expect(problems(SyncConfigView, DEFAULT_SYNC_CONFIG)).toEqual([]);
+    for (const field of Object.keys(DEFAULT_SYNC_CONFIG)) {
+      const { [field]: _dropped, ...rest } = DEFAULT_SYNC_CONFIG as Record<string, unknown>;
+      expect(problems(SyncConfigView, rest), field).toEqual([`body.${field}:missing`]);
+    }
+  });
+
+  it('the connection view: every field required, status one of four, the nullable ones nullable', () => {
+    const view = toConnectionView(undefined, { transaction_count: 0, last_sync_at: null, last_sync: null });
+    expect(problems(ConnectionView, view)).toEqual([]);
+    for (const status of ['connected', 'needs_reauth', 'revoke_pending', 'disconnected']) expect(problems(ConnectionView, { ...view, status })).toEqual([]);
+    expect(problems(ConnectionView, { ...view, status: 'other' }).length).toBeGreaterThan(0);
+    for (const auth_method of ['oauth', 'client_credentials']) expect(problems(ConnectionView, { ...view, auth_method })).toEqual([]);
+    expect(problems(ConnectionView, { ...view, auth_method: 'other' }).length).toBeGreaterThan(0);
+    for (const environment of ['sandbox', 'production']) expect(problems(ConnectionView, { ...view, environment })).toEqual([]);
+    expect(problems(ConnectionView, { ...view, environment: 'other' }).length).toBeGreaterThan(0);
+    for (const field of Object.keys(view)) {
+      const { [field]: _dropped, ...rest } = view as Record<string, unknown>;
+      expect(problems(ConnectionView, rest), field).toEqual([`body.${field}:missing`]);
+    }
+    for (const field of ['connection_id', 'client_id', 'access_token_expires_at', 'last_refreshed_at', 'last_sync_at', 'last_error', 'status_reason', 'connected_at']) {
+      expect(problems(ConnectionView, { ...view, [field]: 5 }).length, field).toBeGreaterThan(0);
+    }
+    expect(problems(ConnectionView, { ...view, scopes: [5] }).length).toBeGreaterThan(0);
+    expect(problems(ConnectionView, { ...view, transaction_count: 1.5 }).length).toBeGreaterThan(0);
+  });
+
+  it('the last sync and a skipped resource: their fields, statuses and reasons', () => {
+    const skipped = { resource: 'bills', reason: 'missing_scope', missing_scope: 'bills:read', detail: '403' };
+    expect(problems(SkippedResource, skipped)).toEqual([]);
+    expect(problems(SkippedResource, { ...skipped, reason: 'ramp_error', missing_scope: null })).toEqual([]);
+    expect(problems(SkippedResource, { ...skipped, reason: 'other' }).length).toBeGreaterThan(0);
+    for (const field of Object.keys(skipped)) {
+      const { [field]: _dropped, ...rest } = skipped as Record<string, unknown>;
+      expect(problems(SkippedResource, rest), field).toEqual([`body.${field}:missing`]);
+    }
+    const last = { id: '8f14e45f-ceea-467f-a8f2-5d9a0b6b4a1c', status: 'partial', finished_at: '2026-01-01T00:00:00Z', skipped: [skipped], error: null };
+    expect(problems(LastSync, last)).toEqual([]);
+    for (const status of ['completed', 'failed']) expect(problems(LastSync, { ...last, status })).toEqual([]);
+    expect(problems(LastSync, { ...last, status: 'running' }).length).toBeGreaterThan(0);
+    expect(problems(LastSync, { ...last, skipped: [{ ...skipped, reason: 'x' }] }).length).toBeGreaterThan(0);
+    for (const field of Object.keys(last)) {
+      const { [field]: _dropped, ...rest } = last as Record<string, unknown>;
+      expect(problems(LastSync, rest), field).toEqual([`body.${field}:missing`]);
+    }
+  });
+
+  it('every description these schemas give is the one the committed typed client documents', () => {
+    const client = readFileSync(new URL('../../src/client/schema.ts', import.meta.url), 'utf8');
+    const descriptions: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'description' && typeof value === 'string') descriptions.push(value);
+          // openapi-typescript drops the description of a nullable's inner branch: only /openapi.json has it.
+          else if (key !== 'anyOf') walk(value);
+        }
+      }
+    };
+    for (const schema of [LastSync, SkippedResource, ConnectionView, SyncConfigView, SyncConfigUpdate]) walk(schema);
+    expect(descriptions.length).toBeGreaterThanOrEqual(4);
+    for (const description of descriptions) {
+      expect(description.trim(), 'an empty description').not.toBe('');
+      expect(client, description).toContain(`@description ${description}`);
+    }
   });
 });
 
@@ -538,6 +639,35 @@ for (const dialect of DIALECTS) {
         expect(eventsOf(businessId, 'connection.created')).toEqual([]);
       });
 
+      it('production when asked (its own Ramp host); a needs_reauth connection is replaced', async () => {
+        const businessId = await newBusiness();
+        const app = await h.emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read'], environment: 'production' });
+        const r = recorder();
+        const row = await service.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'], environment: 'production' }, r.record);
+        expect(row.environment).toBe('production');
+        expect(r.calls).toEqual([['success', 'connected (production)']]);
+        expect(eventsOf(businessId, 'connection.created').map((e) => e.data)).toEqual([{ connection_id: row.id, auth_method: 'client_credentials', environment: 'production' }]);
+        // The same app in the sandbox does not exist: Ramp refuses there.
+        await set(row.id, { status: 'needs_reauth' });
+        await expect(service.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, r.record)).rejects.toMatchObject({ code: 'ramp_invalid_client' });
+        const replaced = await service.connectWithCredentials({ businessId, tokenId: 't2', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'], environment: 'production' }, r.record);
+        expect(replaced.id).not.toBe(row.id);
+        expect(replaced.created_by_token_id).toBe('t2');
+      });
+
+      it('invalid_scope without words from Ramp: the detail does not invent a quote', async () => {
+        class Silent extends RampOAuthClient {
+          override async clientCredentials(): Promise<TokenResult> {
+            return { ok: false, failure: { code: 'invalid_scope', permanent: true, status: 400, description: '' } };
+          }
+        }
+        const silent = new ConnectService({ ...services, oauth: new Silent() });
+        await expect(silent.connectWithCredentials({ businessId: await newBusiness(), tokenId: 't', clientId: 'c', clientSecret: 's', scopes: ['a', 'b'] }, async () => {})).rejects.toMatchObject({
+          code: 'ramp_invalid_scope',
+          message: 'Your Ramp app does not allow every requested scope. This connection asks for: a, b. Enable them in Ramp Dashboard → Company → Developer, or send `scopes` with fewer (syncs then skip what they cannot read).',
+        });
+      });
+
       it('a connect that loses the race after asking Ramp gives its token back and reports the winner', async () => {
         const businessId = await newBusiness();
         const app = await h.emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read'] });
@@ -711,6 +841,15 @@ for (const dialect of DIALECTS) {
         expect(await service.completeAuthorization({ state: flow.state, code: back.searchParams.get('code')!, browserSecret: flow.browserSecret, requestId: 'r' })).toBe('http://127.0.0.1:1/?ramp=error&reason=ramp_unavailable');
         expect((await auditRows(tenant.businessId)).at(-1)).toMatchObject({ detail: 'exchange failed: server_error' });
         expect(await h.store.find(tenant.businessId)).toBeUndefined();
+      });
+
+      it('Ramp omitting the granted scope: the row keeps the scopes asked for; a flow without return_to goes to PUBLIC_URL/', async () => {
+        const flow = await launchedFlow();
+        const back = await approve(flow.authorizeUrl);
+        await h.db.kysely.updateTable('oauth_states').set({ return_to: null }).where('state_hash', '=', hashState(flow.state)).execute();
+        await h.emu.faults({ include_scope: false });
+        expect(await service.completeAuthorization({ state: flow.state, code: back.searchParams.get('code')!, browserSecret: flow.browserSecret, requestId: 'r' })).toBe('http://127.0.0.1:1/?ramp=connected');
+        expect((await rowOf(tenant.businessId)).scopes).toBe(h.ctx.config.rampScopes.join(' '));
       });
 
       it('the app removed between launch and callback: oauth_not_configured, no exchange', async () => {
