@@ -7,7 +7,7 @@
  * kill the mutants `npm run mutate -- tokens` left alive.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionStore } from '../../src/connections/connection-store.ts';
 import { createPendingAuthorization, hashState } from '../../src/connections/oauth-state.ts';
 import { metrics } from '../../src/metrics/registry.ts';
@@ -21,6 +21,8 @@ import { parseKeyRing, staticKeyRing } from '../../src/vault/keyring.ts';
 import { Vault } from '../../src/vault/vault.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { createHarness, rampAccepts, type Harness } from '../helpers/token-harness.ts';
+import type { AppContext } from '../../src/app-context.ts';
+import { openTestDb } from '../helpers/test-db.ts';
 
 const MINUTE = 60_000;
 const TOKEN_PATH = '/sandbox/developer/v1/token';
@@ -465,3 +467,100 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('refresh scheduler timers (fake setTimeout: order and delays, not time)', () => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+    await cleanup?.();
+    cleanup = undefined;
+  });
+
+  /** Lets the scheduler's promise chain run without advancing any timer. */
+  const settle = async (until: () => boolean) => {
+    for (let i = 0; i < 1_000 && !until(); i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  async function schedulerWith(options: { intervalMs?: number; failing?: boolean }) {
+    const opened = await openTestDb('sqlite');
+    cleanup = opened.cleanup;
+    const errors: unknown[][] = [];
+    const log = { error: (...args: unknown[]) => errors.push(args), warn: () => {}, info: () => {}, debug: () => {} } as unknown as AppContext['log'];
+    const ctx = { config: {} as AppContext['config'], db: opened.db, log, now: Date.now, onClose: () => {} } as AppContext;
+    const runs = { count: 0 };
+    const manager = { replicaId: 'timer-test', refreshIfDue: async () => 'not_due' } as unknown as ConstructorParameters<typeof RefreshScheduler>[0]['manager'];
+    const scheduler = new RefreshScheduler({ ctx, manager, ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }) });
+    const runOnce = scheduler.runOnce.bind(scheduler);
+    scheduler.runOnce = async () => {
+      runs.count++;
+      // A database failure mid-run is not reachable on demand: the run throws as such a failure would.
+      if (options.failing) throw new Error('injected: claim failed');
+      return runOnce();
+    };
+    return { scheduler, errors, runs };
+  }
+
+  it('first run within one interval (random share), then every 0.75–1.25 intervals; stop clears the timer and awaits the run', async () => {
+    const { scheduler, runs } = await schedulerWith({ intervalMs: 1_000 });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const timeouts = vi.spyOn(globalThis, 'setTimeout');
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    scheduler.start();
+    expect(timeouts.mock.calls.map((c) => c[1])).toEqual([500]);
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(runs.count).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await settle(() => timeouts.mock.calls.length === 2);
+    expect(runs.count).toBe(1);
+    expect(timeouts.mock.calls.map((c) => c[1])).toEqual([500, 1_000]);
+    random.mockReturnValue(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle(() => timeouts.mock.calls.length === 3);
+    expect(timeouts.mock.calls.map((c) => c[1])).toEqual([500, 1_000, 750]);
+    random.mockReturnValue(1);
+    await vi.advanceTimersByTimeAsync(750);
+    await settle(() => timeouts.mock.calls.length === 4);
+    expect(timeouts.mock.calls.at(-1)![1]).toBe(1_250);
+    expect(runs.count).toBe(3);
+    await scheduler.stop();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(runs.count).toBe(3);
+    // Started again after a stop: it runs again.
+    scheduler.start();
+    expect(vi.getTimerCount()).toBe(1);
+    await scheduler.stop();
+  });
+
+  it('the default interval is 5 s', async () => {
+    const { scheduler } = await schedulerWith({});
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const timeouts = vi.spyOn(globalThis, 'setTimeout');
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    scheduler.start();
+    expect(timeouts.mock.calls.map((c) => c[1])).toEqual([2_500]);
+    await scheduler.stop();
+  });
+
+  it('a failed run is logged and the loop goes on', async () => {
+    const { scheduler, errors, runs } = await schedulerWith({ intervalMs: 100, failing: true });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const timeouts = vi.spyOn(globalThis, 'setTimeout');
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await settle(() => timeouts.mock.calls.length === 2);
+    expect(runs.count).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]![1]).toBe('refresh scheduler run failed');
+    expect((errors[0]![0] as { err: Error }).err.message).toBe('injected: claim failed');
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(75);
+    await settle(() => timeouts.mock.calls.length === 3);
+    expect(errors).toHaveLength(2);
+    await scheduler.stop();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
