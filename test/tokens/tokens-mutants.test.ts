@@ -7,10 +7,12 @@
  * kill the mutants `npm run mutate -- tokens` left alive.
  */
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionStore } from '../../src/connections/connection-store.ts';
 import { createPendingAuthorization, hashState } from '../../src/connections/oauth-state.ts';
 import { metrics } from '../../src/metrics/registry.ts';
+import { createLogger } from '../../src/logging/logger.ts';
 import type { OAuthFailure } from '../../src/oauth/oauth-errors.ts';
 import { RampOAuthClient } from '../../src/oauth/ramp-oauth-client.ts';
 import type { ClientCredentials, TokenResult } from '../../src/oauth/token-endpoint.ts';
@@ -407,6 +409,304 @@ for (const dialect of DIALECTS) {
     });
   });
 
+  describe(`${dialect}: token manager, the rarer paths`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await createHarness(dialect);
+    });
+    afterAll(async () => h?.close());
+    beforeEach(async () => {
+      await h.emu.faults({ reset: true });
+      await h.emu.faults({ rate_limit: false });
+    });
+
+    const rowOf = async (businessId: string) => (await h.store.find(businessId))!;
+    const set = (id: string, values: Partial<RampConnectionsTable>) => h.db.kysely.updateTable('ramp_connections').set(values).where('id', '=', id).execute();
+    const expire = (row: RampConnectionsTable) => set(row.id, { access_token_expires_at: h.ctx.now() - 1 });
+    const refreshes = async () => (await h.emu.stats()).grants.refresh_token;
+    const eventsOf = (businessId: string, type: string) => h.events.events.filter((e) => e.businessId === businessId && e.type === type).map((e) => e.data);
+    /** A context whose log lines are kept (what operators read), optionally on a clock the test moves. */
+    const observed = (clock?: { now: number }) => {
+      const lines: Record<string, unknown>[] = [];
+      const sink = new Writable({
+        write(chunk, _encoding, callback) {
+          lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+          callback();
+        },
+      });
+      const ctx: AppContext = { ...h.ctx, log: createLogger('info', sink), ...(clock ? { now: () => clock.now } : {}) };
+      return { ctx, lines, messages: () => lines.map((l) => l.msg) };
+    };
+    /** Resolves to whether `promise` settled while the condition was polled (a generous bound, not a speed proof). */
+    const settles = async (promise: Promise<unknown>) => {
+      let settled = false;
+      promise.then(() => (settled = true), () => (settled = true));
+      await expect.poll(() => settled, { timeout: 10_000 }).toBe(true);
+    };
+
+    it('operators read why: needs_reauth and transient failures are logged with the connection', async () => {
+      const { ctx, lines } = observed();
+      const row = await h.connectOAuth();
+      await expire(row);
+      await h.emu.faults({ error_rate: 1, status: 503, paths: [TOKEN_PATH] });
+      await expect(h.newManager({ ctx, callerDeadlineMs: 0 }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      expect(lines.find((l) => l.msg === 'Ramp token refresh failed (transient)')).toMatchObject({ connection_id: row.id, code: 'server_error', status: 503 });
+      await h.emu.faults({ reset: true });
+      await h.emu.revokeGrants({ business_id: h.emulator.demoBusinessId });
+      await expect(h.newManager({ ctx }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'reauthorization_required' });
+      expect(lines.find((l) => l.msg === 'Ramp connection needs re-authorization')).toMatchObject({ connection_id: row.id, business_id: row.business_id, reason: 'invalid_grant' });
+    });
+
+    it('a refused write: fails closed with its detail, logs the database error, stores the kept tokens next time (aged) and says so', async () => {
+      const { ctx, lines } = observed();
+      const row = await h.connectOAuth();
+      await expire(row);
+      class RefusingStore extends ConnectionStore {
+        refusals = 3;
+        override async writeTokens(...args: Parameters<ConnectionStore['writeTokens']>) {
+          if (this.refusals-- > 0) throw new Error('injected: the database is unavailable');
+          return super.writeTokens(...args);
+        }
+      }
+      const store = new RefusingStore(h.db, h.store.vault, h.ctx.now);
+      const manager = h.newManager({ ctx, store, leaseMs: 3_600_000 });
+      await expect(manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'service_unavailable', message: 'The refreshed Ramp tokens could not be stored; try again' });
+      const failed = lines.find((l) => l.msg === 'could not store refreshed tokens; failing closed and keeping them to store next')!;
+      expect(failed).toMatchObject({ connection_id: row.id, err: { message: 'injected: the database is unavailable' } });
+      // Ten minutes later the kept tokens are stored with ten minutes less to live.
+      await h.advance(10 * MINUTE);
+      const before = await refreshes();
+      const access = await manager.getAccess(row.business_id);
+      expect(await refreshes()).toBe(before);
+      const stored = await rowOf(row.business_id);
+      expect(stored.access_token_expires_at! - stored.last_refreshed_at!).toBe(50 * MINUTE);
+      expect(access.expiresAt).toBe(stored.access_token_expires_at);
+      expect(lines.find((l) => l.msg === 'stored the refreshed tokens that an earlier write failed to store')).toMatchObject({ connection_id: row.id });
+    });
+
+    it('kept tokens from an older row version are not written: Ramp is asked again', async () => {
+      await h.emu.faults({ rotation: 'off' });
+      const row = await h.connectOAuth();
+      await expire(row);
+      class RefusingOnce extends ConnectionStore {
+        refusals = 3;
+        override async writeTokens(...args: Parameters<ConnectionStore['writeTokens']>) {
+          if (this.refusals-- > 0) throw new Error('injected: the database is unavailable');
+          return super.writeTokens(...args);
+        }
+      }
+      const manager = h.newManager({ store: new RefusingOnce(h.db, h.store.vault, h.ctx.now), leaseMs: 1 });
+      await expect(manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'service_unavailable' });
+      // Another replica refreshes meanwhile (new version); then the token is due again.
+      await h.advance(10);
+      await h.manager.getAccess(row.business_id);
+      await expire(await rowOf(row.business_id));
+      const before = await refreshes();
+      const access = await manager.getAccess(row.business_id);
+      expect(await refreshes()).toBe(before + 1);
+      expect(await rampAccepts(h.emulator.url, access.accessToken)).toBe(true);
+    });
+
+    it('a refresh answered from the hot cache afterwards; recovered is said only after failures, and not by a fenced-out writer', async () => {
+      const manager = h.newManager({ hotCacheMs: 3_600_000 });
+      const row = await h.connectOAuth();
+      await expire(row);
+      const access = await manager.getAccess(row.business_id);
+      expect(eventsOf(row.business_id, 'connection.recovered')).toEqual([]);
+      await h.db.kysely.deleteFrom('ramp_connections').where('id', '=', row.id).execute();
+      expect(await manager.getAccess(row.business_id)).toEqual(access);
+
+      // Another writer commits between our Ramp answer and our write: we are fenced out and use its token.
+      const fenced = await h.connectOAuth();
+      await set(fenced.id, { access_token_expires_at: h.ctx.now() - 1, refresh_failures: 2 });
+      class RacedStore extends ConnectionStore {
+        raced = false;
+        override async writeTokens(...args: Parameters<ConnectionStore['writeTokens']>) {
+          if (!this.raced) {
+            this.raced = true;
+            await super.writeTokens(args[0], args[1], { accessToken: 'the-other-writers-token', refreshToken: undefined, expiresInS: 3600, scope: undefined });
+          }
+          return super.writeTokens(...args);
+        }
+      }
+      const raced = h.newManager({ store: new RacedStore(h.db, h.store.vault, h.ctx.now) });
+      expect((await raced.getAccess(fenced.business_id)).accessToken).toBe('the-other-writers-token');
+      expect(eventsOf(fenced.business_id, 'connection.recovered')).toEqual([]);
+    });
+
+    it('another replica refreshed between our read and our lease: its token, no Ramp call, the lease and attempt given back', async () => {
+      const row = await h.connectOAuth();
+      await expire(row);
+      class LateLease extends ConnectionStore {
+        override async acquireLease(...args: Parameters<ConnectionStore['acquireLease']>) {
+          const [stale] = args;
+          await this.writeTokens(stale, stale.version, { accessToken: 'written-meanwhile', refreshToken: undefined, expiresInS: 3600, scope: undefined });
+          return super.acquireLease((await this.find(stale.business_id))!, args[1], args[2]);
+        }
+      }
+      const before = await refreshes();
+      const manager = h.newManager({ store: new LateLease(h.db, h.store.vault, h.ctx.now) });
+      expect((await manager.getAccess(row.business_id)).accessToken).toBe('written-meanwhile');
+      expect(await refreshes()).toBe(before);
+      expect(await rowOf(row.business_id)).toMatchObject({ lease_owner: null, lease_until: null, refresh_attempt_id: null });
+    });
+
+    it('a permanent failure for a row deleted meanwhile: not connected, nothing marked', async () => {
+      const row = await h.connectOAuth();
+      await expire(row);
+      class DeletingOAuth extends RampOAuthClient {
+        override async refresh(): Promise<TokenResult> {
+          await h.db.kysely.deleteFrom('ramp_connections').where('id', '=', row.id).execute();
+          return { ok: false, failure: { code: 'invalid_grant', permanent: true, status: 400, description: '' } };
+        }
+      }
+      await expect(h.newManager({ oauth: new DeletingOAuth() }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_not_connected' });
+      expect(eventsOf(row.business_id, 'connection.needs_reauth')).toEqual([]);
+    });
+
+    it('lost_rotation only for invalid_grant: another permanent failure after an interrupted attempt keeps its own reason', async () => {
+      const row = await h.connectOAuth();
+      await set(row.id, { access_token_expires_at: h.ctx.now() - 1, refresh_attempt_id: 'interrupted', refresh_attempt_at: h.ctx.now() - 60_000 });
+      const oauth = new FailingOAuth({ code: 'invalid_client', permanent: true, status: 401, description: '' });
+      await expect(h.newManager({ oauth }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'reauthorization_required' });
+      expect((await rowOf(row.business_id)).status_reason).toBe('invalid_client');
+    });
+
+    it('an unexpected error from the OAuth client is not taken for corrupt secrets', async () => {
+      const row = await h.connectOAuth();
+      await expire(row);
+      class ThrowingOAuth extends RampOAuthClient {
+        override async refresh(): Promise<TokenResult> {
+          throw new Error('injected: a bug in the client');
+        }
+      }
+      await expect(h.newManager({ oauth: new ThrowingOAuth() }).getAccess(row.business_id)).rejects.toThrow('injected: a bug in the client');
+      expect((await rowOf(row.business_id)).status).toBe('connected');
+      expect(eventsOf(row.business_id, 'connection.needs_reauth')).toEqual([]);
+    });
+
+    it('a fresh row whose token cannot be decrypted: marked once with its message, even when read stale twice; a failed mark is logged', async () => {
+      const row = await h.connectOAuth();
+      const other = await h.connectOAuth();
+      await set(row.id, { access_token: other.access_token });
+      const stale = await rowOf(row.business_id);
+      class StaleStore extends ConnectionStore {
+        marks = 0;
+        failMarks = false;
+        override async find(): Promise<RampConnectionsTable | undefined> {
+          return stale;
+        }
+        override async markNeedsReauth(...args: Parameters<ConnectionStore['markNeedsReauth']>) {
+          try {
+            if (this.failMarks) throw new Error('injected: mark failed');
+            return await super.markNeedsReauth(...args);
+          } finally {
+            this.marks++;
+          }
+        }
+      }
+      const store = new StaleStore(h.db, h.store.vault, h.ctx.now);
+      const { ctx, lines } = observed();
+      const manager = h.newManager({ store, ctx, hotCacheMs: 0 });
+      await expect(manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'credentials_corrupt' });
+      await expect.poll(() => store.marks).toBe(1);
+      await expect(manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'credentials_corrupt' });
+      await expect.poll(() => store.marks).toBe(2);
+      expect(await rowOf(row.business_id)).toMatchObject({ status: 'needs_reauth', status_reason: 'credentials_corrupt', last_error: 'Stored credentials could not be decrypted' });
+      expect(eventsOf(row.business_id, 'connection.needs_reauth')).toHaveLength(1);
+      store.failMarks = true;
+      await expect(manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'credentials_corrupt' });
+      await expect.poll(() => lines.find((l) => l.msg === 'could not mark the connection needs_reauth')).toMatchObject({ connection_id: row.id, err: { message: 'injected: mark failed' } });
+    });
+
+    it('client credentials: empty scopes dropped; a missing client id or secret is sent as empty', async () => {
+      const row = await h.connectClientCredentials();
+      await set(row.id, { access_token_expires_at: h.ctx.now() - 1, scopes: ' business:read  transactions:read ', client_id: null, client_secret: null });
+      const oauth = new FailingOAuth({ code: 'server_error', permanent: false, status: 500, description: '' });
+      await expect(h.newManager({ oauth, callerDeadlineMs: 0 }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      expect(oauth.calls).toEqual([{ apiBaseUrl: `${h.emulator.url}/sandbox`, client: { clientId: '', clientSecret: '' }, scopes: ['business:read', 'transactions:read'] }]);
+    });
+
+    it('on a clock the test moves: the deadline is inclusive, the backoff counts the caller\'s attempts, refresh_failed after more than 15 minutes', async () => {
+      const clock = { now: h.ctx.now() };
+      const { ctx } = observed(clock);
+      const row = await h.connectOAuth();
+      await set(row.id, { access_token_expires_at: clock.now - 1 });
+      // Deadline 0 on a frozen clock: exactly one attempt (now >= deadline).
+      const once = new FailingOAuth({ code: 'server_error', permanent: false, status: 500, description: '' });
+      const frozen = h.newManager({ ctx, oauth: once, callerDeadlineMs: 0, random: () => 0 });
+      const attempt = frozen.getAccess(row.business_id);
+      await settles(attempt);
+      await expect(attempt).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      expect(once.calls).toHaveLength(1);
+      // Exactly 15 minutes after that failure: no second refresh_failed; a millisecond more: one.
+      clock.now += 15 * MINUTE;
+      await expect(frozen.getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      expect(eventsOf(row.business_id, 'connection.refresh_failed')).toHaveLength(1);
+      clock.now += 15 * MINUTE + 1;
+      await expect(frozen.getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      expect(eventsOf(row.business_id, 'connection.refresh_failed')).toHaveLength(2);
+
+      // Two attempts by one caller (the clock passes the deadline during the second): the second's
+      // backoff counts attempt 1 + failures.
+      const fresh = await h.connectOAuth();
+      await set(fresh.id, { access_token_expires_at: clock.now - 1 });
+      class TwoCalls extends FailingOAuth {
+        override async refresh(...args: Parameters<RampOAuthClient['refresh']>): Promise<TokenResult> {
+          if (this.calls.length === 1) clock.now += 10 * MINUTE;
+          return super.refresh(...args);
+        }
+      }
+      const twice = new TwoCalls({ code: 'server_error', permanent: false, status: 500, description: '' });
+      await expect(h.newManager({ ctx, oauth: twice, callerDeadlineMs: 5 * MINUTE, random: () => 0.5 }).getAccess(fresh.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+      expect(twice.calls).toHaveLength(2);
+      const after = await rowOf(fresh.business_id);
+      expect(after.refresh_failures).toBe(2);
+      expect(after.next_refresh_at! - after.last_error_at!).toBe(30_000 + Math.floor(0.5 * Math.min(30 * MINUTE, 30_000 * 2 ** (1 + 2))));
+
+      // A lease held elsewhere on a frozen clock with deadline 0: give up at once, no wait.
+      const held = await h.connectOAuth();
+      await set(held.id, { access_token_expires_at: clock.now - 1, lease_owner: 'elsewhere', lease_until: clock.now + 3_600_000 });
+      const waiting = h.newManager({ ctx, callerDeadlineMs: 0 }).getAccess(held.business_id);
+      await settles(waiting);
+      await expect(waiting).rejects.toMatchObject({ code: 'ramp_unavailable' });
+    });
+
+    describe('waiting for a lease with a long caller deadline (only the row can end the wait)', () => {
+      it('the row stops being connected', async () => {
+        const row = await h.connectOAuth();
+        await expire(row);
+        await h.store.acquireLease(await rowOf(row.business_id), 'holder', 3_600_000);
+        const waiting = h.newManager({ callerDeadlineMs: 3_600_000 }).getAccess(row.business_id);
+        await set(row.id, { status: 'needs_reauth' });
+        await settles(waiting);
+        await expect(waiting).rejects.toMatchObject({ code: 'reauthorization_required' });
+      });
+
+      it('the row is replaced by a new connection (same version number, itself leased)', async () => {
+        const row = await h.connectOAuth();
+        await expire(row);
+        await h.store.acquireLease(await rowOf(row.business_id), 'holder', 3_600_000);
+        const waiting = h.newManager({ callerDeadlineMs: 3_600_000 }).getAccess(row.business_id);
+        const replacement = { ...(await rowOf(row.business_id)), id: randomUUID(), access_token_expires_at: h.ctx.now() + 3_600_000, last_refreshed_at: h.ctx.now() };
+        await h.db.kysely.deleteFrom('ramp_connections').where('id', '=', row.id).execute();
+        await h.db.kysely.insertInto('ramp_connections').values(replacement).execute();
+        await settles(waiting);
+        await expect(waiting).rejects.toMatchObject({ code: 'credentials_corrupt' });
+      });
+
+      it('the holder\'s lease lapses', async () => {
+        const row = await h.connectOAuth();
+        await expire(row);
+        await h.store.acquireLease(await rowOf(row.business_id), 'holder', 60_000);
+        const waiting = h.newManager({ callerDeadlineMs: 3_600_000 }).getAccess(row.business_id);
+        await h.advance(60_001);
+        await settles(waiting);
+        expect(await rampAccepts(h.emulator.url, (await waiting).accessToken)).toBe(true);
+      });
+    });
+  });
+
   describe(`${dialect}: refresh scheduler loop`, () => {
     let h: Harness;
     beforeAll(async () => {
@@ -562,5 +862,56 @@ describe('refresh scheduler timers (fake setTimeout: order and delays, not time)
     expect(errors).toHaveLength(2);
     await scheduler.stop();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('stopped while a run is in flight: that run schedules no next one', async () => {
+    const { scheduler, runs } = await schedulerWith({ intervalMs: 100 });
+    let release!: () => void;
+    scheduler.runOnce = async () => {
+      runs.count++;
+      await new Promise<void>((resolve) => (release = resolve));
+      return { claimed: 0, refreshed: 0, failed: 0 };
+    };
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(0);
+    await settle(() => runs.count === 1);
+    const stopping = scheduler.stop();
+    release();
+    await stopping;
+    await settle(() => false);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('runOnce: outcomes counted apart (not_due is neither), at most `concurrency` refreshes at once', async () => {
+    const opened = await openTestDb('sqlite');
+    cleanup = opened.cleanup;
+    const ctx = { config: {} as AppContext['config'], db: opened.db, log: createLogger('silent'), now: Date.now, onClose: () => {} } as AppContext;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const business = await createBusiness(opened.db.kysely, { name: `c${i}` });
+      ids.push(business.id);
+      await opened.db.kysely.insertInto('ramp_connections').values({
+        id: randomUUID(), business_id: business.id, environment: 'sandbox', auth_method: 'oauth', status: 'connected', status_reason: null, scopes: '', client_id: 'x', data_key: new Uint8Array([1]), data_key_kid: 'k',
+        access_token: null, refresh_token: null, client_secret: null, access_token_expires_at: Date.now(), last_refreshed_at: Date.now(), version: 0, lease_owner: null, lease_until: null, refresh_attempt_id: null,
+        refresh_attempt_at: null, refresh_failures: 0, next_refresh_at: Date.now() - 1_000 + i, last_error: null, last_error_at: null, revoke_pending_since: null, next_revoke_at: null, created_by_token_id: null, created_at: Date.now(), updated_at: Date.now(),
+      }).execute();
+    }
+    const outcomes = ['refreshed', 'failed', 'not_due', 'refreshed', 'not_due'] as const;
+    let inFlight = 0;
+    let most = 0;
+    const manager = {
+      replicaId: 'counting',
+      refreshIfDue: async (id: string) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        return outcomes[ids.indexOf(id)]!;
+      },
+    } as unknown as ConstructorParameters<typeof RefreshScheduler>[0]['manager'];
+    expect(await new RefreshScheduler({ ctx, manager, concurrency: 1 }).runOnce()).toEqual({ claimed: 5, refreshed: 2, failed: 1 });
+    expect(most).toBe(1);
   });
 });
