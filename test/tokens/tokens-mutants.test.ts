@@ -673,11 +673,26 @@ for (const dialect of DIALECTS) {
     });
 
     describe('waiting for a lease with a long caller deadline (only the row can end the wait)', () => {
+      /** A manager whose reads are counted, so the test acts only once the caller is polling the holder's row. */
+      const waiter = () => {
+        class CountingStore extends ConnectionStore {
+          finds = 0;
+          override async find(id: string) {
+            this.finds++;
+            return super.find(id);
+          }
+        }
+        const store = new CountingStore(h.db, h.store.vault, h.ctx.now);
+        return { store, manager: h.newManager({ store, callerDeadlineMs: 3_600_000 }) };
+      };
+
       it('the row stops being connected', async () => {
         const row = await h.connectOAuth();
         await expire(row);
         await h.store.acquireLease(await rowOf(row.business_id), 'holder', 3_600_000);
-        const waiting = h.newManager({ callerDeadlineMs: 3_600_000 }).getAccess(row.business_id);
+        const { store, manager } = waiter();
+        const waiting = manager.getAccess(row.business_id);
+        await expect.poll(() => store.finds).toBeGreaterThanOrEqual(3);
         await set(row.id, { status: 'needs_reauth' });
         await settles(waiting);
         await expect(waiting).rejects.toMatchObject({ code: 'reauthorization_required' });
@@ -687,7 +702,9 @@ for (const dialect of DIALECTS) {
         const row = await h.connectOAuth();
         await expire(row);
         await h.store.acquireLease(await rowOf(row.business_id), 'holder', 3_600_000);
-        const waiting = h.newManager({ callerDeadlineMs: 3_600_000 }).getAccess(row.business_id);
+        const { store, manager } = waiter();
+        const waiting = manager.getAccess(row.business_id);
+        await expect.poll(() => store.finds).toBeGreaterThanOrEqual(3);
         const replacement = { ...(await rowOf(row.business_id)), id: randomUUID(), access_token_expires_at: h.ctx.now() + 3_600_000, last_refreshed_at: h.ctx.now() };
         await h.db.kysely.deleteFrom('ramp_connections').where('id', '=', row.id).execute();
         await h.db.kysely.insertInto('ramp_connections').values(replacement).execute();
@@ -699,7 +716,9 @@ for (const dialect of DIALECTS) {
         const row = await h.connectOAuth();
         await expire(row);
         await h.store.acquireLease(await rowOf(row.business_id), 'holder', 60_000);
-        const waiting = h.newManager({ callerDeadlineMs: 3_600_000 }).getAccess(row.business_id);
+        const { store, manager } = waiter();
+        const waiting = manager.getAccess(row.business_id);
+        await expect.poll(() => store.finds).toBeGreaterThanOrEqual(3);
         await h.advance(60_001);
         await settles(waiting);
         expect(await rampAccepts(h.emulator.url, (await waiting).accessToken)).toBe(true);
