@@ -28,5 +28,7 @@ export default {
   tempDirName: `.stryker-tmp/${target.label}`,
   incremental: false,
   cleanTempDir: true,
-  ignorePatterns: ['data', 'dist', 'reports', 'test-artifacts', 'bench/out', '.stryker-tmp'],
+  // Anchored at the root: a bare 'data' also dropped src/emulator/data/ from the sandbox, so every test
+  // file that starts the emulator failed to import and Stryker silently ran none of its tests.
+  ignorePatterns: ['/data', '/dist', '/reports', '/test-artifacts', '/bench/out', '/.stryker-tmp'],
 };

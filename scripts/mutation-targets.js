@@ -20,11 +20,13 @@ export const MUTATION_TARGETS = {
   },
   tokens: {
     mutate: ['src/tokens/**/*.ts'],
-    tests: ['test/tokens/token-manager.test.ts', 'test/tokens/refresh-scheduler.test.ts', 'test/tokens/tokens-mutants.test.ts'],
+    tests: ['test/tokens/token-manager.test.ts', 'test/tokens/refresh-scheduler.test.ts', 'test/tokens/network-errors.test.ts', 'test/tokens/tokens-mutants.test.ts'],
   },
   connections: {
     mutate: ['src/connections/**/*.ts'],
-    tests: ['test/connect/**/*.test.ts', 'test/connections/**/*.test.ts'],
+    // test/connect/'s route tests start a server and emulator per file (~50 s together per mutant);
+    // connections-mutants drives the same services in-process against the real database and emulator.
+    tests: ['test/connect/authorization-secrets.test.ts', 'test/connect/oauth-app.test.ts', 'test/connections/**/*.test.ts'],
   },
   ramp: {
     mutate: ['src/ramp/**/*.ts'],

@@ -37,6 +37,11 @@ const REASONS: Record<string, string> = {
   unauthorized_client: 'app_misconfigured',
 };
 
+/** The readable reason for Ramp's error code; own keys only, so `toString` or `__proto__` from a callback is not a reason. */
+function reasonFor(code: string, fallback: string): string {
+  return Object.hasOwn(REASONS, code) ? REASONS[code]! : fallback;
+}
+
 /** Writes the audit row of a connect attempt (the caller knows the request it belongs to). */
 export type RecordOutcome = (outcome: 'success' | 'failure', detail: string) => Promise<void>;
 
@@ -255,8 +260,9 @@ export class ConnectService {
       throw new ApiError('invalid_state', 'The authorization response came from a different Ramp environment; start again');
     }
     if (input.error !== undefined) {
-      await record('failure', `ramp: ${REASONS[input.error] ?? 'authorization_failed'}`);
-      return back({ ramp: 'error', reason: REASONS[input.error] ?? 'authorization_failed' });
+      const reason = reasonFor(input.error, 'authorization_failed');
+      await record('failure', `ramp: ${reason}`);
+      return back({ ramp: 'error', reason });
     }
     if (!input.code) {
       await record('failure', 'no code');
@@ -272,7 +278,7 @@ export class ConnectService {
     });
     if (!result.ok) {
       await record('failure', `exchange failed: ${result.failure.code}`);
-      return back({ ramp: 'error', reason: REASONS[result.failure.code] ?? 'ramp_unavailable' });
+      return back({ ramp: 'error', reason: reasonFor(result.failure.code, 'ramp_unavailable') });
     }
     const created = await store.create({
       businessId: row.business_id,

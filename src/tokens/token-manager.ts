@@ -194,6 +194,8 @@ export class TokenManager implements AccessTokenProvider {
       if (row.auth_method !== 'client_credentials' && !this.#o.oauthApp) throw new ApiError('oauth_not_configured');
       const lease = await this.#o.store.acquireLease(row, this.replicaId, this.#leaseMs);
       if (!lease) {
+        // Re-read first (the holder may just have written); past the deadline, do not wait out its lease.
+        if (this.#now() >= deadline) break;
         await this.#waitForHolder(row, deadline);
         continue;
       }
