@@ -1,0 +1,395 @@
+/**
+ * src/ramp pinned down where `npm run mutate -- ramp` found it loose: the path-template table and the
+ * metrics wrapper, the API-base checks, the response body's caps (whole and streamed), and the
+ * rest named in reports/mutation/equivalent.md's ramp section. In-process only (a mutant is active in
+ * the vitest worker alone), with real loopback servers where a wire is involved.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buffer } from 'node:stream/consumers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metrics } from '../../src/metrics/registry.ts';
+import { developerPrefix, developerUrl, isUnderApiBase } from '../../src/ramp/api-base.ts';
+import { endpointTemplate, instrumentTransport } from '../../src/ramp/endpoint-template.ts';
+import { RAMP_PATH_TEMPLATES } from '../../src/ramp/endpoint-templates.ts';
+import { errorOutcome, jsonOutcome, redirectOutcome, MAX_ERROR_BODY_BYTES } from '../../src/ramp/call-outcome.ts';
+import { apiErrorForRampAnswer, isUnauthorized, readRampError, RampAnswerError, scrubText, type RampErrorInfo } from '../../src/ramp/ramp-errors.ts';
+import { BodyTooLargeError, RampResponse, ResponseBody } from '../../src/ramp/ramp-response.ts';
+import { TransportTimeoutError, type RampRequest, type Transport } from '../../src/ramp/transport.ts';
+import { rampPaths } from '../helpers/ramp-schemas.ts';
+
+const API = 'https://api.ramp.com';
+const url = (path: string) => new URL(`${API}/developer/v1${path}`);
+
+describe('Ramp path templates', () => {
+  it('are the 105 paths of Ramp\'s document: distinct, rooted, sorted, and include every path we read', () => {
+    expect(RAMP_PATH_TEMPLATES).toHaveLength(105);
+    expect(new Set(RAMP_PATH_TEMPLATES).size).toBe(105);
+    for (const template of RAMP_PATH_TEMPLATES) expect(template, template).toMatch(/^\/[a-z]/);
+    expect([...RAMP_PATH_TEMPLATES].sort()).toEqual(RAMP_PATH_TEMPLATES);
+    for (const path of Object.keys(rampPaths())) expect(RAMP_PATH_TEMPLATES, path).toContain(path.slice('/developer/v1'.length));
+    expect(Object.isFrozen(RAMP_PATH_TEMPLATES)).toBe(true);
+  });
+
+  it('a URL maps to its template: ids matched as one segment, literal segments first, query and trailing slash ignored', () => {
+    expect(endpointTemplate(url('/transactions'))).toBe('/transactions');
+    expect(endpointTemplate(url('/transactions/'))).toBe('/transactions');
+    expect(endpointTemplate(url('/transactions?page_size=2&start=x'))).toBe('/transactions');
+    expect(endpointTemplate(url('/transactions/8f1c'))).toBe('/transactions/{transaction_id}');
+    expect(endpointTemplate(url('/cards/deferred/physical'))).toBe('/cards/deferred/physical');
+    expect(endpointTemplate(url('/cards/8f1c'))).toBe('/cards/{card_id}');
+    expect(endpointTemplate(url('/cards/deferred/status/t1'))).toBe('/cards/deferred/status/{task_id}');
+    expect(endpointTemplate(url('/business'))).toBe('/business');
+    expect(endpointTemplate(url('/business/balance'))).toBe('/business/balance');
+    expect(endpointTemplate(url('/card-programs/p1'))).toBe('/card-programs/{card_program_id}');
+    expect(endpointTemplate(new URL('http://127.0.0.1:1/sandbox/developer/v1/bills/b1'))).toBe('/bills/{bill_id}');
+  });
+
+  it('anything else is `other`: no API root, an unknown first segment, an extra segment, a look-alike', () => {
+    expect(endpointTemplate(new URL(`${API}/transactions`))).toBe('other');
+    expect(endpointTemplate(new URL(`${API}/developer/v1`))).toBe('other');
+    expect(endpointTemplate(new URL(`${API}/developer/v1/`))).toBe('other');
+    expect(endpointTemplate(url('/nope'))).toBe('other');
+    expect(endpointTemplate(url('/transactions/a/b'))).toBe('other');
+    expect(endpointTemplate(url('/business/balanceX'))).toBe('other');
+    expect(endpointTemplate(url('/businessX'))).toBe('other');
+    expect(endpointTemplate(url('/cards//deferred'))).toBe('other');
+    expect(endpointTemplate(new URL(`${API}/developer/v2/transactions`))).toBe('other');
+  });
+});
+
+async function counted(method: string, endpoint: string, status: string): Promise<number> {
+  const values = (await metrics.rampRequests.get()).values;
+  return values.find((v) => v.labels.method === method && v.labels.endpoint === endpoint && v.labels.status === status)?.value ?? 0;
+}
+async function rateLimited(endpoint: string): Promise<number> {
+  return (await metrics.rampRateLimited.get()).values.find((v) => v.labels.endpoint === endpoint)?.value ?? 0;
+}
+async function observed(method: string, endpoint: string): Promise<number> {
+  const values = (await metrics.rampRequestDuration.get()).values;
+  return values.find((v) => v.metricName === 'ramp_connect_ramp_request_duration_seconds_count' && v.labels.method === method && v.labels.endpoint === endpoint)?.value ?? 0;
+}
+
+describe('instrumentTransport', () => {
+  const request = (method: string, path: string): RampRequest => ({ method, url: url(path), headers: {} });
+
+  it('counts each exchange by method, template and status, times it, and counts 429s apart', async () => {
+    const answers = [200, 429, 200];
+    const wrapped = instrumentTransport(async () => RampResponse.of(answers.shift()!));
+    const before = { ok: await counted('GET', '/bills/{bill_id}', '200'), limited: await counted('GET', '/bills/{bill_id}', '429'), l429: await rateLimited('/bills/{bill_id}'), timed: await observed('GET', '/bills/{bill_id}'), post: await counted('POST', '/bills/{bill_id}', '200') };
+    expect((await wrapped(request('GET', '/bills/b1'), { timeoutMs: 1_000 })).status).toBe(200);
+    expect((await wrapped(request('GET', '/bills/b2'), { timeoutMs: 1_000 })).status).toBe(429);
+    expect((await wrapped(request('POST', '/bills/b3'), { timeoutMs: 1_000 })).status).toBe(200);
+    expect(await counted('GET', '/bills/{bill_id}', '200')).toBe(before.ok + 1);
+    expect(await counted('GET', '/bills/{bill_id}', '429')).toBe(before.limited + 1);
+    expect(await counted('POST', '/bills/{bill_id}', '200')).toBe(before.post + 1);
+    expect(await rateLimited('/bills/{bill_id}')).toBe(before.l429 + 1);
+    expect(await observed('GET', '/bills/{bill_id}')).toBe(before.timed + 2);
+  });
+
+  it('a failed exchange is counted as timeout, aborted or network_error, and the error passes through', async () => {
+    const failing = (error: Error): Transport => instrumentTransport(async () => Promise.reject(error));
+    const path = '/vendors/v1';
+    const endpoint = '/vendors/{vendor_id}';
+    const before = { timeout: await counted('GET', endpoint, 'timeout'), aborted: await counted('GET', endpoint, 'aborted'), network: await counted('GET', endpoint, 'network_error') };
+    const timeout = new TransportTimeoutError();
+    await expect(failing(timeout)(request('GET', path), { timeoutMs: 1 })).rejects.toBe(timeout);
+    const controller = new AbortController();
+    controller.abort(new Error('gone'));
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    await expect(failing(reset)(request('GET', path), { timeoutMs: 1, signal: controller.signal })).rejects.toBe(reset);
+    await expect(failing(reset)(request('GET', path), { timeoutMs: 1, signal: new AbortController().signal })).rejects.toBe(reset);
+    await expect(failing(reset)(request('GET', path), { timeoutMs: 1 })).rejects.toBe(reset);
+    expect(await counted('GET', endpoint, 'timeout')).toBe(before.timeout + 1);
+    expect(await counted('GET', endpoint, 'aborted')).toBe(before.aborted + 1);
+    expect(await counted('GET', endpoint, 'network_error')).toBe(before.network + 2);
+    expect(await rateLimited(endpoint)).toBe(0);
+  });
+});
+
+describe('API base', () => {
+  it('builds URLs under /developer/v1/ of the base, whatever slashes the base ends with', () => {
+    expect(developerUrl('https://api.ramp.com', 'transactions?a=1').href).toBe('https://api.ramp.com/developer/v1/transactions?a=1');
+    expect(developerUrl('https://api.ramp.com/', 'business').href).toBe('https://api.ramp.com/developer/v1/business');
+    expect(developerUrl('http://127.0.0.1:9/sandbox//', 'business').href).toBe('http://127.0.0.1:9/sandbox/developer/v1/business');
+    expect(developerPrefix('http://127.0.0.1:9/sandbox/')).toBe('/sandbox/developer/v1/');
+    expect(developerPrefix('https://demo-api.ramp.com')).toBe('/developer/v1/');
+  });
+
+  it('keeps many bases apart (more than it caches)', () => {
+    for (let i = 0; i < 70; i++) expect(developerPrefix(`http://127.0.0.1:${1000 + i}/p${i}`)).toBe(`/p${i}/developer/v1/`);
+    expect(developerUrl('http://127.0.0.1:1069/p69', 'x').href).toBe('http://127.0.0.1:1069/p69/developer/v1/x');
+  });
+
+  it('accepts only the base origin, under the prefix, without userinfo or encoded separators', () => {
+    const base = 'http://127.0.0.1:9/sandbox';
+    expect(isUnderApiBase('http://127.0.0.1:9/sandbox/developer/v1/transactions?start=1', base)).toBe(true);
+    expect(isUnderApiBase(new URL('http://127.0.0.1:9/sandbox/developer/v1/x'), base)).toBe(true);
+    expect(isUnderApiBase('not a url', base)).toBe(false);
+    expect(isUnderApiBase('http://127.0.0.1:10/sandbox/developer/v1/x', base)).toBe(false);
+    expect(isUnderApiBase('http://u@127.0.0.1:9/sandbox/developer/v1/x', base)).toBe(false);
+    expect(isUnderApiBase('http://:p@127.0.0.1:9/sandbox/developer/v1/x', base)).toBe(false);
+    expect(isUnderApiBase('http://127.0.0.1:9/developer/v1/x', base)).toBe(false);
+    expect(isUnderApiBase('http://127.0.0.1:9/sandbox/developer/v1/a/../../x', base)).toBe(false);
+    for (const encoded of ['%2e%2e', '%2F', '%5c', '%2E']) expect(isUnderApiBase(`http://127.0.0.1:9/sandbox/developer/v1/a${encoded}b`, base), encoded).toBe(false);
+  });
+});
+
+describe('RampResponse in memory', () => {
+  it('lower-cases header names, joins repeated values, reads content-length strictly', () => {
+    const response = RampResponse.of(200, 'abc', { 'Content-Type': 'text/plain', 'Content-Length': '3' });
+    expect(response.header('content-type')).toBe('text/plain');
+    expect(response.header('Content-Type')).toBeNull();
+    expect(response.declaredLength).toBe(3);
+    expect(new RampResponse(200, { 'set-cookie': ['a=1', 'b=2'] }, new ResponseBody()).header('set-cookie')).toBe('a=1, b=2');
+    for (const [value, expected] of [['-1', null], ['1.5', null], ['x', null], ['0', 0], ['9007199254740993', null]] as const) {
+      expect(RampResponse.of(200, '', { 'content-length': value }).declaredLength, value).toBe(expected);
+    }
+    expect(RampResponse.of(200).declaredLength).toBeNull();
+  });
+
+  it('reads the body whole up to its cap, from one chunk or many; past the cap it is null', async () => {
+    expect((await RampResponse.of(200, 'hello').text(5))).toBe('hello');
+    expect(await RampResponse.of(200, 'hello').text(4)).toBeNull();
+    expect(await RampResponse.of(200, Buffer.from('')).text(0)).toBe('');
+    // Declared larger than the cap: refused before reading.
+    expect(await RampResponse.of(200, 'hi', { 'content-length': '10' }).bytes(5)).toBeNull();
+    expect(await RampResponse.of(200, 'hi', { 'content-length': '5' }).text(5)).toBe('hi');
+    const body = new ResponseBody();
+    const response = new RampResponse(200, {}, body);
+    const whole = response.text(10);
+    body.push(Buffer.from('ab'));
+    body.push(Buffer.from('cd'));
+    body.end();
+    expect(await whole).toBe('abcd');
+    const failing = new ResponseBody();
+    const failed = new RampResponse(200, {}, failing).text(10);
+    failing.push(Buffer.from('x'));
+    failing.end(new Error('cut'));
+    await expect(failed).rejects.toThrow('cut');
+  });
+
+  it('a body growing past its cap while read whole is dropped at once', async () => {
+    const body = new ResponseBody();
+    const whole = new RampResponse(200, {}, body).bytes(3);
+    body.push(Buffer.from('ab'));
+    body.push(Buffer.from('cd'));
+    expect(await whole).toBeNull();
+  });
+
+  it('streams chunks already received first, then the rest; a cap fails the stream with BodyTooLargeError', async () => {
+    const body = new ResponseBody();
+    body.push(Buffer.from('ab'));
+    const stream = new RampResponse(200, {}, body).stream(10);
+    body.push(Buffer.from('cd'));
+    body.end();
+    expect((await buffer(stream)).toString()).toBe('abcd');
+
+    const early = new ResponseBody();
+    early.push(Buffer.from('abcdef'));
+    await expect(buffer(new RampResponse(200, {}, early).stream(5))).rejects.toBeInstanceOf(BodyTooLargeError);
+
+    const late = new ResponseBody();
+    const lateStream = new RampResponse(200, {}, late).stream(5);
+    const read = buffer(lateStream);
+    late.push(Buffer.from('abc'));
+    late.push(Buffer.from('def'));
+    await expect(read).rejects.toBeInstanceOf(BodyTooLargeError);
+
+    const ended = RampResponse.of(200, 'xyz');
+    expect((await buffer(ended.stream())).toString()).toBe('xyz');
+    const response = RampResponse.of(200, 'once');
+    expect(response.stream()).toBe(response.stream());
+
+    const failedBefore = new ResponseBody();
+    failedBefore.end(new Error('reset'));
+    await expect(buffer(new RampResponse(200, {}, failedBefore).stream())).rejects.toThrow('reset');
+    const failedAfter = new ResponseBody();
+    const failing = buffer(new RampResponse(200, {}, failedAfter).stream());
+    failedAfter.end(new Error('reset later'));
+    await expect(failing).rejects.toThrow('reset later');
+  });
+
+  it('ending twice keeps the first outcome; discarding ends an unfinished body', async () => {
+    const body = new ResponseBody();
+    body.push(Buffer.from('ok'));
+    body.end();
+    body.end(new Error('late'));
+    expect(await new RampResponse(200, {}, body).text(10)).toBe('ok');
+    const open = new ResponseBody();
+    const response = new RampResponse(200, {}, open);
+    response.discard();
+    await expect(response.text(10)).rejects.toThrow('body discarded');
+  });
+});
+
+describe('RampResponse over the wire', () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/slow-big') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.write(Buffer.alloc(64 * 1024, 'a'));
+        setImmediate(() => res.end(Buffer.alloc(64 * 1024, 'b')));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('fine');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('streams a large answer in full with backpressure, and a second answer on the same pool still works', async () => {
+    const { dispatchTransport } = await import('../../src/ramp/transport.ts');
+    const send = dispatchTransport();
+    const response = await send({ method: 'GET', url: new URL(`${base}/slow-big`), headers: {} }, { timeoutMs: 10_000 });
+    const bytes = await buffer(response.stream(1_000_000));
+    expect(bytes.length).toBe(128 * 1024);
+    expect(bytes[0]).toBe(97);
+    expect(bytes.at(-1)).toBe(98);
+    expect(await (await send({ method: 'GET', url: new URL(`${base}/x`), headers: {} }, { timeoutMs: 10_000 })).text(100)).toBe('fine');
+  });
+});
+
+const info = (over: Partial<RampErrorInfo> = {}): RampErrorInfo => ({ status: 400, rampCode: null, message: null, traceId: null, missingScope: null, ...over });
+const TOKEN = 'ramp_tok_abcdefghijklmnopqrstuvwxyz0123456789';
+const ACCESS = { connectionId: 'c1', accessToken: TOKEN, apiBaseUrl: API, environment: 'sandbox' as const, expiresAt: 0 };
+
+describe('Ramp error bodies', () => {
+  it('scrubText: secrets of 8+ characters, token shapes and control characters go; long text is capped with an ellipsis', () => {
+    expect(scrubText('key abcdefgh here', ['abcdefgh'])).toBe('key [REDACTED] here');
+    expect(scrubText('key abcdefg here', ['abcdefg'])).toBe('key abcdefg here');
+    expect(scrubText('x ramp_tok_A.b~c+d/e=f-g y')).toBe('x [REDACTED] y');
+    expect(scrubText('x ramp_sec_1 ramp_secret_2 y')).toBe('x [REDACTED] [REDACTED] y');
+    expect(scrubText('auth: Bearer   abc.def rest')).toBe('auth: [REDACTED] rest');
+    expect(scrubText(`id ${'a'.repeat(39)} ok`)).toBe(`id ${'a'.repeat(39)} ok`);
+    expect(scrubText(`id ${'a'.repeat(40)} ok`)).toBe('id [REDACTED] ok');
+    expect(scrubText('  a\u0000\u0001b\nc\u007fd  ')).toBe('a b c d');
+    expect(scrubText('x '.repeat(150))).toBe('x '.repeat(150).trim());
+    expect(scrubText(`${'x '.repeat(149)}yz`)).toBe(`${'x '.repeat(149)}yz`);
+    expect(scrubText(`${'x '.repeat(150)}y`)).toBe(`${'x '.repeat(150)}…`);
+  });
+
+  it('reads error_v2 first, then ramp_error_code, the legacy error object or string, and error_description', () => {
+    expect(readRampError(400, JSON.stringify({ error_v2: { error_code: 'DEVELOPER_7001', message: 'bad' }, ramp_error_code: 'X', error: { message: 'legacy' } }), null))
+      .toEqual({ status: 400, rampCode: 'DEVELOPER_7001', message: 'bad', traceId: null, missingScope: null });
+    expect(readRampError(400, JSON.stringify({ error_v2: { error_code: 7, message: 8 }, ramp_error_code: 'RC', error: { message: 'legacy' } }), null)).toMatchObject({ rampCode: 'RC', message: 'legacy' });
+    expect(readRampError(400, JSON.stringify({ error_v2: 'x', error: 'invalid_request', error_description: 'desc' }), null)).toMatchObject({ rampCode: 'invalid_request', message: 'desc' });
+    expect(readRampError(400, JSON.stringify({ error: ['a'], error_description: 5 }), null)).toMatchObject({ rampCode: null, message: null });
+    expect(readRampError(400, JSON.stringify({ error_v2: { error_code: 'A' }, error: 'B' }), null)).toMatchObject({ rampCode: 'A', message: null });
+    expect(readRampError(400, JSON.stringify({ error_v2: { message: 'm' }, error: { message: 'legacy' }, error_description: 'd' }), null)).toMatchObject({ rampCode: null, message: 'm' });
+    expect(readRampError(400, JSON.stringify({ error: { message: 'legacy' }, error_description: 'd' }), null)).toMatchObject({ message: 'legacy' });
+    expect(readRampError(400, JSON.stringify([{ error: 'x' }]), null)).toMatchObject({ rampCode: null, message: null });
+    expect(readRampError(400, JSON.stringify({ error_v2: ['DEVELOPER_7001'] }), null)).toMatchObject({ rampCode: null });
+    expect(readRampError(404, '<html>not found</html>', null)).toEqual({ status: 404, rampCode: null, message: null, traceId: null, missingScope: null });
+    expect(readRampError(500, '', null)).toMatchObject({ rampCode: null, message: null });
+    expect(readRampError(500, 'null', null)).toMatchObject({ rampCode: null, message: null });
+  });
+
+  it('cleans what it keeps: code capped at 64, message scrubbed of the caller\'s secrets, trace id by its grammar', () => {
+    const long = readRampError(400, JSON.stringify({ error_v2: { error_code: 'C.'.repeat(40), message: `token ${TOKEN} and s3cr3t-value!` } }), 'tr-1.A_b', ['s3cr3t-value!']);
+    expect(long.rampCode).toBe('C.'.repeat(32));
+    expect(long.message).toBe('token [REDACTED] and [REDACTED]');
+    expect(long.traceId).toBe('tr-1.A_b');
+    expect(readRampError(400, '{}', 'a b').traceId).toBeNull();
+    expect(readRampError(400, '{}', 'x'.repeat(128)).traceId).toBe('x'.repeat(128));
+    expect(readRampError(400, '{}', 'x'.repeat(129)).traceId).toBeNull();
+    expect(readRampError(400, '{}', '').traceId).toBeNull();
+    expect(readRampError(400, '{}', 'ok\nbad').traceId).toBeNull();
+  });
+
+  it('names the missing scope only for DEVELOPER_7100 with a message ending in scope:name', () => {
+    const scope = (code: string, message: string) => readRampError(403, JSON.stringify({ error_v2: { error_code: code, message } }), null).missingScope;
+    expect(scope('DEVELOPER_7100', 'not allowed for this token: bills:read')).toBe('bills:read');
+    expect(scope('DEVELOPER_7100', 'not allowed for this token:`accounting:write` ')).toBe('accounting:write');
+    expect(scope('DEVELOPER_7100', 'not allowed: bills:read, more')).toBeNull();
+    expect(scope('DEVELOPER_7100', 'no scope named here')).toBeNull();
+    expect(scope('DEVELOPER_7101', 'not allowed for this token: bills:read')).toBeNull();
+    expect(readRampError(403, JSON.stringify({ error_v2: { error_code: 'DEVELOPER_7100' } }), null).missingScope).toBeNull();
+  });
+
+  it('isUnauthorized: 401, or DEVELOPER_7002 / 7028 whatever the status', () => {
+    expect(isUnauthorized(info({ status: 401 }))).toBe(true);
+    expect(isUnauthorized(info({ status: 404, rampCode: 'DEVELOPER_7002' }))).toBe(true);
+    expect(isUnauthorized(info({ status: 400, rampCode: 'DEVELOPER_7028' }))).toBe(true);
+    expect(isUnauthorized(info({ status: 403, rampCode: 'DEVELOPER_7100' }))).toBe(false);
+    expect(isUnauthorized(info({ status: 404 }))).toBe(false);
+  });
+
+  it('isMissingScope: a 403 or Ramp\'s 7100 code', () => {
+    expect(new RampAnswerError('ramp_error', undefined, info({ status: 403 })).isMissingScope).toBe(true);
+    expect(new RampAnswerError('ramp_error', undefined, info({ status: 400, rampCode: 'DEVELOPER_7100' })).isMissingScope).toBe(true);
+    expect(new RampAnswerError('ramp_error', undefined, info({ status: 400, rampCode: 'DEVELOPER_7001' })).isMissingScope).toBe(false);
+  });
+
+  it('maps final answers onto the catalogue, with Retry-After rounded up and at least 1 s', () => {
+    const limited = apiErrorForRampAnswer(info({ status: 429 }), 1_001);
+    expect([limited.code, limited.status, limited.headers]).toEqual(['ramp_rate_limited', 429, { 'retry-after': '2' }]);
+    expect(apiErrorForRampAnswer(info({ status: 429 }), 0).headers).toEqual({ 'retry-after': '1' });
+    expect(apiErrorForRampAnswer(info({ status: 429 })).headers).toEqual({ 'retry-after': '10' });
+    expect(apiErrorForRampAnswer(info({ status: 429 })).ramp.status).toBe(429);
+    expect(apiErrorForRampAnswer(info({ status: 504 })).code).toBe('ramp_timeout');
+    const down = apiErrorForRampAnswer(info({ status: 503, rampCode: 'R1', message: 'down', traceId: 't9' }));
+    expect([down.code, down.message]).toEqual(['ramp_unavailable', 'Ramp is unreachable or failing right now (Ramp answered 503 R1: down (x-trace-id t9)); nothing was saved. Try again in a minute.']);
+    expect(apiErrorForRampAnswer(info({ status: 500 })).message).toBe('Ramp is unreachable or failing right now (Ramp answered 500); nothing was saved. Try again in a minute.');
+    expect(apiErrorForRampAnswer(info({ status: 499 })).code).toBe('ramp_error');
+    expect(apiErrorForRampAnswer(info({ status: 401 })).code).toBe('reauthorization_required');
+    expect(apiErrorForRampAnswer(info({ status: 404, rampCode: 'DEVELOPER_7002' })).code).toBe('reauthorization_required');
+    const plain = apiErrorForRampAnswer(info({ status: 422, rampCode: 'DEVELOPER_7001', message: 'bad field' }));
+    expect([plain.code, plain.message]).toEqual(['ramp_error', 'Ramp answered 422 DEVELOPER_7001: bad field']);
+    expect(apiErrorForRampAnswer(info({ status: 400 })).message).toBe('Ramp answered 400');
+  });
+});
+
+describe('call outcomes', () => {
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}) => RampResponse.of(status, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
+  const NOW = Date.parse('2026-11-26T10:00:00Z');
+
+  it('5xx and 429 are retryable, with Retry-After when Ramp gave one; 401 unauthorized; other 4xx failed', async () => {
+    expect(await errorOutcome(json(503, {}), ACCESS, NOW)).toEqual({ kind: 'retryable', error: expect.any(RampAnswerError), status: 503 });
+    const limited = await errorOutcome(json(429, {}, { 'retry-after': '3' }), ACCESS, NOW);
+    expect(limited).toMatchObject({ kind: 'retryable', status: 429, retryAfterMs: 3_000 });
+    expect((limited as { error: RampAnswerError }).error.headers).toEqual({ 'retry-after': '3' });
+    expect(Object.keys(await errorOutcome(json(502, {}), ACCESS, NOW))).not.toContain('retryAfterMs');
+    expect((await errorOutcome(json(401, {}), ACCESS, NOW)).kind).toBe('unauthorized');
+    expect((await errorOutcome(json(404, { error_v2: { error_code: 'DEVELOPER_7002' } }), ACCESS, NOW)).kind).toBe('unauthorized');
+    expect((await errorOutcome(json(400, {}), ACCESS, NOW)).kind).toBe('failed');
+  });
+
+  it('reads the trace id and scrubs the access token from the message', async () => {
+    const outcome = await errorOutcome(json(400, { error_v2: { error_code: 'E', message: `bad ${TOKEN.slice(0, 20)}` } }, { 'x-trace-id': 'trace-7' }), { ...ACCESS, accessToken: TOKEN.slice(0, 20) }, NOW);
+    const error = (outcome as { error: RampAnswerError }).error;
+    expect(error.ramp).toMatchObject({ traceId: 'trace-7', message: 'bad [REDACTED]' });
+  });
+
+  it('reads at most 64 KiB of an error body (beyond that it is classified without its text)', async () => {
+    const huge = JSON.stringify({ error_v2: { error_code: 'BIG', message: 'x'.repeat(MAX_ERROR_BODY_BYTES) } });
+    const outcome = await errorOutcome(RampResponse.of(400, huge), ACCESS, NOW);
+    expect((outcome as { error: RampAnswerError }).error.ramp.rampCode).toBeNull();
+    const fits = JSON.stringify({ error_v2: { error_code: 'FITS' } }).padEnd(MAX_ERROR_BODY_BYTES, ' ');
+    expect(((await errorOutcome(RampResponse.of(400, fits), ACCESS, NOW)) as { error: RampAnswerError }).error.ramp.rampCode).toBe('FITS');
+  });
+
+  it('jsonOutcome: parsed JSON, too large, or not JSON', async () => {
+    expect(await jsonOutcome(json(200, { a: 1 }))).toEqual({ ok: true, value: { a: 1 } });
+    const bad = await jsonOutcome(RampResponse.of(201, '{oops'));
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && [bad.error.code, bad.error.message]).toEqual(['ramp_error', 'Ramp answered 201 with a body that is not JSON']);
+    const big = await jsonOutcome(RampResponse.of(200, '[]', { 'content-length': String(17 * 1024 * 1024) }));
+    expect(!big.ok && big.error.code).toBe('ramp_response_too_large');
+  });
+
+  it('redirectOutcome: failed, saying so, and the body is dropped', async () => {
+    const body = new ResponseBody();
+    const response = new RampResponse(302, { location: 'http://evil.example/' }, body);
+    const outcome = redirectOutcome(response);
+    expect(outcome.kind).toBe('failed');
+    expect(outcome.kind === 'failed' && [outcome.error.code, outcome.error.message]).toEqual(['ramp_error', 'Ramp answered 302 with a redirect, which is not followed']);
+    await expect(response.text(10)).rejects.toThrow('body discarded');
+  });
+});
