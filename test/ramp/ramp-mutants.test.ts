@@ -12,7 +12,7 @@ import { metrics } from '../../src/metrics/registry.ts';
 import { developerPrefix, developerUrl, isUnderApiBase } from '../../src/ramp/api-base.ts';
 import { endpointTemplate, instrumentTransport } from '../../src/ramp/endpoint-template.ts';
 import { RAMP_PATH_TEMPLATES } from '../../src/ramp/endpoint-templates.ts';
-import { errorOutcome, jsonOutcome, redirectOutcome, MAX_ERROR_BODY_BYTES } from '../../src/ramp/call-outcome.ts';
+import { errorOutcome, jsonOutcome, redirectOutcome, MAX_ERROR_BODY_BYTES, type CallOutcome } from '../../src/ramp/call-outcome.ts';
 import { apiErrorForRampAnswer, isUnauthorized, readRampError, RampAnswerError, scrubText, type RampErrorInfo } from '../../src/ramp/ramp-errors.ts';
 import { BodyTooLargeError, RampResponse, ResponseBody } from '../../src/ramp/ramp-response.ts';
 import { TransportTimeoutError, type RampRequest, type Transport } from '../../src/ramp/transport.ts';
@@ -346,6 +346,9 @@ describe('Ramp error bodies', () => {
   });
 });
 
+/** The error an outcome carries, as the RampAnswerError errorOutcome makes. */
+const errorOf = (outcome: CallOutcome<unknown>) => (outcome as { error: unknown }).error as RampAnswerError;
+
 describe('call outcomes', () => {
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) => RampResponse.of(status, JSON.stringify(body), { 'content-type': 'application/json', ...headers });
   const NOW = Date.parse('2026-11-26T10:00:00Z');
@@ -354,7 +357,7 @@ describe('call outcomes', () => {
     expect(await errorOutcome(json(503, {}), ACCESS, NOW)).toEqual({ kind: 'retryable', error: expect.any(RampAnswerError), status: 503 });
     const limited = await errorOutcome(json(429, {}, { 'retry-after': '3' }), ACCESS, NOW);
     expect(limited).toMatchObject({ kind: 'retryable', status: 429, retryAfterMs: 3_000 });
-    expect((limited as { error: RampAnswerError }).error.headers).toEqual({ 'retry-after': '3' });
+    expect(errorOf(limited).headers).toEqual({ 'retry-after': '3' });
     expect(Object.keys(await errorOutcome(json(502, {}), ACCESS, NOW))).not.toContain('retryAfterMs');
     expect((await errorOutcome(json(401, {}), ACCESS, NOW)).kind).toBe('unauthorized');
     expect((await errorOutcome(json(404, { error_v2: { error_code: 'DEVELOPER_7002' } }), ACCESS, NOW)).kind).toBe('unauthorized');
@@ -363,16 +366,16 @@ describe('call outcomes', () => {
 
   it('reads the trace id and scrubs the access token from the message', async () => {
     const outcome = await errorOutcome(json(400, { error_v2: { error_code: 'E', message: `bad ${TOKEN.slice(0, 20)}` } }, { 'x-trace-id': 'trace-7' }), { ...ACCESS, accessToken: TOKEN.slice(0, 20) }, NOW);
-    const error = (outcome as { error: RampAnswerError }).error;
+    const error = errorOf(outcome);
     expect(error.ramp).toMatchObject({ traceId: 'trace-7', message: 'bad [REDACTED]' });
   });
 
   it('reads at most 64 KiB of an error body (beyond that it is classified without its text)', async () => {
     const huge = JSON.stringify({ error_v2: { error_code: 'BIG', message: 'x'.repeat(MAX_ERROR_BODY_BYTES) } });
     const outcome = await errorOutcome(RampResponse.of(400, huge), ACCESS, NOW);
-    expect((outcome as { error: RampAnswerError }).error.ramp.rampCode).toBeNull();
+    expect(errorOf(outcome).ramp.rampCode).toBeNull();
     const fits = JSON.stringify({ error_v2: { error_code: 'FITS' } }).padEnd(MAX_ERROR_BODY_BYTES, ' ');
-    expect(((await errorOutcome(RampResponse.of(400, fits), ACCESS, NOW)) as { error: RampAnswerError }).error.ramp.rampCode).toBe('FITS');
+    expect(errorOf(await errorOutcome(RampResponse.of(400, fits), ACCESS, NOW)).ramp.rampCode).toBe('FITS');
   });
 
   it('jsonOutcome: parsed JSON, too large, or not JSON', async () => {
