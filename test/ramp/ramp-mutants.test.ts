@@ -14,6 +14,7 @@ import { endpointTemplate, instrumentTransport } from '../../src/ramp/endpoint-t
 import { RAMP_PATH_TEMPLATES } from '../../src/ramp/endpoint-templates.ts';
 import { errorOutcome, jsonOutcome, redirectOutcome, MAX_ERROR_BODY_BYTES, type CallOutcome } from '../../src/ramp/call-outcome.ts';
 import { apiErrorForRampAnswer, isUnauthorized, readRampError, RampAnswerError, scrubText, type RampErrorInfo } from '../../src/ramp/ramp-errors.ts';
+import { LimiterRegistry, RAMP_RATE_LIMIT, RollingWindowLimiter } from '../../src/ramp/rate-limiter.ts';
 import { BodyTooLargeError, RampResponse, ResponseBody } from '../../src/ramp/ramp-response.ts';
 import { TransportTimeoutError, type RampRequest, type Transport } from '../../src/ramp/transport.ts';
 import { rampPaths } from '../helpers/ramp-schemas.ts';
@@ -394,5 +395,121 @@ describe('call outcomes', () => {
     expect(outcome.kind).toBe('failed');
     expect(outcome.kind === 'failed' && [outcome.error.code, outcome.error.message]).toEqual(['ramp_error', 'Ramp answered 302 with a redirect, which is not followed']);
     await expect(response.text(10)).rejects.toThrow('body discarded');
+  });
+});
+
+/** A clock that only moves when someone sleeps on it or moves it; sleeps honour their signal. */
+function fakeClock() {
+  let now = 0;
+  const sleeps: number[] = [];
+  return {
+    now: () => now,
+    sleeps,
+    advance: (ms: number) => (now += ms),
+    sleep: async (ms: number, signal?: AbortSignal) => {
+      signal?.throwIfAborted();
+      sleeps.push(ms);
+      now += ms;
+    },
+  };
+}
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('RollingWindowLimiter edges', () => {
+  it('an answer exactly one window old has left it', async () => {
+    const clock = fakeClock();
+    const limiter = new RollingWindowLimiter({ limit: 1, windowMs: 1000 }, clock.now, clock.sleep);
+    (await limiter.acquire())();
+    clock.advance(1000);
+    await limiter.acquire();
+    expect(clock.sleeps).toEqual([]);
+    expect(clock.now()).toBe(1000);
+  });
+
+  it('waits exactly until the oldest answer leaves the window (+1 ms), counting from the answer', async () => {
+    const clock = fakeClock();
+    const limiter = new RollingWindowLimiter({ limit: 2, windowMs: 1000 }, clock.now, clock.sleep);
+    const first = await limiter.acquire();
+    clock.advance(100);
+    first(); // answered at 100
+    clock.advance(200);
+    (await limiter.acquire())(); // answered at 300
+    clock.advance(50);
+    first(); // a second call changes nothing
+    await limiter.acquire();
+    expect(clock.sleeps).toEqual([751]);
+    expect(clock.now()).toBe(1101);
+  });
+
+  it('a waiter behind in-flight requests is woken by an answer, not by a timer', async () => {
+    const clock = fakeClock();
+    const limiter = new RollingWindowLimiter({ limit: 1, windowMs: 1000 }, clock.now, clock.sleep);
+    const inFlight = await limiter.acquire();
+    let admitted = false;
+    const next = limiter.acquire().then((done) => {
+      admitted = true;
+      return done;
+    });
+    await settle();
+    expect(admitted).toBe(false);
+    expect(clock.sleeps).toEqual([]); // nothing answered yet: no timer to wait on
+    clock.advance(10);
+    inFlight();
+    await next;
+    expect(clock.sleeps).toEqual([1001]);
+    expect(clock.now()).toBe(1011);
+  });
+
+  it('an aborted caller is refused at once or while waiting, and the line moves on without it', async () => {
+    const clock = fakeClock();
+    const limiter = new RollingWindowLimiter({ limit: 1, windowMs: 1000 }, clock.now, clock.sleep);
+    const gone = new AbortController();
+    gone.abort(new Error('caller gone'));
+    await expect(limiter.acquire(gone.signal)).rejects.toThrow('caller gone');
+    const inFlight = await limiter.acquire();
+    const waiting = new AbortController();
+    const refused = limiter.acquire(waiting.signal);
+    const after = limiter.acquire();
+    await settle();
+    waiting.abort(new Error('left the line'));
+    // (A waiter behind in-flight requests only notices its abort at the next answer.)
+    inFlight();
+    await expect(refused).rejects.toThrow('left the line');
+    await after;
+    expect(clock.now()).toBe(1001);
+  });
+
+  it('a lockout is waited out with the caller\'s signal, and holds even with the limit off', async () => {
+    const clock = fakeClock();
+    const off = new RollingWindowLimiter(false, clock.now, clock.sleep);
+    expect(off.blockedUntil).toBe(0);
+    off.blockUntil(2_500);
+    expect(off.blockedUntil).toBe(2_500);
+    off.blockUntil(2_000);
+    expect(off.blockedUntil).toBe(2_500);
+    await off.acquire();
+    expect(clock.now()).toBe(2_500);
+    off.blockUntil(3_000);
+    const gone = new AbortController();
+    const wait = off.acquire(gone.signal);
+    gone.abort(new Error('stop'));
+    await expect(wait).rejects.toThrow('stop');
+    expect(clock.now()).toBe(2_500);
+    off.blockUntil(2_600);
+    expect(off.blockedUntil).toBe(3_000);
+  });
+
+  it('a registry keeps one limiter per connection, with its setting and clock', async () => {
+    const clock = fakeClock();
+    const registry = new LimiterRegistry({ limit: 1, windowMs: 500 }, clock.now, clock.sleep);
+    expect(registry.for('a')).toBe(registry.for('a'));
+    expect(registry.for('a')).not.toBe(registry.for('b'));
+    (await registry.for('a').acquire())();
+    (await registry.for('b').acquire())();
+    expect(clock.now()).toBe(0);
+    await registry.for('a').acquire();
+    expect(clock.now()).toBe(501);
+    expect(RAMP_RATE_LIMIT).toEqual({ limit: 180, windowMs: 10_000 });
+    expect(Object.isFrozen(RAMP_RATE_LIMIT)).toBe(true);
   });
 });
