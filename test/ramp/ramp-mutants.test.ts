@@ -14,6 +14,9 @@ import { endpointTemplate, instrumentTransport } from '../../src/ramp/endpoint-t
 import { RAMP_PATH_TEMPLATES } from '../../src/ramp/endpoint-templates.ts';
 import { errorOutcome, jsonOutcome, redirectOutcome, MAX_ERROR_BODY_BYTES, type CallOutcome } from '../../src/ramp/call-outcome.ts';
 import { apiErrorForRampAnswer, isUnauthorized, readRampError, RampAnswerError, scrubText, type RampErrorInfo } from '../../src/ramp/ramp-errors.ts';
+import { buildProxyRequest, forwardToRamp, processProxyResponse, type ProxyAnswer, type ProxyRequest } from '../../src/ramp/proxy-forwarder.ts';
+import { parseProxyTarget, proxyUpstreamUrl } from '../../src/ramp/proxy-path.ts';
+import { RampClient } from '../../src/ramp/ramp-client.ts';
 import { LimiterRegistry, RAMP_RATE_LIMIT, RollingWindowLimiter } from '../../src/ramp/rate-limiter.ts';
 import { BodyTooLargeError, RampResponse, ResponseBody } from '../../src/ramp/ramp-response.ts';
 import { TransportTimeoutError, type RampRequest, type Transport } from '../../src/ramp/transport.ts';
@@ -197,6 +200,8 @@ describe('RampResponse in memory', () => {
     late.push(Buffer.from('def'));
     await expect(read).rejects.toBeInstanceOf(BodyTooLargeError);
 
+    // Already whole and over the cap: the stream fails rather than never ending.
+    await expect(buffer(RampResponse.of(200, 'abcdef').stream(5))).rejects.toBeInstanceOf(BodyTooLargeError);
     const ended = RampResponse.of(200, 'xyz');
     expect((await buffer(ended.stream())).toString()).toBe('xyz');
     const response = RampResponse.of(200, 'once');
@@ -511,5 +516,158 @@ describe('RollingWindowLimiter edges', () => {
     expect(clock.now()).toBe(501);
     expect(RAMP_RATE_LIMIT).toEqual({ limit: 180, windowMs: 10_000 });
     expect(Object.isFrozen(RAMP_RATE_LIMIT)).toBe(true);
+  });
+});
+
+describe('proxy forwarder', () => {
+  const proxyRequest = (over: Partial<ProxyRequest> = {}): ProxyRequest => ({ method: 'GET', target: { path: 'transactions', query: 'page_size=2' }, headers: {}, body: undefined, ...over });
+  const process = (response: RampResponse, method = 'GET', maxBytes = 1_000) => processProxyResponse(response, ACCESS, 0, method, maxBytes);
+  const bodyOf = async (answer: ProxyAnswer) => (answer.body === null ? null : Buffer.isBuffer(answer.body) ? answer.body.toString() : (await buffer(answer.body)).toString());
+
+  it('forwards accept, content-type and idempotency-key only (non-empty strings), and a body only when there is one and the method may carry it', () => {
+    const built = buildProxyRequest(ACCESS, proxyRequest({
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json', 'idempotency-key': 'k1', authorization: 'Bearer caller', cookie: 'c=1', host: 'evil', 'x-business-id': 'b' },
+      body: '{"a":1}',
+    }));
+    expect(built.method).toBe('POST');
+    expect(built.url.href).toBe('https://api.ramp.com/developer/v1/transactions?page_size=2');
+    expect(built.headers).toMatchObject({ accept: 'application/json', 'content-type': 'application/json', 'idempotency-key': 'k1', authorization: `Bearer ${TOKEN}` });
+    expect(Object.keys(built.headers).sort()).toEqual(['accept', 'authorization', 'content-type', 'idempotency-key', 'user-agent']);
+    expect(built.body).toBe('{"a":1}');
+    const odd = buildProxyRequest(ACCESS, proxyRequest({ headers: { accept: ['a', 'b'], 'content-type': '' }, body: 'ignored' }));
+    expect(Object.keys(odd.headers)).not.toContain('content-type');
+    expect(odd.headers.accept).toBe('application/json');
+    expect('body' in odd).toBe(false);
+    expect('body' in buildProxyRequest(ACCESS, proxyRequest({ method: 'HEAD', body: 'x' }))).toBe(false);
+    expect('body' in buildProxyRequest(ACCESS, proxyRequest({ method: 'DELETE', body: '' }))).toBe(false);
+    expect('body' in buildProxyRequest(ACCESS, proxyRequest({ method: 'PATCH', body: undefined }))).toBe(false);
+    expect(buildProxyRequest(ACCESS, proxyRequest({ method: 'PUT', body: 'x' })).body).toBe('x');
+  });
+
+  it('3xx is a failure that is not followed; a declared length over the cap is too large', async () => {
+    for (const code of [300, 302, 399]) {
+      const outcome = await process(RampResponse.of(code, '', { location: 'http://evil.example/' }));
+      expect(outcome.kind === 'failed' && [outcome.error.code, outcome.error.message]).toEqual(['ramp_error', `Ramp answered ${code} with a redirect, which the proxy does not follow`]);
+    }
+    expect((await process(RampResponse.of(400, 'x'.repeat(10)))).kind).toBe('ok');
+    expect((await process(RampResponse.of(200, 'ab', { 'content-length': '1001' }))).kind === 'failed').toBe(true);
+    const exact = await process(RampResponse.of(200, 'x'.repeat(1_000), { 'content-length': '1000' }));
+    expect(exact.kind).toBe('ok');
+  });
+
+  it('401 and 404: a rejected token is unauthorized (refresh and retry); a plain 404 passes through whole, without content-length', async () => {
+    expect((await process(RampResponse.of(401, '{}'))).kind).toBe('unauthorized');
+    expect((await process(RampResponse.of(404, JSON.stringify({ error_v2: { error_code: 'DEVELOPER_7002' } })))).kind).toBe('unauthorized');
+    const plain = await process(RampResponse.of(404, '{"error_v2":{"error_code":"NOT_FOUND"}}', { 'content-type': 'application/json', 'content-length': '39', 'x-trace-id': 't1' }));
+    expect(plain.kind).toBe('ok');
+    const answer = (plain as { value: ProxyAnswer }).value;
+    expect(answer.status).toBe(404);
+    expect(answer.headers).toEqual({ 'content-type': 'application/json', 'x-trace-id': 't1' });
+    expect(await bodyOf(answer)).toBe('{"error_v2":{"error_code":"NOT_FOUND"}}');
+  });
+
+  it('retryable answers carry status and Retry-After, and pass through as they are when given up', async () => {
+    const limited = await process(RampResponse.of(429, 'slow down', { 'retry-after': '2', 'content-length': '9', 'x-other': 'no' }));
+    expect(limited).toMatchObject({ kind: 'retryable', status: 429, retryAfterMs: 2_000 });
+    const given = (limited as { giveUp: () => ProxyAnswer }).giveUp();
+    expect(given.status).toBe(429);
+    expect(given.headers).toEqual({ 'retry-after': '2', 'content-length': '9' });
+    expect(await bodyOf(given)).toBe('slow down');
+    const down = await process(RampResponse.of(503, 'down'));
+    expect(Object.keys(down)).not.toContain('retryAfterMs');
+    expect((down as { error: { code: string } }).error.code).toBe('ramp_unavailable');
+    const headDown = await process(RampResponse.of(503, 'down'), 'HEAD');
+    expect((headDown as { giveUp: () => ProxyAnswer }).giveUp().body).toBeNull();
+    const dropped = new RampResponse(502, {}, new ResponseBody());
+    const outcome = await process(dropped);
+    (outcome as { discard: () => void }).discard();
+    await expect(dropped.text(10)).rejects.toThrow('body discarded');
+  });
+
+  it('a small declared answer is read whole; a larger or undeclared one streams; HEAD has no body', async () => {
+    const small = (await process(RampResponse.of(200, 'hello', { 'content-length': '5', etag: '"e"', 'set-cookie': 'no' }), 'GET', 1_000_000)) as { value: ProxyAnswer };
+    expect(Buffer.isBuffer(small.value.body)).toBe(true);
+    expect(small.value.headers).toEqual({ 'content-length': '5', etag: '"e"' });
+    const at = 256 * 1024;
+    const edge = (await process(RampResponse.of(200, 'y'.repeat(at), { 'content-length': String(at) }), 'GET', 1_000_000)) as { value: ProxyAnswer };
+    expect(Buffer.isBuffer(edge.value.body)).toBe(true);
+    const big = (await process(RampResponse.of(200, 'z'.repeat(at + 1), { 'content-length': String(at + 1) }), 'GET', 1_000_000)) as { value: ProxyAnswer };
+    expect(Buffer.isBuffer(big.value.body)).toBe(false);
+    expect((await bodyOf(big.value))!.length).toBe(at + 1);
+    const undeclared = (await process(RampResponse.of(201, 'streamed'), 'POST')) as { value: ProxyAnswer };
+    expect(undeclared.value.status).toBe(201);
+    expect(Buffer.isBuffer(undeclared.value.body)).toBe(false);
+    expect(await bodyOf(undeclared.value)).toBe('streamed');
+    const head = (await process(RampResponse.of(200, '', { 'content-length': '5' }), 'HEAD')) as { value: ProxyAnswer };
+    expect(head.value.body).toBeNull();
+    expect(head.value.headers).toEqual({ 'content-length': '5' });
+    const tooBig = RampResponse.of(200, 'abcdef');
+    const streamed = (await process(tooBig, 'GET', 3)) as { value: ProxyAnswer };
+    await expect(bodyOf(streamed.value)).rejects.toBeInstanceOf(BodyTooLargeError);
+  });
+
+  it('a small declared answer that turns out longer than the cap is too large', async () => {
+    const body = new ResponseBody();
+    const response = new RampResponse(200, { 'content-length': '3' }, body);
+    const pending = process(response, 'GET', 4);
+    body.push(Buffer.from('abcdef'));
+    const outcome = await pending;
+    expect(outcome.kind === 'failed' && outcome.error.code).toBe('ramp_response_too_large');
+  });
+
+  it('forwardToRamp retries GET and HEAD only, under the client\'s rules', async () => {
+    let sent = 0;
+    const transport: Transport = async () => {
+      sent++;
+      return RampResponse.of(503, 'busy');
+    };
+    const tokens = { getAccess: async () => ACCESS, refreshAfterUnauthorized: async () => ACCESS };
+    const client = new RampClient(tokens, { transport, sleep: async () => {}, maxAttempts: 3, rateLimit: false });
+    expect((await forwardToRamp(client, 'b', proxyRequest({ method: 'GET' }))).status).toBe(503);
+    expect(sent).toBe(3);
+    sent = 0;
+    expect((await forwardToRamp(client, 'b', proxyRequest({ method: 'HEAD' }))).status).toBe(503);
+    expect(sent).toBe(3);
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      sent = 0;
+      expect((await forwardToRamp(client, 'b', proxyRequest({ method, body: '{}' }))).status).toBe(503);
+      expect(sent, method).toBe(1);
+    }
+    const capped: Transport = async () => RampResponse.of(200, 'x'.repeat(20));
+    const small = new RampClient(tokens, { transport: capped, rateLimit: false });
+    await expect(forwardToRamp(small, 'b', proxyRequest(), { maxBytes: 10 }).then((a) => bodyOf(a))).rejects.toBeInstanceOf(BodyTooLargeError);
+    expect(await bodyOf(await forwardToRamp(small, 'b', proxyRequest()))).toBe('x'.repeat(20));
+  });
+});
+
+describe('proxy path', () => {
+  const P = '/p/';
+  it('splits path and query, drops one trailing slash, and bounds both', () => {
+    expect(parseProxyTarget('/p/a/b/?x=1', P)).toEqual({ ok: true, path: 'a/b', query: 'x=1' });
+    expect(parseProxyTarget('/p/a?', P)).toEqual({ ok: true, path: 'a', query: '' });
+    expect(parseProxyTarget('/q/a', P)).toEqual({ ok: false, reason: 'prefix' });
+    expect(parseProxyTarget('/p/', P)).toEqual({ ok: false, reason: 'length' });
+    expect(parseProxyTarget(`/p/${'a'.repeat(512)}`, P)).toEqual({ ok: true, path: 'a'.repeat(512), query: '' });
+    expect(parseProxyTarget(`/p/${'a'.repeat(513)}`, P)).toEqual({ ok: false, reason: 'length' });
+    expect(parseProxyTarget('/p/a..b', P)).toEqual({ ok: false, reason: 'segment' });
+    expect(parseProxyTarget('/p/.a', P)).toEqual({ ok: false, reason: 'segment' });
+    expect(parseProxyTarget('/p/a.b~c_d-e', P)).toEqual({ ok: true, path: 'a.b~c_d-e', query: '' });
+    expect(parseProxyTarget('/p/TOKEN/x', P)).toEqual({ ok: false, reason: 'oauth_endpoint' });
+    expect(parseProxyTarget('/p/tokens', P)).toMatchObject({ ok: true });
+    expect(parseProxyTarget(`/p/a?${'q'.repeat(4096)}`, P)).toMatchObject({ ok: true });
+    expect(parseProxyTarget(`/p/a?${'q'.repeat(4097)}`, P)).toEqual({ ok: false, reason: 'query' });
+    expect(parseProxyTarget('/p/a?x=%0A', P)).toEqual({ ok: false, reason: 'query' });
+    expect(parseProxyTarget('/p/a?x=%0d', P)).toEqual({ ok: false, reason: 'query' });
+    expect(parseProxyTarget('/p/a?x=#', P)).toEqual({ ok: false, reason: 'query' });
+    expect(parseProxyTarget('/p/a?x="!$~', P)).toMatchObject({ ok: true });
+    expect(parseProxyTarget('/p/a?x=%20', P)).toMatchObject({ ok: true });
+  });
+
+  it('builds the upstream URL with or without a query, and refuses one that escaped the base', () => {
+    expect(proxyUpstreamUrl('https://api.ramp.com', { path: 'cards', query: '' }).href).toBe('https://api.ramp.com/developer/v1/cards');
+    expect(proxyUpstreamUrl('https://api.ramp.com', { path: 'cards', query: 'a=1' }).href).toBe('https://api.ramp.com/developer/v1/cards?a=1');
+    expect(() => proxyUpstreamUrl('https://api.ramp.com', { path: '../token', query: '' })).toThrow('proxy URL escaped the API base');
+    expect(() => proxyUpstreamUrl('https://api.ramp.com', { path: 'a b', query: '' })).toThrow('proxy URL escaped the API base');
   });
 });
