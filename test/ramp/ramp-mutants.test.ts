@@ -14,6 +14,10 @@ import { endpointTemplate, instrumentTransport } from '../../src/ramp/endpoint-t
 import { RAMP_PATH_TEMPLATES } from '../../src/ramp/endpoint-templates.ts';
 import { errorOutcome, jsonOutcome, redirectOutcome, MAX_ERROR_BODY_BYTES, type CallOutcome } from '../../src/ramp/call-outcome.ts';
 import { apiErrorForRampAnswer, isUnauthorized, readRampError, RampAnswerError, scrubText, type RampErrorInfo } from '../../src/ramp/ramp-errors.ts';
+import { buildAccountingSyncRequest, processAccountingSyncResponse } from '../../src/ramp/endpoints/accounting-syncs.ts';
+import { buildBusinessRequest, processBusinessResponse } from '../../src/ramp/endpoints/business.ts';
+import { buildPageRequest, listUrl, parsePageBody, processPageResponse } from '../../src/ramp/endpoints/list-page.ts';
+import { USER_AGENT } from '../../src/ramp/endpoints/request-headers.ts';
 import { buildProxyRequest, forwardToRamp, processProxyResponse, type ProxyAnswer, type ProxyRequest } from '../../src/ramp/proxy-forwarder.ts';
 import { parseProxyTarget, proxyUpstreamUrl } from '../../src/ramp/proxy-path.ts';
 import { RampClient } from '../../src/ramp/ramp-client.ts';
@@ -669,5 +673,88 @@ describe('proxy path', () => {
     expect(proxyUpstreamUrl('https://api.ramp.com', { path: 'cards', query: 'a=1' }).href).toBe('https://api.ramp.com/developer/v1/cards?a=1');
     expect(() => proxyUpstreamUrl('https://api.ramp.com', { path: '../token', query: '' })).toThrow('proxy URL escaped the API base');
     expect(() => proxyUpstreamUrl('https://api.ramp.com', { path: 'a b', query: '' })).toThrow('proxy URL escaped the API base');
+  });
+});
+
+describe('endpoints', () => {
+  const json = (status: number, body: unknown) => RampResponse.of(status, JSON.stringify(body), { 'content-type': 'application/json' });
+  const headers = { accept: 'application/json', authorization: `Bearer ${TOKEN}`, 'user-agent': USER_AGENT };
+
+  it('list URLs carry only the filters that have a value', () => {
+    expect(listUrl(ACCESS, 'transactions', { page_size: 100, state: 'ALL', from_date: '', user_id: undefined, is_terminated: false }).href)
+      .toBe('https://api.ramp.com/developer/v1/transactions?page_size=100&state=ALL&is_terminated=false');
+    expect(listUrl(ACCESS, 'cards', { card_id: null as unknown as string }).href).toBe('https://api.ramp.com/developer/v1/cards');
+  });
+
+  it('a page request stays under the API base, with our headers', () => {
+    expect(buildPageRequest(ACCESS, 'https://api.ramp.com/developer/v1/cards?start=x')).toEqual({ method: 'GET', url: new URL('https://api.ramp.com/developer/v1/cards?start=x'), headers });
+    expect(() => buildPageRequest(ACCESS, 'https://evil.example/developer/v1/cards')).toThrow("A Ramp page link points outside the connection's API base; it was not followed");
+  });
+
+  it('a page body: a data array of records with string ids, and a next link under the base or none', () => {
+    const malformed = (body: unknown) => {
+      const parsed = parsePageBody(body, ACCESS);
+      return parsed.ok ? 'ok' : parsed.error.message;
+    };
+    expect(malformed(null)).toBe('Ramp returned a malformed page: no data array');
+    expect(malformed([])).toBe('Ramp returned a malformed page: no data array');
+    expect(malformed({ data: {} })).toBe('Ramp returned a malformed page: no data array');
+    expect(malformed({ data: [null] })).toBe('Ramp returned a malformed page: a record has no id');
+    expect(malformed({ data: [[]] })).toBe('Ramp returned a malformed page: a record has no id');
+    expect(malformed({ data: [{ id: 1 }] })).toBe('Ramp returned a malformed page: a record has no id');
+    expect(malformed({ data: [{ id: '' }] })).toBe('Ramp returned a malformed page: a record has no id');
+    expect(malformed({ data: [{ id: 'a' }], page: { next: 'https://evil.example/developer/v1/x' } })).toBe("Ramp returned a next-page link outside the connection's API base; it was not followed");
+    const next = (page: unknown) => {
+      const parsed = parsePageBody({ data: [{ id: 'a' }], page }, ACCESS);
+      return parsed.ok ? parsed.page.next : 'refused';
+    };
+    expect(next({ next: 'https://api.ramp.com/developer/v1/x?start=a' })).toBe('https://api.ramp.com/developer/v1/x?start=a');
+    expect(next({ next: '' })).toBeNull();
+    expect(next({ next: null })).toBeNull();
+    expect(next({ next: 5 })).toBeNull();
+    expect(next([])).toBeNull();
+    expect(next(null)).toBeNull();
+    expect(parsePageBody({ data: [{ id: 'a', x: 1 }] }, ACCESS)).toEqual({ ok: true, page: { records: [{ id: 'a', x: 1 }], next: null } });
+  });
+
+  it('page, business and accounting-sync answers: redirects fail, errors are classified, bodies parsed', async () => {
+    for (const processor of [processPageResponse, processBusinessResponse, processAccountingSyncResponse] as const) {
+      expect((await processor(RampResponse.of(301, ''), ACCESS, 0)).kind).toBe('failed');
+      expect((await processor(RampResponse.of(399, ''), ACCESS, 0)).kind).toBe('failed');
+      expect((await processor(json(503, {}), ACCESS, 0)).kind).toBe('retryable');
+      expect((await processor(json(401, {}), ACCESS, 0)).kind).toBe('unauthorized');
+      const bad = await processor(RampResponse.of(200, 'not json'), ACCESS, 0);
+      expect(bad.kind === 'failed' && bad.error.message).toBe('Ramp answered 200 with a body that is not JSON');
+    }
+    expect((await processPageResponse(json(201, { data: [] }), ACCESS, 0)).kind).toBe('failed');
+    expect((await processPageResponse(json(200, { data: [{}] }), ACCESS, 0)).kind).toBe('failed');
+    expect(await processPageResponse(json(200, { data: [{ id: 'a' }], page: { next: null } }), ACCESS, 0)).toEqual({ kind: 'ok', value: { records: [{ id: 'a' }], next: null } });
+    expect((await processBusinessResponse(json(201, { id: 'b' }), ACCESS, 0)).kind).toBe('failed');
+    for (const body of [null, 'b', { id: 5 }]) {
+      const outcome = await processBusinessResponse(json(200, body), ACCESS, 0);
+      expect(outcome.kind === 'failed' && outcome.error.message, JSON.stringify(body)).toBe('Ramp returned a business without an id');
+    }
+    expect(buildBusinessRequest(ACCESS)).toEqual({ method: 'GET', url: new URL('https://api.ramp.com/developer/v1/business'), headers });
+  });
+
+  it('accounting syncs: a JSON POST; 200 and 201 accepted; 400/422 are the caller\'s input, with Ramp\'s message', async () => {
+    const body = { idempotency_key: 'k', sync_type: 'TRANSACTION_SYNC', successful_syncs: [{ id: 'a', reference_id: 'r' }] };
+    expect(buildAccountingSyncRequest(ACCESS, body)).toEqual({
+      method: 'POST',
+      url: new URL('https://api.ramp.com/developer/v1/accounting/syncs'),
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(await processAccountingSyncResponse(json(200, { ok: 1 }), ACCESS, 0)).toEqual({ kind: 'ok', value: { ok: 1 } });
+    expect(await processAccountingSyncResponse(json(201, { ok: 2 }), ACCESS, 0)).toEqual({ kind: 'ok', value: { ok: 2 } });
+    for (const status of [400, 422]) {
+      const refused = await processAccountingSyncResponse(json(status, { error_v2: { error_code: 'InvalidInput', message: `unknown id, token ${TOKEN}` } }), ACCESS, 0);
+      expect(refused.kind === 'failed' && [refused.error.code, refused.error.message]).toEqual(['invalid_request', 'Ramp refused the sync: unknown id, token [REDACTED]']);
+    }
+    const bare = await processAccountingSyncResponse(RampResponse.of(422, ''), ACCESS, 0);
+    expect(bare.kind === 'failed' && bare.error.message).toBe('Ramp refused the sync');
+    const other = await processAccountingSyncResponse(json(409, {}), ACCESS, 0);
+    expect(other.kind === 'failed' && other.error.code).toBe('ramp_error');
+    expect((await processAccountingSyncResponse(json(202, {}), ACCESS, 0)).kind).toBe('failed');
   });
 });
