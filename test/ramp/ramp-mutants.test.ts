@@ -21,6 +21,7 @@ import { USER_AGENT } from '../../src/ramp/endpoints/request-headers.ts';
 import { buildProxyRequest, forwardToRamp, processProxyResponse, type ProxyAnswer, type ProxyRequest } from '../../src/ramp/proxy-forwarder.ts';
 import { parseProxyTarget, proxyUpstreamUrl } from '../../src/ramp/proxy-path.ts';
 import { RampClient } from '../../src/ramp/ramp-client.ts';
+import { RAMP_RESOURCES, descriptorOf, scopesForFlags, syncFlagDefaults, timeOf } from '../../src/ramp/resource-descriptors.ts';
 import { LimiterRegistry, RAMP_RATE_LIMIT, RollingWindowLimiter } from '../../src/ramp/rate-limiter.ts';
 import { BodyTooLargeError, RampResponse, ResponseBody } from '../../src/ramp/ramp-response.ts';
 import { TransportTimeoutError, type RampRequest, type Transport } from '../../src/ramp/transport.ts';
@@ -756,5 +757,77 @@ describe('endpoints', () => {
     const other = await processAccountingSyncResponse(json(409, {}), ACCESS, 0);
     expect(other.kind === 'failed' && other.error.code).toBe('ramp_error');
     expect((await processAccountingSyncResponse(json(202, {}), ACCESS, 0)).kind).toBe('failed');
+  });
+});
+
+describe('resource projections', () => {
+  const project = (resource: string, record: Record<string, unknown>) => descriptorOf(resource).project(record);
+  const EMPTY = { amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null };
+  const T = '2026-03-04T05:06:07Z';
+  const MS = Date.parse(T);
+  const T2 = '2026-05-06T00:00:00Z';
+  const MS2 = Date.parse(T2);
+
+  it('timeOf: date-times with or without a zone (UTC then), plain dates, and 0 for anything else', () => {
+    expect(timeOf(T)).toBe(MS);
+    expect(timeOf('2026-03-04T05:06:07z')).toBe(MS);
+    expect(timeOf('2026-03-04T05:06:07')).toBe(MS);
+    expect(timeOf('2026-03-04 05:06:07')).toBe(MS);
+    expect(timeOf('2026-03-04T07:06:07+02:00')).toBe(MS);
+    expect(timeOf('2026-03-04T00:06:07-0500')).toBe(MS);
+    expect(timeOf('2026-03-04')).toBe(Date.parse('2026-03-04T00:00:00Z'));
+    expect(timeOf('2026-03-0')).toBe(0);
+    expect(timeOf('not a date!')).toBe(0);
+    expect(timeOf(12345678901)).toBe(0);
+    expect(timeOf(null)).toBe(0);
+  });
+
+  it('each resource projects its own fields, and nothing from a record without them', () => {
+    const long = 'x'.repeat(80);
+    expect(project('business', { created_time: T })).toEqual({ ...EMPTY, occurred_at: MS });
+    for (const name of ['entities', 'departments', 'locations', 'spend-programs', 'merchants']) expect(project(name, { id: 'a', created_at: T, state: 'X' }), name).toEqual(EMPTY);
+    expect(project('users', { id: long, status: long, department_id: 'd1' })).toEqual({ ...EMPTY, state: 'x'.repeat(32), user_id: 'x'.repeat(64), department_id: 'd1' });
+    expect(project('users', { id: '', status: 5 })).toEqual(EMPTY);
+    expect(project('limits', { created_at: T, state: 'ACTIVE' })).toEqual({ ...EMPTY, occurred_at: MS, state: 'ACTIVE' });
+    expect(project('cards', { id: 'c1', created_at: T, state: 'ACTIVE', cardholder_id: 'u1' })).toEqual({ ...EMPTY, occurred_at: MS, state: 'ACTIVE', user_id: 'u1', card_id: 'c1' });
+    expect(project('vendors', { created_at: T, is_active: false }).state).toBe('INACTIVE');
+    expect(project('vendors', { is_active: true })).toEqual({ ...EMPTY, state: 'ACTIVE' });
+    expect(project('vendors', { is_active: 'yes' }).state).toBeNull();
+    expect(project('transactions', { amount: 12.34, currency_code: 'usd', user_transaction_time: T, state: 'CLEARED', card_id: 'c1', card_holder: { user_id: 'u1', department_id: 'd1' } }))
+      .toEqual({ ...EMPTY, amount_cents: 1234, currency: 'USD', occurred_at: MS, state: 'CLEARED', user_id: 'u1', card_id: 'c1', department_id: 'd1' });
+    expect(project('transactions', { card_holder: ['u1'] })).toEqual(EMPTY);
+    expect(project('transactions', { card_holder: null, amount: 'lots' })).toEqual(EMPTY);
+    expect(project('reimbursements', { amount: 5, currency: 'JPY', transaction_date: T, submitted_at: T2, state: 'PAID', user_id: 'u1' }))
+      .toEqual({ ...EMPTY, amount_cents: 5, currency: 'JPY', occurred_at: MS, state: 'PAID', user_id: 'u1' });
+    expect(project('reimbursements', { submitted_at: T2 }).occurred_at).toBe(MS2);
+    expect(project('bills', { amount: { amount: 500, currency_code: 'USD' }, issued_at: T, created_at: T2, status: 'OPEN' })).toEqual({ ...EMPTY, amount_cents: 500, currency: 'USD', occurred_at: MS, state: 'OPEN' });
+    expect(project('bills', { created_at: T2 }).occurred_at).toBe(MS2);
+    expect(project('bill-payments', { amount: { amount: 7, currency_code: 'EUR' }, payment_date: T, effective_date: T2, payment_method: 'ACH' })).toEqual({ ...EMPTY, amount_cents: 7, currency: 'EUR', occurred_at: MS, state: 'ACH' });
+    expect(project('bill-payments', { effective_date: T2 }).occurred_at).toBe(MS2);
+    expect(project('transfers', { amount: { amount: 9, currency_code: 'USD' }, created_at: T, status: 'DONE' })).toEqual({ ...EMPTY, amount_cents: 9, currency: 'USD', occurred_at: MS, state: 'DONE' });
+    expect(project('cashbacks', { amount: { amount: 3, currency_code: 'USD' }, created_at: T, sync_status: 'SYNCED' })).toEqual({ ...EMPTY, amount_cents: 3, currency: 'USD', occurred_at: MS, state: 'SYNCED' });
+    expect(project('statements', { ending_balance: { amount: 11, currency_code: 'USD' }, end_date: '2026-03-04' })).toEqual({ ...EMPTY, amount_cents: 11, currency: 'USD', occurred_at: Date.parse('2026-03-04T00:00:00Z') });
+    expect(project('receipts', { created_at: T, user_id: 'u1', transaction_id: 't1' })).toEqual({ ...EMPTY, occurred_at: MS, user_id: 'u1', link_id: 't1' });
+    expect(project('memos', { id: 't1' })).toEqual({ ...EMPTY, link_id: 't1' });
+  });
+
+  it('a bill payment is derived from a paid bill only, under the bill\'s id', () => {
+    const derive = descriptorOf('bill-payments').derive!;
+    expect(derive({ id: 'b1', status: 'PAID', vendor: { id: 'v' }, entity_id: 'e1', payment: { amount: { amount: 1 }, payment_date: T } }))
+      .toEqual({ id: 'b1', bill_id: 'b1', bill_status: 'PAID', vendor: { id: 'v' }, entity_id: 'e1', amount: { amount: 1 }, payment_date: T });
+    expect(derive({ id: 'b2', payment: {} })).toEqual({ id: 'b2', bill_id: 'b2', bill_status: null, vendor: null, entity_id: null });
+    expect(derive({ id: 'b3', payment: null })).toBeNull();
+    expect(derive({ id: 'b4' })).toBeNull();
+    expect(derive({ id: 'b5', payment: 'x' })).toBeNull();
+    expect(RAMP_RESOURCES.filter((d) => d.derive).map((d) => d.resource)).toEqual(['bill-payments']);
+  });
+
+  it('flags: defaults from the resources they turn on; scopes of the reference data plus each enabled flag\'s, once each', () => {
+    expect(syncFlagDefaults()).toEqual({ sync_transactions: true, sync_reimbursements: true, sync_bills: true, sync_transfers: false, sync_cashbacks: false, sync_bill_payments: false, sync_statements: false });
+    const reference = ['business:read', 'entities:read', 'departments:read', 'locations:read', 'users:read', 'spend_programs:read', 'limits:read', 'cards:read', 'merchants:read', 'vendors:read'];
+    expect(scopesForFlags({})).toEqual(reference);
+    expect(scopesForFlags({ sync_bills: true, sync_bill_payments: true, sync_transactions: false })).toEqual([...reference, 'bills:read']);
+    expect(scopesForFlags({ sync_transactions: true })).toEqual([...reference, 'transactions:read', 'receipts:read', 'memos:read']);
+    expect(() => descriptorOf('nope')).toThrow('unknown Ramp resource nope');
   });
 });
