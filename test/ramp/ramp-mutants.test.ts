@@ -20,7 +20,9 @@ import { buildPageRequest, listUrl, parsePageBody, processPageResponse } from '.
 import { USER_AGENT } from '../../src/ramp/endpoints/request-headers.ts';
 import { buildProxyRequest, forwardToRamp, processProxyResponse, type ProxyAnswer, type ProxyRequest } from '../../src/ramp/proxy-forwarder.ts';
 import { parseProxyTarget, proxyUpstreamUrl } from '../../src/ramp/proxy-path.ts';
-import { RampClient } from '../../src/ramp/ramp-client.ts';
+import { RampClient, type RampCall } from '../../src/ramp/ramp-client.ts';
+import type { Logger } from 'pino';
+import { ApiError } from '../../src/core/errors.ts';
 import { RAMP_RESOURCES, descriptorOf, scopesForFlags, syncFlagDefaults, timeOf } from '../../src/ramp/resource-descriptors.ts';
 import { LimiterRegistry, RAMP_RATE_LIMIT, RollingWindowLimiter } from '../../src/ramp/rate-limiter.ts';
 import { BodyTooLargeError, RampResponse, ResponseBody } from '../../src/ramp/ramp-response.ts';
@@ -829,5 +831,183 @@ describe('resource projections', () => {
     expect(scopesForFlags({ sync_bills: true, sync_bill_payments: true, sync_transactions: false })).toEqual([...reference, 'bills:read']);
     expect(scopesForFlags({ sync_transactions: true })).toEqual([...reference, 'transactions:read', 'receipts:read', 'memos:read']);
     expect(() => descriptorOf('nope')).toThrow('unknown Ramp resource nope');
+  });
+});
+
+describe('RampClient loop edges', () => {
+  function setup(script: (RampResponse | Error)[], options: { maxAttempts?: number; deadlineMs?: number; timeoutMs?: number; rateLimit?: { limit: number; windowMs: number } | false } = {}) {
+    let now = 1_000_000;
+    const sleeps: number[] = [];
+    const sent: { method: string; url: string; authorization: string | undefined; timeoutMs: number; signal: boolean }[] = [];
+    const logs: { level: string; fields: Record<string, unknown>; message: string }[] = [];
+    const log = {
+      info: (fields: Record<string, unknown>, message: string) => logs.push({ level: 'info', fields, message }),
+      warn: (fields: Record<string, unknown>, message: string) => logs.push({ level: 'warn', fields, message }),
+    } as unknown as Logger;
+    let token = 'tok-1';
+    const refreshed: string[] = [];
+    const tokens = {
+      getAccess: async () => ({ ...ACCESS, accessToken: token }),
+      refreshAfterUnauthorized: async (_b: string, rejected: string) => {
+        refreshed.push(rejected);
+        token = 'tok-2';
+        return { ...ACCESS, accessToken: token };
+      },
+    };
+    const transport: Transport = async (request, sendOptions) => {
+      sent.push({ method: request.method, url: request.url.href, authorization: request.headers.authorization, timeoutMs: sendOptions.timeoutMs, signal: sendOptions.signal !== undefined });
+      const next = script.shift() ?? RampResponse.of(500, '{}');
+      if (next instanceof Error) throw next;
+      return next;
+    };
+    const client = new RampClient(tokens, {
+      transport, log, now: () => now, random: () => 0.5, backoff: { baseMs: 100, capMs: 10_000 },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+      ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
+      ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+      ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+    return { client, sleeps, sent, logs, refreshed, advance: (ms: number) => (now += ms), now: () => now };
+  }
+  const getCall: RampCall<string> = {
+    method: 'GET',
+    label: 'GET /x',
+    build: (access) => ({ method: 'GET', url: new URL(`${API}/developer/v1/x`), headers: { authorization: `Bearer ${access.accessToken}` } }),
+    process: async (response, access, nowMs) => (response.status === 200 ? { kind: 'ok', value: (await response.text(100))! } : errorOutcome(response, access, nowMs)),
+  };
+
+  it('defaults: 6 attempts, 30 s per attempt, and a 120 s deadline', async () => {
+    const t = setup([]);
+    await expect(t.client.call('b', getCall)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+    expect(t.sent).toHaveLength(6);
+    expect(t.sent[0]!.timeoutMs).toBe(30_000);
+    const late = setup([], { maxAttempts: 100 });
+    await expect(late.client.call('b', getCall)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+    expect(late.now() - 1_000_000).toBeLessThan(120_000);
+    expect(late.now() - 1_000_000 + 10_000).toBeGreaterThanOrEqual(120_000 - 10_000);
+  });
+
+  it('each attempt\'s timeout is the smaller of its own and what is left of the deadline (at least 1 ms), and the signal goes along', async () => {
+    const t = setup([RampResponse.of(503, '{}'), RampResponse.of(200, 'ok')], { timeoutMs: 5_000, deadlineMs: 5_030 });
+    expect(await t.client.call('b', getCall, { signal: new AbortController().signal })).toBe('ok');
+    expect(t.sent.map((s) => s.timeoutMs)).toEqual([5_000, 4_980]);
+    expect(t.sent.map((s) => s.signal)).toEqual([true, true]);
+    const floor = setup([RampResponse.of(200, 'ok')], { deadlineMs: 0 });
+    expect(await floor.client.call('b', getCall)).toBe('ok');
+    expect(floor.sent[0]!.timeoutMs).toBe(1);
+    expect(floor.sent[0]!.signal).toBe(false);
+  });
+
+  it('per-call options override the client\'s: attempts, timeout, deadline, and idempotency either way', async () => {
+    const t = setup([]);
+    await expect(t.client.call('b', getCall, { maxAttempts: 2, timeoutMs: 7 })).rejects.toMatchObject({ code: 'ramp_unavailable' });
+    expect(t.sent.map((s) => s.timeoutMs)).toEqual([7, 7]);
+    const once = setup([]);
+    await expect(once.client.call('b', getCall, { idempotent: false })).rejects.toMatchObject({ code: 'ramp_unavailable' });
+    expect(once.sent).toHaveLength(1);
+    const post = setup([RampResponse.of(503, '{}'), RampResponse.of(200, 'ok')]);
+    expect(await post.client.call('b', { ...getCall, method: 'POST' }, { idempotent: true })).toBe('ok');
+    const short = setup([]);
+    await expect(short.client.call('b', getCall, { deadlineMs: 1_000 })).rejects.toMatchObject({ code: 'ramp_unavailable' });
+    expect(short.now() - 1_000_000).toBeLessThan(1_000);
+  });
+
+  it('logs a refresh once, and each failed attempt with its status, attempt, and the delay only when retrying', async () => {
+    const t = setup([RampResponse.of(401, '{}'), RampResponse.of(503, '{}'), RampResponse.of(503, '{}')], { maxAttempts: 3 });
+    await expect(t.client.call('b', getCall)).rejects.toMatchObject({ code: 'ramp_unavailable' });
+    expect(t.refreshed).toEqual(['tok-1']);
+    expect(t.sent.map((s) => s.authorization)).toEqual(['Bearer tok-1', 'Bearer tok-2', 'Bearer tok-2']);
+    expect(t.logs).toEqual([
+      { level: 'info', fields: { call: 'GET /x', connection_id: 'c1' }, message: 'Ramp rejected the access token; refreshing once' },
+      { level: 'warn', fields: { call: 'GET /x', status: 503, attempt: 2, retry: true, delay_ms: 50 }, message: 'Ramp call failed' },
+      { level: 'warn', fields: { call: 'GET /x', status: 503, attempt: 3, retry: false, delay_ms: undefined }, message: 'Ramp call failed' },
+    ]);
+    expect(t.sleeps).toEqual([50]);
+  });
+
+  it('a 429 locks the connection for Retry-After (or a whole window) plus 50 ms; a lockout past the deadline fails at once with Retry-After', async () => {
+    const t = setup([RampResponse.of(429, '{}', { 'retry-after': '2' }), RampResponse.of(200, 'ok')]);
+    expect(await t.client.call('b', getCall)).toBe('ok');
+    expect(t.sleeps).toEqual([2_000, 50]);
+    const windowed = setup([RampResponse.of(429, '{}'), RampResponse.of(200, 'ok')], { rateLimit: { limit: 100, windowMs: 4_000 } });
+    expect(await windowed.client.call('b', getCall)).toBe('ok');
+    expect(windowed.sleeps).toEqual([50, 4_000]);
+    const off = setup([RampResponse.of(429, '{}'), RampResponse.of(200, 'ok')], { rateLimit: false });
+    expect(await off.client.call('b', getCall)).toBe('ok');
+    expect(off.sleeps).toEqual([50, 10_000]);
+    const locked = setup([RampResponse.of(429, '{}', { 'retry-after': '30' })], { deadlineMs: 20_000, maxAttempts: 1 });
+    await expect(locked.client.call('b', getCall)).rejects.toMatchObject({ code: 'ramp_rate_limited' });
+    locked.advance(1_500);
+    const error = await locked.client.call('b', getCall, { deadlineMs: 10_000 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ code: 'ramp_rate_limited', headers: { 'retry-after': '29' } });
+    expect(locked.sent).toHaveLength(1);
+  });
+
+  it('an error thrown while processing ends the call; a network error after the caller aborted rethrows the abort', async () => {
+    const t = setup([RampResponse.of(200, 'x')]);
+    const refusing: RampCall<string> = { ...getCall, process: async () => { throw new ApiError('ramp_error', 'bad answer'); } };
+    await expect(t.client.call('b', refusing)).rejects.toMatchObject({ code: 'ramp_error', message: 'bad answer' });
+    expect(t.sent).toHaveLength(1);
+    const controller = new AbortController();
+    const aborting = setup([]);
+    const call: RampCall<string> = { ...getCall, build: (access) => { controller.abort(new Error('caller left')); return getCall.build(access); } };
+    await expect(aborting.client.call('b', call, { signal: controller.signal })).rejects.toThrow('caller left');
+    expect(aborting.sent).toHaveLength(1);
+    const timeouts = setup([new TransportTimeoutError(), new TransportTimeoutError()], { maxAttempts: 2 });
+    await expect(timeouts.client.call('b', getCall)).rejects.toMatchObject({ code: 'ramp_timeout' });
+    const resets = setup([new Error('ECONNRESET to http://secret.example/?token=x')], { maxAttempts: 1 });
+    const reset = await resets.client.call('b', getCall).catch((e: unknown) => e as ApiError);
+    expect(reset).toMatchObject({ code: 'ramp_unavailable' });
+    expect(String((reset as ApiError).message)).not.toContain('secret.example');
+  });
+
+  it('a non-idempotent call gives up with the outcome\'s own answer when it has one; a retried one discards the old body', async () => {
+    let discarded = 0;
+    let given = 0;
+    const call: RampCall<string> = {
+      ...getCall,
+      method: 'POST',
+      process: async (response) => ({ kind: 'retryable', error: new ApiError('ramp_unavailable'), status: response.status, giveUp: () => `gave up ${++given}`, discard: () => void discarded++ }),
+    };
+    const t = setup([RampResponse.of(503, '')]);
+    expect(await t.client.call('b', call)).toBe('gave up 1');
+    expect(discarded).toBe(0);
+    const retried = setup([RampResponse.of(503, ''), RampResponse.of(503, '')], { maxAttempts: 2 });
+    expect(await retried.client.call('b', { ...call, method: 'GET' })).toBe('gave up 2');
+    expect(discarded).toBe(1);
+    const unauthorized: RampCall<string> = { ...getCall, process: async () => ({ kind: 'unauthorized', error: new ApiError('reauthorization_required'), discard: () => void discarded++ }) };
+    const twice = setup([RampResponse.of(401, ''), RampResponse.of(401, '')]);
+    await expect(twice.client.call('b', unauthorized)).rejects.toMatchObject({ code: 'reauthorization_required' });
+    expect(discarded).toBe(3);
+  });
+
+  it('pages, getBusiness and createAccountingSync go through the loop with their labels', async () => {
+    const t = setup([
+      RampResponse.of(200, JSON.stringify({ data: [{ id: 'a' }], page: { next: `${API}/developer/v1/transactions?start=a` } })),
+      RampResponse.of(503, ''),
+      RampResponse.of(200, JSON.stringify({ data: [{ id: 'b' }], page: { next: null } })),
+      RampResponse.of(200, JSON.stringify({ id: 'biz' })),
+      RampResponse.of(503, ''),
+    ]);
+    const seen: string[] = [];
+    for await (const page of t.client.pages('b', { resource: 'transactions', params: { page_size: 2 } })) seen.push(...page.records.map((r) => r.id as string));
+    expect(seen).toEqual(['a', 'b']);
+    expect(t.sent.map((s) => s.url)).toEqual([`${API}/developer/v1/transactions?page_size=2`, `${API}/developer/v1/transactions?start=a`, `${API}/developer/v1/transactions?start=a`]);
+    expect(t.logs.map((l) => l.fields.call)).toEqual(['GET page.next']);
+    expect(await t.client.getBusiness('b')).toEqual({ id: 'biz' });
+    await expect(t.client.createAccountingSync('b', { idempotency_key: 'k', sync_type: 'TRANSACTION_SYNC' })).rejects.toMatchObject({ code: 'ramp_unavailable' });
+    expect(t.sent.at(-1)!.method).toBe('POST');
+    expect(t.logs.at(-1)!.fields).toMatchObject({ call: 'POST /accounting/syncs', retry: false });
+    const first = setup([RampResponse.of(503, ''), RampResponse.of(200, JSON.stringify({ data: [], page: { next: null } }))]);
+    await first.client.fetchPage('b', { resource: 'cards', params: {} });
+    expect(first.logs[0]!.fields.call).toBe('GET /cards');
+    const business = setup([RampResponse.of(503, ''), RampResponse.of(200, JSON.stringify({ id: 'x' }))]);
+    await business.client.getBusiness('b');
+    expect(business.logs[0]!.fields.call).toBe('GET /business');
   });
 });
