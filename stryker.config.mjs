@@ -32,5 +32,7 @@ export default {
   incremental: process.env.MUTATE_INCREMENTAL === '1',
   incrementalFile: `reports/mutation/${target.label}/stryker-incremental.json`,
   cleanTempDir: true,
-  ignorePatterns: ['data', 'dist', 'reports', 'test-artifacts', 'bench/out', '.stryker-tmp'],
+  // Rooted: a bare 'data' also left src/emulator/data/ out of the sandbox, so every test file that
+  // starts the emulator failed to load and silently judged no mutant.
+  ignorePatterns: ['/data', '/dist', '/reports', '/test-artifacts', '/bench/out', '/.stryker-tmp'],
 };
