@@ -24,6 +24,7 @@ import { RampClient, type RampCall } from '../../src/ramp/ramp-client.ts';
 import type { Logger } from 'pino';
 import { ApiError } from '../../src/core/errors.ts';
 import { RAMP_RESOURCES, descriptorOf, scopesForFlags, syncFlagDefaults, timeOf } from '../../src/ramp/resource-descriptors.ts';
+import { currencyAmountToMinorUnits, decimalAmountToMinorUnits, decimalToMinorUnits } from '../../src/ramp/money.ts';
 import { LimiterRegistry, RAMP_RATE_LIMIT, RollingWindowLimiter } from '../../src/ramp/rate-limiter.ts';
 import { BodyTooLargeError, RampResponse, ResponseBody } from '../../src/ramp/ramp-response.ts';
 import { TransportTimeoutError, type RampRequest, type Transport } from '../../src/ramp/transport.ts';
@@ -1009,5 +1010,62 @@ describe('RampClient loop edges', () => {
     const business = setup([RampResponse.of(503, ''), RampResponse.of(200, JSON.stringify({ id: 'x' }))]);
     await business.client.getBusiness('b');
     expect(business.logs[0]!.fields.call).toBe('GET /business');
+  });
+});
+
+describe('money edges', () => {
+  it('decimal text: trimmed, either side of the point optional, exponent bounded, rounding below the minor unit', () => {
+    expect(decimalToMinorUnits(' 12.34 ')).toBe(1234);
+    expect(decimalToMinorUnits('12')).toBe(1200);
+    expect(decimalToMinorUnits('.5')).toBe(50);
+    expect(decimalToMinorUnits('5.')).toBe(500);
+    expect(decimalToMinorUnits('.')).toBeUndefined();
+    expect(decimalToMinorUnits('-')).toBeUndefined();
+    expect(decimalToMinorUnits('0e398')).toBe(0);
+    expect(decimalToMinorUnits('0e399')).toBeUndefined();
+    expect(decimalToMinorUnits('0e500')).toBeUndefined();
+    expect(decimalToMinorUnits('0e-500')).toBeUndefined();
+    expect(decimalToMinorUnits('0.000123')).toBe(0);
+    expect(decimalToMinorUnits('0.000523')).toBe(0);
+    expect(decimalToMinorUnits('0.005')).toBe(1);
+    expect(decimalToMinorUnits('0.004')).toBe(0);
+    expect(decimalToMinorUnits('0.5', 0)).toBe(1);
+    expect(decimalToMinorUnits('0.6', 0)).toBe(1);
+    expect(decimalToMinorUnits('0.4', 0)).toBe(0);
+    expect(decimalToMinorUnits('90071992547409.91')).toBe(9007199254740991);
+    expect(decimalToMinorUnits('-90071992547409.91')).toBe(-9007199254740991);
+    expect(decimalToMinorUnits('90071992547409.92')).toBeUndefined();
+    expect(decimalToMinorUnits('-90071992547409.92')).toBeUndefined();
+    expect(decimalToMinorUnits(Number.NaN)).toBeUndefined();
+    expect(decimalToMinorUnits(Infinity)).toBeUndefined();
+  });
+
+  it('CurrencyAmount: an object with a safe integer amount; rescaled by a conversion rate other than the currency\'s, half away from zero', () => {
+    expect(currencyAmountToMinorUnits([4000])).toBeUndefined();
+    expect(currencyAmountToMinorUnits({ amount: 5 })).toEqual({ amount: 5, currency: 'USD' });
+    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'USDX' })).toEqual({ amount: 5, currency: 'USD' });
+    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'XUSD' })).toEqual({ amount: 5, currency: 'USD' });
+    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'eur' })).toEqual({ amount: 5, currency: 'EUR' });
+    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'USD', minor_unit_conversion_rate: 0 })).toEqual({ amount: 5, currency: 'USD' });
+    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'USD', minor_unit_conversion_rate: -100 })).toEqual({ amount: 5, currency: 'USD' });
+    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'USD', minor_unit_conversion_rate: 100 })).toEqual({ amount: 5, currency: 'USD' });
+    const rescaled = (amount: number) => currencyAmountToMinorUnits({ amount, currency_code: 'USD', minor_unit_conversion_rate: 10_000 })?.amount;
+    expect(rescaled(400_000)).toBe(4000);
+    expect(rescaled(400_001)).toBe(4000);
+    expect(rescaled(400_049)).toBe(4000);
+    expect(rescaled(400_050)).toBe(4001);
+    expect(rescaled(-400_049)).toBe(-4000);
+    expect(rescaled(-400_050)).toBe(-4001);
+    expect(currencyAmountToMinorUnits({ amount: Number.MAX_SAFE_INTEGER, currency_code: 'USD', minor_unit_conversion_rate: 1 })).toBeUndefined();
+    expect(currencyAmountToMinorUnits({ amount: -Number.MAX_SAFE_INTEGER, currency_code: 'USD', minor_unit_conversion_rate: 1 })).toBeUndefined();
+    expect(currencyAmountToMinorUnits({ amount: 1.5, currency_code: 'USD' })).toBeUndefined();
+  });
+
+  it('a legacy decimal with its code: anything but three letters is USD', () => {
+    expect(decimalAmountToMinorUnits('1.5', 'USDX')).toEqual({ amount: 150, currency: 'USD' });
+    expect(decimalAmountToMinorUnits('1.5', 'XJPY')).toEqual({ amount: 150, currency: 'USD' });
+    expect(decimalAmountToMinorUnits('1500', 'jpy')).toEqual({ amount: 1500, currency: 'JPY' });
+    expect(decimalAmountToMinorUnits('1.5', undefined)).toEqual({ amount: 150, currency: 'USD' });
+    expect(decimalAmountToMinorUnits('x', 'USD')).toBeUndefined();
   });
 });
