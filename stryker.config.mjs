@@ -19,6 +19,7 @@ export default {
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   mutate: target.mutate,
   coverageAnalysis: 'perTest',
+  ignoreStatic: target.ignoreStatic ?? false,
   concurrency: 1,
   timeoutMS: 60_000,
   timeoutFactor: 3,
@@ -26,7 +27,10 @@ export default {
   htmlReporter: { fileName: `reports/mutation/${target.label}/index.html` },
   jsonReporter: { fileName: `reports/mutation/${target.label}/mutation.json` },
   tempDirName: `.stryker-tmp/${target.label}`,
-  incremental: false,
+  // Off by default (a full, honest run). MUTATE_INCREMENTAL=1 reuses this target's previous results for
+  // mutants whose code and covering tests did not change, and re-tests the rest (new tests included).
+  incremental: process.env.MUTATE_INCREMENTAL === '1',
+  incrementalFile: `reports/mutation/${target.label}/stryker-incremental.json`,
   cleanTempDir: true,
   // Anchored at the root: a bare 'data' also dropped src/emulator/data/ from the sandbox, so every test
   // file that starts the emulator failed to import and Stryker silently ran none of its tests.

@@ -30,6 +30,11 @@ export interface EmulatorOptions {
   accessTokenTtlS?: number;
   /** Client-credentials access-token lifetime; default 864000 s (10 days). */
   clientCredentialsTtlS?: number;
+  /**
+   * The rate-limit windows' clock in ms (default `performance.now`, real time). In-process tests pass a
+   * clock they move by hand, so what a window admits never depends on how fast the machine is.
+   */
+  rateLimitClock?: () => number;
 }
 
 export interface RunningEmulator {
@@ -70,6 +75,7 @@ export async function buildEmulatorApp(opts: EmulatorOptions & { defaultRedirect
     defaultRedirectUris: opts.defaultRedirectUris ?? DEFAULT_REDIRECT_URIS,
     defaultClientId: defaultApp.clientId,
     defaultClientSecret: defaultApp.clientSecret,
+    ...(opts.rateLimitClock ? { rateLimitClock: opts.rateLimitClock } : {}),
   });
   const app = await createEmulatorFastify({ state, logger: opts.logger ?? false });
   states.set(app, state);

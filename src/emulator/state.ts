@@ -32,6 +32,8 @@ export interface ResolvedEmulatorOptions {
   defaultRedirectUris: readonly string[];
   defaultClientId: string;
   defaultClientSecret: string;
+  /** The rate-limit windows' clock (ms); real time unless a test moves one by hand. */
+  rateLimitClock?: () => number;
 }
 
 export class EmulatorState {
@@ -42,7 +44,7 @@ export class EmulatorState {
   readonly businesses = new BusinessStore();
   readonly consent = new ConsentBook();
   readonly stats = new StatsRecorder();
-  readonly rateLimiter = new RollingWindowRateLimiter();
+  readonly rateLimiter: RollingWindowRateLimiter;
   readonly webhooks: WebhookDispatcher;
   /** Subscriptions made through Ramp's `/developer/v1/webhooks`; every emitted event reaches them too. */
   readonly rampWebhooks: RampWebhooks;
@@ -53,6 +55,7 @@ export class EmulatorState {
 
   constructor(options: ResolvedEmulatorOptions) {
     this.options = options;
+    this.rateLimiter = new RollingWindowRateLimiter(options.rateLimitClock);
     this.webhooks = new WebhookDispatcher(this.stats);
     this.rampWebhooks = new RampWebhooks(() => this.clock.now());
     this.webhooks.onEmit((businessId, type, objectId, nowMs) => this.rampWebhooks.publish(businessId, type, objectId, nowMs));

@@ -90,8 +90,11 @@ export class ResponseBody {
     for (const chunk of this.#chunks) stream.push(chunk);
     this.#chunks = [];
     this.#stream = stream;
-    if (this.#received > maxBytes) this.abort(new BodyTooLargeError());
-    else if (this.#ended) {
+    if (this.#received > maxBytes) {
+      // A body that already ended has nothing left to abort: fail the stream itself, or it never ends.
+      if (this.#ended) stream.destroy(new BodyTooLargeError());
+      else this.abort(new BodyTooLargeError());
+    } else if (this.#ended) {
       if (this.#failure) stream.destroy(this.#failure);
       else stream.push(null);
     }

@@ -14,6 +14,7 @@ import { request } from '../helpers/http.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { startEmulator, type RunningEmulator } from '../../src/emulator/index.ts';
 
 const METRICS_TOKEN = 'metrics-test-token-0123456789abcdef';
 
@@ -84,8 +85,16 @@ for (const dialect of DIALECTS) {
       return res.text();
     };
 
+    // Ramp's rate windows on a clock the test can hold still: two calls then meet one window whatever
+    // the time between them on a busy machine.
+    let heldAt: number | null = null;
+    let skippedMs = 0;
+    const rampClock = () => (heldAt ?? performance.now()) + skippedMs;
+    let emulator: RunningEmulator;
+
     beforeAll(async () => {
-      t = await startTestServer({ dialect, env: { METRICS_TOKEN } });
+      emulator = await startEmulator({ port: 0, rateLimitClock: rampClock });
+      t = await startTestServer({ dialect, env: { METRICS_TOKEN }, emulator });
       owner = await createTenant(t.server.ctx.db, 'owner');
       app = await emulatorControl(t.emulator.url).createApp({ grant_types: ['client_credentials'] });
       receiver = createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
@@ -95,6 +104,7 @@ for (const dialect of DIALECTS) {
     });
     afterAll(async () => {
       await t?.close();
+      await emulator?.close();
       await new Promise((resolve) => receiver?.close(resolve));
     });
 
@@ -120,9 +130,15 @@ for (const dialect of DIALECTS) {
       await t.server.ctx.db.kysely.updateTable('ramp_connections').set({ access_token_expires_at: Date.now() - 1 }).where('business_id', '=', owner.businessId).execute();
       expect((await request(`${t.url}/api/v1/ramp/proxy/business`, { headers: owner.headers })).status).toBe(200);
 
-      // Ramp allows one call per second now: the second call meets a 429, waits it out, and succeeds.
+      // Ramp allows one call per second now, and its clock stands still: the second call meets a 429;
+      // once it has, a second passes for Ramp, and the call, having waited out Retry-After, succeeds.
       await emu.faults({ rate_limit: { limit: 1, window_s: 1 } });
-      const calls = await Promise.all([1, 2].map(() => request(`${t.url}/api/v1/ramp/proxy/transactions?page_size=2`, { headers: owner.headers })));
+      heldAt = performance.now();
+      const pending = Promise.all([1, 2].map(() => request(`${t.url}/api/v1/ramp/proxy/transactions?page_size=2`, { headers: owner.headers })));
+      await expect.poll(async () => (await emu.stats()).rate_limited, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+      skippedMs += heldAt + 2_000 - performance.now();
+      heldAt = null;
+      const calls = await pending;
       expect(calls.map((c) => c.status)).toEqual([200, 200]);
       await emu.faults({ reset: true });
       expect((await emu.stats()).rate_limited).toBeGreaterThanOrEqual(1);

@@ -93,55 +93,84 @@ describe('injected failures', () => {
   });
 });
 
+// The windows run on a clock this file moves by hand (`rateLimitClock`): what a window admits is then a
+// function of the requests and the elapsed time we state, never of how fast the machine sends them.
 describe('rate limit (200 per 10 s rolling, B5)', () => {
+  let limited: RunningEmulator;
+  let limitedClient: EmulatorClient;
+  let limitedToken: string;
+  let nowMs = 0;
+  const elapse = (ms: number) => {
+    nowMs += ms;
+  };
+  const business = () => limitedClient.api('sandbox', '/business', limitedToken);
+
+  beforeAll(async () => {
+    limited = await startEmulator({ port: 0, rateLimitClock: () => nowMs });
+    limitedClient = new EmulatorClient(limited);
+    limitedToken = await limitedClient.clientCredentialsToken({ ...limited.defaultApp, environment: 'sandbox' }, 'business:read transactions:read');
+  });
+  afterAll(() => limited.close());
+  beforeEach(async () => {
+    await limitedClient.faults({ reset: true });
+    elapse(60_000); // past any window a previous test filled
+  });
+
   it('the default allows 200 requests per client in a window, then 429 with Retry-After', async () => {
-    const results = await Promise.all(Array.from({ length: 205 }, () => client.api('sandbox', '/business', token)));
+    const results = await Promise.all(Array.from({ length: 205 }, () => business()));
     expect(results.filter((result) => result.status === 200)).toHaveLength(200);
-    const limited = results.filter((result) => result.status === 429);
-    expect(limited).toHaveLength(5);
-    expect(Number(limited[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(Number(limited[0]!.headers.get('retry-after'))).toBeLessThanOrEqual(10);
-    expect(limited[0]!.body.error_v2).toMatchObject({ error_code: expect.any(String), message: expect.any(String) });
+    const refused = results.filter((result) => result.status === 429);
+    expect(refused).toHaveLength(5);
+    expect(refused.map((result) => result.headers.get('retry-after'))).toEqual(Array(5).fill('10'));
+    expect(refused[0]!.body.error_v2).toMatchObject({ error_code: expect.any(String), message: expect.any(String) });
+    // Rolling: 9.999 s later the window still holds all 205; 10 s after them it is empty again.
+    elapse(9_999);
+    expect((await business()).status).toBe(429);
+    elapse(10_000);
+    expect((await business()).status).toBe(200);
   });
 
   it('requests made while limited extend the lockout; waiting it out recovers', async () => {
-    // A 2 s window: the 6 calls below fit in it and no gap while hammering reaches it, even on a busy
-    // machine (the windows are real time, as a client's Retry-After sleep is real).
-    await client.faults({ rate_limit: { limit: 5, window_s: 2 } });
-    for (let i = 0; i < 5; i++) expect((await client.api('sandbox', '/business', token)).status).toBe(200);
-    const blocked = await client.api('sandbox', '/business', token);
+    await limitedClient.faults({ rate_limit: { limit: 5, window_s: 2 } });
+    for (let i = 0; i < 5; i++) expect((await business()).status).toBe(200);
+    const blocked = await business();
     expect(blocked.status).toBe(429);
-    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(Number(blocked.headers.get('retry-after'))).toBeLessThanOrEqual(2);
-    // Hammer for ~2.4 s: a polite client would have been let back in after 2 s.
-    const hammerUntil = performance.now() + 2400;
-    while (performance.now() < hammerUntil) {
-      expect((await client.api('sandbox', '/business', token)).status).toBe(429);
-      await sleep(100);
+    expect(blocked.headers.get('retry-after')).toBe('2');
+    // Hammer every 100 ms for 2.4 s: a polite client would have been let back in after 2 s.
+    for (let t = 0; t < 2_400; t += 100) {
+      elapse(100);
+      expect((await business()).status, `at ${t + 100} ms`).toBe(429);
     }
-    await sleep(2100);
-    expect((await client.api('sandbox', '/business', token)).status).toBe(200);
-    expect((await client.stats()).rate_limited).toBeGreaterThanOrEqual(10);
+    // A second after the hammering stops, its last 10 calls are still in the window; one window after
+    // the last call, it is open again.
+    elapse(1_000);
+    expect((await business()).status).toBe(429);
+    elapse(2_000);
+    expect((await business()).status).toBe(200);
+    expect((await limitedClient.stats()).rate_limited).toBeGreaterThanOrEqual(25);
   });
 
-  it('a client that waits Retry-After is let back in', async () => {
-    await client.faults({ rate_limit: { limit: 3, window_s: 2 } });
-    for (let i = 0; i < 3; i++) await client.api('sandbox', '/business', token);
-    const blocked = await client.api('sandbox', '/business', token);
+  it('a client that waits Retry-After is let back in, and not a moment before the window allows', async () => {
+    await limitedClient.faults({ rate_limit: { limit: 3, window_s: 2 } });
+    for (let i = 0; i < 3; i++) expect((await business()).status).toBe(200);
+    elapse(500);
+    const blocked = await business();
     expect(blocked.status).toBe(429);
-    await sleep(Number(blocked.headers.get('retry-after')) * 1000 + 50);
-    expect((await client.api('sandbox', '/business', token)).status).toBe(200);
+    // The first call leaves the window 2 s after it was made, 1.5 s from now: Retry-After rounds up.
+    expect(blocked.headers.get('retry-after')).toBe('2');
+    elapse(Number(blocked.headers.get('retry-after')) * 1000);
+    expect((await business()).status).toBe(200);
   });
 
   it('windows are per client; rate_limit false disables the limit', async () => {
-    await client.faults({ rate_limit: { limit: 2, window_s: 5 } });
-    const other = await client.createApp({ grant_types: ['client_credentials'] });
-    const otherToken = await client.clientCredentialsToken(other, 'business:read');
-    for (let i = 0; i < 3; i++) await client.api('sandbox', '/business', token);
-    expect((await client.api('sandbox', '/business', token)).status).toBe(429);
-    expect((await client.api('sandbox', '/business', otherToken)).status).toBe(200);
-    await client.faults({ rate_limit: false });
-    const results = await Promise.all(Array.from({ length: 250 }, () => client.api('sandbox', '/business', token)));
+    await limitedClient.faults({ rate_limit: { limit: 2, window_s: 5 } });
+    const other = await limitedClient.createApp({ grant_types: ['client_credentials'] });
+    const otherToken = await limitedClient.clientCredentialsToken(other, 'business:read');
+    for (let i = 0; i < 3; i++) await business();
+    expect((await business()).status).toBe(429);
+    expect((await limitedClient.api('sandbox', '/business', otherToken)).status).toBe(200);
+    await limitedClient.faults({ rate_limit: false });
+    const results = await Promise.all(Array.from({ length: 250 }, () => business()));
     expect(results.every((result) => result.status === 200)).toBe(true);
   });
 });

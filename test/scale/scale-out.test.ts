@@ -85,8 +85,14 @@ describe.runIf(DIALECTS.includes('postgres'))('scale-out: 3 replicas on one Post
       Array.from({ length: 400 }, (_, i) => request(`${replicas[i % 3]!.url}/api/v1/ramp/token`, { headers: tenants[i % tenants.length]!.headers })),
     );
     expect(results.filter((r) => r.status !== 200).map((r) => r.text)).toEqual([]);
-    // The schedulers of all 3 replicas also ran meanwhile; still one grant per connection.
-    await new Promise((r) => setTimeout(r, 1_000));
+    // The schedulers of all 3 replicas also ran meanwhile. Once no connection is leased (no refresh in
+    // flight) and none is due, no further grant can come: count then, instead of after a fixed wait.
+    const settled = async () => {
+      const rows = await db.kysely.selectFrom('ramp_connections').select(['lease_owner', 'next_refresh_at']).execute();
+      const now = Date.now();
+      return rows.every((row) => row.lease_owner === null && (row.next_refresh_at === null || row.next_refresh_at > now));
+    };
+    await expect.poll(settled, { timeout: 30_000 }).toBe(true);
     expect((await emu.stats()).grants.client_credentials - before).toBe(tenants.length);
   }, 60_000);
 

@@ -58,7 +58,13 @@ describe('revoked grant → needs_reauth → one webhook', () => {
     expect(status.body).toMatchObject({ status: 'needs_reauth', status_reason: 'invalid_grant' });
 
     await expect.poll(() => deliveries.filter((d) => d.type === 'connection.needs_reauth').length, { timeout: 10_000 }).toBe(1);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Exactly one such event was recorded, and once nothing is left pending no further delivery can
+    // come: proof by the outbox's state, not by waiting a while for a second one.
+    const db = t.server.ctx.db.kysely;
+    const recorded = await db.selectFrom('events').select('id').where('business_id', '=', owner.businessId).where('type', '=', 'connection.needs_reauth').execute();
+    expect(recorded).toHaveLength(1);
+    const pending = async () => (await db.selectFrom('webhook_deliveries').select('id').where('business_id', '=', owner.businessId).where('status', '=', 'pending').execute()).length;
+    await expect.poll(pending, { timeout: 20_000 }).toBe(0);
     const needsReauth = deliveries.filter((d) => d.type === 'connection.needs_reauth');
     expect(needsReauth).toHaveLength(1);
     expect(verifyWebhookSignature(hook.body.secret, needsReauth[0]!.signature, needsReauth[0]!.body)).toBe(true);
