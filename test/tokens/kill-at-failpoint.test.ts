@@ -97,6 +97,8 @@ describe.runIf(DIALECTS.includes('postgres'))('postgres: SIGKILL between Ramp\'s
     await serve({ REFRESH_INTERVAL_MS: '200' });
     await expect.poll(async () => (await h.store.find(row.business_id))!.status, { timeout: 30_000, interval: 100 }).toBe('needs_reauth');
     expect((await h.store.find(row.business_id))!.status_reason).toBe('lost_rotation');
+    // The event is written just after the status (src/tokens/token-manager.ts, #markNeedsReauth): wait for it, then exactly one.
+    await expect.poll(async () => (await needsReauthEvents(row.business_id)).length, { timeout: 30_000, interval: 100 }).toBeGreaterThan(0);
     expect(await needsReauthEvents(row.business_id)).toEqual([expect.objectContaining({ reason: 'lost_rotation' })]);
   }, 120_000);
 

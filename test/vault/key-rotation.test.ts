@@ -29,10 +29,12 @@ for (const dialect of DIALECTS) {
       dataDir = mkdtempSync(join(tmpdir(), 'rc-keys-'));
       t = await startTestServer({ dialect, env: { ENCRYPTION_KEYS: '', DATA_DIR: dataDir, RAMP_WEBHOOK_SUBSCRIBE: 'on' } });
     });
+    // Closing waits for the syncs and Ramp webhook jobs the 20 connections started; on a busy machine that
+    // took over vitest's default 60 s once, so the hook gets more time (it proves nothing by its speed).
     afterAll(async () => {
       await t.close();
       rmSync(dataDir, { recursive: true, force: true });
-    });
+    }, 240_000);
 
     it('rewraps every row online with no failed request', async () => {
       const emu = emulatorControl(t.emulator.url);
