@@ -82,7 +82,7 @@ export const REVOKE_RETRY_MIN_MS = 60_000;
 const REVOKE_RETRY_MAX_MS = 3600_000;
 
 function nextRevocationAt(since: number, now: number): number {
-  return now + Math.min(REVOKE_RETRY_MAX_MS, Math.max(REVOKE_RETRY_MIN_MS, (now - since) / 2));
+  return now + Math.min(REVOKE_RETRY_MAX_MS, Math.max(REVOKE_RETRY_MIN_MS, Math.floor((now - since) / 2)));
 }
 
 /** Ramp's refusal → our stable code, whose detail tells the user what to change in their Ramp app. */
