@@ -150,6 +150,7 @@ describe('connection view (pure)', () => {
     expect(toConnectionView(undefined, summary)).toEqual({
       status: 'disconnected', connection_id: null, auth_method: null, environment: null, client_id: null, scopes: [], access_token_expires_at: null,
       last_refreshed_at: null, last_sync_at: summary.last_sync_at, last_sync: null, transaction_count: 7, last_error: null, status_reason: null, connected_at: null,
+      accounting_connection: null, webhook: null,
     });
   });
   it('a row: its fields, ISO times (null stays null), scopes split without empties, no secret', () => {
@@ -157,6 +158,7 @@ describe('connection view (pure)', () => {
     expect(toConnectionView(row, summary)).toEqual({
       status: 'needs_reauth', connection_id: 'c1', auth_method: 'oauth', environment: 'sandbox', client_id: 'cid', scopes: ['a', 'b'], access_token_expires_at: '1970-01-01T00:00:00.000Z',
       last_refreshed_at: null, last_sync_at: summary.last_sync_at, last_sync: null, transaction_count: 7, last_error: 'e', status_reason: 'r', connected_at: '1970-01-02T00:00:00.000Z',
+      accounting_connection: null, webhook: null,
     });
     expect(toConnectionView({ ...row, last_refreshed_at: undefined } as unknown as RampConnectionsTable, summary).last_refreshed_at).toBeNull();
   });

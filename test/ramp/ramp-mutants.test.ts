@@ -765,7 +765,7 @@ describe('endpoints', () => {
 
 describe('resource projections', () => {
   const project = (resource: string, record: Record<string, unknown>) => descriptorOf(resource).project(record);
-  const EMPTY = { amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null };
+  const EMPTY = { amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null, sync_status: null };
   const T = '2026-03-04T05:06:07Z';
   const MS = Date.parse(T);
   const T2 = '2026-05-06T00:00:00Z';
@@ -808,7 +808,7 @@ describe('resource projections', () => {
     expect(project('bill-payments', { amount: { amount: 7, currency_code: 'EUR' }, payment_date: T, effective_date: T2, payment_method: 'ACH' })).toEqual({ ...EMPTY, amount_cents: 7, currency: 'EUR', occurred_at: MS, state: 'ACH' });
     expect(project('bill-payments', { effective_date: T2 }).occurred_at).toBe(MS2);
     expect(project('transfers', { amount: { amount: 9, currency_code: 'USD' }, created_at: T, status: 'DONE' })).toEqual({ ...EMPTY, amount_cents: 9, currency: 'USD', occurred_at: MS, state: 'DONE' });
-    expect(project('cashbacks', { amount: { amount: 3, currency_code: 'USD' }, created_at: T, sync_status: 'SYNCED' })).toEqual({ ...EMPTY, amount_cents: 3, currency: 'USD', occurred_at: MS, state: 'SYNCED' });
+    expect(project('cashbacks', { amount: { amount: 3, currency_code: 'USD' }, created_at: T, sync_status: 'SYNCED' })).toEqual({ ...EMPTY, amount_cents: 3, currency: 'USD', occurred_at: MS, state: 'SYNCED', sync_status: 'SYNCED' });
     expect(project('statements', { ending_balance: { amount: 11, currency_code: 'USD' }, end_date: '2026-03-04' })).toEqual({ ...EMPTY, amount_cents: 11, currency: 'USD', occurred_at: Date.parse('2026-03-04T00:00:00Z') });
     expect(project('receipts', { created_at: T, user_id: 'u1', transaction_id: 't1' })).toEqual({ ...EMPTY, occurred_at: MS, user_id: 'u1', link_id: 't1' });
     expect(project('memos', { id: 't1' })).toEqual({ ...EMPTY, link_id: 't1' });
@@ -817,8 +817,8 @@ describe('resource projections', () => {
   it('a bill payment is derived from a paid bill only, under the bill\'s id', () => {
     const derive = descriptorOf('bill-payments').derive!;
     expect(derive({ id: 'b1', status: 'PAID', vendor: { id: 'v' }, entity_id: 'e1', payment: { amount: { amount: 1 }, payment_date: T } }))
-      .toEqual({ id: 'b1', bill_id: 'b1', bill_status: 'PAID', vendor: { id: 'v' }, entity_id: 'e1', amount: { amount: 1 }, payment_date: T });
-    expect(derive({ id: 'b2', payment: {} })).toEqual({ id: 'b2', bill_id: 'b2', bill_status: null, vendor: null, entity_id: null });
+      .toEqual({ id: 'b1', bill_id: 'b1', bill_status: 'PAID', bill_sync_status: null, bill_archived_at: null, vendor: { id: 'v' }, entity_id: 'e1', amount: { amount: 1 }, payment_date: T });
+    expect(derive({ id: 'b2', payment: {} })).toEqual({ id: 'b2', bill_id: 'b2', bill_status: null, bill_sync_status: null, bill_archived_at: null, vendor: null, entity_id: null });
     expect(derive({ id: 'b3', payment: null })).toBeNull();
     expect(derive({ id: 'b4' })).toBeNull();
     expect(derive({ id: 'b5', payment: 'x' })).toBeNull();
