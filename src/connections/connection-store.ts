@@ -6,8 +6,9 @@
  * needs-reauth mark are methods of this class; `claimDueRefreshes` leases due rows for the scheduler.
  */
 import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { AuthMethod, RampConnectionsTable } from '../db/schema.ts';
+import type { AuthMethod, Database, RampConnectionsTable } from '../db/schema.ts';
 import type { TokenSet } from '../oauth/token-endpoint.ts';
 import { claimDue } from '../core/claim-due.ts';
 import { acquireLease, releaseLease, type Lease } from './connection-lease.ts';
@@ -194,17 +195,26 @@ export class ConnectionStore {
   }
 
   /** True only for the writer whose mark took effect (the row was still connected at `row.version`). */
-  async markNeedsReauth(row: RampConnectionsTable, reason: string, message: string): Promise<boolean> {
+  /**
+   * `alsoWrite` runs in the same transaction, only when this update took effect: the event and audit
+   * row that report the transition commit with it or not at all (a crash in between loses neither).
+   */
+  async markNeedsReauth(row: RampConnectionsTable, reason: string, message: string, alsoWrite?: (trx: Kysely<Database>) => Promise<void>): Promise<boolean> {
     const now = this.#now();
-    const result = await this.#db.kysely
-      .updateTable('ramp_connections')
-      .set({ status: 'needs_reauth', status_reason: reason, last_error: message, last_error_at: now, lease_owner: null, lease_until: null, next_refresh_at: null, updated_at: now })
-      .where('id', '=', row.id)
-      .where('status', '=', 'connected')
-      .where('version', '=', row.version)
-      .executeTakeFirst();
+    const marked = await this.#db.kysely.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('ramp_connections')
+        .set({ status: 'needs_reauth', status_reason: reason, last_error: message, last_error_at: now, lease_owner: null, lease_until: null, next_refresh_at: null, updated_at: now })
+        .where('id', '=', row.id)
+        .where('status', '=', 'connected')
+        .where('version', '=', row.version)
+        .executeTakeFirst();
+      const updated = Number(result.numUpdatedRows) === 1;
+      if (updated && alsoWrite) await alsoWrite(trx);
+      return updated;
+    });
     this.#changed(row.business_id);
-    return Number(result.numUpdatedRows) === 1;
+    return marked;
   }
 
   /** Disconnected, revocation unconfirmed: the row stays sealed and unusable until Ramp confirms or we give up. */

@@ -15,10 +15,11 @@
  * other replica refreshed meanwhile; 5xx, timeouts, 429 and lease waits never change its status, nor does
  * a row sealed under a key id this replica lacks (a key rollout in progress: 503, src/vault/key-unavailable.ts).
  */
+import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { audit } from '../audit/audit-log.ts';
 import type { ConnectionStore } from '../connections/connection-store.ts';
-import type { RampConnectionsTable } from '../db/schema.ts';
+import type { Database, RampConnectionsTable } from '../db/schema.ts';
 import type { EventSink } from '../events/event-sink.ts';
 import { ApiError } from '../core/errors.ts';
 import { metrics, secondsSince } from '../metrics/registry.ts';
@@ -311,14 +312,27 @@ export class TokenManager implements AccessTokenProvider {
 
   async #markNeedsReauth(row: RampConnectionsTable, reason: string, message: string): Promise<void> {
     const now = this.#now();
-    const marked = await this.#o.store.markNeedsReauth(row, reason, message);
+    const events = this.#o.events;
+    const entry = { businessId: row.business_id, actorTokenId: null, action: 'connection.needs_reauth', outcome: 'failure', detail: reason } as const;
+    const data = { connection_id: row.id, reason, message };
+    // With an outbox, the audit row and the event commit with the status change: a crash cannot leave
+    // a needs_reauth connection that nobody was told about.
+    const report = events.emitIn
+      ? async (trx: Kysely<Database>) => {
+          await audit(trx, entry, now);
+          await events.emitIn!(trx, row.business_id, 'connection.needs_reauth', data);
+        }
+      : undefined;
+    const marked = await this.#o.store.markNeedsReauth(row, reason, message, report);
     this.#hot.delete(row.business_id);
     // Only the replica whose update took effect reports it: exactly one event per transition.
     if (!marked) return;
     metrics.needsReauth.inc({ reason });
     this.#o.ctx.log.warn({ connection_id: row.id, business_id: row.business_id, reason }, 'Ramp connection needs re-authorization');
-    await audit(this.#o.ctx.db.kysely, { businessId: row.business_id, actorTokenId: null, action: 'connection.needs_reauth', outcome: 'failure', detail: reason }, now);
-    await this.#o.events.emit(row.business_id, 'connection.needs_reauth', { connection_id: row.id, reason, message });
+    if (!report) {
+      await audit(this.#o.ctx.db.kysely, entry, now);
+      await events.emit(row.business_id, 'connection.needs_reauth', data);
+    }
   }
 
   async #transientFailure(lease: Lease, failure: OAuthFailure, attempt: number): Promise<void> {

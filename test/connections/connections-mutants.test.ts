@@ -7,6 +7,7 @@
  * kill the mutants `npm run mutate -- connections` left alive (the route tests start a server per file,
  * which a mutant run can afford only for a few of them).
  */
+import { audit } from '../../src/audit/audit-log.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -461,6 +462,24 @@ for (const dialect of DIALECTS) {
         expect(marked.updated_at).toBeGreaterThanOrEqual(row.updated_at);
         expect(await h.store.markNeedsReauth(row, 'again', 'm')).toBe(false);
         expect((await rowOf(row.business_id)).status_reason).toBe('invalid_grant');
+      });
+
+      it('markNeedsReauth: what reports the transition commits with it, or the transition does not happen', async () => {
+        const row = await h.connectOAuth();
+        const calls: string[] = [];
+        // Not marked (stale version): nothing reported.
+        expect(await h.store.markNeedsReauth({ ...row, version: row.version + 1 }, 'r', 'm', async () => void calls.push('stale'))).toBe(false);
+        expect(calls).toEqual([]);
+        // The report fails: the status change rolls back with it, so a later attempt marks and reports it.
+        await expect(h.store.markNeedsReauth(row, 'invalid_grant', 'm', async (trx) => {
+          await audit(trx, { businessId: row.business_id, actorTokenId: null, action: 'probe', outcome: 'failure' });
+          throw new Error('outbox down');
+        })).rejects.toThrow('outbox down');
+        expect((await rowOf(row.business_id)).status).toBe('connected');
+        expect(await h.db.kysely.selectFrom('audit_log').select('action').where('business_id', '=', row.business_id).where('action', '=', 'probe').execute()).toEqual([]);
+        expect(await h.store.markNeedsReauth(row, 'invalid_grant', 'm', async () => void calls.push('reported'))).toBe(true);
+        expect(calls).toEqual(['reported']);
+        expect((await rowOf(row.business_id)).status).toBe('needs_reauth');
       });
 
       it('revocation bookkeeping: mark pending, claim due rows once (oldest first, limited), reschedule only pending rows', async () => {
