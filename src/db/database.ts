@@ -59,12 +59,21 @@ export function openDatabase(url: string, options: { poolSize?: number } = {}): 
   // 100k-record sync's writes: 5.5 s → 4.1 s (issue #6 notes). The WAL is truncated back to this
   // size after a checkpoint (sqlite.org/pragma.html#pragma_journal_size_limit).
   sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  // A multi-row upsert keeps a statement journal (to undo just that statement on a conflict error)
+  // with the original of every page it changes; in a temp file that was ~2M pwrite calls for a
+  // 93k-record sync, most of the write path's system time. In memory it is bounded by one
+  // statement's pages (sqlite.org/tempfiles.html#stmtjrnl, pragma.html#pragma_temp_store).
+  sqlite.pragma('temp_store = MEMORY');
+  // A page commit touches every secondary index of ramp_records at random places; with SQLite's
+  // default 2 MB cache those pages are spilled mid-transaction and read back (sqlite.org/pragma.html#pragma_cache_size).
+  sqlite.pragma(`cache_size = -${CACHE_KIB}`);
   sqlite.pragma(`journal_size_limit = ${WAL_AUTOCHECKPOINT_PAGES * 4096}`);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { kysely, dialect, close: () => kysely.destroy() };
 }
 
 const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+const CACHE_KIB = 32 * 1024;
 const STATEMENT_CACHE_SIZE = 500;
 
 /**
