@@ -4,7 +4,7 @@
  * newest first, keyset-paginated on `(occurred_at, id)` like the read API (src/core/pagination.ts),
  * each with its codings in the product's ids and the last failure the product reported for it.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Cursor } from '../core/pagination.ts';
 import type { Database } from '../db/schema.ts';
 import { recordView, type StoredRecord } from '../sync/records-query.ts';
@@ -27,7 +27,9 @@ export async function listReady(db: Kysely<Database>, businessId: string, kind: 
     .select(['r.id', 'r.data', 'r.amount_cents', 'r.currency', 'r.occurred_at', 'r.deleted_at', 'f.message as failure_message', 'f.sync_type as failure_sync_type', 'f.failed_at'])
     .where('r.business_id', '=', businessId)
     .where('r.resource', '=', kind.resource)
-    .where('r.sync_status', '=', 'SYNC_READY')
+    // A literal, not a parameter: the planners use the partial ready index (migration 0016) only
+    // when the query's condition repeats the index's own (sqlite.org/partialindex.html §2.1).
+    .where('r.sync_status', '=', sql.lit('SYNC_READY'))
     .where('r.deleted_at', 'is', null);
   if (after !== undefined) {
     const key = Number(after.key);

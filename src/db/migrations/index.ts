@@ -16,6 +16,7 @@ import * as m0012ready from './0012_accounting_ready_feed.ts';
 import * as m0013 from './0013_accounting_chart_jobs.ts';
 import * as m0014 from './0014_ramp_webhook_subscriptions.ts';
 import * as m0015 from './0015_partial_record_indexes.ts';
+import * as m0016 from './0016_ready_index_partial.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -37,4 +38,5 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0013_accounting_chart_jobs': m0013,
   '0014_ramp_webhook_subscriptions': m0014,
   '0015_partial_record_indexes': m0015,
+  '0016_ready_index_partial': m0016,
 };
