@@ -25,7 +25,7 @@ import { openDatabase, type Dialect } from '../src/db/database.ts';
 import { updateSyncConfig } from '../src/connections/sync-config.ts';
 import { scopesForFlags, SYNC_CONFIG_FLAGS } from '../src/ramp/resource-descriptors.ts';
 import { allResourcesConfig, barePageOut, emulatorAccessToken, type PageOutResult } from './lib/bare-page-out.ts';
-import { cpuSecondsOf, peakRssMbOf, startEmulatorProcess, startServer, type Proc } from './lib/processes.ts';
+import { cpuSecondsOf, peakRssMbOf, writtenMbOf, startEmulatorProcess, startServer, type Proc } from './lib/processes.ts';
 import { scratchDatabase } from './lib/scratch-db.ts';
 import { benchTenant, connectWithEmulatorApp, postJson } from './lib/tenant.ts';
 import { BENCH_KEYS } from './scenarios/token-hot-path.ts';
@@ -37,6 +37,8 @@ export interface BenchResult {
   peakRssMb: number;
   /** CPU seconds serve and the emulator used during the sync (a figure less noisy than time on a shared machine). */
   cpuSeconds: { serve: number; emulator: number };
+  /** MB serve wrote (sockets and files: with SQLite mostly the WAL and its checkpoints) during the sync. */
+  serveWrittenMb: number;
   /** CPU seconds the emulator used serving the bare client's second read. */
   bareEmulatorCpu: number;
   /** The bare client's page-out of the same data (the faster of its two reads). */
@@ -86,11 +88,13 @@ export async function benchSync(dialect: Dialect, transactions: number): Promise
     const bareBefore = await barePageOut(emulator.url, bareToken);
 
     const cpuBefore = { serve: cpuSecondsOf(server.child.pid!), emulator: cpuSecondsOf(emulator.child.pid!) };
+    const writtenBefore = writtenMbOf(server.child.pid!);
     const started = await postJson(`${server.url}/api/v1/ramp/sync`, {}, tenant.headers);
     if (started.status !== 202) throw new Error(`sync request failed: ${started.status} ${await started.text()}`);
     const { sync_id } = (await started.json()) as { sync_id: string };
     const sync = await waitForSync(`${server.url}/api/v1/ramp/syncs/${sync_id}`, tenant.headers);
     const peakRssMb = Math.round(peakRssMbOf(server.child.pid!));
+    const serveWrittenMb = writtenMbOf(server.child.pid!) - writtenBefore;
     const cpuSeconds = { serve: Math.round((cpuSecondsOf(server.child.pid!) - cpuBefore.serve) * 10) / 10, emulator: Math.round((cpuSecondsOf(emulator.child.pid!) - cpuBefore.emulator) * 10) / 10 };
     if (sync.status !== 'completed') throw new Error(`sync ${sync.status}: ${sync.error}`);
     const seconds = (Date.parse(sync.finished_at) - Date.parse(sync.started_at)) / 1000;
@@ -104,7 +108,7 @@ export async function benchSync(dialect: Dialect, transactions: number): Promise
     // record on a window boundary is read twice, so a few records either way are expected.
     if (Math.abs(bare.records - records) > BOUNDARY_SLACK) throw new Error(`the bare client read ${bare.records} records, the sync stored ${records}: they no longer read the same lists`);
     const recordsPerSecond = Math.round(records / seconds);
-    return { records, seconds: Math.round(seconds * 100) / 100, recordsPerSecond, peakRssMb, cpuSeconds, bareEmulatorCpu, bare, ratio: Math.round((recordsPerSecond / bare.recordsPerSecond) * 100) / 100 };
+    return { records, seconds: Math.round(seconds * 100) / 100, recordsPerSecond, peakRssMb, cpuSeconds, serveWrittenMb, bareEmulatorCpu, bare, ratio: Math.round((recordsPerSecond / bare.recordsPerSecond) * 100) / 100 };
   } finally {
     await Promise.all([server?.stop(), emulator?.stop()]);
     await database.drop();

@@ -11,6 +11,7 @@
  * PRE: SQL statements (`;`-separated) run first, e.g. to swap an index.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createTestDatabase } from '../test/helpers/test-db.ts';
@@ -46,6 +47,7 @@ for (let done = 0; done < N; done += BATCH) {
   await commitPage(db.kysely, dialect, { businessId: biz, syncId, owner: 'me', leaseUntil: 1e15, resource: 'transactions', streamKey: 'transactions', records, cursor: { v: 1, fingerprint: 'f', completedRunStartedAt: null, run: null } as any, progress: () => ({}) as any, now: Date.now() });
 }
 const c = process.cpuUsage(c0);
-console.log(JSON.stringify({ dialect, N, BATCH, pre: process.env.PRE ?? '', wallS: Math.round(performance.now() - t0) / 1000, userS: c.user / 1e6, sysS: c.system / 1e6 }));
+const io = Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\n').map((line) => line.split(': ')).map(([k, v]) => [k, Math.round(Number(v) / 1e6)]));
+console.log(JSON.stringify({ dialect, N, BATCH, pre: process.env.PRE ?? '', wallS: Math.round(performance.now() - t0) / 1000, userS: c.user / 1e6, sysS: c.system / 1e6, writtenMb: io.wchar, readMb: io.rchar }));
 await db.close();
 await tdb.drop();

@@ -64,9 +64,12 @@ export async function barePageOut(emulatorUrl: string, accessToken: string): Pro
       records++;
       continue;
     }
+    // A first sync reads a `synced_after` stream from its own start (sync-runner.ts): only what was
+    // synced since, so the bare client asks the same.
+    const syncedAfter = stream.incrementalFilter === 'synced_after' ? { synced_after: new Date(Date.now() - DEFAULT_RUNNER_SETTINGS.overlapMs).toISOString() } : {};
     const urls = planSegments(stream, Date.now(), null).map((segment) => {
       const url = new URL(`${base}/${stream.descriptor.rampPath}`);
-      const params = { ...stream.params, page_size: pageSize, ...(segment.from ? { from_date: segment.from } : {}), ...(segment.to ? { to_date: segment.to } : {}) };
+      const params = { ...stream.params, ...syncedAfter, page_size: pageSize, ...(segment.from ? { from_date: segment.from } : {}), ...(segment.to ? { to_date: segment.to } : {}) };
       for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, String(value));
       return url.href;
     });

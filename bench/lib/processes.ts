@@ -87,6 +87,12 @@ export function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Bytes a process has written through write/pwrite so far, in MB (/proc/<pid>/io `wchar`): the storage's write amplification. */
+export function writtenMbOf(pid: number): number {
+  const wchar = /wchar:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? '0';
+  return Math.round(Number(wchar) / 1e6);
+}
+
 export async function startServer(env: Record<string, string>, port?: number): Promise<Proc & { readyMs: number }> {
   port ??= await freePort();
   const url = `http://127.0.0.1:${port}`;
