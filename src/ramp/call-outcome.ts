@@ -44,11 +44,14 @@ export async function errorOutcome<T>(response: RampResponse, access: RampAccess
 }
 
 /** A 2xx JSON body, size-capped and parsed; malformed JSON is Ramp's fault (`ramp_error`). */
-export async function jsonOutcome(response: RampResponse): Promise<{ ok: true; value: unknown } | { ok: false; error: ApiError }> {
+export async function jsonOutcome(
+  response: RampResponse,
+  parse: (text: string) => unknown = JSON.parse,
+): Promise<{ ok: true; value: unknown } | { ok: false; error: ApiError }> {
   const text = await response.text(MAX_TYPED_BODY_BYTES);
   if (text === null) return { ok: false, error: new ApiError('ramp_response_too_large') };
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: parse(text) };
   } catch {
     return { ok: false, error: new ApiError('ramp_error', `Ramp answered ${response.status} with a body that is not JSON`) };
   }

@@ -160,7 +160,7 @@ export class RampClient {
   }
 
   /** One page: the first page of `resource` with `params`, or the page at a `page.next` link. */
-  fetchPage(businessId: string, from: { resource: RampListResource; params: ListParams } | { next: string }, options?: CallOptions): Promise<RampPage> {
+  fetchPage(businessId: string, from: { resource: RampListResource; params: ListParams } | { next: string }, options?: CallOptions, keepAsText?: ReadonlySet<string>): Promise<RampPage> {
     const label = 'resource' in from ? `GET /${from.resource}` : 'GET page.next';
     return this.call(
       businessId,
@@ -168,17 +168,17 @@ export class RampClient {
         method: 'GET',
         label,
         build: (access) => buildPageRequest(access, 'resource' in from ? listUrl(access, from.resource, from.params).href : from.next),
-        process: processPageResponse,
+        process: (response, access, nowMs) => processPageResponse(response, access, nowMs, keepAsText),
       },
       options,
     );
   }
 
   /** Every page of a list, following `page.next` (docs/ramp-behaviour.md#pagination) until it is null. */
-  async *pages(businessId: string, from: { resource: RampListResource; params: ListParams } | { next: string }, options?: CallOptions): AsyncGenerator<RampPage> {
+  async *pages(businessId: string, from: { resource: RampListResource; params: ListParams } | { next: string }, options?: CallOptions, keepAsText?: ReadonlySet<string>): AsyncGenerator<RampPage> {
     let cursor = from;
     for (;;) {
-      const page = await this.fetchPage(businessId, cursor, options);
+      const page = await this.fetchPage(businessId, cursor, options, keepAsText);
       yield page;
       if (page.next === null) return;
       cursor = { next: page.next };

@@ -100,6 +100,11 @@ export interface RampResourceDescriptor {
    * books since the last run, so objects leave the ready feed even when syncing does not move `updated_at`.
    */
   readonly syncedAfterRead: boolean;
+  /**
+   * Array fields of each record kept as Ramp's JSON text, never parsed into objects: a statement's
+   * `statement_lines` grow with the business (~11 MB at 1,000,000 transactions; raw-json-fields.ts).
+   */
+  readonly keepAsText?: ReadonlySet<string>;
   /** Fixed filters of every read. */
   readonly listParams: ListParams;
   /** Further reads that together with the first list everything (Ramp hides terminated cards otherwise). */
@@ -248,7 +253,7 @@ export const RAMP_RESOURCES: readonly RampResourceDescriptor[] = Object.freeze([
   {
     // The statement's money column is its ending balance; every balance stays in the record.
     ...BASE, resource: 'statements', rampPath: 'statements', scope: 'statements:read', rampSchema: 'Statement', syncConfigFlag: 'sync_statements',
-    enabledByDefault: false, money: 'currency-amount',
+    enabledByDefault: false, money: 'currency-amount', keepAsText: new Set(['statement_lines']),
     project: (r) => ({ ...EMPTY, ...money(currencyAmountToMinorUnits(r.ending_balance)), occurred_at: timeOf(r.end_date) }),
   },
   {

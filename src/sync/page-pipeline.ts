@@ -59,6 +59,8 @@ export interface PumpInput<T> {
   prepare(records: RampPage['records']): T;
   /** About how many bytes `items` hold (counted against `READ_AHEAD_BYTES`). */
   weigh(items: T): number;
+  /** Array fields of each record kept as JSON text (resource-descriptors.ts `keepAsText`). */
+  readonly keepAsText?: ReadonlySet<string>;
   /** Chains read at once; default `SEGMENT_CONCURRENCY`. */
   readonly concurrency?: number;
   /** Stores one batch; the next batch is not handed over before this resolves. */
@@ -87,7 +89,7 @@ export async function pumpPages<T>(input: PumpInput<T>): Promise<void> {
   const stopping = () => !storing || fetchError !== undefined;
 
   const fetchSegment = async (segment: { index: number; start: SegmentStart }) => {
-    for await (const page of client.pages(businessId, segment.start, callOptions)) {
+    for await (const page of client.pages(businessId, segment.start, callOptions, input.keepAsText)) {
       const items = input.prepare(page.records);
       const bytes = input.weigh(items);
       buffer.push({ segment: segment.index, next: page.next, items, bytes });

@@ -30,6 +30,7 @@ import { RampAnswerError } from '../ramp/ramp-errors.ts';
 import { metrics } from '../metrics/registry.ts';
 import { isUnderApiBase } from '../ramp/api-base.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
+import { stringifyKeepingRaw } from '../ramp/raw-json-fields.ts';
 import type { AccessTokenProvider } from '../ramp/access-token-provider.ts';
 import { commitPage, hashData, LeaseLostError, linkRampBusiness, type PreparedRecord } from './page-commit.ts';
 import { pumpPages } from './page-pipeline.ts';
@@ -296,6 +297,7 @@ class SyncRun {
         return [{ index, start: segment.next !== null ? { next: segment.next } : { resource, params } }];
       }),
       prepare: (records) => this.#prepare(stream, records),
+      ...(stream.descriptor.keepAsText ? { keepAsText: stream.descriptor.keepAsText } : {}),
       weigh: (prepared) => prepared.reduce((bytes, record) => bytes + record.data.length, 0),
       concurrency: segmentConcurrency(stream),
       store: async (batch) => {
@@ -321,7 +323,7 @@ class SyncRun {
       seen?.add(String(record.id));
       const columns = project(record);
       if (stream.keep && !stream.keep(columns)) continue;
-      const data = JSON.stringify(record);
+      const data = stream.descriptor.keepAsText ? stringifyKeepingRaw(record) : JSON.stringify(record);
       prepared.push({ id: String(record.id), data, hash: hashData(data), columns });
     }
     return prepared;

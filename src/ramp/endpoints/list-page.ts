@@ -10,6 +10,7 @@ import { errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '..
 import type { ListParams, RampListResource, RampPage } from '../resources.ts';
 import type { RampResponse } from '../ramp-response.ts';
 import type { RampRequest } from '../transport.ts';
+import { parsePageKeepingRaw } from '../raw-json-fields.ts';
 import { rampHeaders } from './request-headers.ts';
 
 /** The first page's URL for a resource and filters. */
@@ -48,10 +49,11 @@ export function parsePageBody(body: unknown, access: RampAccess): { ok: true; pa
   return { ok: true, page: { records: records as Record<string, unknown>[], next } };
 }
 
-export async function processPageResponse(response: RampResponse, access: RampAccess, nowMs: number): Promise<CallOutcome<RampPage>> {
+/** Processes a page; array fields named in `keepAsText` stay JSON text (`RawJson`, raw-json-fields.ts). */
+export async function processPageResponse(response: RampResponse, access: RampAccess, nowMs: number, keepAsText?: ReadonlySet<string>): Promise<CallOutcome<RampPage>> {
   if (response.status >= 300 && response.status < 400) return redirectOutcome(response);
   if (response.status !== 200) return errorOutcome(response, access, nowMs);
-  const json = await jsonOutcome(response);
+  const json = await jsonOutcome(response, keepAsText ? (text) => parsePageKeepingRaw(text, keepAsText) : JSON.parse);
   if (!json.ok) return { kind: 'failed', error: json.error };
   const parsed = parsePageBody(json.value, access);
   return parsed.ok ? { kind: 'ok', value: parsed.page } : { kind: 'failed', error: parsed.error };
