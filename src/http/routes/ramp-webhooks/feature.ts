@@ -70,10 +70,10 @@ export function rampWebhooksFeature(deps: RampWebhooksDeps): RampWebhooksFeature
         setInterval(() => void processor.prune().catch((error: unknown) => ctx.log.warn({ err: error }, 'could not prune Ramp webhook events')), PRUNE_EVERY_MS),
       ];
       for (const timer of timers) timer.unref();
-      ctx.onClose(() => {
+      ctx.onClose(async () => {
         for (const timer of timers) clearInterval(timer);
-        processor.stop();
-        lifecycle.stop();
+        // Awaited, so no pass is left using the database after it closes; their Ramp reads are aborted.
+        await Promise.all([processor.stop(), lifecycle.stop()]);
       });
       void lifecycle
         .requeuePollingOnly()
