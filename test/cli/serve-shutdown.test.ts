@@ -9,13 +9,11 @@
  * into a failure instead of a stuck run.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { buildEmulatorApp } from '../../src/emulator/index.ts';
-import { emulatorDefaultApp } from '../../src/emulator/default-app.ts';
 import { emulatorControl } from '../helpers/emulator-control.ts';
+import { startProbedEmulator, type ProbedEmulator } from '../helpers/probed-emulator.ts';
 import { request } from '../helpers/http.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/processes.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
@@ -32,23 +30,14 @@ for (const dialect of DIALECTS) {
   describe(`${dialect}: SIGTERM to serve in the middle of a sync`, () => {
     let database: TestDatabase;
     let db: Db;
-    let emulator: FastifyInstance;
-    let emulatorUrl: string;
-    let heldRequests = 0;
+    let emulator: ProbedEmulator;
     const servers: ServerProcess[] = [];
 
     beforeAll(async () => {
       database = await createTestDatabase(dialect);
       db = openDatabase(database.url);
       await migrateToLatest(db);
-      emulator = await buildEmulatorApp();
-      await emulator.listen({ port: 0, host: '127.0.0.1' });
-      const address = emulator.server.address();
-      emulatorUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-      // Beside the emulator's own handler: fires when the request arrives, before the fault holds it.
-      emulator.server.on('request', (req: { url?: string }) => {
-        if (req.url?.replace(/^\/sandbox/, '').startsWith(HELD_RESOURCE)) heldRequests++;
-      });
+      emulator = await startProbedEmulator();
     });
     afterAll(async () => {
       await Promise.all(servers.map((server) => server.stop('SIGKILL')));
@@ -59,13 +48,12 @@ for (const dialect of DIALECTS) {
 
     async function serve(): Promise<ServerProcess> {
       const port = await freePort();
-      const app = emulatorDefaultApp();
       const server = await startServerProcess({
         DATABASE_URL: database.url,
         RAMP_ENV: 'emulator',
-        RAMP_API_BASE_URL: emulatorUrl,
-        RAMP_CLIENT_ID: app.clientId,
-        RAMP_CLIENT_SECRET: app.clientSecret,
+        RAMP_API_BASE_URL: emulator.url,
+        RAMP_CLIENT_ID: emulator.running.defaultApp.client_id,
+        RAMP_CLIENT_SECRET: emulator.running.defaultApp.client_secret,
         ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
         PORT: String(port),
         PUBLIC_URL: `http://127.0.0.1:${port}`,
@@ -92,7 +80,7 @@ for (const dialect of DIALECTS) {
 
     it('exits without waiting for Ramp, and another serve resumes the same sync where it stopped', async () => {
       const tenant: Tenant = await createTenant(db, 'owner');
-      const control = emulatorControl(emulatorUrl);
+      const control = emulatorControl(emulator.url);
       const rampApp = await control.createApp({ grant_types: ['client_credentials'] });
       const doomed = await serve();
       const connected = await request(`${doomed.url}/api/v1/ramp/connect-with-credentials`, {
@@ -107,10 +95,12 @@ for (const dialect of DIALECTS) {
       expect(started.status, started.text).toBe(202);
       const syncId = started.body.sync_id as string;
       // The streams before transactions have been read; the transactions read is now held at "Ramp".
-      await expect.poll(() => heldRequests, { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
+      await expect.poll(() => emulator.requests(HELD_RESOURCE).open, { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
 
       expect(await terminate(doomed)).toBe(0);
-      // Ramp is still holding the call (the fault has minutes to go): the exit did not wait for it.
+      // Ramp would have held the call for minutes more: serve gave it up rather than wait for it (a call
+      // that timed out or was retried would have logged "Ramp call failed").
+      expect(doomed.output()).not.toContain('Ramp call failed');
       const paused = await syncRow(syncId);
       expect(paused.status).toBe('running');
       // Handed back at once, not left to a lease that runs out later.
