@@ -74,7 +74,7 @@ export function rampWebhooksFeature(deps: RampWebhooksDeps): RampWebhooksFeature
         for (const timer of timers) clearInterval(timer);
         // Awaited, so no pass is left using the database after it closes; their Ramp reads are aborted.
         await Promise.all([processor.stop(), lifecycle.stop()]);
-      });
+      }, 'Ramp webhook jobs');
       void lifecycle
         .requeuePollingOnly()
         .catch((error: unknown) => ctx.log.warn({ err: error }, 'could not re-queue Ramp webhook subscriptions left on polling'))
