@@ -12,6 +12,6 @@ export interface AppContext {
   readonly log: Logger;
   /** Epoch milliseconds; tests substitute a fake clock. */
   readonly now: () => number;
-  /** Called on shutdown, last registered first. */
-  readonly onClose: (fn: () => Promise<void> | void) => void;
+  /** Called on shutdown, last registered first; `name` says which step it is in the shutdown log. */
+  readonly onClose: (fn: () => Promise<void> | void, name?: string) => void;
 }

@@ -81,7 +81,7 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
       }
     }, KEY_REFRESH_INTERVAL_MS);
     timer.unref();
-    ctx.onClose(() => clearInterval(timer));
+    ctx.onClose(() => clearInterval(timer), 'key ring reload');
   }
   const events: EventSink = eventing.sink;
   // The sync paces itself by the webhook subscription, which needs the sync's Ramp client: bound after both exist.
@@ -127,14 +127,14 @@ export async function assembleFeatures(ctx: AppContext, env: { emulator: Running
       webhooks.start();
       if (ctx.config.refreshIntervalMs > 0) {
         scheduler.start();
-        ctx.onClose(() => scheduler.stop());
+        ctx.onClose(() => scheduler.stop(), 'token refresh scheduler');
         // Disconnects Ramp could not confirm are retried on the refresh scheduler's beat (docs/guarantees.md#g43).
         const revocations = new ConnectService(services);
         const timer = setInterval(() => {
           revocations.retryRevocations().catch((error: unknown) => ctx.log.error({ err: error }, 'revocation retry pass failed'));
         }, ctx.config.refreshIntervalMs);
         timer.unref();
-        ctx.onClose(() => clearInterval(timer));
+        ctx.onClose(() => clearInterval(timer), 'revocation retries');
       }
     },
   };

@@ -33,35 +33,52 @@ export interface StartOptions {
   now?: () => number;
 }
 
+/**
+ * A shutdown step slower than this is logged at warn with its name: a slow close is otherwise a
+ * process that simply does not exit, with nothing to say which step it is waiting on.
+ */
+const SLOW_CLOSE_STEP_MS = 5_000;
+
+interface Closer {
+  readonly name: string;
+  readonly fn: () => Promise<void> | void;
+}
+
 export async function startServer(config: Config, options: StartOptions = {}): Promise<StartedServer> {
   const log = options.log ?? createLogger(config.logLevel);
-  const closers: (() => Promise<void> | void)[] = [];
+  const closers: Closer[] = [];
+  const onClose = (fn: Closer['fn'], name = 'unnamed') => void closers.push({ name, fn });
   const close = async () => {
-    for (const fn of closers.splice(0).reverse()) {
+    for (const { name, fn } of closers.splice(0).reverse()) {
+      const started = performance.now();
       try {
         await fn();
       } catch (error) {
-        log.warn({ err: error }, 'error during shutdown');
+        log.warn({ err: error, step: name }, 'error during shutdown');
       }
+      const ms = Math.round(performance.now() - started);
+      if (ms >= SLOW_CLOSE_STEP_MS) log.warn({ step: name, ms }, 'slow shutdown step');
+      else log.debug({ step: name, ms }, 'shutdown step done');
     }
   };
   try {
     const db = openDatabase(config.databaseUrl);
-    closers.push(() => db.close());
+    onClose(() => db.close(), 'database');
     await assertDurableCommits(db);
     await migrateToLatest(db);
 
     let emulator: RunningEmulator | undefined;
     if (config.startEmulator) {
       emulator = await startEmulator({ port: config.emulatorPort, defaultRedirectUris: [`${config.publicUrl}/api/v1/ramp/callback`] });
-      closers.push(() => emulator!.close());
+      onClose(() => emulator!.close(), 'in-process Ramp emulator');
       log.info({ url: emulator.url }, 'Ramp emulator listening');
     }
 
-    const ctx: AppContext = { config, db, log, now: options.now ?? Date.now, onClose: (fn) => closers.push(fn) };
+    const ctx: AppContext = { config, db, log, now: options.now ?? Date.now, onClose };
     const features = await assembleFeatures(ctx, { emulator });
     const app = await buildApp(ctx, features.routes);
-    closers.push(() => app.close());
+    // Waits for requests in flight; new ones are answered 503 meanwhile.
+    onClose(() => app.close(), 'http server');
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

@@ -14,6 +14,7 @@ import { readHeldChart } from './chart-reader.ts';
 import { runClaimedChartJob } from './chart-job-runner.ts';
 import { claimChartJob, getBackup, getChartJob, insertBackup, insertChartJob, activeChartJob, latestChartJob, type ChartBackupRow, type ChartJobRow } from './chart-jobs-repo.ts';
 import type { AccountingProvider } from '../ramp/endpoints/accounting-chart.ts';
+import { CoalescedPass } from '../support/coalesced-pass.ts';
 
 export interface ChartServiceDeps {
   readonly db: Db;
@@ -41,8 +42,8 @@ export class ChartService {
   readonly #running = new Map<string, Promise<unknown>>();
   readonly #stop = new AbortController();
   #timer: NodeJS.Timeout | undefined;
-  #draining = false;
-  #kickAgain = false;
+  /** Claims runnable jobs; a kick during a claim pass (a job queued meanwhile) makes it look again. */
+  readonly #claims: CoalescedPass;
 
   constructor(deps: ChartServiceDeps, options: ChartServiceOptions) {
     this.#deps = deps;
@@ -50,6 +51,7 @@ export class ChartService {
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#tickMs = options.tickMs ?? 5_000;
     this.#maxConcurrent = options.maxConcurrent ?? 2;
+    this.#claims = new CoalescedPass(() => this.#drain(), (error) => this.#deps.log.error({ err: error }, 'could not claim a chart job'));
   }
 
   /** The active connection, which must accept chart writes: 409 with what to change in Ramp otherwise. */
@@ -160,22 +162,9 @@ export class ChartService {
     return { db: db.kysely, client, log, now, leaseMs: this.#leaseMs, stopSignal: this.#stop.signal };
   }
 
+  /** Claims and starts runnable jobs while this process has room; never throws. */
   kick(): void {
-    if (this.#stop.signal.aborted) return;
-    if (this.#draining) {
-      this.#kickAgain = true;
-      return;
-    }
-    this.#draining = true;
-    void this.#drain()
-      .catch((error: unknown) => this.#deps.log.error({ err: error }, 'could not claim a chart job'))
-      .finally(() => {
-        this.#draining = false;
-        if (this.#kickAgain) {
-          this.#kickAgain = false;
-          this.kick();
-        }
-      });
+    this.#claims.kick();
   }
 
   async #drain(): Promise<void> {
@@ -219,10 +208,14 @@ export class ChartService {
     this.kick();
   }
 
+  /** Stops claiming; running jobs are paused and handed back, their Ramp calls aborted, not waited out. */
   async stop(): Promise<void> {
     this.#stop.abort();
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    // A claim pass that was mid-claim may still start a job (it sees the abort at once): await it first,
+    // so that job is in the set awaited below.
+    await this.#claims.stop();
     await Promise.allSettled([...this.#running.values()]);
   }
 }

@@ -18,6 +18,7 @@ import { NOT_FOUND, objectByIdCall } from '../ramp/endpoints/webhook-subscriptio
 import type { RampClient } from '../ramp/ramp-client.ts';
 import { RAMP_RESOURCES } from '../ramp/resource-descriptors.ts';
 import { fullJitterDelay } from '../support/backoff.ts';
+import { CoalescedPass } from '../support/coalesced-pass.ts';
 import { hashData, upsertRecords, type PreparedRecord } from '../sync/page-commit.ts';
 import { planSync, type SyncStream } from '../sync/sync-plan.ts';
 import type { RecordColumns } from '../sync/record-projection.ts';
@@ -59,36 +60,26 @@ function planAdmits(streams: readonly SyncStream[], columns: RecordColumns): boo
 export class EventProcessor {
   readonly #ctx: AppContext;
   readonly #client: RampClient;
-  #running = false;
-  #again = false;
-  #stopped = false;
+  /** Drains due events in the background; a kick while draining (an event accepted meanwhile) makes it look again. */
+  readonly #pass: CoalescedPass;
 
   constructor(ctx: AppContext, client: RampClient) {
     this.#ctx = ctx;
     this.#client = client;
+    this.#pass = new CoalescedPass(() => this.drain(), (error) => this.#ctx.log.error({ err: error }, 'Ramp webhook event pass failed'));
   }
 
-  stop(): void {
-    this.#stopped = true;
+  /**
+   * No further passes (the process is closing); the running one gives up its Ramp reads, stores what
+   * it has read, and is awaited. Events it claimed and did not store are claimed again once the claim lapses.
+   */
+  stop(): Promise<void> {
+    return this.#pass.stop();
   }
 
   /** Drains due events in the background; a call while draining makes it look again. Never throws. */
   kick(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = true;
-    void this.drain()
-      .catch((error: unknown) => this.#ctx.log.error({ err: error }, 'Ramp webhook event pass failed'))
-      .finally(() => {
-        this.#running = false;
-        if (this.#again) {
-          this.#again = false;
-          this.kick();
-        }
-      });
+    this.#pass.kick();
   }
 
   /**
@@ -96,19 +87,21 @@ export class EventProcessor {
    * batch is fetched concurrently and stored in one transaction: one commit per batch, not per event.
    */
   async drain(): Promise<number> {
+    const stopped = this.#pass.signal;
     let handled = 0;
-    while (!this.#stopped) {
+    while (!stopped.aborted) {
       const rows = await this.#claim();
       if (rows.length === 0) return handled;
       const done: Finished[] = [];
       let next = 0;
       const worker = async () => {
-        while (next < rows.length) {
+        while (next < rows.length && !stopped.aborted) {
           const row = rows[next++]!;
           try {
-            done.push(await this.#read(row));
+            done.push(await this.#read(row, stopped));
           } catch (error) {
-            await this.#retryLater(row, error);
+            // Stopping is not the event's fault: its claim lapses and a replica reads it again.
+            if (!stopped.aborted) await this.#retryLater(row, error);
           }
         }
       };
@@ -148,7 +141,7 @@ export class EventProcessor {
   }
 
   /** What Ramp holds now for the event's object, prepared as the sync would store it. */
-  async #read(row: EventRow): Promise<Finished> {
+  async #read(row: EventRow, signal: AbortSignal): Promise<Finished> {
     const { db, now } = this.#ctx;
     const resource = resourceOfEventType(row.type);
     const config = await getSyncConfig(db.kysely, row.business_id);
@@ -159,7 +152,7 @@ export class EventProcessor {
     const targets = RAMP_RESOURCES.filter((d) => d.rampPath === descriptor.rampPath && plan.some((s) => s.resource === d.resource));
     if (targets.length === 0) return { row, outcome: 'ignored', writes: [] };
     const readAt = now();
-    const object = await this.#client.call(row.business_id, objectByIdCall(descriptor.rampPath, row.object_id), { deadlineMs: 30_000, maxAttempts: 3 });
+    const object = await this.#client.call(row.business_id, objectByIdCall(descriptor.rampPath, row.object_id), { deadlineMs: 30_000, maxAttempts: 3, signal });
     if (object === NOT_FOUND) return { row, outcome: 'not_found', writes: [] };
     const writes = targets.flatMap((target) => {
       const record = target.derive ? target.derive(object) : object;

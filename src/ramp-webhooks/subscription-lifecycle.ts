@@ -15,6 +15,7 @@ import type { AppContext } from '../app-context.ts';
 import type { ConnectionStore } from '../connections/connection-store.ts';
 import { ApiError } from '../core/errors.ts';
 import { fullJitterDelay } from '../support/backoff.ts';
+import { CoalescedPass } from '../support/coalesced-pass.ts';
 import { createSubscriptionCall, deleteSubscriptionCall, getSubscriptionCall, NOT_FOUND } from '../ramp/endpoints/webhook-subscriptions.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
 import { eventTypesForScopes } from './event-types.ts';
@@ -55,12 +56,12 @@ function reasonOf(error: unknown): string {
 
 export class WebhookLifecycle {
   readonly #d: WebhookLifecycleDeps;
-  #running = false;
-  #again = false;
-  #stopped = false;
+  /** Runs due jobs in the background; a kick during a pass (a job queued meanwhile) makes it go again. */
+  readonly #pass: CoalescedPass;
 
   constructor(deps: WebhookLifecycleDeps) {
     this.#d = deps;
+    this.#pass = new CoalescedPass(() => this.runDue(), (error) => this.#d.ctx.log.error({ err: error }, 'Ramp webhook subscription pass failed'));
   }
 
   /** After a successful connect (either grant): queue the subscribe job and start it here. */
@@ -87,41 +88,41 @@ export class WebhookLifecycle {
     }
   }
 
-  /** No further passes (the process is closing). */
-  stop(): void {
-    this.#stopped = true;
+  /**
+   * No further passes (the process is closing); the running one gives up its Ramp reads and deletes
+   * and is awaited. A create already sent (a POST, sent once) is let finish: aborting it could leave a
+   * subscription at Ramp that no row knows of. Rows it claimed and did not handle are taken again once
+   * the claim lapses.
+   */
+  stop(): Promise<void> {
+    return this.#pass.stop();
+  }
+
+  /** Options of the job's reads and deletes: given up when the process closes (repeated on the next pass). */
+  get #abortableCall() {
+    return { ...CALL_OPTIONS, signal: this.#pass.signal };
   }
 
   /** Runs due jobs in the background; a call while a pass is running makes it go again. Never throws. */
   kick(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = true;
-    void this.runDue()
-      .catch((error: unknown) => this.#d.ctx.log.error({ err: error }, 'Ramp webhook subscription pass failed'))
-      .finally(() => {
-        this.#running = false;
-        if (this.#again) {
-          this.#again = false;
-          this.kick();
-        }
-      });
+    this.#pass.kick();
   }
 
   /** One pass over due rows: create, check a pending one, reconcile an active one. Returns how many were handled. */
   async runDue(): Promise<number> {
     const { ctx, subscriptions } = this.#d;
+    const stopped = this.#pass.signal;
     let handled = 0;
-    while (!this.#stopped) {
+    while (!stopped.aborted) {
       const rows = await subscriptions.claimDue(ctx.now(), CLAIM_MS, BATCH);
       if (rows.length === 0) return handled;
       for (const row of rows) {
+        if (stopped.aborted) break;
         try {
           await this.#handle(row);
         } catch (error) {
+          // Stopping is not the job's fault: its claim lapses and it runs again.
+          if (stopped.aborted) break;
           ctx.log.warn({ err: error, business_id: row.business_id }, 'Ramp webhook subscription job failed; will retry');
           await this.#retryLater(row, reasonOf(error));
         }
@@ -142,7 +143,7 @@ export class WebhookLifecycle {
     if (connection.status !== 'connected') return this.#retryLater(row, 'reauthorization_required');
     const wanted = eventTypesForScopes(connection.scopes.split(' ').filter(Boolean));
     if (row.status === 'creating' || row.status === 'failed' || row.status === 'disabled' || row.ramp_subscription_id === null) return this.#create(row, wanted);
-    const found = await this.#d.client.call(row.business_id, getSubscriptionCall(row.ramp_subscription_id), CALL_OPTIONS);
+    const found = await this.#d.client.call(row.business_id, getSubscriptionCall(row.ramp_subscription_id), this.#abortableCall);
     const now = this.#d.ctx.now();
     if (found === NOT_FOUND) return this.#recreate(row, wanted, 'lost_at_ramp');
     if (found.status === 'inactive') return this.#recreate(row, wanted, 'disabled_at_ramp');
@@ -182,7 +183,7 @@ export class WebhookLifecycle {
       return;
     }
     // The previous subscription (disabled, lost, never verified, other scopes) stops delivering first.
-    if (row.ramp_subscription_id) await client.call(row.business_id, deleteSubscriptionCall(row.ramp_subscription_id), CALL_OPTIONS);
+    if (row.ramp_subscription_id) await client.call(row.business_id, deleteSubscriptionCall(row.ramp_subscription_id), this.#abortableCall);
     // 1. A fresh route key, no secret: a challenge arriving before step 3 gets 503 and comes again.
     const routeKey = newRouteKey();
     const reserved = await subscriptions.update(row, row.route_key, {

@@ -13,6 +13,7 @@ import type { Db } from '../db/database.ts';
 import type { EventSink } from '../events/event-sink.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
 import type { AccessTokenProvider } from '../ramp/access-token-provider.ts';
+import { CoalescedPass } from '../support/coalesced-pass.ts';
 import { claimDueAutoSyncs, scheduleNextAutoSync } from './auto-sync-claim.ts';
 import { DEFAULT_RUNNER_SETTINGS, runClaimedSync, type SyncRunnerDeps, type SyncRunnerSettings } from './sync-runner.ts';
 import type { SyncProgress } from './sync-progress.ts';
@@ -59,9 +60,10 @@ export class SyncService {
   readonly #pace: ((businessId: string) => Promise<number>) | undefined;
   readonly #running = new Map<string, Promise<unknown>>();
   #timer: NodeJS.Timeout | undefined;
-  #draining = false;
-  #kickAgain = false;
-  #stopped = false;
+  /** Claims runnable syncs; a kick during a claim pass (a sync queued meanwhile) makes it look again. */
+  readonly #claims: CoalescedPass;
+  /** The scheduler's tick, one at a time, so `stop()` can wait for the one under way. */
+  readonly #ticks: CoalescedPass;
   readonly #stop = new AbortController();
 
   constructor(deps: SyncServiceDeps, options: SyncServiceOptions = {}) {
@@ -77,6 +79,8 @@ export class SyncService {
     this.#maxConcurrent = options.maxConcurrent ?? 2;
     this.#tickMs = options.tickMs ?? 5_000;
     this.#pace = options.autoSyncPace;
+    this.#claims = new CoalescedPass(() => this.#drain(), (error) => this.#deps.log.error({ err: error }, 'could not claim a sync'));
+    this.#ticks = new CoalescedPass(() => this.tick(), (error) => this.#deps.log.error({ err: error }, 'sync scheduler tick failed'));
   }
 
   #runnerDeps(onProgress?: (progress: SyncProgress) => void): SyncRunnerDeps {
@@ -97,27 +101,12 @@ export class SyncService {
 
   /** Claims and starts runnable syncs while this process has room; never throws. */
   kick(): void {
-    if (this.#stopped) return;
-    if (this.#draining) {
-      // A claim pass is under way but may have looked before the newest sync was queued: go again.
-      this.#kickAgain = true;
-      return;
-    }
-    this.#draining = true;
-    void this.#drain()
-      .catch((error: unknown) => this.#deps.log.error({ err: error }, 'could not claim a sync'))
-      .finally(() => {
-        this.#draining = false;
-        if (this.#kickAgain) {
-          this.#kickAgain = false;
-          this.kick();
-        }
-      });
+    this.#claims.kick();
   }
 
   async #drain(): Promise<void> {
     const { db, now } = this.#deps;
-    while (!this.#stopped && this.#running.size < this.#maxConcurrent) {
+    while (!this.#stop.signal.aborted && this.#running.size < this.#maxConcurrent) {
       const sync = await claimSync(db.kysely, db.dialect, { owner: this.#owner, now: now(), leaseMs: this.#settings.leaseMs, excludeIds: [...this.#running.keys()] });
       if (!sync) return;
       const task = runClaimedSync(this.#runnerDeps(), sync, this.#owner)
@@ -143,7 +132,7 @@ export class SyncService {
       if (claimed) {
         const finished = await runClaimedSync(this.#runnerDeps(onProgress), claimed, this.#owner);
         if (finished && finished.id === sync.id) return finished;
-        if (this.#stopped) return (await getSync(db.kysely, businessId, sync.id)) ?? claimed;
+        if (this.#stop.signal.aborted) return (await getSync(db.kysely, businessId, sync.id)) ?? claimed;
         continue;
       }
       const current = await getSync(db.kysely, businessId, sync.id);
@@ -159,6 +148,8 @@ export class SyncService {
     const { db, now, log } = this.#deps;
     const due = await claimDueAutoSyncs(db.kysely, db.dialect, now());
     for (const item of due) {
+      // Closing: the rest of the claim lapses and another replica (or the next start) queues them.
+      if (this.#stop.signal.aborted) break;
       try {
         if (item.config.sync_enabled && item.config.auto_sync_enabled) await requestSync(db.kysely, item.businessId, 'auto', now());
         await scheduleNextAutoSync(db.kysely, item, now(), this.#pace ? await this.#pace(item.businessId) : 1);
@@ -202,20 +193,23 @@ export class SyncService {
 
   /** Starts the scheduler; stop with `stop()`. */
   start(): void {
-    if (this.#timer || this.#stopped) return;
-    const tick = () =>
-      void this.tick().catch((error: unknown) => this.#deps.log.error({ err: error }, 'sync scheduler tick failed'));
-    this.#timer = setInterval(tick, this.#tickMs);
+    if (this.#timer || this.#stop.signal.aborted) return;
+    this.#timer = setInterval(() => this.#ticks.kick(), this.#tickMs);
     this.#timer.unref();
-    tick();
+    this.#ticks.kick();
   }
 
-  /** Stops scheduling and claiming; running syncs are paused and handed back (another replica resumes them). */
+  /**
+   * Stops scheduling and claiming; running syncs are paused and handed back (another replica resumes
+   * them). Resolves once they have let go: their Ramp calls are aborted, not waited out.
+   */
   async stop(): Promise<void> {
-    this.#stopped = true;
     this.#stop.abort();
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+    // The passes first: a claim pass that was mid-claim may still start a sync (its runner sees the
+    // abort at once and releases the lease), and that sync must be in the set awaited below.
+    await Promise.all([this.#ticks.stop(), this.#claims.stop()]);
     await Promise.allSettled([...this.#running.values()]);
   }
 }

@@ -231,7 +231,8 @@ for (const dialect of DIALECTS) {
       expect(await t.feature.summary(lonely.businessId)).toEqual({ transaction_count: 0, last_sync_at: null, last_sync: null });
       const failed = await waitForSync(t, lonely, (await startSync(t, lonely)).sync_id);
       expect(failed).toMatchObject({ status: 'failed', error: expect.stringContaining('ramp_not_connected') });
-      expect(t.events.events.some((e) => e.businessId === lonely.businessId && e.type === 'sync.failed')).toBe(true);
+      // The event is emitted just after the status is written (src/sync/sync-runner.ts, run): wait for it.
+      await expect.poll(() => t.events.events.some((e) => e.businessId === lonely.businessId && e.type === 'sync.failed')).toBe(true);
       // The status's last sync is the failed one, and a failed sync is not when data was last synced.
       expect(await t.feature.summary(lonely.businessId)).toEqual({ transaction_count: 0, last_sync_at: null, last_sync: { id: failed.id, status: 'failed', finished_at: failed.finished_at, skipped: [], error: failed.error } });
     });

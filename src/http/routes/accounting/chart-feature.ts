@@ -19,6 +19,6 @@ export interface ChartFeature {
 
 export function chartFeature(ctx: AppContext, client: RampClient, options: Partial<ChartServiceOptions> = {}): ChartFeature {
   const service = new ChartService({ db: ctx.db, client, log: ctx.log, now: ctx.now }, { owner: processOwnerId(), ...options });
-  ctx.onClose(() => service.stop());
+  ctx.onClose(() => service.stop(), 'chart jobs');
   return { routes: [chartRoutes(service), chartMigrationRoutes(service)], service, start: () => service.start() };
 }

@@ -51,7 +51,7 @@ export function rampDataFeature(deps: RampDataDeps, options: RampDataOptions = {
   const { ctx, tokens, events } = deps;
   const client = new RampClient(tokens, { log: ctx.log, ...options.client });
   const syncs = new SyncService({ db: ctx.db, client, tokens, events, log: ctx.log, now: ctx.now }, options.sync);
-  ctx.onClose(() => syncs.stop());
+  ctx.onClose(() => syncs.stop(), 'syncs');
   const secret = options.webhookSecret ?? webhookSecretFromEnv();
   return {
     routes: [

@@ -70,11 +70,11 @@ export function rampWebhooksFeature(deps: RampWebhooksDeps): RampWebhooksFeature
         setInterval(() => void processor.prune().catch((error: unknown) => ctx.log.warn({ err: error }, 'could not prune Ramp webhook events')), PRUNE_EVERY_MS),
       ];
       for (const timer of timers) timer.unref();
-      ctx.onClose(() => {
+      ctx.onClose(async () => {
         for (const timer of timers) clearInterval(timer);
-        processor.stop();
-        lifecycle.stop();
-      });
+        // Awaited, so no pass is left using the database after it closes; their Ramp reads are aborted.
+        await Promise.all([processor.stop(), lifecycle.stop()]);
+      }, 'Ramp webhook jobs');
       void lifecycle
         .requeuePollingOnly()
         .catch((error: unknown) => ctx.log.warn({ err: error }, 'could not re-queue Ramp webhook subscriptions left on polling'))

@@ -64,7 +64,7 @@ export function eventsFeature(deps: EventsFeatureDeps): EventsFeature {
       if (started) return;
       started = true;
       worker.start();
-      ctx.onClose(() => worker.stop());
+      ctx.onClose(() => worker.stop(), 'webhook deliveries');
     },
   };
 }
