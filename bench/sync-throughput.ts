@@ -25,7 +25,7 @@ import { openDatabase, type Dialect } from '../src/db/database.ts';
 import { updateSyncConfig } from '../src/connections/sync-config.ts';
 import { scopesForFlags, SYNC_CONFIG_FLAGS } from '../src/ramp/resource-descriptors.ts';
 import { allResourcesConfig, barePageOut, emulatorAccessToken, type PageOutResult } from './lib/bare-page-out.ts';
-import { cpuSecondsOf, peakRssMbOf, writtenMbOf, startEmulatorProcess, startServer, type Proc } from './lib/processes.ts';
+import { cpuSecondsOf, peakRssMbOf, rssMbOf, writtenMbOf, startEmulatorProcess, startServer, type Proc } from './lib/processes.ts';
 import { scratchDatabase } from './lib/scratch-db.ts';
 import { benchTenant, connectWithEmulatorApp, postJson } from './lib/tenant.ts';
 import { BENCH_KEYS } from './scenarios/token-hot-path.ts';
@@ -92,7 +92,11 @@ export async function benchSync(dialect: Dialect, transactions: number): Promise
     const started = await postJson(`${server.url}/api/v1/ramp/sync`, {}, tenant.headers);
     if (started.status !== 202) throw new Error(`sync request failed: ${started.status} ${await started.text()}`);
     const { sync_id } = (await started.json()) as { sync_id: string };
-    const sync = await waitForSync(`${server.url}/api/v1/ramp/syncs/${sync_id}`, tenant.headers);
+    const serverPid = server.child.pid!;
+    const sync = await waitForSync(`${server.url}/api/v1/ramp/syncs/${sync_id}`, tenant.headers, (view) => {
+      // BENCH_SYNC_TRACE=1: serve's RSS as the sync moves through the resources (stderr, every ~10 s).
+      if (process.env.BENCH_SYNC_TRACE) console.error(JSON.stringify({ at: new Date().toISOString(), records: view.progress.records, rssMb: rssMbOf(serverPid), peakRssMb: peakRssMbOf(serverPid) }));
+    });
     const peakRssMb = Math.round(peakRssMbOf(server.child.pid!));
     const serveWrittenMb = writtenMbOf(server.child.pid!) - writtenBefore;
     const cpuSeconds = { serve: Math.round((cpuSecondsOf(server.child.pid!) - cpuBefore.serve) * 10) / 10, emulator: Math.round((cpuSecondsOf(emulator.child.pid!) - cpuBefore.emulator) * 10) / 10 };
@@ -125,12 +129,13 @@ interface SyncView {
 }
 
 /** Polls the sync every 250 ms: a few cheap requests against a sync of seconds. */
-async function waitForSync(url: string, headers: Record<string, string>): Promise<SyncView> {
-  for (;;) {
+async function waitForSync(url: string, headers: Record<string, string>, every10s?: (view: SyncView) => void): Promise<SyncView> {
+  for (let polls = 1; ; polls++) {
     const res = await fetch(url, { headers });
     if (res.status !== 200) throw new Error(`GET sync → ${res.status} ${await res.text()}`);
     const view = (await res.json()) as SyncView;
     if (view.status === 'completed' || view.status === 'failed') return view;
+    if (polls % 40 === 0) every10s?.(view);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
