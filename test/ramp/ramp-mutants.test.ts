@@ -28,6 +28,7 @@ import { currencyAmountToMinorUnits, decimalAmountToMinorUnits, decimalToMinorUn
 import { LimiterRegistry, RAMP_RATE_LIMIT, RollingWindowLimiter } from '../../src/ramp/rate-limiter.ts';
 import { BodyTooLargeError, RampResponse, ResponseBody } from '../../src/ramp/ramp-response.ts';
 import { TransportTimeoutError, type RampRequest, type Transport } from '../../src/ramp/transport.ts';
+import { isRetryableStatus } from '../../src/ramp/retry-policy.ts';
 import { rampPaths } from '../helpers/ramp-schemas.ts';
 
 const API = 'https://api.ramp.com';
@@ -739,6 +740,21 @@ describe('endpoints', () => {
       expect(outcome.kind === 'failed' && outcome.error.message, JSON.stringify(body)).toBe('Ramp returned a business without an id');
     }
     expect(buildBusinessRequest(ACCESS)).toEqual({ method: 'GET', url: new URL('https://api.ramp.com/developer/v1/business'), headers });
+  });
+
+  it('every 3xx, 300 to 399, is refused as a redirect (never followed); 400 is classified as an error', async () => {
+    for (const processor of [processPageResponse, processBusinessResponse, processAccountingSyncResponse] as const) {
+      for (const status of [300, 301, 399]) {
+        const outcome = await processor(RampResponse.of(status, ''), ACCESS, 0);
+        expect(outcome.kind === 'failed' && outcome.error.message).toBe(`Ramp answered ${status} with a redirect, which is not followed`);
+      }
+      const refused = await processor(json(400, {}), ACCESS, 0);
+      expect(refused.kind === 'failed' && refused.error.message).not.toMatch(/redirect/);
+    }
+  });
+
+  it('retryable statuses: 429 and 500 to 599, except 501 and 505', () => {
+    expect([428, 429, 430, 499, 500, 501, 502, 505, 599, 600].filter(isRetryableStatus)).toEqual([429, 500, 502, 599]);
   });
 
   it('accounting syncs: a JSON POST; 200 and 201 accepted; 400/422 are the caller\'s input, with Ramp\'s message', async () => {
