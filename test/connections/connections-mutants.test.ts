@@ -15,7 +15,7 @@ import { ConnectService, credentialFailureCode, launchUrl, redirectUri, REVOKE_G
 import type { ConnectServices } from '../../src/connections/connect-services.ts';
 import { newReplicaId } from '../../src/connections/connection-lease.ts';
 import { claimDueRefreshes, ConnectionStore } from '../../src/connections/connection-store.ts';
-import { ConnectionView, toConnectionView } from '../../src/connections/connection-view.ts';
+import { ConnectionView, RampWebhookView, toConnectionView } from '../../src/connections/connection-view.ts';
 import { LastSync, SkippedResource } from '../../src/connections/last-sync-view.ts';
 import {
   bindPendingAuthorization,
@@ -239,6 +239,59 @@ describe('wire schemas (validated as the routes validate them)', () => {
       const { [field]: _dropped, ...rest } = last as Record<string, unknown>;
       expect(problems(LastSync, rest), field).toEqual([`body.${field}:missing`]);
     }
+  });
+
+  it('times are ISO date-times and a sync id a UUID: any other string is refused, as the published formats say', () => {
+    const notATime = 'next tuesday';
+    for (const field of ['sync_from_date', 'sync_to_date']) {
+      expect(problems(SyncConfigUpdate, { [field]: notATime }), field).toEqual([expect.stringMatching(new RegExp(`^body\\.${field}:datetime_`))]);
+      expect(problems(SyncConfigView, { ...DEFAULT_SYNC_CONFIG, [field]: notATime }), field).toEqual([expect.stringMatching(new RegExp(`^body\\.${field}:datetime_`))]);
+    }
+    const view = toConnectionView(undefined, { transaction_count: 0, last_sync_at: null, last_sync: null });
+    for (const field of ['access_token_expires_at', 'last_refreshed_at', 'last_sync_at', 'connected_at']) {
+      expect(problems(ConnectionView, { ...view, [field]: '2026-01-01T00:00:00Z' }), field).toEqual([]);
+      expect(problems(ConnectionView, { ...view, [field]: notATime }), field).toEqual([expect.stringMatching(new RegExp(`^body\\.${field}:datetime_`))]);
+    }
+    const seen = { connection_id: 'a', remote_provider_name: null, kind: 'api', checked_at: '2026-01-01T00:00:00Z' };
+    expect(problems(ConnectionView, { ...view, accounting_connection: seen })).toEqual([]);
+    expect(problems(ConnectionView, { ...view, accounting_connection: { ...seen, checked_at: notATime } })).toEqual([expect.stringMatching(/^body\.accounting_connection\.checked_at:datetime_/)]);
+    const webhook = { status: 'active', reason: null, event_types: [], last_event_at: '2026-01-01T00:00:00Z' };
+    expect(problems(ConnectionView, { ...view, webhook })).toEqual([]);
+    expect(problems(ConnectionView, { ...view, webhook: { ...webhook, last_event_at: notATime } })).toEqual([expect.stringMatching(/^body\.webhook\.last_event_at:datetime_/)]);
+    const last = { id: '8f14e45f-ceea-467f-a8f2-5d9a0b6b4a1c', status: 'completed', finished_at: '2026-01-01T00:00:00Z', skipped: [], error: null };
+    expect(problems(LastSync, { ...last, finished_at: notATime })).toEqual([expect.stringMatching(/^body\.finished_at:datetime_/)]);
+    expect(problems(LastSync, { ...last, id: 'sync-1' })).toEqual(['body.id:uuid_parsing']);
+  });
+
+  it('the webhook status is a component of its own name, which the typed client refers to', () => {
+    expect((RampWebhookView as { $id?: string }).$id).toBe('RampWebhookSubscriptionStatus');
+    const client = readFileSync(new URL('../../src/client/schema.ts', import.meta.url), 'utf8');
+    expect(client).toContain('components["schemas"]["RampWebhookSubscriptionStatus"]');
+  });
+
+  it('every field documented in /openapi.json keeps a description, nullable ones included (the typed client drops those)', () => {
+    const described: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${path}[${i}]`));
+      else if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'description' && typeof value === 'string' && value.trim() !== '') described.push(path);
+          else walk(value, path === '' ? key : `${path}.${key}`);
+        }
+      }
+    };
+    walk({ LastSync, SkippedResource, ConnectionView }, '');
+    expect(described).toEqual(
+      expect.arrayContaining([
+        'SkippedResource.properties.reason',
+        'SkippedResource.properties.missing_scope.anyOf[0]',
+        'SkippedResource.properties.detail',
+        'LastSync.properties.status',
+        'ConnectionView.properties.accounting_connection',
+        'ConnectionView.properties.accounting_connection.anyOf[0].properties.kind',
+        'ConnectionView.properties.webhook.anyOf[0]',
+      ]),
+    );
   });
 
   it('every description these schemas give is the one the committed typed client documents', () => {
@@ -598,6 +651,8 @@ for (const dialect of DIALECTS) {
       it('defaults until set; partial updates merge, undefined changes nothing; the next auto sync follows the flags', async () => {
         const businessId = await newBusiness();
         expect(await getSyncConfig(h.db.kysely, businessId)).toEqual(DEFAULT_SYNC_CONFIG);
+        // Syncing is on and nothing is read from Ramp on a schedule until the business turns it on.
+        expect(DEFAULT_SYNC_CONFIG).toMatchObject({ sync_enabled: true, auto_sync_enabled: false, auto_sync_interval_hours: 24, sync_from_date: null, sync_to_date: null });
         const now = 1_000_000;
         const first = await updateSyncConfig(h.db.kysely, businessId, { auto_sync_enabled: true, auto_sync_interval_hours: 2, sync_bills: undefined }, now);
         expect(first).toEqual({ ...DEFAULT_SYNC_CONFIG, auto_sync_enabled: true, auto_sync_interval_hours: 2 });
