@@ -10,9 +10,10 @@
 import { audit } from '../../src/audit/audit-log.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectService, credentialFailureCode, launchUrl, redirectUri, REVOKE_GIVE_UP_MS, REVOKE_RETRY_MIN_MS, type Disconnected } from '../../src/connections/connect-service.ts';
-import type { ConnectServices } from '../../src/connections/connect-services.ts';
+import type { ConnectionHooks, ConnectServices, WebhookStatus } from '../../src/connections/connect-services.ts';
 import { newReplicaId } from '../../src/connections/connection-lease.ts';
 import { claimDueRefreshes, ConnectionStore } from '../../src/connections/connection-store.ts';
 import { ConnectionView, RampWebhookView, toConnectionView } from '../../src/connections/connection-view.ts';
@@ -1090,6 +1091,98 @@ for (const dialect of DIALECTS) {
         await set(row.id, { next_revoke_at: h.ctx.now() - 1 });
         expect(await service.retryRevocations()).toBe(1);
         expect((await auditRows(row.business_id)).map((a) => a.detail)).toEqual(['gave up (invalid_client); secrets deleted']);
+      });
+    });
+
+    describe('ConnectService: hooks, hints and failures it must not hide', () => {
+      /** The real OAuth client, remembering which token kind each revocation named. */
+      class HintRecorder extends RampOAuthClient {
+        readonly hints: string[] = [];
+        override async revoke(...args: Parameters<RampOAuthClient['revoke']>) {
+          this.hints.push(args[3]);
+          return super.revoke(...args);
+        }
+      }
+
+      it('the hooks: told after a connect (a failing one is logged, the connect stands), before the tokens are revoked at disconnect; status and view carry the webhook status', async () => {
+        const calls: string[] = [];
+        const webhook: WebhookStatus = { status: 'active', reason: null, event_types: ['transactions.cleared'], last_event_at: null };
+        const hooks: ConnectionHooks = {
+          connected: async (businessId) => {
+            calls.push(`connected ${businessId}`);
+            throw new Error('queue down');
+          },
+          disconnecting: async (businessId) => void calls.push(`disconnecting ${businessId} after ${(await h.emu.stats()).revocations} revocations`),
+          webhookStatus: async (businessId) => (businessId === 'none' ? null : webhook),
+        };
+        const logged: unknown[][] = [];
+        const log = { error: (...args: unknown[]) => void logged.push(args) } as unknown as Logger;
+        const hooked = new ConnectService({ ...services, ctx: { ...h.ctx, log }, hooks });
+        const businessId = await newBusiness();
+        const app = await h.emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read'] });
+        const row = await hooked.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, async () => {});
+        expect(calls).toEqual([`connected ${businessId}`]);
+        expect(logged).toEqual([[{ err: new Error('queue down'), business_id: businessId }, 'could not queue the Ramp webhook subscription']]);
+        expect((await hooked.status(businessId)).webhook).toEqual(webhook);
+        expect((await hooked.view(row)).webhook).toEqual(webhook);
+        expect((await hooked.view({ ...row, business_id: 'none' })).webhook).toBeNull();
+        // No connection: no subscription to show.
+        expect((await hooked.status(await newBusiness())).webhook).toBeNull();
+        const before = (await h.emu.stats()).revocations;
+        calls.length = 0;
+        expect(await hooked.disconnect(businessId, async () => {})).toMatchObject({ revoked: true });
+        expect(calls).toEqual([`disconnecting ${businessId} after ${before} revocations`]);
+        expect((await h.emu.stats()).revocations).toBe(before + 1);
+      });
+
+      it('revocation names the token it sends: refresh token first, then access token; the race loser gives back its access token', async () => {
+        const oauthRecorder = new HintRecorder({ timeoutMs: 5_000 });
+        const recording = new ConnectService({ ...services, oauth: oauthRecorder });
+        const row = await h.connectOAuth();
+        await recording.disconnect(row.business_id, async () => {});
+        expect(oauthRecorder.hints).toEqual(['refresh_token', 'access_token']);
+        oauthRecorder.hints.length = 0;
+        const cc = await h.connectClientCredentials();
+        await recording.disconnect(cc.business_id, async () => {});
+        expect(oauthRecorder.hints).toEqual(['access_token']);
+
+        const businessId = await newBusiness();
+        const app = await h.emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read'] });
+        await service.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, async () => {});
+        class LateStore extends ConnectionStore {
+          override async find(id: string) {
+            return id === businessId ? undefined : super.find(id);
+          }
+        }
+        oauthRecorder.hints.length = 0;
+        const late = new ConnectService({ ...services, oauth: oauthRecorder, store: new LateStore(h.db, h.store.vault, h.ctx.now) });
+        await expect(late.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, async () => {})).rejects.toMatchObject({ code: 'resource_exists' });
+        await expect.poll(() => oauthRecorder.hints, { timeout: 15_000 }).toEqual(['access_token']);
+      });
+
+      it('a database failure while opening a flow or reading secrets is that failure, not invalid_state or a silent delete', async () => {
+        const tenant = await createTenant(h.db, 'owner');
+        const state = new URL((await service.startAuthorization({ businessId: tenant.businessId, userId: tenant.userId, tokenId: tenant.tokenId })).connectUrl).searchParams.get('state')!;
+        const down = new Proxy(h.db.kysely, {
+          get: () => {
+            throw new Error('database down');
+          },
+        });
+        const broken = new ConnectService({ ...services, ctx: { ...h.ctx, db: { ...h.db, kysely: down } } });
+        await expect(broken.launchAuthorization({ state })).rejects.toThrow('database down');
+        await expect(broken.completeAuthorization({ state, code: 'c', browserSecret: newBrowserSecret(), requestId: 'r' })).rejects.toThrow('database down');
+        // The flow itself is untouched: the rightful launch still works.
+        await expect(service.launchAuthorization({ state })).resolves.toMatchObject({ browserSecret: expect.any(String) });
+
+        const row = await h.connectOAuth();
+        class Failing extends ConnectionStore {
+          override open(): never {
+            throw new TypeError('vault misconfigured');
+          }
+        }
+        const failing = new ConnectService({ ...services, store: new Failing(h.db, h.store.vault, h.ctx.now) });
+        await expect(failing.disconnect(row.business_id, async () => {})).rejects.toThrow('vault misconfigured');
+        expect((await rowOf(row.business_id)).status).toBe('connected');
       });
     });
   });
