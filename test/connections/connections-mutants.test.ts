@@ -696,8 +696,15 @@ for (const dialect of DIALECTS) {
         expect(r.calls).toEqual([['success', 'connected (sandbox)']]);
         expect(eventsOf(businessId, 'connection.created').map((e) => e.data)).toEqual([{ connection_id: row.id, auth_method: 'client_credentials', environment: 'sandbox' }]);
         const again = recorder();
-        await expect(service.connectWithCredentials({ businessId, tokenId: 'tok', clientId: app.client_id, clientSecret: app.client_secret }, again.record)).rejects.toMatchObject({ code: 'resource_exists', existingId: row.id });
+        const grants = (await h.emu.stats()).grants.client_credentials;
+        await expect(service.connectWithCredentials({ businessId, tokenId: 'tok', clientId: app.client_id, clientSecret: app.client_secret }, again.record)).rejects.toMatchObject({
+          code: 'resource_exists',
+          existingId: row.id,
+          message: 'This business already has a live Ramp connection; disconnect it first',
+        });
         expect(again.calls).toEqual([['failure', 'conflict: a live connection exists']]);
+        // Refused before asking Ramp: no token was issued only to be given back.
+        expect((await h.emu.stats()).grants.client_credentials).toBe(grants);
       });
 
       it('Ramp refuses: the mapped code, invalid_scope says what to enable, nothing stored', async () => {
@@ -758,7 +765,7 @@ for (const dialect of DIALECTS) {
         const late = new ConnectService({ ...services, store: new LateStore(h.db, h.store.vault, h.ctx.now) });
         const before = await h.emu.stats();
         const r = recorder();
-        await expect(late.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, r.record)).rejects.toMatchObject({ code: 'resource_exists', existingId: winner });
+        await expect(late.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, r.record)).rejects.toMatchObject({ code: 'resource_exists', existingId: winner, message: 'This business already has a live Ramp connection; disconnect it first' });
         expect(r.calls).toEqual([['failure', 'conflict: a live connection exists']]);
         expect((await h.emu.stats()).grants.client_credentials).toBe(before.grants.client_credentials + 1);
         await expect.poll(async () => (await h.emu.stats()).revocations).toBe(before.revocations + 1);
@@ -890,6 +897,18 @@ for (const dialect of DIALECTS) {
         expect(audited).toBe(1);
         const last = (await auditRows(tenant.businessId)).at(-1)!;
         expect(last).toMatchObject({ action: 'connect.oauth', outcome: 'failure', detail: 'issuer mismatch', request_id: 'r-iss' });
+      });
+
+      it('issuer, where Ramp\'s app and API hosts differ (as in production): either one is accepted', async () => {
+        const hosts = h.ctx.config.rampHosts.sandbox;
+        const app = 'https://app.ramp.test';
+        const split = new ConnectService({ ...services, ctx: { ...h.ctx, config: { ...h.ctx.config, rampHosts: { ...h.ctx.config.rampHosts, sandbox: { ...hosts, appBaseUrl: app } } } } });
+        for (const iss of [app, hosts.apiBaseUrl]) {
+          const flow = await launchedFlow();
+          const back = await approve(flow.authorizeUrl);
+          const res = await split.completeAuthorization({ state: flow.state, code: back.searchParams.get('code')!, browserSecret: flow.browserSecret, requestId: 'r', iss });
+          expect(res, iss).toContain('ramp=connected');
+        }
       });
 
       it('Ramp\'s error, a missing code, a failed exchange: back to return_to with a readable reason, audited', async () => {
@@ -1079,6 +1098,17 @@ for (const dialect of DIALECTS) {
         await h.emu.faults({ reset: true });
         await set(rows[0]!.id, { next_revoke_at: h.ctx.now() - 1 });
         expect(await service.retryRevocations()).toBe(1);
+      });
+
+      it('given up at exactly 24 h after the disconnect (a clock held at that millisecond)', async () => {
+        const row = await h.connectClientCredentials();
+        await h.emu.faults({ error_rate: 1, paths: [REVOKE_PATH], retry_after_s: 0 });
+        await service.disconnect(row.business_id, async () => {});
+        const at = h.ctx.now() + HOUR;
+        const held = new ConnectService({ ...services, ctx: { ...h.ctx, now: () => at } });
+        await set(row.id, { revoke_pending_since: at - REVOKE_GIVE_UP_MS, next_revoke_at: at - 1 });
+        expect(await held.retryRevocations()).toBe(1);
+        expect(await h.store.find(row.business_id)).toBeUndefined();
       });
 
       it('retry pass, default lease: a claimed row is pushed a minute ahead while it is tried', async () => {
