@@ -242,7 +242,7 @@ describe('wire schemas (validated as the routes validate them)', () => {
     }
   });
 
-  it('times are ISO date-times and a sync id a UUID: any other string is refused, as the published formats say', () => {
+  it('times are ISO date-times and a sync id a UUID: any other string is refused, as the published formats say; every accounting kind and webhook status is accepted', () => {
     const notATime = 'next tuesday';
     for (const field of ['sync_from_date', 'sync_to_date']) {
       expect(problems(SyncConfigUpdate, { [field]: notATime }), field).toEqual([expect.stringMatching(new RegExp(`^body\\.${field}:datetime_`))]);
@@ -256,8 +256,12 @@ describe('wire schemas (validated as the routes validate them)', () => {
     const seen = { connection_id: 'a', remote_provider_name: null, kind: 'api', checked_at: '2026-01-01T00:00:00Z' };
     expect(problems(ConnectionView, { ...view, accounting_connection: seen })).toEqual([]);
     expect(problems(ConnectionView, { ...view, accounting_connection: { ...seen, checked_at: notATime } })).toEqual([expect.stringMatching(/^body\.accounting_connection\.checked_at:datetime_/)]);
+    for (const kind of ['api', 'direct', 'unknown']) expect(problems(ConnectionView, { ...view, accounting_connection: { ...seen, kind } }), kind).toEqual([]);
+    expect(problems(ConnectionView, { ...view, accounting_connection: { ...seen, kind: '' } }).length).toBeGreaterThan(0);
     const webhook = { status: 'active', reason: null, event_types: [], last_event_at: '2026-01-01T00:00:00Z' };
     expect(problems(ConnectionView, { ...view, webhook })).toEqual([]);
+    for (const status of ['creating', 'pending', 'active', 'disabled', 'polling_only', 'failed']) expect(problems(ConnectionView, { ...view, webhook: { ...webhook, status } }), status).toEqual([]);
+    expect(problems(ConnectionView, { ...view, webhook: { ...webhook, status: '' } }).length).toBeGreaterThan(0);
     expect(problems(ConnectionView, { ...view, webhook: { ...webhook, last_event_at: notATime } })).toEqual([expect.stringMatching(/^body\.webhook\.last_event_at:datetime_/)]);
     const last = { id: '8f14e45f-ceea-467f-a8f2-5d9a0b6b4a1c', status: 'completed', finished_at: '2026-01-01T00:00:00Z', skipped: [], error: null };
     expect(problems(LastSync, { ...last, finished_at: notATime })).toEqual([expect.stringMatching(/^body\.finished_at:datetime_/)]);
