@@ -6,8 +6,9 @@ const target = currentTarget();
 
 // The typescript checker type-checks each mutant; with the whole project (src, test, bench) as roots it
 // was the bottleneck (~6 mutants a minute on a busy machine). Rooted at the mutated files, tsc checks
-// only what they import: a mutant that breaks its own folder's types is still caught.
-const TSCONFIG = 'tsconfig.mutate.json';
+// only what they import: a mutant that breaks its own folder's types is still caught. One file per
+// target, so two targets can run side by side without one rewriting the other's roots.
+const TSCONFIG = `tsconfig.mutate.${target.label}.json`;
 writeFileSync(TSCONFIG, `${JSON.stringify({ extends: './tsconfig.json', include: target.mutate }, null, 2)}\n`);
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -4,6 +4,7 @@
  * the order of scripts/mutation-targets.js), each against its own test files, at lowest CPU priority
  * with one worker. Writes Stryker's HTML/JSON under reports/mutation/<target>/ and folds each target's
  * score and runtime into reports/mutation/summary.json and summary.md (the committed figures).
+ * `npm run mutate -- --render` runs nothing and only writes summary.md again from summary.json.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,9 +36,12 @@ function scoreOf(report) {
   return { score: valid === 0 ? 100 : Math.round((detected / valid) * 1000) / 10, counts, survivors };
 }
 
-const summary = existsSync(SUMMARY) ? JSON.parse(readFileSync(SUMMARY, 'utf8')) : {};
+/** This run's rows; merged into summary.json as it is at the end, so a target run meanwhile keeps its row. */
+const results = {};
 let failed = false;
-for (const name of names.length > 0 ? names : Object.keys(MUTATION_TARGETS)) {
+// `--render`: no run, only summary.md written again from summary.json (e.g. after editing a note).
+const render = process.argv.includes('--render');
+for (const name of render ? [] : names.length > 0 ? names : Object.keys(MUTATION_TARGETS)) {
   const started = Date.now();
   const run = spawnSync('nice', ['-n', '19', process.execPath, 'node_modules/@stryker-mutator/core/bin/stryker.js', 'run', 'stryker.config.mjs', '--concurrency', '1'], {
     stdio: 'inherit',
@@ -52,10 +56,13 @@ for (const name of names.length > 0 ? names : Object.keys(MUTATION_TARGETS)) {
   const tests = process.env.MUTATE_TESTS ? process.env.MUTATE_TESTS.split(',').map((t) => t.trim()).filter(Boolean) : MUTATION_TARGETS[name].tests;
   const label = process.env.MUTATE_TESTS ? `${name}-baseline` : name;
   const result = scoreOf(JSON.parse(readFileSync(`${DIR}/${label}/mutation.json`, 'utf8')));
-  summary[label] = { mutate: MUTATION_TARGETS[name].mutate, tests, ...result, runtimeSeconds: seconds, date: new Date().toISOString() };
+  results[label] = { mutate: MUTATION_TARGETS[name].mutate, tests, ...result, runtimeSeconds: seconds, date: new Date().toISOString() };
   process.stdout.write(`mutate ${label}: score ${result.score}% in ${seconds}s\n`);
 }
+const summary = { ...(existsSync(SUMMARY) ? JSON.parse(readFileSync(SUMMARY, 'utf8')) : {}), ...results };
 writeFileSync(SUMMARY, `${JSON.stringify(summary, null, 2)}\n`);
+// A row measured otherwise than by one full run says how, in its `note` (added by hand to summary.json).
+const notes = Object.entries(summary).flatMap(([n, s]) => (s.note ? [`- ${n}: ${s.note}`] : []));
 const rows = Object.entries(summary).map(([n, s]) => `| ${n} | ${s.mutate.join(', ')} | ${s.score}% | ${s.counts.Killed ?? 0} | ${s.counts.Timeout ?? 0} | ${s.counts.Survived ?? 0} | ${s.counts.NoCoverage ?? 0} | ${s.counts.CompileError ?? 0} | ${s.runtimeSeconds}s |`);
 const survivors = Object.entries(summary).flatMap(([n, s]) => (s.survivors.length > 0 ? [`\n### ${n}\n`, ...s.survivors.map((x) => `- ${x}`)] : []));
 writeFileSync(
@@ -67,6 +74,7 @@ writeFileSync(
     '|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
+    ...(notes.length > 0 ? ['How some rows were measured:', '', ...notes, ''] : []),
     '## Surviving mutants',
     ...survivors,
     '',

@@ -23,10 +23,19 @@ export const MUTATION_TARGETS = {
     tests: ['test/tokens/token-manager.test.ts', 'test/tokens/refresh-scheduler.test.ts', 'test/tokens/network-errors.test.ts', 'test/tokens/tokens-mutants.test.ts'],
   },
   connections: {
-    mutate: ['src/connections/**/*.ts'],
+    // connect-service.ts is its own target (below): its mutants are a third of the folder's.
+    mutate: ['src/connections/**/*.ts', '!src/connections/connect-service.ts'],
     // test/connect/'s route tests start a server and emulator per file (~50 s together per mutant);
     // connections-mutants drives the same services in-process against the real database and emulator.
     tests: ['test/connect/authorization-secrets.test.ts', 'test/connect/oauth-app.test.ts', 'test/connections/**/*.test.ts'],
+  },
+  // The connect, redirect, disconnect and revocation-retry flows. Only the in-process file judges them:
+  // it drives ConnectService against the real database (both dialects) and emulator in ~5 s, where the
+  // route tests in test/connect/ start a server per file (a full-folder run had reached 67 of 852
+  // mutants when it was stopped). With per-test coverage a mutant re-runs only the tests that reach it.
+  'connect-service': {
+    mutate: ['src/connections/connect-service.ts'],
+    tests: ['test/connections/connections-mutants.test.ts'],
   },
   ramp: {
     // endpoint-templates.ts is generated data (Ramp's 105 path templates, copied from developer-api.json):

@@ -10,12 +10,13 @@
 import { audit } from '../../src/audit/audit-log.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectService, credentialFailureCode, launchUrl, redirectUri, REVOKE_GIVE_UP_MS, REVOKE_RETRY_MIN_MS, type Disconnected } from '../../src/connections/connect-service.ts';
-import type { ConnectServices } from '../../src/connections/connect-services.ts';
+import type { ConnectionHooks, ConnectServices, WebhookStatus } from '../../src/connections/connect-services.ts';
 import { newReplicaId } from '../../src/connections/connection-lease.ts';
 import { claimDueRefreshes, ConnectionStore } from '../../src/connections/connection-store.ts';
-import { ConnectionView, toConnectionView } from '../../src/connections/connection-view.ts';
+import { ConnectionView, RampWebhookView, toConnectionView } from '../../src/connections/connection-view.ts';
 import { LastSync, SkippedResource } from '../../src/connections/last-sync-view.ts';
 import {
   bindPendingAuthorization,
@@ -239,6 +240,63 @@ describe('wire schemas (validated as the routes validate them)', () => {
       const { [field]: _dropped, ...rest } = last as Record<string, unknown>;
       expect(problems(LastSync, rest), field).toEqual([`body.${field}:missing`]);
     }
+  });
+
+  it('times are ISO date-times and a sync id a UUID: any other string is refused, as the published formats say; every accounting kind and webhook status is accepted', () => {
+    const notATime = 'next tuesday';
+    for (const field of ['sync_from_date', 'sync_to_date']) {
+      expect(problems(SyncConfigUpdate, { [field]: notATime }), field).toEqual([expect.stringMatching(new RegExp(`^body\\.${field}:datetime_`))]);
+      expect(problems(SyncConfigView, { ...DEFAULT_SYNC_CONFIG, [field]: notATime }), field).toEqual([expect.stringMatching(new RegExp(`^body\\.${field}:datetime_`))]);
+    }
+    const view = toConnectionView(undefined, { transaction_count: 0, last_sync_at: null, last_sync: null });
+    for (const field of ['access_token_expires_at', 'last_refreshed_at', 'last_sync_at', 'connected_at']) {
+      expect(problems(ConnectionView, { ...view, [field]: '2026-01-01T00:00:00Z' }), field).toEqual([]);
+      expect(problems(ConnectionView, { ...view, [field]: notATime }), field).toEqual([expect.stringMatching(new RegExp(`^body\\.${field}:datetime_`))]);
+    }
+    const seen = { connection_id: 'a', remote_provider_name: null, kind: 'api', checked_at: '2026-01-01T00:00:00Z' };
+    expect(problems(ConnectionView, { ...view, accounting_connection: seen })).toEqual([]);
+    expect(problems(ConnectionView, { ...view, accounting_connection: { ...seen, checked_at: notATime } })).toEqual([expect.stringMatching(/^body\.accounting_connection\.checked_at:datetime_/)]);
+    for (const kind of ['api', 'direct', 'unknown']) expect(problems(ConnectionView, { ...view, accounting_connection: { ...seen, kind } }), kind).toEqual([]);
+    expect(problems(ConnectionView, { ...view, accounting_connection: { ...seen, kind: '' } }).length).toBeGreaterThan(0);
+    const webhook = { status: 'active', reason: null, event_types: [], last_event_at: '2026-01-01T00:00:00Z' };
+    expect(problems(ConnectionView, { ...view, webhook })).toEqual([]);
+    for (const status of ['creating', 'pending', 'active', 'disabled', 'polling_only', 'failed']) expect(problems(ConnectionView, { ...view, webhook: { ...webhook, status } }), status).toEqual([]);
+    expect(problems(ConnectionView, { ...view, webhook: { ...webhook, status: '' } }).length).toBeGreaterThan(0);
+    expect(problems(ConnectionView, { ...view, webhook: { ...webhook, last_event_at: notATime } })).toEqual([expect.stringMatching(/^body\.webhook\.last_event_at:datetime_/)]);
+    const last = { id: '8f14e45f-ceea-467f-a8f2-5d9a0b6b4a1c', status: 'completed', finished_at: '2026-01-01T00:00:00Z', skipped: [], error: null };
+    expect(problems(LastSync, { ...last, finished_at: notATime })).toEqual([expect.stringMatching(/^body\.finished_at:datetime_/)]);
+    expect(problems(LastSync, { ...last, id: 'sync-1' })).toEqual(['body.id:uuid_parsing']);
+  });
+
+  it('the webhook status is a component of its own name, which the typed client refers to', () => {
+    expect((RampWebhookView as { $id?: string }).$id).toBe('RampWebhookSubscriptionStatus');
+    const client = readFileSync(new URL('../../src/client/schema.ts', import.meta.url), 'utf8');
+    expect(client).toContain('components["schemas"]["RampWebhookSubscriptionStatus"]');
+  });
+
+  it('every field documented in /openapi.json keeps a description, nullable ones included (the typed client drops those)', () => {
+    const described: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${path}[${i}]`));
+      else if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'description' && typeof value === 'string' && value.trim() !== '') described.push(path);
+          else walk(value, path === '' ? key : `${path}.${key}`);
+        }
+      }
+    };
+    walk({ LastSync, SkippedResource, ConnectionView }, '');
+    expect(described).toEqual(
+      expect.arrayContaining([
+        'SkippedResource.properties.reason',
+        'SkippedResource.properties.missing_scope.anyOf[0]',
+        'SkippedResource.properties.detail',
+        'LastSync.properties.status',
+        'ConnectionView.properties.accounting_connection',
+        'ConnectionView.properties.accounting_connection.anyOf[0].properties.kind',
+        'ConnectionView.properties.webhook.anyOf[0]',
+      ]),
+    );
   });
 
   it('every description these schemas give is the one the committed typed client documents', () => {
@@ -598,6 +656,8 @@ for (const dialect of DIALECTS) {
       it('defaults until set; partial updates merge, undefined changes nothing; the next auto sync follows the flags', async () => {
         const businessId = await newBusiness();
         expect(await getSyncConfig(h.db.kysely, businessId)).toEqual(DEFAULT_SYNC_CONFIG);
+        // Syncing is on and nothing is read from Ramp on a schedule until the business turns it on.
+        expect(DEFAULT_SYNC_CONFIG).toMatchObject({ sync_enabled: true, auto_sync_enabled: false, auto_sync_interval_hours: 24, sync_from_date: null, sync_to_date: null });
         const now = 1_000_000;
         const first = await updateSyncConfig(h.db.kysely, businessId, { auto_sync_enabled: true, auto_sync_interval_hours: 2, sync_bills: undefined }, now);
         expect(first).toEqual({ ...DEFAULT_SYNC_CONFIG, auto_sync_enabled: true, auto_sync_interval_hours: 2 });
@@ -640,8 +700,15 @@ for (const dialect of DIALECTS) {
         expect(r.calls).toEqual([['success', 'connected (sandbox)']]);
         expect(eventsOf(businessId, 'connection.created').map((e) => e.data)).toEqual([{ connection_id: row.id, auth_method: 'client_credentials', environment: 'sandbox' }]);
         const again = recorder();
-        await expect(service.connectWithCredentials({ businessId, tokenId: 'tok', clientId: app.client_id, clientSecret: app.client_secret }, again.record)).rejects.toMatchObject({ code: 'resource_exists', existingId: row.id });
+        const grants = (await h.emu.stats()).grants.client_credentials;
+        await expect(service.connectWithCredentials({ businessId, tokenId: 'tok', clientId: app.client_id, clientSecret: app.client_secret }, again.record)).rejects.toMatchObject({
+          code: 'resource_exists',
+          existingId: row.id,
+          message: 'This business already has a live Ramp connection; disconnect it first',
+        });
         expect(again.calls).toEqual([['failure', 'conflict: a live connection exists']]);
+        // Refused before asking Ramp: no token was issued only to be given back.
+        expect((await h.emu.stats()).grants.client_credentials).toBe(grants);
       });
 
       it('Ramp refuses: the mapped code, invalid_scope says what to enable, nothing stored', async () => {
@@ -702,7 +769,7 @@ for (const dialect of DIALECTS) {
         const late = new ConnectService({ ...services, store: new LateStore(h.db, h.store.vault, h.ctx.now) });
         const before = await h.emu.stats();
         const r = recorder();
-        await expect(late.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, r.record)).rejects.toMatchObject({ code: 'resource_exists', existingId: winner });
+        await expect(late.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, r.record)).rejects.toMatchObject({ code: 'resource_exists', existingId: winner, message: 'This business already has a live Ramp connection; disconnect it first' });
         expect(r.calls).toEqual([['failure', 'conflict: a live connection exists']]);
         expect((await h.emu.stats()).grants.client_credentials).toBe(before.grants.client_credentials + 1);
         await expect.poll(async () => (await h.emu.stats()).revocations).toBe(before.revocations + 1);
@@ -834,6 +901,18 @@ for (const dialect of DIALECTS) {
         expect(audited).toBe(1);
         const last = (await auditRows(tenant.businessId)).at(-1)!;
         expect(last).toMatchObject({ action: 'connect.oauth', outcome: 'failure', detail: 'issuer mismatch', request_id: 'r-iss' });
+      });
+
+      it('issuer, where Ramp\'s app and API hosts differ (as in production): either one is accepted', async () => {
+        const hosts = h.ctx.config.rampHosts.sandbox;
+        const app = 'https://app.ramp.test';
+        const split = new ConnectService({ ...services, ctx: { ...h.ctx, config: { ...h.ctx.config, rampHosts: { ...h.ctx.config.rampHosts, sandbox: { ...hosts, appBaseUrl: app } } } } });
+        for (const iss of [app, hosts.apiBaseUrl]) {
+          const flow = await launchedFlow();
+          const back = await approve(flow.authorizeUrl);
+          const res = await split.completeAuthorization({ state: flow.state, code: back.searchParams.get('code')!, browserSecret: flow.browserSecret, requestId: 'r', iss });
+          expect(res, iss).toContain('ramp=connected');
+        }
       });
 
       it('Ramp\'s error, a missing code, a failed exchange: back to return_to with a readable reason, audited', async () => {
@@ -1025,6 +1104,17 @@ for (const dialect of DIALECTS) {
         expect(await service.retryRevocations()).toBe(1);
       });
 
+      it('given up at exactly 24 h after the disconnect (a clock held at that millisecond)', async () => {
+        const row = await h.connectClientCredentials();
+        await h.emu.faults({ error_rate: 1, paths: [REVOKE_PATH], retry_after_s: 0 });
+        await service.disconnect(row.business_id, async () => {});
+        const at = h.ctx.now() + HOUR;
+        const held = new ConnectService({ ...services, ctx: { ...h.ctx, now: () => at } });
+        await set(row.id, { revoke_pending_since: at - REVOKE_GIVE_UP_MS, next_revoke_at: at - 1 });
+        expect(await held.retryRevocations()).toBe(1);
+        expect(await h.store.find(row.business_id)).toBeUndefined();
+      });
+
       it('retry pass, default lease: a claimed row is pushed a minute ahead while it is tried', async () => {
         const row = await h.connectClientCredentials();
         await h.emu.faults({ error_rate: 1, paths: [REVOKE_PATH], retry_after_s: 0 });
@@ -1035,6 +1125,98 @@ for (const dialect of DIALECTS) {
         await set(row.id, { next_revoke_at: h.ctx.now() - 1 });
         expect(await service.retryRevocations()).toBe(1);
         expect((await auditRows(row.business_id)).map((a) => a.detail)).toEqual(['gave up (invalid_client); secrets deleted']);
+      });
+    });
+
+    describe('ConnectService: hooks, hints and failures it must not hide', () => {
+      /** The real OAuth client, remembering which token kind each revocation named. */
+      class HintRecorder extends RampOAuthClient {
+        readonly hints: string[] = [];
+        override async revoke(...args: Parameters<RampOAuthClient['revoke']>) {
+          this.hints.push(args[3]);
+          return super.revoke(...args);
+        }
+      }
+
+      it('the hooks: told after a connect (a failing one is logged, the connect stands), before the tokens are revoked at disconnect; status and view carry the webhook status', async () => {
+        const calls: string[] = [];
+        const webhook: WebhookStatus = { status: 'active', reason: null, event_types: ['transactions.cleared'], last_event_at: null };
+        const hooks: ConnectionHooks = {
+          connected: async (businessId) => {
+            calls.push(`connected ${businessId}`);
+            throw new Error('queue down');
+          },
+          disconnecting: async (businessId) => void calls.push(`disconnecting ${businessId} after ${(await h.emu.stats()).revocations} revocations`),
+          webhookStatus: async (businessId) => (businessId === 'none' ? null : webhook),
+        };
+        const logged: unknown[][] = [];
+        const log = { error: (...args: unknown[]) => void logged.push(args) } as unknown as Logger;
+        const hooked = new ConnectService({ ...services, ctx: { ...h.ctx, log }, hooks });
+        const businessId = await newBusiness();
+        const app = await h.emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read'] });
+        const row = await hooked.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, async () => {});
+        expect(calls).toEqual([`connected ${businessId}`]);
+        expect(logged).toEqual([[{ err: new Error('queue down'), business_id: businessId }, 'could not queue the Ramp webhook subscription']]);
+        expect((await hooked.status(businessId)).webhook).toEqual(webhook);
+        expect((await hooked.view(row)).webhook).toEqual(webhook);
+        expect((await hooked.view({ ...row, business_id: 'none' })).webhook).toBeNull();
+        // No connection: no subscription to show.
+        expect((await hooked.status(await newBusiness())).webhook).toBeNull();
+        const before = (await h.emu.stats()).revocations;
+        calls.length = 0;
+        expect(await hooked.disconnect(businessId, async () => {})).toMatchObject({ revoked: true });
+        expect(calls).toEqual([`disconnecting ${businessId} after ${before} revocations`]);
+        expect((await h.emu.stats()).revocations).toBe(before + 1);
+      });
+
+      it('revocation names the token it sends: refresh token first, then access token; the race loser gives back its access token', async () => {
+        const oauthRecorder = new HintRecorder({ timeoutMs: 5_000 });
+        const recording = new ConnectService({ ...services, oauth: oauthRecorder });
+        const row = await h.connectOAuth();
+        await recording.disconnect(row.business_id, async () => {});
+        expect(oauthRecorder.hints).toEqual(['refresh_token', 'access_token']);
+        oauthRecorder.hints.length = 0;
+        const cc = await h.connectClientCredentials();
+        await recording.disconnect(cc.business_id, async () => {});
+        expect(oauthRecorder.hints).toEqual(['access_token']);
+
+        const businessId = await newBusiness();
+        const app = await h.emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: ['business:read'] });
+        await service.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, async () => {});
+        class LateStore extends ConnectionStore {
+          override async find(id: string) {
+            return id === businessId ? undefined : super.find(id);
+          }
+        }
+        oauthRecorder.hints.length = 0;
+        const late = new ConnectService({ ...services, oauth: oauthRecorder, store: new LateStore(h.db, h.store.vault, h.ctx.now) });
+        await expect(late.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, async () => {})).rejects.toMatchObject({ code: 'resource_exists' });
+        await expect.poll(() => oauthRecorder.hints, { timeout: 15_000 }).toEqual(['access_token']);
+      });
+
+      it('a database failure while opening a flow or reading secrets is that failure, not invalid_state or a silent delete', async () => {
+        const tenant = await createTenant(h.db, 'owner');
+        const state = new URL((await service.startAuthorization({ businessId: tenant.businessId, userId: tenant.userId, tokenId: tenant.tokenId })).connectUrl).searchParams.get('state')!;
+        const down = new Proxy(h.db.kysely, {
+          get: () => {
+            throw new Error('database down');
+          },
+        });
+        const broken = new ConnectService({ ...services, ctx: { ...h.ctx, db: { ...h.db, kysely: down } } });
+        await expect(broken.launchAuthorization({ state })).rejects.toThrow('database down');
+        await expect(broken.completeAuthorization({ state, code: 'c', browserSecret: newBrowserSecret(), requestId: 'r' })).rejects.toThrow('database down');
+        // The flow itself is untouched: the rightful launch still works.
+        await expect(service.launchAuthorization({ state })).resolves.toMatchObject({ browserSecret: expect.any(String) });
+
+        const row = await h.connectOAuth();
+        class Failing extends ConnectionStore {
+          override open(): never {
+            throw new TypeError('vault misconfigured');
+          }
+        }
+        const failing = new ConnectService({ ...services, store: new Failing(h.db, h.store.vault, h.ctx.now) });
+        await expect(failing.disconnect(row.business_id, async () => {})).rejects.toThrow('vault misconfigured');
+        expect((await rowOf(row.business_id)).status).toBe('connected');
       });
     });
   });

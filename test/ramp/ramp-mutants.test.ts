@@ -28,6 +28,9 @@ import { currencyAmountToMinorUnits, decimalAmountToMinorUnits, decimalToMinorUn
 import { LimiterRegistry, RAMP_RATE_LIMIT, RollingWindowLimiter } from '../../src/ramp/rate-limiter.ts';
 import { BodyTooLargeError, RampResponse, ResponseBody } from '../../src/ramp/ramp-response.ts';
 import { TransportTimeoutError, type RampRequest, type Transport } from '../../src/ramp/transport.ts';
+import { isRetryableStatus } from '../../src/ramp/retry-policy.ts';
+import { createSubscriptionCall, deleteSubscriptionCall, getSubscriptionCall, NOT_FOUND, objectByIdCall, verifySubscriptionCall } from '../../src/ramp/endpoints/webhook-subscriptions.ts';
+import { activeConnectionCall, chartWriteCall, providerFromAnswer, readFieldErrors } from '../../src/ramp/endpoints/accounting-chart.ts';
 import { rampPaths } from '../helpers/ramp-schemas.ts';
 
 const API = 'https://api.ramp.com';
@@ -741,6 +744,21 @@ describe('endpoints', () => {
     expect(buildBusinessRequest(ACCESS)).toEqual({ method: 'GET', url: new URL('https://api.ramp.com/developer/v1/business'), headers });
   });
 
+  it('every 3xx, 300 to 399, is refused as a redirect (never followed); 400 is classified as an error', async () => {
+    for (const processor of [processPageResponse, processBusinessResponse, processAccountingSyncResponse] as const) {
+      for (const status of [300, 301, 399]) {
+        const outcome = await processor(RampResponse.of(status, ''), ACCESS, 0);
+        expect(outcome.kind === 'failed' && outcome.error.message).toBe(`Ramp answered ${status} with a redirect, which is not followed`);
+      }
+      const refused = await processor(json(400, {}), ACCESS, 0);
+      expect(refused.kind === 'failed' && refused.error.message).not.toMatch(/redirect/);
+    }
+  });
+
+  it('retryable statuses: 429 and 500 to 599, except 501 and 505', () => {
+    expect([428, 429, 430, 499, 500, 501, 502, 505, 599, 600].filter(isRetryableStatus)).toEqual([429, 500, 502, 599]);
+  });
+
   it('accounting syncs: a JSON POST; 200 and 201 accepted; 400/422 are the caller\'s input, with Ramp\'s message', async () => {
     const body = { idempotency_key: 'k', sync_type: 'TRANSACTION_SYNC', successful_syncs: [{ id: 'a', reference_id: 'r' }] };
     expect(buildAccountingSyncRequest(ACCESS, body)).toEqual({
@@ -1067,5 +1085,140 @@ describe('money edges', () => {
     expect(decimalAmountToMinorUnits('1500', 'jpy')).toEqual({ amount: 1500, currency: 'JPY' });
     expect(decimalAmountToMinorUnits('1.5', undefined)).toEqual({ amount: 150, currency: 'USD' });
     expect(decimalAmountToMinorUnits('x', 'USD')).toBeUndefined();
+  });
+});
+
+describe('webhook subscription and object-by-id calls', () => {
+  const json = (status: number, body: unknown) => RampResponse.of(status, JSON.stringify(body), { 'content-type': 'application/json' });
+  const headers = { accept: 'application/json', authorization: `Bearer ${TOKEN}`, 'user-agent': USER_AGENT };
+  const sub = { id: 'w1', business_id: 'b', endpoint_url: 'https://x.example/h', event_types: ['a'], status: 'enabled' };
+  const message = (outcome: CallOutcome<unknown>) => (outcome.kind === 'ok' ? 'ok' : outcome.error.message);
+
+  it('requests: method, URL under the base with the id encoded, our headers, a JSON body where there is one; labels without ids', () => {
+    const create = createSubscriptionCall({ endpoint_url: 'https://x.example/h', event_types: ['a'] });
+    expect([create.method, create.label]).toEqual(['POST', 'POST /webhooks']);
+    expect(create.build(ACCESS)).toEqual({ method: 'POST', url: new URL(`${API}/developer/v1/webhooks`), headers: { ...headers, 'content-type': 'application/json' }, body: '{"endpoint_url":"https://x.example/h","event_types":["a"]}' });
+    const get = getSubscriptionCall('a/b');
+    expect([get.method, get.label]).toEqual(['GET', 'GET /webhooks/{id}']);
+    expect(get.build(ACCESS)).toEqual({ method: 'GET', url: new URL(`${API}/developer/v1/webhooks/a%2Fb`), headers });
+    const del = deleteSubscriptionCall('a/b');
+    expect([del.method, del.label]).toEqual(['DELETE', 'DELETE /webhooks/{id}']);
+    expect(del.build(ACCESS)).toEqual({ method: 'DELETE', url: new URL(`${API}/developer/v1/webhooks/a%2Fb`), headers });
+    const verify = verifySubscriptionCall('a/b', 'ch');
+    expect([verify.method, verify.label]).toEqual(['POST', 'POST /webhooks/{id}/verify']);
+    expect(verify.build(ACCESS)).toEqual({ method: 'POST', url: new URL(`${API}/developer/v1/webhooks/a%2Fb/verify`), headers: { ...headers, 'content-type': 'application/json' }, body: '{"challenge":"ch"}' });
+    const read = objectByIdCall('bills', 'a/b');
+    expect([read.method, read.label]).toEqual(['GET', 'GET /bills/{id}']);
+    expect(read.build(ACCESS)).toEqual({ method: 'GET', url: new URL(`${API}/developer/v1/bills/a%2Fb`), headers });
+  });
+
+  it('create: 200 or 201 with an id, a status and the secret; anything else is refused', async () => {
+    const create = createSubscriptionCall({ endpoint_url: 'u', event_types: [] });
+    for (const status of [200, 201]) expect(await create.process(json(status, { ...sub, secret: 's' }), ACCESS, 0)).toEqual({ kind: 'ok', value: { ...sub, secret: 's' } });
+    for (const body of [sub, { ...sub, secret: 5 }, { ...sub, id: 5, secret: 's' }, { ...sub, status: null, secret: 's' }, null, 'x']) {
+      expect(message(await create.process(json(200, body), ACCESS, 0)), JSON.stringify(body)).toBe('Ramp answered with an unexpected body');
+    }
+    expect(message(await create.process(json(202, { ...sub, secret: 's' }), ACCESS, 0))).not.toBe('ok');
+    expect(message(await create.process(RampResponse.of(200, 'nope'), ACCESS, 0))).toBe('Ramp answered 200 with a body that is not JSON');
+    expect(message(await create.process(json(404, {}), ACCESS, 0))).not.toBe('ok');
+    for (const status of [300, 399]) expect(message(await create.process(RampResponse.of(status, ''), ACCESS, 0))).toBe(`Ramp answered ${status} with a redirect, which is not followed`);
+    expect(message(await create.process(json(400, {}), ACCESS, 0))).not.toMatch(/redirect/);
+    expect((await create.process(json(503, {}), ACCESS, 0)).kind).toBe('retryable');
+  });
+
+  it('get and object reads: 200 with an object, 404 is NOT_FOUND, other bodies and statuses are not', async () => {
+    const get = getSubscriptionCall('w1');
+    expect(await get.process(json(200, sub), ACCESS, 0)).toEqual({ kind: 'ok', value: sub });
+    expect(await get.process(json(404, {}), ACCESS, 0)).toEqual({ kind: 'ok', value: NOT_FOUND });
+    expect(message(await get.process(json(200, { id: 'w1' }), ACCESS, 0))).toBe('Ramp answered with an unexpected body');
+    expect(message(await get.process(json(201, sub), ACCESS, 0))).not.toBe('ok');
+    const read = objectByIdCall('bills', 'x');
+    expect(await read.process(json(200, { id: 'x', a: 1 }), ACCESS, 0)).toEqual({ kind: 'ok', value: { id: 'x', a: 1 } });
+    expect(await read.process(json(404, {}), ACCESS, 0)).toEqual({ kind: 'ok', value: NOT_FOUND });
+    for (const body of [null, [], 'x', 5]) expect(message(await read.process(json(200, body), ACCESS, 0)), JSON.stringify(body)).toBe('Ramp answered with an unexpected body');
+    expect((await read.process(json(401, {}), ACCESS, 0)).kind).toBe('unauthorized');
+  });
+
+  it('delete: 200, 204 and 404 all mean gone; verify: only 200 is done; redirects refused; errors classified', async () => {
+    const del = deleteSubscriptionCall('w1');
+    for (const status of [200, 204, 404]) expect(await del.process(RampResponse.of(status, ''), ACCESS, 0), String(status)).toEqual({ kind: 'ok', value: undefined });
+    for (const status of [201, 400, 409]) expect((await del.process(json(status, {}), ACCESS, 0)).kind, String(status)).toBe('failed');
+    expect((await del.process(json(503, {}), ACCESS, 0)).kind).toBe('retryable');
+    const verify = verifySubscriptionCall('w1', 'c');
+    expect(await verify.process(RampResponse.of(200, ''), ACCESS, 0)).toEqual({ kind: 'ok', value: undefined });
+    for (const status of [300, 399]) expect(message(await verify.process(RampResponse.of(status, ''), ACCESS, 0))).toBe(`Ramp answered ${status} with a redirect, which is not followed`);
+    for (const status of [201, 204, 400, 404]) expect(message(await verify.process(json(status, {}), ACCESS, 0)), String(status)).not.toMatch(/^ok$|redirect/);
+  });
+});
+
+describe('accounting chart calls', () => {
+  const json = (status: number, body: unknown, extra: Record<string, string> = {}) => RampResponse.of(status, JSON.stringify(body), { 'content-type': 'application/json', ...extra });
+  const headers = { accept: 'application/json', authorization: `Bearer ${TOKEN}`, 'user-agent': USER_AGENT };
+  const ID = '8f14e45f-ceea-467f-a8f2-5d9a0b6b4a1c';
+
+  it('writes: label with the trailing id generalised, URL under accounting/, a JSON body only when given', () => {
+    const post = chartWriteCall('POST', 'accounts', { a: 1 });
+    expect([post.method, post.label]).toEqual(['POST', 'POST /accounting/accounts']);
+    expect(post.build(ACCESS)).toEqual({ method: 'POST', url: new URL(`${API}/developer/v1/accounting/accounts`), headers: { ...headers, 'content-type': 'application/json' }, body: '{"a":1}' });
+    const del = chartWriteCall('DELETE', `accounts/${ID.toUpperCase()}`);
+    expect([del.method, del.label]).toEqual(['DELETE', 'DELETE /accounting/accounts/{id}']);
+    expect(del.build(ACCESS)).toEqual({ method: 'DELETE', url: new URL(`${API}/developer/v1/accounting/accounts/${ID.toUpperCase()}`), headers });
+    expect(chartWriteCall('PATCH', `accounts/${ID}/x`).label).toBe(`PATCH /accounting/accounts/${ID}/x`);
+    expect(chartWriteCall('PATCH', `accounts/x${ID}`).label).toBe(`PATCH /accounting/accounts/x${ID}`);
+  });
+
+  it("answers: 204 and 200/201 JSON are done; 400/404/409/422 are Ramp's refusal with field errors; 401-shaped 404s are auth failures", async () => {
+    const call = chartWriteCall('POST', 'accounts', {});
+    expect(await call.process(RampResponse.of(204, ''), ACCESS, 0)).toEqual({ kind: 'ok', value: { ok: true, value: null } });
+    for (const status of [200, 201]) expect(await call.process(json(status, { id: 'a' }), ACCESS, 0)).toEqual({ kind: 'ok', value: { ok: true, value: { id: 'a' } } });
+    const bad = await call.process(RampResponse.of(200, 'nope'), ACCESS, 0);
+    expect(bad.kind === 'failed' && bad.error.message).toBe('Ramp answered 200 with a body that is not JSON');
+    for (const status of [300, 399]) {
+      const r = await call.process(RampResponse.of(status, ''), ACCESS, 0);
+      expect(r.kind === 'failed' && r.error.message).toBe(`Ramp answered ${status} with a redirect, which is not followed`);
+    }
+    const body = { error_v2: { error_code: 'DEVELOPER_9999', message: `bad ${TOKEN}`, additional_info: { name: ['too long', 5, `has ${TOKEN}`], code: 'x' } } };
+    for (const status of [400, 404, 409, 422]) {
+      expect(await call.process(json(status, body), ACCESS, 0), String(status)).toEqual({
+        kind: 'ok',
+        value: { ok: false, refusal: { status, rampCode: 'DEVELOPER_9999', message: 'bad [REDACTED]', fieldErrors: { name: ['too long', 'has [REDACTED]'] } } },
+      });
+    }
+    for (const code of ['DEVELOPER_7002', 'DEVELOPER_7028']) {
+      const auth = await call.process(json(404, { error_v2: { error_code: code } }, { 'x-trace-id': 't' }), ACCESS, 0);
+      expect(auth.kind, code).toBe('unauthorized');
+    }
+    for (const status of [401, 403, 410, 500]) expect((await call.process(json(status, {}), ACCESS, 0)).kind, String(status)).not.toBe('ok');
+    expect((await call.process(json(503, {}), ACCESS, 0)).kind).toBe('retryable');
+  });
+
+  it('field errors: only arrays of strings under error_v2.additional_info, names cut to 120 characters; anything else is none', () => {
+    expect(readFieldErrors(JSON.stringify({ error_v2: { additional_info: { ['line.amount '.repeat(12)]: ['m'] } } }), [])).toEqual({ ['line.amount '.repeat(12).slice(0, 120)]: ['m'] });
+    for (const text of ['not json', 'null', '[]', '{}', '{"error_v2":null}', '{"error_v2":[]}', '{"error_v2":{}}', '{"error_v2":{"additional_info":[]}}', '{"error_v2":{"additional_info":"x"}}']) {
+      expect(readFieldErrors(text, []), text).toEqual({});
+    }
+  });
+
+  it('the active accounting connection: 404 or inactive is none; fields defaulted; redirects and errors classified', async () => {
+    const call = activeConnectionCall();
+    expect([call.method, call.label]).toEqual(['GET', 'GET /accounting/connection']);
+    expect(call.build(ACCESS)).toEqual({ method: 'GET', url: new URL(`${API}/developer/v1/accounting/connection`), headers });
+    const full = { id: 'p', remote_provider_name: 'QBO', status: 'linked', is_active: true, created_at: 'c', last_linked_at: 'l' };
+    expect(await call.process(json(200, full), ACCESS, 0)).toEqual({ kind: 'ok', value: full });
+    expect(await call.process(json(200, { id: 'p' }), ACCESS, 0)).toEqual({ kind: 'ok', value: { id: 'p', remote_provider_name: null, status: 'unknown', is_active: true, created_at: null, last_linked_at: null } });
+    expect(await call.process(json(200, { id: 'p', remote_provider_name: 1, status: 2, created_at: 3, last_linked_at: 4 }), ACCESS, 0)).toEqual({ kind: 'ok', value: { id: 'p', remote_provider_name: null, status: 'unknown', is_active: true, created_at: null, last_linked_at: null } });
+    expect(await call.process(json(200, { ...full, is_active: false }), ACCESS, 0)).toEqual({ kind: 'ok', value: null });
+    expect(await call.process(json(200, { ...full, is_active: 0 }), ACCESS, 0)).toEqual({ kind: 'ok', value: { ...full, is_active: true } });
+    for (const body of [{ id: 5 }, null, [], 'x']) expect(await call.process(json(200, body), ACCESS, 0), JSON.stringify(body)).toEqual({ kind: 'ok', value: null });
+    expect(await call.process(json(404, {}), ACCESS, 0)).toEqual({ kind: 'ok', value: null });
+    for (const status of [300, 399]) {
+      const r = await call.process(RampResponse.of(status, ''), ACCESS, 0);
+      expect(r.kind === 'failed' && r.error.message).toBe(`Ramp answered ${status} with a redirect, which is not followed`);
+    }
+    const notJson = await call.process(RampResponse.of(200, 'nope'), ACCESS, 0);
+    expect(notJson.kind === 'failed' && notJson.error.message).toBe('Ramp answered 200 with a body that is not JSON');
+    for (const status of [201, 400]) expect((await call.process(json(status, full), ACCESS, 0)).kind, String(status)).toBe('failed');
+    expect(providerFromAnswer(full)).toEqual(full);
+    expect(providerFromAnswer({ ...full, is_active: false })).toEqual({ ...full, is_active: false });
   });
 });
