@@ -66,6 +66,42 @@ describe('raw JSON fields', () => {
     expect(kept.statement_lines).toEqual([2]);
   });
 
+  // Inside a kept array nothing but the scanner checks the text (JSON.parse never sees it): every
+  // class of malformed JSON must be refused there, and every valid form kept byte for byte.
+  const inLines = (lines: string) => `{"data":[{"id":"s","statement_lines":${lines}}],"page":{"next":null}}`;
+  it.each([
+    ['bad \\u escape', '["\\u12G4"]'], ['short \\u escape', '["\\u12"]'], ['unknown escape', '["\\x"]'], ['raw control character', '["a\u0001b"]'],
+    ['unterminated string', '["abc'], ['trailing comma', '[1,]'], ['missing comma', '[1 2]'], ['leading zero', '[01]'], ['bare minus', '[-]'],
+    ['fraction without digits', '[1.]'], ['exponent without digits', '[1e]'], ['member without colon', '[{"a" 1}]'], ['member without colon before a number', '[{"a" 11}]'], ['member without value', '[{"a":}]'],
+    ['unquoted key', '[{a:1}]'], ['misspelled literal', '[tru]'], ['unclosed object', '[{"a":1]'], ['unclosed array', '[[1]'], ['nothing', '[,1]'],
+  ])('refuses a kept array with %s, as JSON.parse does', (_, lines) => {
+    expect(() => JSON.parse(inLines(lines))).toThrow(SyntaxError);
+    expect(() => parsePageKeepingRaw(inLines(lines), KEYS)).toThrow(/position \d+/);
+  });
+
+  it('keeps every valid form in a kept array as it was sent', () => {
+    const lines = '[ "\\u00e9\\n\\"\\\\\\/\\b\\f\\r\\t" , -0 , 1.5e-3, 2E+2, 10, true ,false, null, {}, [ ], {"a" : [{"b":{}}]}, "]" ]';
+    const kept = parsePageKeepingRaw(inLines(lines), KEYS) as { data: Record<string, unknown>[] };
+    expect(kept.data[0]!.statement_lines).toEqual(new RawJson(lines));
+    expect(JSON.parse(stringifyKeepingRaw(kept.data[0]!))).toEqual(JSON.parse(inLines(lines)).data[0]);
+  });
+
+  it('refuses nesting deeper than 512 inside a kept array (a stack guard: statement lines are flat)', () => {
+    expect(() => parsePageKeepingRaw(inLines(`${'['.repeat(600)}${']'.repeat(600)}`), KEYS)).toThrow(SyntaxError);
+    expect(parsePageKeepingRaw(inLines(`${'['.repeat(500)}${']'.repeat(500)}`), KEYS)).toBeTruthy();
+  });
+
+  it('records that are not objects are left as they are; the objects after them still keep their lines', () => {
+    const kept = parsePageKeepingRaw('{"data":[1,"x",[3],{"id":"a","statement_lines":[2]}]}', KEYS) as { data: unknown[] };
+    expect(kept.data).toEqual([1, 'x', [3], { id: 'a', statement_lines: new RawJson('[2]') }]);
+  });
+
+  it('a page whose data is not an array is parsed as JSON.parse parses it', () => {
+    for (const text of ['{"data":"[x"}', '{"data":{"statement_lines":[1]},"n":1}', '[1,2]', '{"page":{},"data":[]}']) {
+      expect(parsePageKeepingRaw(text, KEYS)).toEqual(JSON.parse(text));
+    }
+  });
+
   it('a value that looks like the placeholder is written as itself', () => {
     const mine = { id: 'x', note: '\u0000raw-json-0', statement_lines: new RawJson('[1, 2]') };
     expect(JSON.parse(stringifyKeepingRaw(mine))).toEqual({ id: 'x', note: '\u0000raw-json-0', statement_lines: [1, 2] });
