@@ -49,7 +49,7 @@ function skipString(text: string, i: number): number {
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /** Index after the JSON value starting at `i` (after whitespace), validating it without building it. */
-export function skipValue(text: string, i: number, depth = 0): number {
+function skipValue(text: string, i: number, depth = 0): number {
   if (depth > 512) malformed(i);
   i = skipWs(text, i);
   const c = text.charCodeAt(i);
