@@ -292,6 +292,20 @@ export async function claimDueRefreshes(db: Db, owner: string, options: { now: n
   return rows.map((r) => r.business_id);
 }
 
+/**
+ * Gives back claims `owner` took and will not work on (a scheduler stopped mid-batch). A row with a
+ * refresh attempt on it keeps its lease: that lease is the attempt's (acquireLease), not the claim's.
+ */
+export async function releaseClaims(db: Db, owner: string, businessIds: readonly string[]): Promise<void> {
+  await db.kysely
+    .updateTable('ramp_connections')
+    .set({ lease_owner: null, lease_until: null })
+    .where('business_id', 'in', businessIds)
+    .where('lease_owner', '=', owner)
+    .where('refresh_attempt_id', 'is', null)
+    .execute();
+}
+
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/i.test(e?.message ?? '');

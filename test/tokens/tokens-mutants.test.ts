@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ConnectionStore } from '../../src/connections/connection-store.ts';
+import { ConnectionStore, releaseClaims } from '../../src/connections/connection-store.ts';
 import { createPendingAuthorization, hashState } from '../../src/connections/oauth-state.ts';
 import { metrics } from '../../src/metrics/registry.ts';
 import { createLogger } from '../../src/logging/logger.ts';
@@ -706,8 +706,11 @@ for (const dialect of DIALECTS) {
         const waiting = manager.getAccess(row.business_id);
         await expect.poll(() => store.finds).toBeGreaterThanOrEqual(3);
         const replacement = { ...(await rowOf(row.business_id)), id: randomUUID(), access_token_expires_at: h.ctx.now() + 3_600_000, last_refreshed_at: h.ctx.now() };
-        await h.db.kysely.deleteFrom('ramp_connections').where('id', '=', row.id).execute();
-        await h.db.kysely.insertInto('ramp_connections').values(replacement).execute();
+        // One transaction: the waiter polling meanwhile sees the old row or the new one, never none.
+        await h.db.kysely.transaction().execute(async (trx) => {
+          await trx.deleteFrom('ramp_connections').where('id', '=', row.id).execute();
+          await trx.insertInto('ramp_connections').values(replacement).execute();
+        });
         await settles(waiting);
         await expect(waiting).rejects.toMatchObject({ code: 'credentials_corrupt' });
       });
@@ -769,6 +772,52 @@ for (const dialect of DIALECTS) {
       }
       expect(await scheduler.claimDue()).toHaveLength(100);
       await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: null }).execute();
+    });
+
+    it('stop mid-batch: waits for the refresh at Ramp, starts no other, gives the rest of the claim back', async () => {
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: null }).execute();
+      const rows = [await h.connectOAuth(), await h.connectOAuth(), await h.connectOAuth()];
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: h.ctx.now() - 1 }).where('id', 'in', rows.map((r) => r.id)).execute();
+      // Ramp's token endpoint takes 3 s: the first refresh is still at Ramp when stop() is called (the
+      // attempt id is written before the request leaves, and nothing in this process moves until it is seen).
+      await h.emu.faults({ latency_ms: 3_000, paths: ['/sandbox/developer/v1/token'] });
+      const scheduler = new RefreshScheduler({ ctx: h.ctx, manager: h.manager, concurrency: 1 });
+      const refreshes = async () => (await h.emu.stats()).grants.refresh_token;
+      const before = await refreshes();
+      const run = scheduler.runOnce();
+      const attempting = () => h.db.kysely.selectFrom('ramp_connections').select('id').where('id', 'in', rows.map((r) => r.id)).where('refresh_attempt_id', 'is not', null).execute();
+      await expect.poll(async () => (await attempting()).length, { timeout: 30_000, interval: 5 }).toBe(1);
+      await scheduler.stop();
+      // stop() returned only after Ramp answered the refresh it was waiting for.
+      expect(await refreshes()).toBe(before + 1);
+      expect(await run).toEqual({ claimed: 3, refreshed: 1, failed: 0 });
+      const after = await h.db.kysely.selectFrom('ramp_connections').select(['id', 'lease_owner', 'lease_until', 'next_refresh_at']).where('id', 'in', rows.map((r) => r.id)).execute();
+      const waiting = after.filter((r) => r.next_refresh_at! < h.ctx.now());
+      expect(waiting).toHaveLength(2);
+      for (const row of waiting) expect(row).toMatchObject({ lease_owner: null, lease_until: null });
+      // Another replica takes them at once, not after the 30 s claim would have lapsed.
+      const other = new RefreshScheduler({ ctx: h.ctx, manager: h.newManager() });
+      expect((await other.claimDue()).sort()).toEqual(rows.filter((r) => waiting.some((w) => w.id === r.id)).map((r) => r.business_id).sort());
+      await h.db.kysely.updateTable('ramp_connections').set({ next_refresh_at: null, lease_owner: null, lease_until: null }).execute();
+      await h.emu.faults({ reset: true });
+      await h.emu.faults({ rate_limit: false });
+    });
+
+    it('releaseClaims: only this owner\'s claims on the named rows; a lease under a refresh attempt stays', async () => {
+      const [claimed, attempting, foreign, unnamed] = [await h.connectOAuth(), await h.connectOAuth(), await h.connectOAuth(), await h.connectOAuth()];
+      const until = h.ctx.now() + 30_000;
+      const lease = (row: RampConnectionsTable, owner: string, attempt: string | null) =>
+        h.db.kysely.updateTable('ramp_connections').set({ lease_owner: owner, lease_until: until, refresh_attempt_id: attempt }).where('id', '=', row.id).execute();
+      await lease(claimed, 'me', null);
+      await lease(attempting, 'me', 'attempt-1');
+      await lease(foreign, 'other', null);
+      await lease(unnamed, 'me', null);
+      await releaseClaims(h.db, 'me', [claimed.business_id, attempting.business_id, foreign.business_id]);
+      const leases = Object.fromEntries(
+        (await h.db.kysely.selectFrom('ramp_connections').select(['id', 'lease_owner', 'lease_until']).execute()).map((r) => [r.id, [r.lease_owner, r.lease_until]]),
+      );
+      expect([leases[claimed.id], leases[attempting.id], leases[foreign.id], leases[unnamed.id]]).toEqual([[null, null], ['me', until], ['other', until], ['me', until]]);
+      await h.db.kysely.updateTable('ramp_connections').set({ lease_owner: null, lease_until: null, refresh_attempt_id: null }).execute();
     });
 
     it('start: refreshes due connections on its own, again and again, until stopped', async () => {
