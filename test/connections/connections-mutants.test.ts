@@ -8,8 +8,9 @@
  * which a mutant run can afford only for a few of them).
  */
 import { audit } from '../../src/audit/audit-log.ts';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectService, credentialFailureCode, launchUrl, redirectUri, REVOKE_GIVE_UP_MS, REVOKE_RETRY_MIN_MS, type Disconnected } from '../../src/connections/connect-service.ts';
@@ -48,6 +49,17 @@ const REVOKE_PATH = '/sandbox/developer/v1/token/revoke';
 const tokens = (over: Partial<TokenSet> = {}): TokenSet => ({ accessToken: 'at-1', refreshToken: 'rt-1', expiresInS: 3600, scope: undefined, ...over });
 /** A key ring that lacks the test key: rows sealed under it are "unknown key", a rollout in progress. */
 const OTHER_KEYS = `other:${Buffer.alloc(32, 9).toString('base64')}`;
+
+/** Resolves once another session of `client`'s database waits for a lock (a state, not a duration: 60 s is only the give-up). */
+async function waitForLockWaiter(client: pg.Client): Promise<void> {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 10))) {
+    const { rows } = await client.query<{ n: string }>(
+      "select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()",
+    );
+    if (Number(rows[0]!.n) > 0) return;
+  }
+  throw new Error('no session started waiting for the lock');
+}
 
 describe('refresh policy (pure)', () => {
   it('freshUntil: 5 minutes before expiry for long tokens, a fifth of the lifetime for short ones, never before issue', () => {
@@ -443,6 +455,53 @@ for (const dialect of DIALECTS) {
         expect(created).toHaveLength(1);
         const winner = (await rowOf(businessId)).id;
         for (const r of results) expect('created' in r ? r.created.id : r.conflict.id).toBe(winner);
+      });
+
+      // The two interleavings below are PostgreSQL's (SQLite has one writer). A second session holds an
+      // uncommitted write, `create` runs into it and waits; the test sees the wait in pg_stat_activity and
+      // only then commits, so the statements meet in the same order on every machine.
+      describe.runIf(dialect === 'postgres')('create racing another transaction (PostgreSQL)', () => {
+        const withBlockingWrite = async <T>(write: (other: pg.Client) => Promise<void>, run: () => Promise<T>): Promise<T> => {
+          const other = new pg.Client({ connectionString: h.databaseUrl });
+          await other.connect();
+          try {
+            await other.query('begin');
+            await write(other);
+            const pending = run();
+            pending.catch(() => {});
+            await waitForLockWaiter(other);
+            await other.query('commit');
+            return await pending;
+          } finally {
+            await other.end();
+          }
+        };
+
+        it('an insert that wins the unique index meanwhile → a conflict naming it, not an error', async () => {
+          const businessId = await newBusiness();
+          const template = await h.connectOAuth();
+          const planted = { ...template, id: randomUUID(), business_id: businessId };
+          const columns = Object.keys(planted);
+          const result = await withBlockingWrite(
+            (other) => other.query(`insert into ramp_connections (${columns.join(', ')}) values (${columns.map((_, i) => `$${i + 1}`).join(', ')})`, Object.values(planted)).then(() => {}),
+            () => h.store.create({ businessId, environment: 'sandbox', authMethod: 'oauth', clientId: 'cid', requestedScopes: ['a'], tokens: tokens(), createdByTokenId: null, replaceConnected: false }),
+          );
+          expect('conflict' in result && result.conflict.id).toBe(planted.id);
+        });
+
+        it('a row turned revoke_pending meanwhile is locked, re-read and kept (never replaced)', async () => {
+          const businessId = await newBusiness();
+          const created = await h.store.create({ businessId, environment: 'sandbox', authMethod: 'oauth', clientId: 'cid', requestedScopes: ['a'], tokens: tokens(), createdByTokenId: null, replaceConnected: false });
+          const id = 'created' in created ? created.created.id : '';
+          await set(id, { status: 'needs_reauth' });
+          const result = await withBlockingWrite(
+            (other) => other.query(`update ramp_connections set status = 'revoke_pending' where id = $1`, [id]).then(() => {}),
+            () => h.store.create({ businessId, environment: 'sandbox', authMethod: 'oauth', clientId: 'cid', requestedScopes: ['a'], tokens: tokens({ accessToken: 'at-2' }), createdByTokenId: null, replaceConnected: true }),
+          );
+          expect('conflict' in result && result.conflict.id).toBe(id);
+          const rows = await h.db.kysely.selectFrom('ramp_connections').select(['id', 'status']).where('business_id', '=', businessId).execute();
+          expect(rows).toEqual([{ id, status: 'revoke_pending' }]);
+        });
       });
 
       it('writeTokens: fenced by version; keeps the refresh token Ramp omits; takes Ramp\'s scope; resets the failure state', async () => {
