@@ -77,6 +77,14 @@ describe('linked resources', () => {
     expect(receipts.filter((receipt) => !receipt.transaction_id).map((receipt) => receipt.id).sort()).toEqual(reimbursementReceipts);
     const one = transactions.find((item) => item.receipts.length > 0)!;
     expect((await all(`/receipts?transaction_id=${one.id}`)).map((receipt) => receipt.id)).toEqual(one.receipts);
+    // from_date/to_date select on the transaction's user_transaction_time, as /transactions does; a
+    // reimbursement's receipt has no transaction and is left out.
+    const times = transactions.map((item) => item.user_transaction_time as string).sort();
+    const window = `from_date=${encodeURIComponent(times[Math.floor(times.length / 4)]!)}&to_date=${encodeURIComponent(times[Math.floor((3 * times.length) / 4)]!)}`;
+    const inWindow = (await all(`/transactions?state=ALL&${window}`)).flatMap((item) => item.receipts).sort();
+    expect(inWindow.length).toBeGreaterThan(0);
+    expect(inWindow.length).toBeLessThan(fromTransactions.length);
+    expect((await all(`/receipts?${window}`)).map((receipt) => receipt.id).sort()).toEqual(inWindow);
 
     const memos = await all('/memos');
     expect(memos.map((memo) => `${memo.id} ${memo.memo}`).sort()).toEqual(transactions.filter((item) => item.memo !== null).map((item) => `${item.id} ${item.memo}`).sort());

@@ -97,11 +97,23 @@ export const RECEIPTS: ResourceDefinition = {
     for (const [name, compare] of [
       ['created_after', (ms: number, bound: number) => ms > bound],
       ['created_before', (ms: number, bound: number) => ms < bound],
+    ] as const) {
+      const bound = query.dateTime(name);
+      if (bound !== undefined) predicates.push((position) => compare(table.createdMsAt(position), bound));
+    }
+    // Ramp's `from_date`/`to_date` select on the receipt's transaction's `user_transaction_time` (both
+    // inclusive, as on /transactions); a receipt without a transaction (a reimbursement's) has no such
+    // time and is left out when either is given.
+    for (const [name, compare] of [
       ['from_date', (ms: number, bound: number) => ms >= bound],
       ['to_date', (ms: number, bound: number) => ms <= bound],
     ] as const) {
       const bound = query.dateTime(name);
-      if (bound !== undefined) predicates.push((position) => compare(table.createdMsAt(position), bound));
+      if (bound === undefined) continue;
+      predicates.push((position) => {
+        const record = table.transactionRecordAt(position);
+        return record >= 0 && compare(data.transactions.timeMs[record]!, bound);
+      });
     }
     return { predicates };
   },
