@@ -118,6 +118,11 @@ export async function processProxyResponse(response: RampResponse, access: RampA
 }
 
 /** Forwards one request; resolves to Ramp's answer or throws a catalogue `ApiError`. */
+/** The proxied methods that are retried and given up freely: reads (RFC 9110 §9.2.1 safe methods). */
+export function isProxyRead(method: string): boolean {
+  return method === 'GET' || method === 'HEAD';
+}
+
 export function forwardToRamp(client: RampClient, businessId: string, request: ProxyRequest, options: CallOptions & { maxBytes?: number } = {}): Promise<ProxyAnswer> {
   const maxBytes = options.maxBytes ?? DEFAULT_PROXY_MAX_BYTES;
   return client.call(
@@ -128,6 +133,6 @@ export function forwardToRamp(client: RampClient, businessId: string, request: P
       build: (access) => buildProxyRequest(access, request),
       process: (response, access, nowMs) => processProxyResponse(response, access, nowMs, request.method, maxBytes),
     },
-    { ...options, idempotent: request.method === 'GET' || request.method === 'HEAD' },
+    { ...options, idempotent: isProxyRead(request.method) },
   );
 }

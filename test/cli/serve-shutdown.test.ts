@@ -6,7 +6,7 @@
  * ten minutes, and which tells the test when such a request has arrived. So when SIGTERM is sent the
  * sync is provably mid-call, and the only way `serve` can exit before the ten minutes is by aborting
  * that call: the assertion is on what happened (exit, sync state), the guard below only turns a hang
- * into a failure instead of a stuck run.
+ * into a failure instead of a stuck run. A proxied read held the same way is answered 503 at once.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,43 @@ for (const dialect of DIALECTS) {
       expect(businessReads(readsBefore)).toBeGreaterThan(0);
       expect(businessReads(readsAfter)).toBe(businessReads(readsBefore));
       expect(await terminate(rescuer)).toBe(0);
+    }, 240_000);
+
+    it('a proxied read held at Ramp is answered 503 with Retry-After and serve exits; a proxied write gets Ramp\'s answer first', async () => {
+      const tenant: Tenant = await createTenant(db, 'owner');
+      const control = emulatorControl(emulator.url);
+      const rampApp = await control.createApp({ grant_types: ['client_credentials'] });
+      const reader = await serve();
+      const connected = await request(`${reader.url}/api/v1/ramp/connect-with-credentials`, {
+        method: 'POST',
+        headers: tenant.headers,
+        json: { client_id: rampApp.client_id, client_secret: rampApp.client_secret },
+      });
+      expect(connected.status, connected.text).toBe(201);
+      await control.faults({ hang_ms: HOLD_MS, paths: ['/developer/v1/business/balance', '/sandbox/developer/v1/business/balance'] });
+      const read = request(`${reader.url}/api/v1/ramp/proxy/business/balance`, { headers: tenant.headers });
+      await expect.poll(() => emulator.requests('/developer/v1/business/balance').open, { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
+      const exit = terminate(reader);
+      const answer = await read;
+      expect(answer.status, answer.text).toBe(503);
+      expect(answer.body).toEqual({ detail: 'This server is shutting down; send the request again', code: 'service_unavailable' });
+      expect(answer.headers.get('retry-after')).toBe('1');
+      expect(await exit).toBe(0);
+
+      // A write is not given up: Ramp holds it 5 s, SIGTERM comes meanwhile, the caller still gets Ramp's
+      // own answer (whatever it is), and serve exits after it. Same database: the connection is there.
+      const writer = await serve();
+      await control.faults({ hang_ms: 5_000, paths: ['/developer/v1/memos', '/sandbox/developer/v1/memos'] });
+      const write = request(`${writer.url}/api/v1/ramp/proxy/memos`, { method: 'POST', headers: tenant.headers, json: {} });
+      await expect.poll(() => emulator.requests('/developer/v1/memos').open, { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
+      const writerExit = terminate(writer);
+      const written = await write;
+      expect(written.status, written.text).not.toBe(503);
+      expect(written.status).toBeLessThan(500);
+      // ... and ends its socket with it: left open, the close would wait out the 72 s keep-alive timeout.
+      expect(written.headers.get('connection')).toBe('close');
+      expect(await writerExit).toBe(0);
+      await control.faults({ hang_ms: 0, paths: null });
     }, 240_000);
   });
 }

@@ -13,7 +13,7 @@ import { authOf } from '../../auth.ts';
 import { ApiError } from '../../../core/errors.ts';
 import { BusinessHeaders } from '../../../core/schemas.ts';
 import { parseProxyTarget } from '../../../ramp/proxy-path.ts';
-import { DEFAULT_PROXY_MAX_BYTES, PROXY_METHODS, forwardToRamp } from '../../../ramp/proxy-forwarder.ts';
+import { DEFAULT_PROXY_MAX_BYTES, PROXY_METHODS, forwardToRamp, isProxyRead } from '../../../ramp/proxy-forwarder.ts';
 import type { RampClient } from '../../../ramp/ramp-client.ts';
 
 export const PROXY_PREFIX = '/api/v1/ramp/proxy/';
@@ -28,8 +28,18 @@ export interface ProxySettings {
 
 export const DEFAULT_PROXY_SETTINGS: ProxySettings = Object.freeze({ timeoutMs: 30_000, deadlineMs: 60_000, maxBytes: DEFAULT_PROXY_MAX_BYTES });
 
+/** What a proxied read still in flight when the server closes is answered with. */
+export function shuttingDown(): ApiError {
+  return new ApiError('service_unavailable', 'This server is shutting down; send the request again', { headers: { 'retry-after': '1', connection: 'close' } });
+}
+
 export function proxyRoute(client: RampClient, settings: ProxySettings = DEFAULT_PROXY_SETTINGS): RouteModule {
   return (app: FastifyInstance) => {
+    // A read waiting on Ramp (or on the rate budget, or between retries) would hold the close for up to
+    // `deadlineMs`, past a typical shutdown grace period: it is given up and answered 503 so the caller
+    // retries elsewhere. A write runs on to Ramp's answer: given up, its outcome at Ramp would be unknown.
+    const closing = new AbortController();
+    app.addHook('preClose', async () => closing.abort(shuttingDown()));
     app.route({
       method: [...PROXY_METHODS],
       url: `${PROXY_PREFIX}*`,
@@ -43,9 +53,17 @@ export function proxyRoute(client: RampClient, settings: ProxySettings = DEFAULT
           client,
           authOf(request).businessId,
           { method: request.method, target, headers: request.headers, body: request.rawBody },
-          { timeoutMs: settings.timeoutMs, deadlineMs: settings.deadlineMs, maxBytes: settings.maxBytes },
+          {
+            timeoutMs: settings.timeoutMs,
+            deadlineMs: settings.deadlineMs,
+            maxBytes: settings.maxBytes,
+            ...(isProxyRead(request.method) ? { signal: closing.signal } : {}),
+          },
         );
         reply.code(answer.status).headers(answer.headers);
+        // Answered while the server closes: the socket ends with this answer instead of idling on for
+        // the keep-alive timeout, which the close would wait out (RFC 9112 §9.6).
+        if (closing.signal.aborted) reply.header('connection', 'close');
         return answer.body === null ? reply.send() : reply.send(answer.body);
       },
     });
