@@ -68,6 +68,13 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
     }
   });
 
+  // Node ends only the idle keep-alive sockets when the server closes. A request still in flight then
+  // (one waiting on Ramp's token endpoint, say) leaves its socket idling on after the answer for the
+  // keep-alive timeout, Fastify's 72 s, and the close waits it out: from the close on, an idle socket ends.
+  app.addHook('preClose', async () => {
+    app.server.keepAliveTimeout = 1;
+  });
+
   installFastApiValidation(app);
   installErrorHandler(app);
   const { rateLimit } = ctx.config;
