@@ -117,12 +117,12 @@ export async function processProxyResponse(response: RampResponse, access: RampA
   return { kind: 'ok', value: passThrough(response, method, maxBytes) };
 }
 
-/** Forwards one request; resolves to Ramp's answer or throws a catalogue `ApiError`. */
 /** The proxied methods that are retried and given up freely: reads (RFC 9110 §9.2.1 safe methods). */
 export function isProxyRead(method: string): boolean {
   return method === 'GET' || method === 'HEAD';
 }
 
+/** Forwards one request; resolves to Ramp's answer or throws a catalogue `ApiError`. */
 export function forwardToRamp(client: RampClient, businessId: string, request: ProxyRequest, options: CallOptions & { maxBytes?: number } = {}): Promise<ProxyAnswer> {
   const maxBytes = options.maxBytes ?? DEFAULT_PROXY_MAX_BYTES;
   return client.call(

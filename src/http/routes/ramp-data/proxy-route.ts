@@ -29,7 +29,7 @@ export interface ProxySettings {
 export const DEFAULT_PROXY_SETTINGS: ProxySettings = Object.freeze({ timeoutMs: 30_000, deadlineMs: 60_000, maxBytes: DEFAULT_PROXY_MAX_BYTES });
 
 /** What a proxied read still in flight when the server closes is answered with. */
-export function shuttingDown(): ApiError {
+function shuttingDown(): ApiError {
   return new ApiError('service_unavailable', 'This server is shutting down; send the request again', { headers: { 'retry-after': '1', connection: 'close' } });
 }
 
