@@ -76,19 +76,25 @@ for (const dialect of DIALECTS) {
       return outcome;
     }
 
-    const syncRow = (id: string) => db.kysely.selectFrom('syncs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-
-    it('exits without waiting for Ramp, and another serve resumes the same sync where it stopped', async () => {
-      const tenant: Tenant = await createTenant(db, 'owner');
+    /** A new tenant connected with client credentials through a fresh `serve`. */
+    async function connectedServe(): Promise<{ tenant: Tenant; control: ReturnType<typeof emulatorControl>; server: ServerProcess }> {
+      const tenant = await createTenant(db, 'owner');
       const control = emulatorControl(emulator.url);
       const rampApp = await control.createApp({ grant_types: ['client_credentials'] });
-      const doomed = await serve();
-      const connected = await request(`${doomed.url}/api/v1/ramp/connect-with-credentials`, {
+      const server = await serve();
+      const connected = await request(`${server.url}/api/v1/ramp/connect-with-credentials`, {
         method: 'POST',
         headers: tenant.headers,
         json: { client_id: rampApp.client_id, client_secret: rampApp.client_secret },
       });
       expect(connected.status, connected.text).toBe(201);
+      return { tenant, control, server };
+    }
+
+    const syncRow = (id: string) => db.kysely.selectFrom('syncs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+
+    it('exits without waiting for Ramp, and another serve resumes the same sync where it stopped', async () => {
+      const { tenant, control, server: doomed } = await connectedServe();
 
       await control.faults({ hang_ms: HOLD_MS, paths: [HELD_RESOURCE, `/sandbox${HELD_RESOURCE}`] });
       const started = await request(`${doomed.url}/api/v1/ramp/sync`, { method: 'POST', headers: { ...tenant.headers, 'idempotency-key': randomUUID() } });
@@ -133,16 +139,7 @@ for (const dialect of DIALECTS) {
     }, 240_000);
 
     it('a proxied read held at Ramp is answered 503 with Retry-After and serve exits; a proxied write gets Ramp\'s answer first', async () => {
-      const tenant: Tenant = await createTenant(db, 'owner');
-      const control = emulatorControl(emulator.url);
-      const rampApp = await control.createApp({ grant_types: ['client_credentials'] });
-      const reader = await serve();
-      const connected = await request(`${reader.url}/api/v1/ramp/connect-with-credentials`, {
-        method: 'POST',
-        headers: tenant.headers,
-        json: { client_id: rampApp.client_id, client_secret: rampApp.client_secret },
-      });
-      expect(connected.status, connected.text).toBe(201);
+      const { tenant, control, server: reader } = await connectedServe();
       await control.faults({ hang_ms: HOLD_MS, paths: ['/developer/v1/business/balance', '/sandbox/developer/v1/business/balance'] });
       const read = request(`${reader.url}/api/v1/ramp/proxy/business/balance`, { headers: tenant.headers });
       await expect.poll(() => emulator.requests('/developer/v1/business/balance').open, { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
