@@ -59,7 +59,7 @@ export const MUTATION_TARGETS = {
       // PostgreSQL only (runs when TEST_DATABASE_URL is set): the shared window, in-process.
       'test/ramp/shared-rate-limiter.test.ts',
       'test/ramp/ramp-mutants.test.ts',
-      'test/ramp/raw-json-fields.test.ts',
+      'test/ramp/kept-array-scanner.test.ts',
     ],
   },
 };

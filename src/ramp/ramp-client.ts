@@ -20,7 +20,8 @@ import type { CallOutcome } from './call-outcome.ts';
 import { instrumentTransport } from './endpoint-template.ts';
 import { buildAccountingSyncRequest, processAccountingSyncResponse } from './endpoints/accounting-syncs.ts';
 import { buildBusinessRequest, processBusinessResponse, type RampBusiness } from './endpoints/business.ts';
-import { buildPageRequest, listUrl, processPageResponse } from './endpoints/list-page.ts';
+import { buildPageRequest, listUrl, processPageResponse, type KeptArrays } from './endpoints/list-page.ts';
+import { PartSinkError } from './kept-array-scanner.ts';
 import { LimiterRegistry, RAMP_RATE_LIMIT, realSleep, type RampLimiters, type RollingLimit, type Sleep } from './rate-limiter.ts';
 import type { AccountingSyncBody, ListParams, RampListResource, RampPage } from './resources.ts';
 import { DEFAULT_BACKOFF, fullJitterDelay, isIdempotentMethod, type BackoffSettings } from './retry-policy.ts';
@@ -146,7 +147,8 @@ export class RampClient {
       const response = await this.#transport(call.build(access), signal ? { timeoutMs, signal } : { timeoutMs });
       return await call.process(response, access, this.#options.now());
     } catch (error) {
-      if (error instanceof ApiError) throw error;
+      // Ours, not Ramp's: an ApiError decided here, or storing a streamed page's parts failed.
+      if (error instanceof ApiError || error instanceof PartSinkError) throw error;
       if (signal?.aborted) throw signal.reason;
       if (error instanceof TransportTimeoutError) return { kind: 'retryable', error: new ApiError('ramp_timeout'), status: null };
       // Network failure (refused, reset, DNS): say so without quoting the cause, which may hold a URL.
@@ -160,7 +162,7 @@ export class RampClient {
   }
 
   /** One page: the first page of `resource` with `params`, or the page at a `page.next` link. */
-  fetchPage(businessId: string, from: { resource: RampListResource; params: ListParams } | { next: string }, options?: CallOptions, keepAsText?: ReadonlySet<string>): Promise<RampPage> {
+  fetchPage(businessId: string, from: { resource: RampListResource; params: ListParams } | { next: string }, options?: CallOptions, kept?: KeptArrays): Promise<RampPage> {
     const label = 'resource' in from ? `GET /${from.resource}` : 'GET page.next';
     return this.call(
       businessId,
@@ -168,17 +170,17 @@ export class RampClient {
         method: 'GET',
         label,
         build: (access) => buildPageRequest(access, 'resource' in from ? listUrl(access, from.resource, from.params).href : from.next),
-        process: (response, access, nowMs) => processPageResponse(response, access, nowMs, keepAsText),
+        process: (response, access, nowMs) => processPageResponse(response, access, nowMs, kept),
       },
       options,
     );
   }
 
   /** Every page of a list, following `page.next` (docs/ramp-behaviour.md#pagination) until it is null. */
-  async *pages(businessId: string, from: { resource: RampListResource; params: ListParams } | { next: string }, options?: CallOptions, keepAsText?: ReadonlySet<string>): AsyncGenerator<RampPage> {
+  async *pages(businessId: string, from: { resource: RampListResource; params: ListParams } | { next: string }, options?: CallOptions, kept?: KeptArrays): AsyncGenerator<RampPage> {
     let cursor = from;
     for (;;) {
-      const page = await this.fetchPage(businessId, cursor, options, keepAsText);
+      const page = await this.fetchPage(businessId, cursor, options, kept);
       yield page;
       if (page.next === null) return;
       cursor = { next: page.next };

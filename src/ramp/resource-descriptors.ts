@@ -101,10 +101,11 @@ export interface RampResourceDescriptor {
    */
   readonly syncedAfterRead: boolean;
   /**
-   * Array fields of each record kept as Ramp's JSON text, never parsed into objects: a statement's
-   * `statement_lines` grow with the business (~11 MB at 1,000,000 transactions; raw-json-fields.ts).
+   * Array fields of each record streamed to storage in parts while the page is read, never held
+   * whole: a statement's `statement_lines` grow with the business (~11 MB at 1,000,000 transactions;
+   * src/ramp/kept-array-scanner.ts, src/sync/record-parts.ts).
    */
-  readonly keepAsText?: ReadonlySet<string>;
+  readonly storedApart?: ReadonlySet<string>;
   /** Fixed filters of every read. */
   readonly listParams: ListParams;
   /** Further reads that together with the first list everything (Ramp hides terminated cards otherwise). */
@@ -253,7 +254,7 @@ export const RAMP_RESOURCES: readonly RampResourceDescriptor[] = Object.freeze([
   {
     // The statement's money column is its ending balance; every balance stays in the record.
     ...BASE, resource: 'statements', rampPath: 'statements', scope: 'statements:read', rampSchema: 'Statement', syncConfigFlag: 'sync_statements',
-    enabledByDefault: false, money: 'currency-amount', keepAsText: new Set(['statement_lines']),
+    enabledByDefault: false, money: 'currency-amount', storedApart: new Set(['statement_lines']),
     project: (r) => ({ ...EMPTY, ...money(currencyAmountToMinorUnits(r.ending_balance)), occurred_at: timeOf(r.end_date) }),
   },
   {

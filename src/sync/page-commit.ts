@@ -16,6 +16,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { Dialect } from '../db/database.ts';
 import { namedStatement } from '../db/named-statements.ts';
 import type { Database } from '../db/schema.ts';
+import { dropUnusedGenerations, partsGenerationsOf } from './record-parts.ts';
 import type { RecordColumns, SyncResource } from './record-projection.ts';
 import { saveCursor, type StreamCursor } from './stream-cursor.ts';
 import type { SyncProgress } from './sync-progress.ts';
@@ -27,6 +28,8 @@ export interface PreparedRecord {
   readonly data: string;
   readonly hash: string;
   readonly columns: RecordColumns;
+  /** The generation of the parts holding its array fields stored apart (record-parts.ts); none when absent. */
+  readonly partsGeneration?: string | null;
 }
 
 export interface PageCommit {
@@ -55,11 +58,11 @@ export class LeaseLostError extends Error {
 
 const RECORD_COLUMNS = [
   'business_id', 'resource', 'id', 'data', 'data_hash', 'amount_cents', 'currency', 'occurred_at', 'state', 'user_id', 'card_id',
-  'department_id', 'link_id', 'deleted_at', 'first_synced_at', 'updated_at', 'last_sync_id', 'sync_status', 'ramp_read_at',
+  'department_id', 'link_id', 'deleted_at', 'first_synced_at', 'updated_at', 'last_sync_id', 'sync_status', 'ramp_read_at', 'parts_generation',
 ] as const;
 /** Everything but the key and `first_synced_at` is rewritten when a record changed. */
 const UPDATED_COLUMNS = RECORD_COLUMNS.filter((column) => !['business_id', 'resource', 'id', 'first_synced_at'].includes(column));
-/** Rows per INSERT: 3,600 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535. */
+/** Rows per INSERT: 3,800 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535. */
 const UPSERT_CHUNK = 200;
 const upsertSqlCache = new Map<string, string>();
 
@@ -128,10 +131,16 @@ export async function upsertRecords(trx: Kysely<Database>, dialect: Dialect, pag
       params.push(
         page.businessId, page.resource, record.id, record.data, record.hash, columns.amount_cents, columns.currency, columns.occurred_at,
         columns.state, columns.user_id, columns.card_id, columns.department_id, columns.link_id, page.now, page.now, page.syncId, columns.sync_status, page.readAt,
+        record.partsGeneration ?? null,
       );
     }
+    // Records with parts (a statement or two per page): the generations they pointed to before this write.
+    const withParts = chunk.filter((record) => record.partsGeneration);
+    const replaced = await partsGenerationsOf(trx, page.businessId, page.resource, withParts.map((record) => record.id));
     const result = await trx.executeQuery(CompiledQuery.raw(upsertSql(dialect, chunk.length), params));
     written += Number(result.numAffectedRows ?? 0n);
+    // The replaced generations, or the new ones of records that were unchanged (not rewritten).
+    await dropUnusedGenerations(trx, page.businessId, [...replaced, ...withParts.map((record) => record.partsGeneration!)]);
   }
   return written;
 }

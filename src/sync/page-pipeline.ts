@@ -10,6 +10,7 @@
  * other chains at their next page, lets the writer store what already arrived, then is rethrown; a
  * storage error stops the fetchers.
  */
+import type { KeptArrays } from '../ramp/endpoints/list-page.ts';
 import type { CallOptions, RampClient } from '../ramp/ramp-client.ts';
 import type { ListParams, RampListResource, RampPage } from '../ramp/resources.ts';
 
@@ -17,8 +18,9 @@ import type { ListParams, RampListResource, RampPage } from '../ramp/resources.t
 export const READ_AHEAD_PAGES = 32;
 /**
  * Prepared bytes waiting for storage beyond which fetchers pause: pages are ~100–200 KB (32 of them
- * stay under it), but one statement lists every line of its period (~11 MB at 1,000,000
- * transactions), and memory must not grow with the data: then one waits while the next is fetched.
+ * stay under it); a bound in bytes keeps memory flat should records be larger than usual. (A
+ * statement's lines, which grow with the business, never wait here: they are stored in parts while
+ * the page is read, src/sync/record-parts.ts.)
  */
 export const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /** Chains read at once (unless the stream says fewer: segments.ts `segmentConcurrency`). */
@@ -59,8 +61,8 @@ export interface PumpInput<T> {
   prepare(records: RampPage['records']): T;
   /** About how many bytes `items` hold (counted against `READ_AHEAD_BYTES`). */
   weigh(items: T): number;
-  /** Array fields of each record kept as JSON text (resource-descriptors.ts `keepAsText`). */
-  readonly keepAsText?: ReadonlySet<string>;
+  /** Array fields of each record streamed to storage in parts (resource-descriptors.ts `storedApart`). */
+  readonly kept?: KeptArrays;
   /** Chains read at once; default `SEGMENT_CONCURRENCY`. */
   readonly concurrency?: number;
   /** Stores one batch; the next batch is not handed over before this resolves. */
@@ -89,7 +91,7 @@ export async function pumpPages<T>(input: PumpInput<T>): Promise<void> {
   const stopping = () => !storing || fetchError !== undefined;
 
   const fetchSegment = async (segment: { index: number; start: SegmentStart }) => {
-    for await (const page of client.pages(businessId, segment.start, callOptions, input.keepAsText)) {
+    for await (const page of client.pages(businessId, segment.start, callOptions, input.kept)) {
       const items = input.prepare(page.records);
       const bytes = input.weigh(items);
       buffer.push({ segment: segment.index, next: page.next, items, bytes });

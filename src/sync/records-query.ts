@@ -9,6 +9,7 @@ import type { Database } from '../db/schema.ts';
 import type { Cursor } from '../core/pagination.ts';
 import { descriptorOf } from '../ramp/resource-descriptors.ts';
 import type { SyncResource } from './record-projection.ts';
+import { readInSnapshot, spliceParts } from './record-parts.ts';
 import './sync-schema.ts';
 
 export interface RecordFilters {
@@ -50,7 +51,10 @@ async function receiptIdsOf(db: Kysely<Database>, businessId: string, reimbursem
   return Array.isArray(receipts) ? receipts.filter((id): id is string => typeof id === 'string') : [];
 }
 
-/** Up to `limit + 1` records after `after`, so the caller can tell whether more exist. */
+/**
+ * Up to `limit + 1` records after `after`, so the caller can tell whether more exist. A resource with
+ * fields stored apart (statements' lines) is read with its parts in one snapshot (record-parts.ts).
+ */
 export async function listRecords(
   db: Kysely<Database>,
   businessId: string,
@@ -59,9 +63,21 @@ export async function listRecords(
   limit: number,
   after: Cursor | undefined,
 ): Promise<StoredRecord[]> {
+  if (!descriptorOf(resource).storedApart) return selectRecords(db, businessId, resource, filters, limit, after);
+  return readInSnapshot(db, async (trx) => spliceParts(trx, businessId, await selectRecords(trx, businessId, resource, filters, limit, after)));
+}
+
+async function selectRecords(
+  db: Kysely<Database>,
+  businessId: string,
+  resource: SyncResource,
+  filters: RecordFilters,
+  limit: number,
+  after: Cursor | undefined,
+): Promise<(StoredRecord & { parts_generation: string | null })[]> {
   let query = db
     .selectFrom('ramp_records')
-    .select(['id', 'data', 'amount_cents', 'currency', 'occurred_at', 'deleted_at'])
+    .select(['id', 'data', 'amount_cents', 'currency', 'occurred_at', 'deleted_at', 'parts_generation'])
     .where('business_id', '=', businessId)
     .where('resource', '=', resource);
   if (!filters.includeDeleted) query = query.where('deleted_at', 'is', null);

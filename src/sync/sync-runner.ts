@@ -30,11 +30,12 @@ import { RampAnswerError } from '../ramp/ramp-errors.ts';
 import { metrics } from '../metrics/registry.ts';
 import { isUnderApiBase } from '../ramp/api-base.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
-import { stringifyKeepingRaw } from '../ramp/raw-json-fields.ts';
+import { PART_BYTES, StoredParts } from '../ramp/kept-array-scanner.ts';
 import type { AccessTokenProvider } from '../ramp/access-token-provider.ts';
 import { commitPage, hashData, LeaseLostError, linkRampBusiness, type PreparedRecord } from './page-commit.ts';
 import { pumpPages } from './page-pipeline.ts';
 import { markMissingDeleted } from './record-deletions.ts';
+import { partSink, sweepOrphanParts } from './record-parts.ts';
 import { freshCursor, loadCursor, type StreamCursor, type StreamRun } from './stream-cursor.ts';
 import { SeenIds } from './seen-ids.ts';
 import { planSegments, segmentConcurrency } from './segments.ts';
@@ -51,9 +52,11 @@ export interface SyncRunnerSettings {
   /** Times a stream that lost Ramp is read on from its cursor before the sync fails, `resumePauseMs` × n apart. */
   readonly resumes: number;
   readonly resumePauseMs: number;
+  /** Bytes per stored part of a field stored apart (record-parts.ts); tests make it small. */
+  readonly partBytes: number;
 }
 
-export const DEFAULT_RUNNER_SETTINGS: SyncRunnerSettings = Object.freeze({ pageSize: 100, leaseMs: 30_000, overlapMs: 10 * 60_000, resumes: 2, resumePauseMs: 2_000 });
+export const DEFAULT_RUNNER_SETTINGS: SyncRunnerSettings = Object.freeze({ pageSize: 100, leaseMs: 30_000, overlapMs: 10 * 60_000, resumes: 2, resumePauseMs: 2_000, partBytes: PART_BYTES });
 
 export interface SyncRunnerDeps {
   readonly db: Kysely<Database>;
@@ -178,7 +181,9 @@ class SyncRun {
   }
 
   async #runStreams(): Promise<void> {
-    const { db, tokens } = this.#deps;
+    const { db, tokens, now } = this.#deps;
+    // Parts of earlier reads that never committed (record-parts.ts); none of this run's exist yet.
+    await sweepOrphanParts(db, this.#businessId, now());
     const config = await getSyncConfig(db, this.#businessId);
     const plan = planSync(config);
     this.#progress.not_supported = [...plan.unsupported];
@@ -297,7 +302,7 @@ class SyncRun {
         return [{ index, start: segment.next !== null ? { next: segment.next } : { resource, params } }];
       }),
       prepare: (records) => this.#prepare(stream, records),
-      ...(stream.descriptor.keepAsText ? { keepAsText: stream.descriptor.keepAsText } : {}),
+      ...(stream.descriptor.storedApart ? { kept: { keys: stream.descriptor.storedApart, sink: partSink(this.#deps.db, this.#businessId, this.#deps.now), partBytes: settings.partBytes } } : {}),
       weigh: (prepared) => prepared.reduce((bytes, record) => bytes + record.data.length, 0),
       concurrency: segmentConcurrency(stream),
       store: async (batch) => {
@@ -323,7 +328,11 @@ class SyncRun {
       seen?.add(String(record.id));
       const columns = project(record);
       if (stream.keep && !stream.keep(columns)) continue;
-      const data = stream.descriptor.keepAsText ? stringifyKeepingRaw(record) : JSON.stringify(record);
+      if (stream.descriptor.storedApart) {
+        prepared.push(withStoredParts(String(record.id), record, columns));
+        continue;
+      }
+      const data = JSON.stringify(record);
       prepared.push({ id: String(record.id), data, hash: hashData(data), columns });
     }
     return prepared;
@@ -367,6 +376,25 @@ class SyncRun {
     this.#progress = next!;
     this.#deps.onProgress?.(this.#progress);
   }
+}
+
+/**
+ * A record whose array fields were stored in parts while its page was read: `data` is the rest, the
+ * hash covers the rest and the parts' hashes (an unchanged statement is not rewritten), and the
+ * record points to the parts' generation (record-parts.ts).
+ */
+export function withStoredParts(id: string, record: Record<string, unknown>, columns: PreparedRecord['columns']): PreparedRecord {
+  const rest: Record<string, unknown> = {};
+  let generation: string | null = null;
+  let partsHashes = '';
+  for (const [key, value] of Object.entries(record)) {
+    if (value instanceof StoredParts) {
+      generation = value.generation;
+      partsHashes += `\u0000${key}\u0000${value.hash}`;
+    } else rest[key] = value;
+  }
+  const data = JSON.stringify(rest);
+  return { id, data, hash: generation === null ? hashData(data) : hashData(data + partsHashes), columns, partsGeneration: generation };
 }
 
 /** Metrics of a finished sync: its outcome, how long it ran, and how long it waited to start. */

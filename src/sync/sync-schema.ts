@@ -38,6 +38,21 @@ export interface RampRecordsTable {
    * fetch's send time. A write carrying an older read time is skipped (page-commit.ts).
    */
   ramp_read_at: number | null;
+  /**
+   * The generation of `ramp_record_parts` holding this record's array fields stored apart (migration
+   * 0017, a statement's `statement_lines`); null when `data` is the whole record.
+   */
+  parts_generation: string | null;
+}
+
+/** A slice of a record's array field stored apart (migration 0017_record_parts, src/sync/record-parts.ts). */
+export interface RampRecordPartsTable {
+  business_id: string;
+  generation: string;
+  field: string;
+  part_no: number;
+  text: string;
+  created_at: number;
 }
 
 export interface RampRecordChangesTable {
@@ -87,6 +102,7 @@ export interface RampBusinessLinksTable {
 declare module '../db/schema.ts' {
   interface Database {
     ramp_records: RampRecordsTable;
+    ramp_record_parts: RampRecordPartsTable;
     ramp_record_changes: RampRecordChangesTable;
     syncs: SyncsTable;
     sync_cursors: SyncCursorsTable;

@@ -74,6 +74,7 @@ export class SyncService {
       overlapMs: options.overlapMs ?? DEFAULT_RUNNER_SETTINGS.overlapMs,
       resumes: options.resumes ?? DEFAULT_RUNNER_SETTINGS.resumes,
       resumePauseMs: options.resumePauseMs ?? DEFAULT_RUNNER_SETTINGS.resumePauseMs,
+      partBytes: options.partBytes ?? DEFAULT_RUNNER_SETTINGS.partBytes,
     };
     this.#owner = options.owner ?? processOwnerId();
     this.#maxConcurrent = options.maxConcurrent ?? 2;

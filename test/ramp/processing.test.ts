@@ -7,7 +7,8 @@ import { processBusinessResponse } from '../../src/ramp/endpoints/business.ts';
 import { buildPageRequest, listUrl, processPageResponse } from '../../src/ramp/endpoints/list-page.ts';
 import { isUnderApiBase } from '../../src/ramp/api-base.ts';
 import { apiErrorForRampAnswer, RampAnswerError, readRampError, scrubText } from '../../src/ramp/ramp-errors.ts';
-import { RampResponse } from '../../src/ramp/ramp-response.ts';
+import { RampResponse, ResponseBody } from '../../src/ramp/ramp-response.ts';
+import { MAX_OUTLINE_BYTES, PartSinkError, StoredParts } from '../../src/ramp/kept-array-scanner.ts';
 import type { RampAccess } from '../../src/ramp/access-token-provider.ts';
 
 const TOKEN = 'ramp_tok_abcdefghijklmnopqrstuvwxyz0123456789';
@@ -61,6 +62,45 @@ describe('list pages', () => {
     expect((await processPageResponse(RampResponse.of(200, 'not json'), access, NOW)).kind).toBe('failed');
     const redirect = await processPageResponse(RampResponse.of(302, '', { location: 'https://evil.example/' }), access, NOW);
     expect(redirect).toMatchObject({ kind: 'failed', error: { code: 'ramp_error' } });
+  });
+
+  describe('with arrays stored apart (a statement\'s lines)', () => {
+    const parts: { generation: string; field: string; partNo: number; text: string }[] = [];
+    const kept = { keys: new Set(['statement_lines']), sink: { write: async (part: (typeof parts)[number]) => void parts.push(part) }, partBytes: 8 };
+    const statement = { id: 's1', ending_balance: { amount: 5, currency_code: 'USD' }, statement_lines: [{ id: 'l1' }, { id: 'l2' }, { id: 'l3' }] };
+
+    it('hands the lines to the sink in parts and the record keeps a StoredParts in their place', async () => {
+      parts.length = 0;
+      const outcome = await processPageResponse(json(200, { data: [statement], page: { next: null } }), access, NOW, kept);
+      if (outcome.kind !== 'ok') throw new Error(`expected ok, got ${outcome.kind}`);
+      const record = outcome.value.records[0]!;
+      expect(record).toEqual({ id: 's1', ending_balance: statement.ending_balance, statement_lines: expect.any(StoredParts) });
+      expect(parts.length).toBeGreaterThan(1);
+      expect(JSON.parse(parts.map((part) => part.text).join(''))).toEqual(statement.statement_lines);
+    });
+
+    it('refuses what a page without them refuses: malformed JSON, a record without id, a foreign next link', async () => {
+      const body = JSON.stringify({ data: [statement], page: { next: null } });
+      expect(await processPageResponse(RampResponse.of(200, body.slice(0, -3)), access, NOW, kept)).toMatchObject({ kind: 'failed', error: { code: 'ramp_error' } });
+      expect((await processPageResponse(json(200, { data: [{ statement_lines: [] }] }), access, NOW, kept)).kind).toBe('failed');
+      expect((await processPageResponse(json(200, { data: [statement], page: { next: 'https://evil.example/developer/v1/statements' } }), access, NOW, kept)).kind).toBe('failed');
+    });
+
+    it('an outline over 16 MB is ramp_response_too_large; an error answer is classified as any other', async () => {
+      const huge = JSON.stringify({ data: [{ id: 'x', pad: 'x'.repeat(MAX_OUTLINE_BYTES) }] });
+      expect(await processPageResponse(RampResponse.of(200, huge), access, NOW, kept)).toMatchObject({ kind: 'failed', error: { code: 'ramp_response_too_large' } });
+      expect((await processPageResponse(json(503, {}), access, NOW, kept)).kind).toBe('retryable');
+      expect((await processPageResponse(RampResponse.of(302, '', { location: 'https://evil.example/' }), access, NOW, kept)).kind).toBe('failed');
+    });
+
+    it('a transfer cut midway throws (the client retries it as a network failure), as does the sink failing', async () => {
+      const body = new ResponseBody();
+      body.push(Buffer.from('{"data":[{"id":"s1","statement_lines":[{"id":"l1"},'));
+      body.end(new Error('socket hang up'));
+      await expect(processPageResponse(new RampResponse(200, {}, body), access, NOW, kept)).rejects.toThrow('socket hang up');
+      const failing = { ...kept, sink: { write: async () => Promise.reject(new Error('disk full')) } };
+      await expect(processPageResponse(json(200, { data: [statement] }), access, NOW, failing)).rejects.toBeInstanceOf(PartSinkError);
+    });
   });
 
   it('classifies error answers: retryable, unauthorized, failed', async () => {

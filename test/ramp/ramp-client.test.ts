@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/core/errors.ts';
 import { RampClient } from '../../src/ramp/ramp-client.ts';
-import { RampResponse } from '../../src/ramp/ramp-response.ts';
+import { RampResponse, ResponseBody } from '../../src/ramp/ramp-response.ts';
+import { PartSinkError, type StoredParts } from '../../src/ramp/kept-array-scanner.ts';
 import { TransportTimeoutError, type Transport } from '../../src/ramp/transport.ts';
 import type { AccessTokenProvider, RampAccess } from '../../src/ramp/access-token-provider.ts';
 
@@ -70,6 +71,30 @@ describe('RampClient retry loop', () => {
     expect(result.records).toEqual([{ id: 't1' }]);
     expect(h.seen).toHaveLength(3);
     expect(h.sleeps).toEqual([50, 100]); // rand 0.5 × 100·2^n
+  });
+
+  it('a page whose lines go to a sink: a cut transfer is retried under a new generation; the sink failing is not retried', async () => {
+    // The connection drops once the first part is stored (the sink ends the body then).
+    const cut = new ResponseBody();
+    cut.push(Buffer.from('{"data":[{"id":"s1","statement_lines":[1,2,'));
+    const whole = RampResponse.of(200, '{"data":[{"id":"s1","statement_lines":[1,2,3]}],"page":{"next":null}}');
+    const h = harness([new RampResponse(200, {}, cut), whole]);
+    const written: { generation: string; partNo: number }[] = [];
+    const write = async (part: { generation: string; partNo: number }) => {
+      written.push(part);
+      cut.end(new Error('socket hang up'));
+    };
+    const kept = { keys: new Set(['statement_lines']), sink: { write }, partBytes: 2 };
+    const result = await h.client.fetchPage('b', { resource: 'statements', params: {} }, undefined, kept);
+    expect(h.seen).toHaveLength(2);
+    const stored = result.records[0]!.statement_lines as StoredParts;
+    expect(written.filter((part) => part.generation !== stored.generation).length).toBeGreaterThan(0);
+    expect(written.filter((part) => part.generation === stored.generation).map((part) => part.partNo)).toEqual([0, 1, 2]);
+
+    const failing = harness([RampResponse.of(200, '{"data":[{"id":"s1","statement_lines":[1,2,3]}]}'), whole]);
+    const sink = { write: async () => Promise.reject(new Error('disk full')) };
+    await expect(failing.client.fetchPage('b', { resource: 'statements', params: {} }, undefined, { ...kept, sink })).rejects.toBeInstanceOf(PartSinkError);
+    expect(failing.seen).toHaveLength(1);
   });
 
   it('a POST on 503, a network error or a timeout is sent exactly once (docs/guarantees.md#g25)', async () => {

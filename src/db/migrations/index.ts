@@ -17,6 +17,7 @@ import * as m0013 from './0013_accounting_chart_jobs.ts';
 import * as m0014 from './0014_ramp_webhook_subscriptions.ts';
 import * as m0015 from './0015_partial_record_indexes.ts';
 import * as m0016 from './0016_ready_index_partial.ts';
+import * as m0017 from './0017_record_parts.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -39,4 +40,5 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0014_ramp_webhook_subscriptions': m0014,
   '0015_partial_record_indexes': m0015,
   '0016_ready_index_partial': m0016,
+  '0017_record_parts': m0017,
 };

@@ -8,9 +8,9 @@ import type { RampAccess } from '../access-token-provider.ts';
 import { developerUrl, isUnderApiBase } from '../api-base.ts';
 import { errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
 import type { ListParams, RampListResource, RampPage } from '../resources.ts';
-import type { RampResponse } from '../ramp-response.ts';
+import { BodyTooLargeError, type RampResponse } from '../ramp-response.ts';
 import type { RampRequest } from '../transport.ts';
-import { parsePageKeepingRaw } from '../raw-json-fields.ts';
+import { KeptArrayScanner, OutlineTooLargeError, type PartSink } from '../kept-array-scanner.ts';
 import { rampHeaders } from './request-headers.ts';
 
 /** The first page's URL for a resource and filters. */
@@ -49,12 +49,45 @@ export function parsePageBody(body: unknown, access: RampAccess): { ok: true; pa
   return { ok: true, page: { records: records as Record<string, unknown>[], next } };
 }
 
-/** Processes a page; array fields named in `keepAsText` stay JSON text (`RawJson`, raw-json-fields.ts). */
-export async function processPageResponse(response: RampResponse, access: RampAccess, nowMs: number, keepAsText?: ReadonlySet<string>): Promise<CallOutcome<RampPage>> {
+/** Array fields of each record streamed to a sink in parts while the page is read (kept-array-scanner.ts). */
+export interface KeptArrays {
+  readonly keys: ReadonlySet<string>;
+  readonly sink: PartSink;
+  /** Bytes per part; default `PART_BYTES`. */
+  readonly partBytes?: number;
+}
+
+/**
+ * The most a page with kept arrays may stream: the arrays go to storage in parts, so this bounds
+ * only Ramp's answer, not memory (a statement is ~11 MB at 1,000,000 transactions).
+ */
+export const MAX_STREAMED_PAGE_BYTES = 1024 * 1024 * 1024;
+
+/** Processes a page; with `kept`, those arrays are streamed to its sink and become `StoredParts`. */
+export async function processPageResponse(response: RampResponse, access: RampAccess, nowMs: number, kept?: KeptArrays): Promise<CallOutcome<RampPage>> {
   if (response.status >= 300 && response.status < 400) return redirectOutcome(response);
   if (response.status !== 200) return errorOutcome(response, access, nowMs);
-  const json = await jsonOutcome(response, keepAsText ? (text) => parsePageKeepingRaw(text, keepAsText) : JSON.parse);
+  const json = kept ? await streamedOutcome(response, kept) : await jsonOutcome(response);
   if (!json.ok) return { kind: 'failed', error: json.error };
   const parsed = parsePageBody(json.value, access);
   return parsed.ok ? { kind: 'ok', value: parsed.page } : { kind: 'failed', error: parsed.error };
+}
+
+/**
+ * Reads the body as it arrives, with backpressure: the next chunk is read once the parts the last
+ * one completed are stored. A cut transfer throws (the client retries it as a network failure; the
+ * parts already stored belong to no record and are swept: src/sync/record-parts.ts).
+ */
+async function streamedOutcome(response: RampResponse, kept: KeptArrays): Promise<{ ok: true; value: unknown } | { ok: false; error: ApiError }> {
+  const scanner = new KeptArrayScanner(kept.keys, kept.sink, kept.partBytes);
+  const body = response.stream(MAX_STREAMED_PAGE_BYTES);
+  try {
+    for await (const chunk of body) await scanner.push(chunk as Buffer);
+    return { ok: true, value: scanner.end() };
+  } catch (error) {
+    body.destroy();
+    if (error instanceof SyntaxError) return { ok: false, error: new ApiError('ramp_error', `Ramp answered ${response.status} with a body that is not JSON`) };
+    if (error instanceof BodyTooLargeError || error instanceof OutlineTooLargeError) return { ok: false, error: new ApiError('ramp_response_too_large') };
+    throw error;
+  }
 }
