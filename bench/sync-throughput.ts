@@ -16,6 +16,8 @@
  * Target: peak RSS ≤ 250 MB for 100,000 transactions, and the same for 1,000,000 (memory flat in the data).
  *
  *   node bin/run-ts.js bench/sync-throughput.ts [--dialect sqlite|postgres] [--transactions N]
+ * BENCH_SYNC_FLAGS=sync_statements (comma-separated flags): only those resources beside the reference
+ * data, on both sides (one stream's memory alone); BENCH_SYNC_TRACE=1: serve's RSS every ~10 s.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,7 +83,7 @@ export async function benchSync(dialect: Dialect, transactions: number): Promise
     const db = openDatabase(database.url);
     const config = allResourcesConfig();
     const tenant = await benchTenant(db);
-    await updateSyncConfig(db.kysely, tenant.businessId, Object.fromEntries(SYNC_CONFIG_FLAGS.map((flag) => [flag, true])), Date.now()).finally(() => db.close());
+    await updateSyncConfig(db.kysely, tenant.businessId, Object.fromEntries(SYNC_CONFIG_FLAGS.map((flag) => [flag, config[flag]])), Date.now()).finally(() => db.close());
     const scopes = scopesForFlags(config);
     await connectWithEmulatorApp(server.url, emulator.url, tenant.headers, scopes);
     const bareToken = await emulatorAccessToken(emulator.url, scopes);

@@ -24,9 +24,13 @@ export interface PageOutResult {
   recordsPerSecond: number;
 }
 
-/** The sync configuration with every resource flag of the product's config turned on. */
+/**
+ * The sync configuration with every resource flag of the product's config turned on, or only those
+ * named in `BENCH_SYNC_FLAGS` (comma-separated, e.g. `sync_statements`: one stream's cost alone).
+ */
 export function allResourcesConfig(): SyncConfig {
-  return { ...DEFAULT_SYNC_CONFIG, ...Object.fromEntries(SYNC_CONFIG_FLAGS.map((flag) => [flag, true])) };
+  const only = process.env.BENCH_SYNC_FLAGS?.split(',').map((flag) => flag.trim());
+  return { ...DEFAULT_SYNC_CONFIG, ...Object.fromEntries(SYNC_CONFIG_FLAGS.map((flag) => [flag, only ? only.includes(flag) : true])) };
 }
 
 interface Page {
