@@ -98,7 +98,7 @@ export class KeptArrayScanner {
   readonly #cuts: Cut[] = [];
 
   /** The kept array being read, if any. */
-  #kept: { key: string; depth: number; pieces: Buffer[]; pieceBytes: number; partNo: number; bytes: number; hash: Hash; afterCut: boolean } | null = null;
+  #kept: { key: string; depth: number; pieces: Buffer[]; pieceBytes: number; partNo: number; bytes: number; hash: Hash } | null = null;
 
   constructor(keys: ReadonlySet<string>, sink: PartSink, partBytes: number = PART_BYTES) {
     this.#keys = keys;
@@ -240,7 +240,7 @@ export class KeptArrayScanner {
     if (this.#recordKeys.has(key)) malformed(`"${key}" appears twice in one record`);
     this.#recordKeys.add(key);
     this.#recordGeneration ??= randomUUID();
-    this.#kept = { key, depth: this.#stack.length, pieces: [], pieceBytes: 0, partNo: 0, bytes: 0, hash: createHash('sha1'), afterCut: false };
+    this.#kept = { key, depth: this.#stack.length, pieces: [], pieceBytes: 0, partNo: 0, bytes: 0, hash: createHash('sha1') };
     this.#valueExpected = false;
   }
 
