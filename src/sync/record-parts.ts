@@ -11,7 +11,7 @@
  * transaction (`readInSnapshot`) sees one whole generation. A page whose read failed after some parts
  * were written leaves parts no record points to; each sync sweeps those of its business at its start.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { PartSink } from '../ramp/kept-array-scanner.ts';
 import './sync-schema.ts';
@@ -39,6 +39,12 @@ export async function partsGenerationsOf(trx: Kysely<Database>, businessId: stri
   return new Set(rows.map((row) => row.parts_generation!));
 }
 
+/** A part whose generation no record of the business points to. */
+function noRecordPointsTo(businessId: string) {
+  return ({ not, exists, selectFrom }: ExpressionBuilder<Database, 'ramp_record_parts'>) =>
+    not(exists(selectFrom('ramp_records').select(sql.lit(1).as('one')).where('ramp_records.business_id', '=', businessId).whereRef('ramp_records.parts_generation', '=', 'ramp_record_parts.generation')));
+}
+
 /** Deletes the parts of `generations` that no record of the business points to (inside the page commit). */
 export async function dropUnusedGenerations(trx: Kysely<Database>, businessId: string, generations: Iterable<string>): Promise<void> {
   const candidates = [...new Set(generations)];
@@ -47,9 +53,7 @@ export async function dropUnusedGenerations(trx: Kysely<Database>, businessId: s
     .deleteFrom('ramp_record_parts')
     .where('business_id', '=', businessId)
     .where('generation', 'in', candidates)
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('ramp_records').select(sql.lit(1).as('one')).where('ramp_records.business_id', '=', businessId).whereRef('ramp_records.parts_generation', '=', 'ramp_record_parts.generation'))),
-    )
+    .where(noRecordPointsTo(businessId))
     .execute();
 }
 
@@ -63,9 +67,7 @@ export async function sweepOrphanParts(db: Kysely<Database>, businessId: string,
     .deleteFrom('ramp_record_parts')
     .where('business_id', '=', businessId)
     .where('created_at', '<', before)
-    .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('ramp_records').select(sql.lit(1).as('one')).where('ramp_records.business_id', '=', businessId).whereRef('ramp_records.parts_generation', '=', 'ramp_record_parts.generation'))),
-    )
+    .where(noRecordPointsTo(businessId))
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
