@@ -98,7 +98,8 @@ export class KeptArrayScanner {
   readonly #cuts: Cut[] = [];
 
   /** The kept array being read, if any. */
-  #kept: { key: string; depth: number; pieces: Buffer[]; pieceBytes: number; partNo: number; bytes: number; hash: Hash } | null = null;
+  /** The kept array being read, if any; `nesting`: brackets open inside it (0: between its elements). */
+  #kept: { key: string; nesting: number; pieces: Buffer[]; pieceBytes: number; partNo: number; bytes: number; hash: Hash } | null = null;
 
   constructor(keys: ReadonlySet<string>, sink: PartSink, partBytes: number = PART_BYTES) {
     this.#keys = keys;
@@ -122,16 +123,15 @@ export class KeptArrayScanner {
       const kept = this.#kept;
       if (kept) {
         if (c === QUOTE) this.#inString = true;
-        else if (c === OPEN_OBJECT || c === OPEN_ARRAY) this.#stack.push({ object: c === OPEN_OBJECT, key: null });
+        else if (c === OPEN_OBJECT || c === OPEN_ARRAY) kept.nesting++;
         else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-          this.#stack.pop();
-          if (this.#stack.length === kept.depth) {
+          if (kept.nesting-- === 0) {
             this.#keptPiece(chunk.subarray(from, i + 1));
             from = i + 1;
             await this.#flushPart(true);
             this.#endKept();
           }
-        } else if (c === COMMA && this.#stack.length === kept.depth + 1 && kept.pieceBytes + (i + 1 - from) >= this.#partBytes) {
+        } else if (c === COMMA && kept.nesting === 0 && kept.pieceBytes + (i + 1 - from) >= this.#partBytes) {
           this.#keptPiece(chunk.subarray(from, i + 1));
           from = i + 1;
           await this.#flushPart(false);
@@ -161,7 +161,6 @@ export class KeptArrayScanner {
             this.#outlinePiece(Buffer.from('null'));
             from = i;
             this.#startKept(this.#lastKey!);
-            this.#stack.push({ object: false, key: this.#lastKey });
             break;
           }
           const key = this.#valueExpected && this.#top()?.object ? this.#lastKey : null;
@@ -240,7 +239,7 @@ export class KeptArrayScanner {
     if (this.#recordKeys.has(key)) malformed(`"${key}" appears twice in one record`);
     this.#recordKeys.add(key);
     this.#recordGeneration ??= randomUUID();
-    this.#kept = { key, depth: this.#stack.length, pieces: [], pieceBytes: 0, partNo: 0, bytes: 0, hash: createHash('sha1') };
+    this.#kept = { key, nesting: 0, pieces: [], pieceBytes: 0, partNo: 0, bytes: 0, hash: createHash('sha1') };
     this.#valueExpected = false;
   }
 
