@@ -51,30 +51,25 @@ async function receiptIdsOf(db: Kysely<Database>, businessId: string, reimbursem
   return Array.isArray(receipts) ? receipts.filter((id): id is string => typeof id === 'string') : [];
 }
 
+/** One page of a resource's records for a business: filters, page size and where the page starts. */
+export interface RecordsPageRequest {
+  readonly businessId: string;
+  readonly resource: SyncResource;
+  readonly filters: RecordFilters;
+  readonly limit: number;
+  readonly after: Cursor | undefined;
+}
+
 /**
  * Up to `limit + 1` records after `after`, so the caller can tell whether more exist. A resource with
  * fields stored apart (statements' lines) is read with its parts in one snapshot (record-parts.ts).
  */
-export async function listRecords(
-  db: Kysely<Database>,
-  businessId: string,
-  resource: SyncResource,
-  filters: RecordFilters,
-  limit: number,
-  after: Cursor | undefined,
-): Promise<StoredRecord[]> {
-  if (!descriptorOf(resource).storedApart) return selectRecords(db, businessId, resource, filters, limit, after);
-  return readInSnapshot(db, async (trx) => spliceParts(trx, businessId, await selectRecords(trx, businessId, resource, filters, limit, after)));
+export async function listRecords(db: Kysely<Database>, request: RecordsPageRequest): Promise<StoredRecord[]> {
+  if (!descriptorOf(request.resource).storedApart) return selectRecords(db, request);
+  return readInSnapshot(db, async (trx) => spliceParts(trx, request.businessId, await selectRecords(trx, request)));
 }
 
-async function selectRecords(
-  db: Kysely<Database>,
-  businessId: string,
-  resource: SyncResource,
-  filters: RecordFilters,
-  limit: number,
-  after: Cursor | undefined,
-): Promise<(StoredRecord & { parts_generation: string | null })[]> {
+async function selectRecords(db: Kysely<Database>, { businessId, resource, filters, limit, after }: RecordsPageRequest): Promise<(StoredRecord & { parts_generation: string | null })[]> {
   let query = db
     .selectFrom('ramp_records')
     .select(['id', 'data', 'amount_cents', 'currency', 'occurred_at', 'deleted_at', 'parts_generation'])

@@ -60,7 +60,7 @@ export function recordRoutes(): RouteModule {
         },
         async (request) => {
           const limit = request.query.limit ?? 50;
-          const rows = await listRecords(ctx.db.kysely, authOf(request).businessId, resource, filtersOf(request.query), limit, decodeCursor(request.query.cursor));
+          const rows = await listRecords(ctx.db.kysely, { businessId: authOf(request).businessId, resource, filters: filtersOf(request.query), limit, after: decodeCursor(request.query.cursor) });
           const page = pageOf(rows, limit, (row) => ({ key: row.occurred_at, id: row.id }));
           return { ...page, items: page.items.map((row) => recordView(resource, row)) };
         },
