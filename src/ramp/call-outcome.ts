@@ -43,6 +43,11 @@ export async function errorOutcome<T>(response: RampResponse, access: RampAccess
   return { kind: 'failed', error };
 }
 
+/** A 2xx answer whose body is not JSON: Ramp's fault. */
+export function notJsonError(status: number): ApiError {
+  return new ApiError('ramp_error', `Ramp answered ${status} with a body that is not JSON`);
+}
+
 /** A 2xx JSON body, size-capped and parsed; malformed JSON is Ramp's fault (`ramp_error`). */
 export async function jsonOutcome(
   response: RampResponse,
@@ -53,7 +58,7 @@ export async function jsonOutcome(
   try {
     return { ok: true, value: parse(text) };
   } catch {
-    return { ok: false, error: new ApiError('ramp_error', `Ramp answered ${response.status} with a body that is not JSON`) };
+    return { ok: false, error: notJsonError(response.status) };
   }
 }
 

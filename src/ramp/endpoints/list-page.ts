@@ -6,7 +6,7 @@
 import { ApiError } from '../../core/errors.ts';
 import type { RampAccess } from '../access-token-provider.ts';
 import { developerUrl, isUnderApiBase } from '../api-base.ts';
-import { errorOutcome, jsonOutcome, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
+import { errorOutcome, jsonOutcome, notJsonError, redirectOutcome, type CallOutcome } from '../call-outcome.ts';
 import type { ListParams, RampListResource, RampPage } from '../resources.ts';
 import { BodyTooLargeError, type RampResponse } from '../ramp-response.ts';
 import type { RampRequest } from '../transport.ts';
@@ -86,7 +86,7 @@ async function streamedOutcome(response: RampResponse, kept: KeptArrays): Promis
     return { ok: true, value: scanner.end() };
   } catch (error) {
     body.destroy();
-    if (error instanceof SyntaxError) return { ok: false, error: new ApiError('ramp_error', `Ramp answered ${response.status} with a body that is not JSON`) };
+    if (error instanceof SyntaxError) return { ok: false, error: notJsonError(response.status) };
     if (error instanceof BodyTooLargeError || error instanceof OutlineTooLargeError) return { ok: false, error: new ApiError('ramp_response_too_large') };
     throw error;
   }
