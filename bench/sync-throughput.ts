@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase, type Dialect } from '../src/db/database.ts';
 import { updateSyncConfig } from '../src/connections/sync-config.ts';
 import { scopesForFlags, SYNC_CONFIG_FLAGS } from '../src/ramp/resource-descriptors.ts';
-import { allResourcesConfig, barePageOut, emulatorAccessToken, type PageOutResult } from './lib/bare-page-out.ts';
+import { benchSyncConfig, barePageOut, emulatorAccessToken, type PageOutResult } from './lib/bare-page-out.ts';
 import { cpuSecondsOf, peakRssMbOf, rssMbOf, writtenMbOf, startEmulatorProcess, startServer, type Proc } from './lib/processes.ts';
 import { scratchDatabase } from './lib/scratch-db.ts';
 import { benchTenant, connectWithEmulatorApp, postJson } from './lib/tenant.ts';
@@ -81,7 +81,7 @@ export async function benchSync(dialect: Dialect, transactions: number): Promise
     }
     server = await startServer({ DATABASE_URL: database.url, RAMP_ENV: 'emulator', RAMP_API_BASE_URL: emulator.url, ENCRYPTION_KEYS: BENCH_KEYS, DATA_DIR: dir, RAMP_RATE_LIMIT_PER_10S: '0' });
     const db = openDatabase(database.url);
-    const config = allResourcesConfig();
+    const config = benchSyncConfig();
     const tenant = await benchTenant(db);
     await updateSyncConfig(db.kysely, tenant.businessId, Object.fromEntries(SYNC_CONFIG_FLAGS.map((flag) => [flag, config[flag]])), Date.now()).finally(() => db.close());
     const scopes = scopesForFlags(config);

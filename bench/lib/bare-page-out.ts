@@ -28,7 +28,7 @@ export interface PageOutResult {
  * The sync configuration with every resource flag of the product's config turned on, or only those
  * named in `BENCH_SYNC_FLAGS` (comma-separated, e.g. `sync_statements`: one stream's cost alone).
  */
-export function allResourcesConfig(): SyncConfig {
+export function benchSyncConfig(): SyncConfig {
   const only = process.env.BENCH_SYNC_FLAGS?.split(',').map((flag) => flag.trim());
   return { ...DEFAULT_SYNC_CONFIG, ...Object.fromEntries(SYNC_CONFIG_FLAGS.map((flag) => [flag, only ? only.includes(flag) : true])) };
 }
@@ -62,7 +62,7 @@ export async function barePageOut(emulatorUrl: string, accessToken: string): Pro
   };
 
   const started = performance.now();
-  for (const stream of planSync(allResourcesConfig()).streams) {
+  for (const stream of planSync(benchSyncConfig()).streams) {
     if (stream.descriptor.rampPath === 'business') {
       await getJson(`${base}/business`);
       records++;
