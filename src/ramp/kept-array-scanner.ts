@@ -97,7 +97,6 @@ export class KeptArrayScanner {
   #outlineBytes = 0;
   readonly #cuts: Cut[] = [];
 
-  /** The kept array being read, if any. */
   /** The kept array being read, if any; `nesting`: brackets open inside it (0: between its elements). */
   #kept: { key: string; nesting: number; pieces: Buffer[]; pieceBytes: number; partNo: number; bytes: number; hash: Hash } | null = null;
 
@@ -294,8 +293,9 @@ export class OutlineTooLargeError extends Error {
  * comma, to just after a comma or the array's `]` (last); a part next to a cut holds at least one element.
  */
 function checkPart(text: string, first: boolean, last: boolean): void {
-  let core = text.trim();
-  if (first) core = core.slice(1);
+  // A part starts at the array's `[` or just after a comma, and ends at its `]` or a comma: whitespace
+  // is only inside, where JSON.parse takes it as it is.
+  let core = first ? text.slice(1) : text;
   // The array's `]`, or the comma the part was cut after.
   core = core.slice(0, -1);
   if (!(first && last) && core.trim() === '') malformed('an array has an empty element');

@@ -214,8 +214,57 @@ describe('kept array scanner', () => {
     })()).rejects.toBeInstanceOf(OutlineTooLargeError);
   });
 
-  it('a sink that fails stops the read with PartSinkError (the caller\'s failure, not Ramp\'s)', async () => {
-    const failing: PartSink = { write: async () => Promise.reject(new Error('disk full')) };
-    await expect(scan(inLines('[1,2,3]'), failing, 1)).rejects.toBeInstanceOf(PartSinkError);
+  it('a sink that fails stops the read with PartSinkError (the caller\'s failure, not Ramp\'s), its cause kept', async () => {
+    const diskFull = new Error('disk full');
+    const failing: PartSink = { write: async () => Promise.reject(diskFull) };
+    const error = await scan(inLines('[1,2,3]'), failing, 1).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PartSinkError);
+    expect(error).toMatchObject({ name: 'PartSinkError', message: 'storing a part of a Ramp page failed', cause: diskFull });
+  });
+
+  // The scanner's own refusals (JSON.parse would accept these pages, or not see the problem in a part)
+  // say what is wrong; the client turns any SyntaxError into `ramp_error` (endpoints/list-page.ts).
+  it.each([
+    ['a kept key twice in one record', '{"data":[{"id":"a","statement_lines":[1],"statement_lines":[2]}]}', '"statement_lines" appears twice in one record'],
+    // The cut records were counted in the first `data`; JSON.parse keeps the last one.
+    ['"data" twice after a kept array was cut', '{"data":[{"id":"a","statement_lines":[1]}],"data":[{"id":"b"}]}', '"data" appears twice'],
+    // Cut into parts of one element: the part after the comma holds only whitespace (a part that is
+    // the whole array is JSON.parse's to refuse).
+    ['an element of only whitespace', inLines('[1, ,2]'), 'an array has an empty element', [1]],
+    ['whitespace after a trailing comma', inLines('[1, ]'), 'an array has an empty element', [1]],
+  ])('refuses %s, saying so', async (_, text, why, partSizes = [1, 1024]) => {
+    for (const partBytes of partSizes) {
+      await expect(scan(text, new MemorySink(), partBytes)).rejects.toThrow(new SyntaxError(`Ramp page is not valid JSON: ${why}`));
+    }
+  });
+
+  it('a kept key is found wherever it stands in its record, first key included', async () => {
+    const sink = new MemorySink();
+    const scanned = (await scan('{"data":[{"statement_lines":[1,2],"id":"a"},{ "statement_lines" :[3]}]}', sink, 4)) as { data: { statement_lines: StoredParts }[] };
+    expect(scanned.data.map((record) => sink.textOf(record.statement_lines, 'statement_lines'))).toEqual(['[1,2]', '[3]']);
+  });
+
+  it('keys are compared whole up to MAX_KEY_BYTES (64): a longer key is never kept, nor mistaken for its first 64 bytes', async () => {
+    const key64 = 'k'.repeat(64);
+    const key65 = 'k'.repeat(65);
+    const sink = new MemorySink();
+    const scanner = new KeptArrayScanner(new Set([key64, key65]), sink, 4);
+    await scanner.push(Buffer.from(JSON.stringify({ data: [{ [`${key64}x`]: [3], [key65]: [2], [key64]: [1] }] })));
+    const record = (scanner.end() as { data: Record<string, unknown>[] }).data[0]!;
+    expect(record[`${key64}x`]).toEqual([3]);
+    expect(record[key65]).toEqual([2]);
+    expect(sink.textOf(record[key64] as StoredParts, key64)).toBe('[1]');
+  });
+
+  it('an outline of exactly MAX_OUTLINE_BYTES is read; one byte more is refused, as OutlineTooLargeError', async () => {
+    const frame = (padding: number) => Buffer.concat([Buffer.from('{"data":[{"id":"a","statement_lines":[1],"pad":"'), Buffer.alloc(padding, 'x'), Buffer.from('"}]}')]);
+    // The outline is the page with `null` in place of the kept array `[1]`: one byte longer.
+    const exact = frame(MAX_OUTLINE_BYTES - frame(0).length - 1);
+    const fits = new KeptArrayScanner(KEYS, new MemorySink());
+    await fits.push(exact);
+    expect((fits.end() as { data: { pad: string }[] }).data[0]!.pad).toHaveLength(MAX_OUTLINE_BYTES - frame(0).length - 1);
+    const error = await new KeptArrayScanner(KEYS, new MemorySink()).push(frame(MAX_OUTLINE_BYTES - frame(0).length)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OutlineTooLargeError);
+    expect(error).toMatchObject({ name: 'OutlineTooLargeError', message: 'Ramp page is too large' });
   });
 });
