@@ -27,9 +27,18 @@ export function decodeCursor(raw: string | null | undefined): Cursor | undefined
 }
 
 /** Given `limit + 1` rows, returns the page and the cursor of its last row when more exist. */
-export function pageOf<T>(rows: T[], limit: number, keyOf: (row: T) => Cursor): { items: T[]; next_cursor: string | null; has_more: boolean } {
-  const has_more = rows.length > limit;
-  const items = has_more ? rows.slice(0, limit) : rows;
+export function pageOf<T>(rows: T[], limit: number, keyOf: (row: T) => Cursor): CursorPage<T> {
+  return pageFrom(rows.slice(0, limit), rows.length > limit, keyOf);
+}
+
+export interface CursorPage<T> {
+  readonly items: T[];
+  readonly next_cursor: string | null;
+  readonly has_more: boolean;
+}
+
+/** A page its caller already cut (where it ended and whether more exist): the cursor is its last row's. */
+export function pageFrom<T>(items: T[], hasMore: boolean, keyOf: (row: T) => Cursor): CursorPage<T> {
   const last = items[items.length - 1];
-  return { items, next_cursor: has_more && last !== undefined ? encodeCursor(keyOf(last)) : null, has_more };
+  return { items, next_cursor: hasMore && last !== undefined ? encodeCursor(keyOf(last)) : null, has_more: hasMore };
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateSyncConfig } from '../../src/connections/sync-config.ts';
 import { upsertRecords } from '../../src/sync/page-commit.ts';
 import { partSink, readInSnapshot, spliceParts, sweepOrphanParts } from '../../src/sync/record-parts.ts';
+import { listRecords, type StoredRecord } from '../../src/sync/records-query.ts';
 import { withStoredParts } from '../../src/sync/sync-runner.ts';
 import { StoredParts } from '../../src/ramp/kept-array-scanner.ts';
 import { request } from '../helpers/http.ts';
@@ -96,6 +97,30 @@ for (const dialect of DIALECTS) {
       const state = await partsState(t, tenant.businessId);
       expect(state.generations.size).toBe(theirs.size);
       expectPartsTidy(state);
+    });
+
+    it('a page of statements ends once the text it spliced back reaches the budget; following the cursor reads each whole, once, in order', async () => {
+      const read = (maxChars: number, after?: StoredRecord) =>
+        listRecords(t.db.kysely, { businessId: tenant.businessId, resource: 'statements', filters: {}, limit: 50, after: after && { key: after.occurred_at, id: after.id } }, maxChars);
+      const all = await read(Number.POSITIVE_INFINITY);
+      expect(all.hasMore).toBe(false);
+      expect(all.rows.length).toBeGreaterThan(2);
+      const walk = async (maxChars: number) => {
+        const pages: StoredRecord[][] = [];
+        for (let page = await read(maxChars); ; page = await read(maxChars, page.rows.at(-1))) {
+          pages.push(page.rows);
+          if (!page.hasMore) return pages;
+        }
+      };
+      // One character: every page holds its one statement (never none), the last says no more.
+      const single = await walk(1);
+      expect(single.map((rows) => rows.length)).toEqual(all.rows.map(() => 1));
+      expect(single.flat()).toEqual(all.rows);
+      // Exactly the first two statements' text: the first page ends after the second.
+      const [first, second] = all.rows;
+      const pairs = await walk(first!.data.length + second!.data.length);
+      expect(pairs[0]!.map((row) => row.id)).toEqual([first!.id, second!.id]);
+      expect(pairs.flat()).toEqual(all.rows);
     });
 
     it('a second sync of unchanged statements rewrites none and leaves no parts behind', async () => {

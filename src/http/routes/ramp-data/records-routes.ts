@@ -3,13 +3,14 @@
  * (src/ramp/resource-descriptors.ts): synced records, newest first, with the product's cursor
  * pagination (`limit` 1–1000, default 50, `cursor` → `{items, next_cursor, has_more}`), the date
  * filters, `include_deleted`, and the resource's own filters. Money is integer minor units plus
- * currency (`amount_cents`, `currency`), converted exactly from whichever form Ramp sent.
+ * currency (`amount_cents`, `currency`), converted exactly from whichever form Ramp sent. A page of
+ * statements may hold fewer than `limit` with `has_more` (records-query.ts `MAX_SPLICED_PAGE_CHARS`).
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../app-context.ts';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
-import { decodeCursor, pageOf } from '../../../core/pagination.ts';
+import { decodeCursor, pageFrom } from '../../../core/pagination.ts';
 import { BusinessHeaders, Page, errorResponses } from '../../../core/schemas.ts';
 import { RAMP_RESOURCES } from '../../../ramp/resource-descriptors.ts';
 import { timeOf } from '../../../sync/record-projection.ts';
@@ -60,8 +61,8 @@ export function recordRoutes(): RouteModule {
         },
         async (request) => {
           const limit = request.query.limit ?? 50;
-          const rows = await listRecords(ctx.db.kysely, { businessId: authOf(request).businessId, resource, filters: filtersOf(request.query), limit, after: decodeCursor(request.query.cursor) });
-          const page = pageOf(rows, limit, (row) => ({ key: row.occurred_at, id: row.id }));
+          const { rows, hasMore } = await listRecords(ctx.db.kysely, { businessId: authOf(request).businessId, resource, filters: filtersOf(request.query), limit, after: decodeCursor(request.query.cursor) });
+          const page = pageFrom(rows, hasMore, (row) => ({ key: row.occurred_at, id: row.id }));
           return { ...page, items: page.items.map((row) => recordView(resource, row)) };
         },
       );
