@@ -136,14 +136,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const replicas: (ServerProcess | undefined)[] = [];
   // Every process ever started, for its log lines (timeouts of token refreshes).
   const started: ServerProcess[] = [];
+  // Set once the run ends (passed or failed): the monkey stops, and a restart that finishes later
+  // stops its own process, so no replica outlives the run.
+  let closed = false;
   const start = async (port: number) => {
     const replica = await startServerProcess(env(port));
     started.push(replica);
+    if (closed) {
+      await replica.stop();
+      throw new Error('the chaos run has ended');
+    }
     return replica;
   };
   // The first replica creates the schema and the key file; the others share both.
-  replicas.push(await start(ports[0]!));
-  for (const port of ports.slice(1)) replicas.push(await start(port));
+  try {
+    replicas.push(await start(ports[0]!));
+    for (const port of ports.slice(1)) replicas.push(await start(port));
+  } catch (error) {
+    await Promise.all(started.map((r) => r.stop()));
+    throw error;
+  }
   // Rows whose refresh lease a killed replica held: an attempt of theirs may have been cut off.
   const killedHolding = new Set<string>();
   const db: Db = openDatabase(database.url);
@@ -271,6 +283,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           nextKillAt += options.killEveryMs * (0.5 + Math.random());
           if (nextKillAt >= deadline) break;
           await sleep(Math.max(0, nextKillAt - Date.now()));
+          if (closed) break;
           const alive = replicas.flatMap((replica, index) => (replica ? [index] : []));
           const index = alive[Math.floor(Math.random() * alive.length)];
           if (index === undefined) continue;
@@ -376,7 +389,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       receiverMissing: events.filter((e) => !received.has(e.id)).length,
     };
   } finally {
-    await Promise.all(live().map((r) => r.stop()));
+    closed = true;
+    // Every process ever started, not only those in `replicas`: a failed run may end while the
+    // monkey has killed one and not yet put its restart back.
+    await Promise.all(started.map((r) => r.stop()));
     await db.close();
     await emulator.close();
     receiver.close();
