@@ -161,10 +161,12 @@ describe('kept array scanner', () => {
   });
 
   it('keeps only arrays directly in a record of data; a nested or non-array statement_lines is parsed', async () => {
-    const text = JSON.stringify({ data: [{ id: 'a', statement_lines: null, nested: { statement_lines: [1] } }, { id: 'b', statement_lines: [{ id: 'l' }] }], statement_lines: [2] });
+    const objects = [{ id: 'c', statement_lines: {} }, { id: 'd', statement_lines: { a: 1, b: [2] } }];
+    const text = JSON.stringify({ data: [{ id: 'a', statement_lines: null, nested: { statement_lines: [1] } }, { id: 'b', statement_lines: [{ id: 'l' }] }, ...objects], statement_lines: [2] });
     const sink = new MemorySink();
     const scanned = (await scan(text, sink, 4)) as { data: Record<string, unknown>[]; statement_lines: unknown };
     expect(scanned.data[0]).toEqual({ id: 'a', statement_lines: null, nested: { statement_lines: [1] } });
+    expect(scanned.data.slice(2)).toEqual(objects);
     expect(sink.textOf(scanned.data[1]!.statement_lines as StoredParts, 'statement_lines')).toBe('[{"id":"l"}]');
     expect(scanned.statement_lines).toEqual([2]);
   });
