@@ -52,9 +52,12 @@ async function partsState(t: DataTestApp, businessId: string): Promise<PartsStat
   return { generations: new Map(records.map((r) => [r.id, r.parts_generation!])), parts: new Map(parts.map((p) => [p.generation, Number(p.n)])) };
 }
 
-/** Every statement points to a generation with parts, and no part belongs to no statement. */
+/**
+ * Every statement points to a generation with parts, and no part belongs to no statement. (A statement
+ * of a quiet period may have lines that fit in one part: the seeded data differ from run to run.)
+ */
 function expectPartsTidy(state: PartsState): void {
-  for (const [id, generation] of state.generations) expect(state.parts.get(generation), `statement ${id}`).toBeGreaterThan(1);
+  for (const [id, generation] of state.generations) expect(state.parts.get(generation), `statement ${id}`).toBeGreaterThanOrEqual(1);
   expect([...state.parts.keys()].sort()).toEqual([...new Set(state.generations.values())].sort());
 }
 
@@ -97,6 +100,7 @@ for (const dialect of DIALECTS) {
       const state = await partsState(t, tenant.businessId);
       expect(state.generations.size).toBe(theirs.size);
       expectPartsTidy(state);
+      expect(Math.max(...state.parts.values())).toBeGreaterThan(1);
     });
 
     it('a page of statements ends once the text it spliced back reaches the budget; following the cursor reads each whole, once, in order', async () => {
