@@ -148,14 +148,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     return replica;
   };
-  // The first replica creates the schema and the key file; the others share both.
-  try {
-    replicas.push(await start(ports[0]!));
-    for (const port of ports.slice(1)) replicas.push(await start(port));
-  } catch (error) {
-    await Promise.all(started.map((r) => r.stop()));
-    throw error;
-  }
   // Rows whose refresh lease a killed replica held: an attempt of theirs may have been cut off.
   const killedHolding = new Set<string>();
   const db: Db = openDatabase(database.url);
@@ -185,6 +177,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 
   try {
+    // The first replica creates the schema and the key file; the others share both. Inside the try,
+    // so a replica that fails to start leaves nothing running (the finally stops every process started).
+    replicas.push(await start(ports[0]!));
+    for (const port of ports.slice(1)) replicas.push(await start(port));
     const tenants: Tenant[] = [];
     for (let i = 0; i < options.tenants; i++) tenants.push(await createTenant(db, 'owner', { permissions: ['ramp:token'] }));
     const ccApp = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: [...DEFAULT_SYNC_SCOPES] });
