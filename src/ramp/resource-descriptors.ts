@@ -118,6 +118,12 @@ export interface RampResourceDescriptor {
   /** How Ramp sends the record's money: legacy decimal major units, `CurrencyAmount`, or none. */
   readonly money: 'decimal' | 'currency-amount' | null;
   readonly readFilters: readonly ReadFilter[];
+  /**
+   * The resource whose record this one belongs to, named by its `link_id` (a receipt's or memo's
+   * transaction). When the config filters that resource (dates, card, user or department ids), this
+   * one is stored only beside a stored record of it (src/sync/attached-records.ts).
+   */
+  readonly attachedTo?: string;
   /** Our record from Ramp's (null: none for this Ramp record); absent: Ramp's record as is. */
   readonly derive?: (record: Record<string, unknown>) => Record<string, unknown> | null;
   readonly project: (record: Record<string, unknown>) => RecordColumns;
@@ -260,13 +266,13 @@ export const RAMP_RESOURCES: readonly RampResourceDescriptor[] = Object.freeze([
   {
     // Receipts of transactions name them; receipts of reimbursements are named by the reimbursement's `receipts`.
     ...BASE, resource: 'receipts', rampPath: 'receipts', scope: 'receipts:read', rampSchema: 'Receipt', syncConfigFlag: 'sync_transactions',
-    readFilters: ['user_id', 'transaction_id', 'reimbursement_id'],
+    attachedTo: 'transactions', readFilters: ['user_id', 'transaction_id', 'reimbursement_id'],
     project: (r) => ({ ...EMPTY, occurred_at: timeOf(r.created_at), user_id: str(r.user_id), link_id: str(r.transaction_id) }),
   },
   {
     // A memo's id is its transaction's (`GET /memos/{transaction_id}`).
     ...BASE, resource: 'memos', rampPath: 'memos', scope: 'memos:read', rampSchema: 'Memo', syncConfigFlag: 'sync_transactions',
-    readFilters: ['transaction_id'],
+    attachedTo: 'transactions', readFilters: ['transaction_id'],
     project: (r) => ({ ...EMPTY, link_id: str(r.id) }),
   },
 ] satisfies RampResourceDescriptor[]);

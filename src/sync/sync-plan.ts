@@ -37,6 +37,19 @@ export interface SyncStream {
   readonly fingerprint: string;
   /** Filters Ramp cannot apply, checked before storing. */
   readonly keep: ((columns: RecordColumns) => boolean) | null;
+  /** Records kept only beside their stored owner (a receipt's transaction); null: no such filter. */
+  readonly attached: AttachedFilter | null;
+}
+
+/**
+ * A receipt or memo follows its transaction: with the config's transaction filters on, it is stored
+ * only when the transaction it names (`link_id`) is stored (src/sync/attached-records.ts).
+ */
+export interface AttachedFilter {
+  /** The resource `link_id` points into. */
+  readonly resource: SyncResource;
+  /** A record that names none (a reimbursement's receipt): kept or not, from its own columns. */
+  readonly keepUnlinked: (columns: RecordColumns) => boolean;
 }
 
 export interface SyncPlan {
@@ -70,22 +83,26 @@ function keepOf(sets: LocalSets, localDates: { from: number; to: number } | null
     (localDates === null || (columns.occurred_at >= localDates.from && columns.occurred_at <= localDates.to));
 }
 
-function filteredStreams(descriptor: RampResourceDescriptor, base: ListParams, dimensions: Partial<Record<IdDimension, string[]>>, localDates: { from: number; to: number } | null): SyncStream[] {
+function filteredStreams(
+  descriptor: RampResourceDescriptor, base: ListParams, dimensions: Partial<Record<IdDimension, string[]>>, localDates: { from: number; to: number } | null, attached: AttachedSpec | null,
+): SyncStream[] {
   const resource = descriptor.resource;
   const present = (Object.entries(dimensions) as [IdDimension, string[]][]).filter(([, values]) => values.length > 0);
   present.sort((a, b) => a[1].length - b[1].length || a[0].localeCompare(b[0]));
   const [remote, ...local] = present;
   const keep = keepOf(local.map(([dimension, values]) => [dimension, new Set(values)] as const), localDates);
-  const localSpec = [local, localDates];
+  const localSpec = attached ? [local, localDates, attached.spec] : [local, localDates];
   const mode: StreamMode = descriptor.incrementalFilter !== null ? 'incremental' : 'full';
   const stream = (key: string, params: ListParams): SyncStream => ({
     key, resource, descriptor, mode, incrementalFilter: descriptor.incrementalFilter, params, fingerprint: fingerprintOf(resource, params, localSpec), keep,
+    attached: attached?.filter ?? null,
   });
   const synced: SyncStream[] = descriptor.syncedAfterRead
     ? [{
         key: `${resource} synced_after`, resource, descriptor, mode: 'incremental', incrementalFilter: 'synced_after', params: base,
         fingerprint: fingerprintOf(resource, { ...base, synced_after: '' }, [present, localDates]),
         keep: keepOf(present.map(([dimension, values]) => [dimension, new Set(values)] as const), localDates),
+        attached: null,
       }]
     : [];
   if (!remote) return [stream(resource, base), ...descriptor.extraReads.map((extra) => stream(`${resource} ${extra.key}`, { ...base, ...extra.params })), ...synced];
@@ -103,13 +120,38 @@ export function planSync(config: SyncConfig): SyncPlan {
     user_id: ids(config.sync_user_ids),
     department_id: ids(config.sync_department_ids),
   };
+  const attached = attachedSpec(config, configIds);
   const streams: SyncStream[] = [];
   for (const descriptor of RAMP_RESOURCES) {
     if (descriptor.syncConfigFlag !== null && !config[descriptor.syncConfigFlag]) continue;
     const dimensions: Partial<Record<IdDimension, string[]>> = {};
     for (const dimension of descriptor.idFilters) if (configIds[dimension]) dimensions[dimension] = configIds[dimension];
     const base = { ...descriptor.listParams, ...(descriptor.dateWindow === 'remote' ? dates : {}) };
-    streams.push(...filteredStreams(descriptor, base, dimensions, descriptor.dateWindow === 'local' ? dateBounds(config) : null));
+    const follows = descriptor.attachedTo === 'transactions' ? attached : null;
+    streams.push(...filteredStreams(descriptor, base, dimensions, descriptor.dateWindow === 'local' ? dateBounds(config) : null, follows));
   }
   return { streams, unsupported: [] };
+}
+
+interface AttachedSpec {
+  readonly filter: AttachedFilter;
+  /** What the filter depends on, for the stream's fingerprint. */
+  readonly spec: unknown;
+}
+
+/**
+ * Receipts and memos follow the transactions the config keeps; with no transaction filter every one is
+ * kept, as Ramp lists it. A receipt with no transaction is a reimbursement's (Ramp's `Receipt`): it
+ * follows the reimbursements' filters that it carries — synced at all, and the user ids (their dates
+ * are the reimbursement's, which the receipt does not carry).
+ */
+function attachedSpec(config: SyncConfig, configIds: Record<IdDimension, string[] | null>): AttachedSpec | null {
+  const filtered = config.sync_from_date || config.sync_to_date || Object.values(configIds).some((list) => list !== null);
+  if (!filtered) return null;
+  const users = configIds.user_id ? new Set(configIds.user_id) : null;
+  const reimbursements = config.sync_reimbursements === true;
+  return {
+    filter: { resource: 'transactions', keepUnlinked: (columns) => reimbursements && (users === null || (columns.user_id !== null && users.has(columns.user_id))) },
+    spec: ['transactions', reimbursements, configIds.user_id],
+  };
 }

@@ -32,6 +32,7 @@ import { isUnderApiBase } from '../ramp/api-base.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
 import { PART_BYTES, StoredParts } from '../ramp/kept-array-scanner.ts';
 import type { AccessTokenProvider } from '../ramp/access-token-provider.ts';
+import { keepAttached } from './attached-records.ts';
 import { commitPage, hashData, LeaseLostError, linkRampBusiness, type PreparedRecord } from './page-commit.ts';
 import { pumpPages } from './page-pipeline.ts';
 import { markMissingDeleted } from './record-deletions.ts';
@@ -310,7 +311,8 @@ class SyncRun {
         current = segments.every((segment) => segment.done)
           ? { v: 1, fingerprint: stream.fingerprint, completedRunStartedAt: run.startedAt, run: null }
           : { ...current, run: { ...run, segments: segments.map((segment) => ({ ...segment })) } };
-        await this.#store(stream, batch.flatMap(({ items }) => items), current, batch.length);
+        const records = batch.flatMap(({ items }) => items);
+        await this.#store(stream, stream.attached ? await keepAttached(this.#deps.db, this.#businessId, stream.attached, records) : records, current, batch.length);
       },
     });
     return current;

@@ -219,6 +219,51 @@ for (const dialect of DIALECTS) {
       expect(Object.keys(done.progress.streams).filter((key) => key.startsWith('transactions card_id='))).toHaveLength(2);
     });
 
+    it('receipts and memos follow the transactions the config keeps (card ids and dates; reimbursements off)', async () => {
+      const c = await connectedTenant(t, { transactions: 80, reimbursements: 20, bills: 1 });
+      const transactions = [...(await emulatorRecords(t.emulator, c.rampBusinessId, 'transactions')).values()];
+      const receipts = [...(await emulatorRecords(t.emulator, c.rampBusinessId, 'receipts')).values()];
+      const memos = [...(await emulatorRecords(t.emulator, c.rampBusinessId, 'memos')).values()];
+      const from = transactions.map((r) => r.user_transaction_time).sort()[20]!;
+      // The cards are chosen where a kept transaction has a receipt and a memo, so the expected sets are
+      // never empty whatever the emulator drew (a filter that keeps nothing would not pass).
+      const memoIds = new Set(memos.map((m) => m.id));
+      const documented = new Set(receipts.filter((r) => r.transaction_id && memoIds.has(r.transaction_id)).map((r) => r.transaction_id));
+      const cards = [...new Set(transactions.filter((r) => r.user_transaction_time >= from && documented.has(r.id)).map((r) => r.card_id))].slice(0, 2);
+      await updateSyncConfig(t.db.kysely, c.businessId, { sync_bills: false, sync_reimbursements: false, sync_card_ids: cards, sync_from_date: from }, Date.now());
+      const done = await waitForSync(t, c, (await startSync(t, c)).sync_id);
+      expect(done.status).toBe('completed');
+      const kept = new Set(transactions.filter((r) => cards.includes(r.card_id) && r.user_transaction_time >= from).map((r) => r.id));
+      expect([...(await storedRecords(t.db, c.businessId, 'transactions')).keys()].sort()).toEqual([...kept].sort());
+      // Receipts of other transactions and every reimbursement's receipt (20 reimbursements: some have one) are left out.
+      const expectedReceipts = receipts.filter((r) => r.transaction_id && kept.has(r.transaction_id)).map((r) => r.id).sort();
+      expect(expectedReceipts.length).toBeGreaterThan(0);
+      expect(receipts.some((r) => !r.transaction_id)).toBe(true);
+      expect([...(await storedRecords(t.db, c.businessId, 'receipts')).keys()].sort()).toEqual(expectedReceipts);
+      const expectedMemos = memos.filter((m) => kept.has(m.id)).map((m) => m.id).sort();
+      expect(expectedMemos.length).toBeGreaterThan(0);
+      expect(expectedMemos.length).toBeLessThan(memos.length);
+      expect([...(await storedRecords(t.db, c.businessId, 'memos')).keys()].sort()).toEqual(expectedMemos);
+      // Left out is not deleted: the progress counts only what was stored, and nothing is marked deleted.
+      expect(done.progress.resources.receipts.records).toBe(expectedReceipts.length);
+      const deleted = await t.db.kysely.selectFrom('ramp_records').select('id').where('business_id', '=', c.businessId).where('deleted_at', 'is not', null).execute();
+      expect(deleted).toEqual([]);
+    });
+
+    it("a reimbursement's receipt follows the reimbursements' user filter", async () => {
+      const c = await connectedTenant(t, { transactions: 60, reimbursements: 20, bills: 1 });
+      const transactions = [...(await emulatorRecords(t.emulator, c.rampBusinessId, 'transactions')).values()];
+      const receipts = [...(await emulatorRecords(t.emulator, c.rampBusinessId, 'receipts')).values()];
+      const user = receipts.find((r) => !r.transaction_id)!.user_id as string;
+      await updateSyncConfig(t.db.kysely, c.businessId, { sync_bills: false, sync_reimbursements: true, sync_user_ids: [user] }, Date.now());
+      expect((await waitForSync(t, c, (await startSync(t, c)).sync_id)).status).toBe('completed');
+      const kept = new Set(transactions.filter((r) => r.card_holder?.user_id === user).map((r) => r.id));
+      const expected = receipts.filter((r) => (r.transaction_id ? kept.has(r.transaction_id) : r.user_id === user)).map((r) => r.id).sort();
+      // Chosen so: one of the user's reimbursement receipts is kept; another user's is left out (20 reimbursements, 12 users).
+      expect(receipts.some((r) => !r.transaction_id && r.user_id !== user)).toBe(true);
+      expect([...(await storedRecords(t.db, c.businessId, 'receipts')).keys()].sort()).toEqual(expected);
+    });
+
     it('events and the status summary', async () => {
       const completed = t.events.events.filter((e) => e.businessId === a.businessId && e.type === 'sync.completed');
       expect(completed.length).toBeGreaterThan(0);
