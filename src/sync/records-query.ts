@@ -98,7 +98,24 @@ export async function listRecords(db: Kysely<Database>, request: RecordsPageRequ
   });
 }
 
-async function selectRecords(db: Kysely<Database>, { businessId, resource, filters, limit, after }: RecordsPageRequest): Promise<(StoredRecord & { parts_generation: string | null })[]> {
+async function selectRecords(db: Kysely<Database>, request: RecordsPageRequest): Promise<(StoredRecord & { parts_generation: string | null })[]> {
+  const query = await recordsPageQuery(db, request);
+  if (query === null) return [];
+  const rows = await query.execute();
+  return rows.map((row) => ({
+    ...row,
+    amount_cents: row.amount_cents === null ? null : Number(row.amount_cents),
+    occurred_at: Number(row.occurred_at),
+    deleted_at: row.deleted_at === null ? null : Number(row.deleted_at),
+  }));
+}
+
+/**
+ * The query of one page (`limit + 1` rows, newest first), or null when it can hold nothing. Each read
+ * filter has an index that ends with the page's order (migration 0018), so a page reads only its
+ * own entries.
+ */
+export async function recordsPageQuery(db: Kysely<Database>, { businessId, resource, filters, limit, after }: RecordsPageRequest) {
   let query = db
     .selectFrom('ramp_records')
     .select(['id', 'data', 'amount_cents', 'currency', 'occurred_at', 'deleted_at', 'parts_generation'])
@@ -113,20 +130,14 @@ async function selectRecords(db: Kysely<Database>, { businessId, resource, filte
   if (filters.transactionId !== undefined) query = query.where('link_id', '=', filters.transactionId);
   if (filters.reimbursementId !== undefined) {
     const receipts = await receiptIdsOf(db, businessId, filters.reimbursementId);
-    if (receipts.length === 0) return [];
+    if (receipts.length === 0) return null;
     query = query.where('id', 'in', receipts);
   }
   if (after !== undefined) {
     const key = Number(after.key);
     query = query.where((eb) => eb.or([eb('occurred_at', '<', key), eb.and([eb('occurred_at', '=', key), eb('id', '<', after.id)])]));
   }
-  const rows = await query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-  return rows.map((row) => ({
-    ...row,
-    amount_cents: row.amount_cents === null ? null : Number(row.amount_cents),
-    occurred_at: Number(row.occurred_at),
-    deleted_at: row.deleted_at === null ? null : Number(row.deleted_at),
-  }));
+  return query.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
 }
 
 /**
