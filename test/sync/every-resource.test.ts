@@ -100,7 +100,7 @@ for (const dialect of DIALECTS) {
     afterAll(async () => t?.close());
 
     it('a sync then our read API equals Ramp; a second sync after changes and deletions is incremental where Ramp allows and reflects them all', async () => {
-      const tenant = await connectedTenant(t, { transactions: 120, reimbursements: 25, bills: 18, vendors: 12, cards: 10, users: 8 });
+      const tenant = await connectedTenant(t, { transactions: 120, reimbursements: 25, bills: 30, vendors: 12, cards: 10, users: 8 });
       await updateSyncConfig(t.db.kysely, tenant.businessId, { sync_transfers: true, sync_cashbacks: true, sync_bill_payments: true, sync_statements: true }, Date.now());
       const first = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
       expect(first.status, JSON.stringify(first.progress.errors)).toBe('completed');

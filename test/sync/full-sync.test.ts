@@ -43,7 +43,11 @@ for (const dialect of DIALECTS) {
       expect(started.status).toMatch(/queued|running/);
       const done = await waitForSync(t, tenant, started.sync_id);
       expect(done.status, JSON.stringify(done)).toBe('completed');
-      expect(done.progress.resources.transactions).toMatchObject({ status: 'done', records: 420 });
+      expect(done.progress.resources.transactions.status).toBe('done');
+      // Records read: a transaction exactly on a window edge (src/sync/segments.ts, 11 edges) is read by
+      // both windows and stored once; expectInSync below holds what is stored to exactly the 420.
+      expect(done.progress.resources.transactions.records).toBeGreaterThanOrEqual(420);
+      expect(done.progress.resources.transactions.records).toBeLessThanOrEqual(420 + 11);
       await expectInSync(t, tenant.businessId, tenant.rampBusinessId);
       expect(t.events.events.filter((e) => e.businessId === tenant.businessId).map((e) => e.type)).toEqual(['sync.completed']);
       const link = await t.db.kysely.selectFrom('ramp_business_links').selectAll().where('business_id', '=', tenant.businessId).execute();

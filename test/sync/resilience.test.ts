@@ -58,7 +58,9 @@ for (const dialect of DIALECTS) {
       await new Promise((resolve) => first.child.once('exit', resolve));
       expect(killedAt).toBeGreaterThan(0);
       const midway = await storedRecords(t.db, tenant.businessId, 'transactions');
-      expect(midway.size).toBeGreaterThanOrEqual(killedAt);
+      // The child's count is of records read: one exactly on a window edge (11 edges, segments.ts) is
+      // counted by both windows and stored once.
+      expect(midway.size).toBeGreaterThanOrEqual(killedAt - 11);
       expect(midway.size).toBeLessThan(1500);
       const sync = await t.db.kysely.selectFrom('syncs').selectAll().where('business_id', '=', tenant.businessId).executeTakeFirstOrThrow();
       expect(sync.status).toBe('running');
