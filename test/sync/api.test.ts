@@ -264,6 +264,30 @@ for (const dialect of DIALECTS) {
       expect([...(await storedRecords(t.db, c.businessId, 'receipts')).keys()].sort()).toEqual(expected);
     });
 
+    it('a date alone filters receipts and memos too; with no user filter every reimbursement receipt is kept', async () => {
+      const c = await connectedTenant(t, { transactions: 80, reimbursements: 20, bills: 1 });
+      const transactions = [...(await emulatorRecords(t.emulator, c.rampBusinessId, 'transactions')).values()];
+      const receipts = [...(await emulatorRecords(t.emulator, c.rampBusinessId, 'receipts')).values()];
+      const to = transactions.map((r) => r.user_transaction_time).sort()[40]!;
+      await updateSyncConfig(t.db.kysely, c.businessId, { sync_bills: false, sync_reimbursements: true, sync_to_date: to }, Date.now());
+      expect((await waitForSync(t, c, (await startSync(t, c)).sync_id)).status).toBe('completed');
+      const kept = new Set([...(await storedRecords(t.db, c.businessId, 'transactions')).keys()]);
+      const expected = receipts.filter((r) => (r.transaction_id ? kept.has(r.transaction_id) : true)).map((r) => r.id).sort();
+      // ~40 transactions after the date, each with a receipt at p ≈ 0.4: some are left out.
+      expect(expected.length).toBeLessThan(receipts.length);
+      expect([...(await storedRecords(t.db, c.businessId, 'receipts')).keys()].sort()).toEqual(expected);
+    });
+
+    it('with no filter every receipt and memo Ramp lists is stored, whatever sync_reimbursements says', async () => {
+      const c = await connectedTenant(t, { transactions: 40, reimbursements: 20, bills: 1 });
+      await updateSyncConfig(t.db.kysely, c.businessId, { sync_bills: false, sync_reimbursements: false }, Date.now());
+      expect((await waitForSync(t, c, (await startSync(t, c)).sync_id)).status).toBe('completed');
+      for (const resource of ['receipts', 'memos']) {
+        const theirs = [...(await emulatorRecords(t.emulator, c.rampBusinessId, resource)).keys()].sort();
+        expect([...(await storedRecords(t.db, c.businessId, resource)).keys()].sort()).toEqual(theirs);
+      }
+    });
+
     it('events and the status summary', async () => {
       const completed = t.events.events.filter((e) => e.businessId === a.businessId && e.type === 'sync.completed');
       expect(completed.length).toBeGreaterThan(0);
