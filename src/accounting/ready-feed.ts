@@ -27,8 +27,10 @@ export async function listReady(db: Kysely<Database>, businessId: string, kind: 
     .select(['r.id', 'r.data', 'r.amount_cents', 'r.currency', 'r.occurred_at', 'r.deleted_at', 'f.message as failure_message', 'f.sync_type as failure_sync_type', 'f.failed_at'])
     .where('r.business_id', '=', businessId)
     .where('r.resource', '=', kind.resource)
-    // A literal, not a parameter: the planners use the partial ready index (migration 0016) only
-    // when the query's condition repeats the index's own (sqlite.org/partialindex.html §2.1).
+    // A literal, not a parameter: a PostgreSQL generic plan (which a prepared statement may switch to)
+    // can use the partial ready index (migration 0016) only when the query repeats the index's
+    // condition as written; SQLite also plans with bound values (sqlite.org/partialindex.html §2.1).
+    // Held by test/accounting/ready-index.test.ts.
     .where('r.sync_status', '=', sql.lit('SYNC_READY'))
     .where('r.deleted_at', 'is', null);
   if (after !== undefined) {

@@ -1,6 +1,7 @@
 /**
  * A filtered read of records walks only its filter's entries (migration 0018, records-query.ts): the
- * plan SQLite chooses for each read filter, first page and next page. SQLite plans without statistics
+ * plan SQLite chooses for each read filter, first page and next page (the ready feed's index:
+ * test/accounting/ready-index.test.ts). SQLite plans without statistics
  * from the query's shape alone, so the plan is the same on every machine; this is what made a
  * `user_id` page of 300,000 transactions take 662 ms (median) when the filter's index did not end with the
  * page's order (the planner walked the business's time index instead, to skip a sort).
@@ -32,7 +33,10 @@ describe('sqlite: the plan of a filtered read', () => {
 
   async function planOf(resource: string, filters: RecordFilters, after?: { key: string; id: string }): Promise<string> {
     const query = await recordsPageQuery(env.db.kysely, { businessId: BUSINESS, resource, filters, limit: 50, after });
-    const compiled = query!.compile();
+    return planOfCompiled(query!.compile());
+  }
+
+  async function planOfCompiled(compiled: CompiledQuery): Promise<string> {
     const plan = await env.db.kysely.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]));
     return plan.rows.map((row) => row.detail).join(' | ');
   }
@@ -61,3 +65,4 @@ describe('sqlite: the plan of a filtered read', () => {
     expect(plan).not.toContain('ramp_records_time_idx');
   });
 });
+
