@@ -123,7 +123,7 @@ export interface RampResourceDescriptor {
    * transaction). When the config filters that resource (dates, card, user or department ids), this
    * one is stored only beside a stored record of it (src/sync/attached-records.ts).
    */
-  readonly attachedTo?: string;
+  readonly attachedTo?: 'transactions';
   /** Our record from Ramp's (null: none for this Ramp record); absent: Ramp's record as is. */
   readonly derive?: (record: Record<string, unknown>) => Record<string, unknown> | null;
   readonly project: (record: Record<string, unknown>) => RecordColumns;

@@ -6,8 +6,9 @@
  * could not give that order (`state`, `user_id`, `card_id` ended at `occurred_at`; `link_id` had no
  * time at all), SQLite's planner preferred the time index, which gives the order without a sort, and
  * walked every record of the business's resource to find the filter's few: a `user_id` or `card_id`
- * page of 300,000 stored transactions took ~700 ms with or without its index. With the order in the
- * index, the first `n + 1` entries of the filter's range are the page (both planners).
+ * page of 300,000 stored transactions took 662 ms (median) with its index, 669 ms without. With the
+ * order in the index, the first `n + 1` entries of the filter's range are the page (both planners):
+ * 0.4 ms.
  * The indexes stay partial: records without the column take no entry (0015).
  */
 import { sql, type Kysely } from 'kysely';
