@@ -1,8 +1,9 @@
 /**
  * The ready feed reads through its partial index (migration 0016): the index holds only `SYNC_READY`
- * records, and a planner uses it only when the query repeats that condition literally (a bound
- * parameter cannot be proven equal). Red when ready-feed.ts binds 'SYNC_READY' as a parameter or
- * the index's condition changes.
+ * records, and a PostgreSQL generic plan can use it only when the query repeats that condition
+ * literally (a parameter's value is unknown there; SQLite plans with the bound value, so only the SQL
+ * text shows it). Red when ready-feed.ts binds 'SYNC_READY' as a parameter or the index's condition
+ * changes.
  */
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type CompiledQuery } from 'kysely';
