@@ -145,9 +145,11 @@ export function timeOf(value: unknown): number {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-const EMPTY: RecordColumns = {
+/** A record with none of the columns: each projection says what it has (exported for test fixtures). */
+export const EMPTY_COLUMNS: RecordColumns = Object.freeze({
   amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null, sync_status: null,
-};
+});
+const EMPTY = EMPTY_COLUMNS;
 
 function money(amount: MinorAmount | undefined): Pick<RecordColumns, 'amount_cents' | 'currency'> {
   return amount ? { amount_cents: amount.amount, currency: amount.currency } : { amount_cents: null, currency: null };

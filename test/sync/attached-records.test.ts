@@ -3,17 +3,17 @@
  * receipts) asks the database nothing, and owners are looked up in chunks (more than one here).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMPTY_COLUMNS } from '../../src/ramp/resource-descriptors.ts';
 import { keepAttached } from '../../src/sync/attached-records.ts';
 import { hashData, upsertRecords, type PreparedRecord } from '../../src/sync/page-commit.ts';
 import type { RecordColumns } from '../../src/sync/record-projection.ts';
 import { DIALECTS, openTestDb } from '../helpers/test-db.ts';
 
 const BUSINESS = '00000000-0000-4000-8000-0000000000a1';
-const EMPTY: RecordColumns = { amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null, sync_status: null };
 
 function record(id: string, columns: Partial<RecordColumns>): PreparedRecord {
   const data = JSON.stringify({ id });
-  return { id, data, hash: hashData(data), columns: { ...EMPTY, ...columns } };
+  return { id, data, hash: hashData(data), columns: { ...EMPTY_COLUMNS, ...columns } };
 }
 
 for (const dialect of DIALECTS) {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.ts';
+import { EMPTY_COLUMNS } from '../../src/ramp/resource-descriptors.ts';
 import { commitPage, hashData, LeaseLostError, type PageCommit, type PreparedRecord } from '../../src/sync/page-commit.ts';
 import { markMissingDeleted } from '../../src/sync/record-deletions.ts';
 import { SeenIds } from '../../src/sync/seen-ids.ts';
@@ -15,7 +16,7 @@ import { DIALECTS, openTestDb } from '../helpers/test-db.ts';
 
 function record(id: string): PreparedRecord {
   const data = JSON.stringify({ id, name: id });
-  return { id, data, hash: hashData(data), columns: { amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null, sync_status: null } };
+  return { id, data, hash: hashData(data), columns: EMPTY_COLUMNS };
 }
 
 for (const dialect of DIALECTS) {

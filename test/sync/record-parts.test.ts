@@ -14,6 +14,7 @@ import { partSink, readInSnapshot, spliceParts, sweepOrphanParts } from '../../s
 import { listRecords, type StoredRecord } from '../../src/sync/records-query.ts';
 import { withStoredParts } from '../../src/sync/sync-runner.ts';
 import { StoredParts } from '../../src/ramp/kept-array-scanner.ts';
+import { EMPTY_COLUMNS } from '../../src/ramp/resource-descriptors.ts';
 import { request } from '../helpers/http.ts';
 import type { Tenant } from '../helpers/tenants.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
@@ -62,7 +63,7 @@ function expectPartsTidy(state: PartsState): void {
 }
 
 describe('a record with parts', () => {
-  const columns = { amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null, sync_status: null };
+  const columns = EMPTY_COLUMNS;
   it('is stored without them, pointing to their generation; its hash changes when only the lines do, not when only the generation does', () => {
     const record = (hash: string, generation = 'g1') => withStoredParts('s1', { id: 's1', end_date: '2026-11-30', statement_lines: new StoredParts(generation, 2, hash, 10) }, columns);
     const stored = record('aaa');
@@ -185,7 +186,7 @@ for (const dialect of DIALECTS) {
           await t.db.kysely.transaction().execute((other) =>
             upsertRecords(other, t.db.dialect, {
               businessId: tenant.businessId, resource: 'statements', syncId: null, now: Date.now(), readAt: Date.now(),
-              records: [{ id, data: JSON.stringify({ id }), hash: 'replaced', columns: { amount_cents: null, currency: null, occurred_at: 0, state: null, user_id: null, card_id: null, department_id: null, link_id: null, sync_status: null }, partsGeneration: next }],
+              records: [{ id, data: JSON.stringify({ id }), hash: 'replaced', columns: EMPTY_COLUMNS, partsGeneration: next }],
             }),
           );
           expect((await t.db.kysely.selectFrom('ramp_record_parts').select('generation').where('generation', '=', generation).execute()).length).toBe(0);

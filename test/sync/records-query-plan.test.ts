@@ -1,14 +1,15 @@
 /**
  * A filtered read of records walks only its filter's entries (migration 0018, records-query.ts): the
  * plan SQLite chooses for each read filter, first page and next page (the ready feed's index:
- * test/accounting/ready-index.test.ts). SQLite plans without statistics
- * from the query's shape alone, so the plan is the same on every machine; this is what made a
- * `user_id` page of 300,000 transactions take 662 ms (median) when the filter's index did not end with the
- * page's order (the planner walked the business's time index instead, to skip a sort).
+ * test/accounting/ready-index.test.ts). SQLite plans without statistics, from the query's shape
+ * alone, so the plan is the same on every machine; this is what made a `user_id` page of 300,000
+ * transactions take 662 ms (median) when the filter's index did not end with the page's order (the
+ * planner walked the business's time index instead, to skip a sort).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledQuery } from 'kysely';
-import { hashData } from '../../src/sync/page-commit.ts';
+import { EMPTY_COLUMNS } from '../../src/ramp/resource-descriptors.ts';
+import { hashData, upsertRecords } from '../../src/sync/page-commit.ts';
 import { recordsPageQuery, type RecordFilters } from '../../src/sync/records-query.ts';
 import { openTestDb } from '../helpers/test-db.ts';
 
@@ -19,24 +20,15 @@ describe('sqlite: the plan of a filtered read', () => {
   beforeAll(async () => {
     env = await openTestDb('sqlite');
     await env.db.kysely.insertInto('businesses').values({ id: BUSINESS, name: 'b', default_currency: 'USD', created_at: 0 }).execute();
+    // The reimbursement whose receipts a `reimbursement_id` read looks up.
     const data = JSON.stringify({ id: 'r1', receipts: ['receipt-1', 'receipt-2'] });
-    await env.db.kysely
-      .insertInto('ramp_records')
-      .values({
-        business_id: BUSINESS, resource: 'reimbursements', id: 'r1', data, data_hash: hashData(data), amount_cents: 100, currency: 'USD', occurred_at: 1,
-        state: 'APPROVED', user_id: 'u1', card_id: null, department_id: null, link_id: null, deleted_at: null, first_synced_at: 0, updated_at: 0,
-        last_sync_id: null, sync_status: null, ramp_read_at: null, parts_generation: null,
-      })
-      .execute();
+    const reimbursement = { id: 'r1', data, hash: hashData(data), columns: { ...EMPTY_COLUMNS, occurred_at: 1, state: 'APPROVED', user_id: 'u1' } };
+    await upsertRecords(env.db.kysely, 'sqlite', { businessId: BUSINESS, resource: 'reimbursements', records: [reimbursement], syncId: null, now: 0, readAt: 0 });
   });
   afterAll(async () => env?.cleanup());
 
   async function planOf(resource: string, filters: RecordFilters, after?: { key: string; id: string }): Promise<string> {
-    const query = await recordsPageQuery(env.db.kysely, { businessId: BUSINESS, resource, filters, limit: 50, after });
-    return planOfCompiled(query!.compile());
-  }
-
-  async function planOfCompiled(compiled: CompiledQuery): Promise<string> {
+    const compiled = (await recordsPageQuery(env.db.kysely, { businessId: BUSINESS, resource, filters, limit: 50, after }))!.compile();
     const plan = await env.db.kysely.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${compiled.sql}`, [...compiled.parameters]));
     return plan.rows.map((row) => row.detail).join(' | ');
   }
