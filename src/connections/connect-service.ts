@@ -16,6 +16,8 @@ import type { RampConnectionsTable } from '../db/schema.ts';
 import type { OAuthFailure } from '../oauth/oauth-errors.ts';
 import type { ClientCredentials } from '../oauth/token-endpoint.ts';
 import { isKeyUnavailable, keyUnavailableError } from '../vault/key-unavailable.ts';
+import { sleep } from '../support/backoff.ts';
+import { AFTER_DISCONNECT_REVOKE, failpoint } from '../support/failpoint.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { ConnectServices } from './connect-services.ts';
 import type { Environment } from './connection-store.ts';
@@ -80,6 +82,9 @@ export const REVOKE_GIVE_UP_MS = 24 * 3600_000;
 /** The first retry; later ones wait half the time already spent, capped at an hour. */
 export const REVOKE_RETRY_MIN_MS = 60_000;
 const REVOKE_RETRY_MAX_MS = 3600_000;
+/** A disconnect waits for a refresh in flight at most its lease's lifetime plus this. */
+const LEASE_WAIT_MARGIN_MS = 5_000;
+const LEASE_POLL_MS = 25;
 
 function nextRevocationAt(since: number, now: number): number {
   return now + Math.min(REVOKE_RETRY_MAX_MS, Math.max(REVOKE_RETRY_MIN_MS, Math.floor((now - since) / 2)));
@@ -301,28 +306,62 @@ export class ConnectService {
   }
 
   /**
-   * Revokes at Ramp (refresh token, then access token), then deletes the row and emits
-   * `connection.deleted`. When Ramp fails or does not answer (after the client's retries), the row is
-   * kept sealed as `revoke_pending` instead — unusable, shown by status — and `retryRevocations`
-   * tries again (docs/guarantees.md#g43).
+   * Marks the row `revoke_pending` (once no refresh is in flight), revokes at Ramp (refresh token,
+   * then access token), then deletes the row and emits `connection.deleted`. When Ramp fails or does
+   * not answer (after the client's retries) the row stays `revoke_pending` — unusable, shown by status
+   * — and `retryRevocations` tries again (docs/guarantees.md#g43); it also finishes a disconnect whose
+   * process died after the mark.
    */
   async disconnect(businessId: string, record: (outcome: Disconnected) => Promise<void>): Promise<Disconnected> {
-    const row = await this.#s.store.find(businessId);
-    if (!row || row.status === 'revoke_pending') throw new ApiError('ramp_not_connected');
-    // The webhook subscription is deleted with the connection's token, so before the token is revoked.
+    const current = await this.#s.store.find(businessId);
+    if (!current || current.status === 'revoke_pending') throw new ApiError('ramp_not_connected');
+    // Not this replica's key yet: change nothing (another replica, or this one later, can revoke).
+    this.#assertKeyAvailable(current);
+    // The webhook subscription is deleted with the connection's token, so before the row is sealed.
     await this.#s.hooks?.disconnecting(businessId);
+    const row = await this.#beginRevocation(businessId);
     const revocation = await this.#revokeAtRamp(row);
     if (revocation.transient) {
-      await this.#s.store.markRevokePending(row, revocation.reason ?? 'ramp_unavailable', nextRevocationAt(this.#s.ctx.now(), this.#s.ctx.now()));
+      await this.#s.store.rescheduleRevocation(row, revocation.reason ?? 'ramp_unavailable', nextRevocationAt(this.#s.ctx.now(), this.#s.ctx.now()));
       const outcome: Disconnected = { row, revoked: false, pending: true, ...(revocation.reason ? { reason: revocation.reason } : {}) };
       await record(outcome);
       return outcome;
     }
+    await failpoint(AFTER_DISCONNECT_REVOKE);
     await this.#s.store.delete(row);
     const outcome: Disconnected = { row, revoked: revocation.revoked, ...(revocation.reason ? { reason: revocation.reason } : {}) };
     await record(outcome);
     await this.#s.events.emit(businessId, 'connection.deleted', { connection_id: row.id, revoked_at_ramp: revocation.revoked });
     return outcome;
+  }
+
+  /**
+   * The row, sealed as `revoke_pending`. A replica refreshing it holds its lease until it commits or
+   * fails (at most the lease's lifetime): wait for it, so the tokens revoked are the newest ones and
+   * no refresh runs on a grant being revoked. If the retry pass comes due first it just revokes again
+   * (RFC 7009 §2.2: revoking an invalid token is answered 200).
+   */
+  async #beginRevocation(businessId: string): Promise<RampConnectionsTable> {
+    const { store, ctx } = this.#s;
+    const deadline = ctx.now() + ctx.config.refreshLeaseMs + LEASE_WAIT_MARGIN_MS;
+    for (;;) {
+      const row = await store.find(businessId);
+      if (!row || row.status === 'revoke_pending') throw new ApiError('ramp_not_connected');
+      const now = ctx.now();
+      const sealed = await store.beginRevocation(row, nextRevocationAt(now, now));
+      if (sealed) return sealed;
+      if (now >= deadline) throw new ApiError('service_unavailable', 'A token refresh of this connection is in progress; try again');
+      await sleep(LEASE_POLL_MS);
+    }
+  }
+
+  #assertKeyAvailable(row: RampConnectionsTable): void {
+    try {
+      this.#s.store.open(row);
+    } catch (error) {
+      if (isKeyUnavailable(error)) throw keyUnavailableError();
+      if (!(error instanceof CredentialsCorruptError)) throw error;
+    }
   }
 
   /**

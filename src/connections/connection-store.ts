@@ -217,15 +217,26 @@ export class ConnectionStore {
     return marked;
   }
 
-  /** Disconnected, revocation unconfirmed: the row stays sealed and unusable until Ramp confirms or we give up. */
-  async markRevokePending(row: RampConnectionsTable, reason: string, nextAt: number): Promise<void> {
+  /**
+   * Starts a disconnect: the row becomes `revoke_pending` before Ramp is asked to revoke, so a crash
+   * halfway leaves a row the retry pass finishes at `retryAt` (docs/guarantees.md#g43), never a
+   * `connected` row whose grant Ramp has revoked. Only while no replica holds the refresh lease: a
+   * refresh in flight may be rotating the very tokens we are about to revoke. The version moves on,
+   * which fences out any later refresh commit. Returns the row as sealed (its newest tokens), or
+   * undefined when the lease is held, the row is gone, or it is already being revoked.
+   */
+  async beginRevocation(row: RampConnectionsTable, retryAt: number): Promise<RampConnectionsTable | undefined> {
     const now = this.#now();
-    await this.#db.kysely
+    const sealed = await this.#db.kysely
       .updateTable('ramp_connections')
-      .set({ status: 'revoke_pending', status_reason: reason, revoke_pending_since: now, next_revoke_at: nextAt, next_refresh_at: null, lease_owner: null, lease_until: null, last_error: `revocation failed: ${reason}`, last_error_at: now, updated_at: now })
+      .set((eb) => ({ status: 'revoke_pending', status_reason: 'disconnecting', revoke_pending_since: now, next_revoke_at: retryAt, next_refresh_at: null, lease_owner: null, lease_until: null, version: eb('version', '+', 1), updated_at: now }))
       .where('id', '=', row.id)
-      .execute();
+      .where('status', '!=', 'revoke_pending')
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .returningAll()
+      .executeTakeFirst();
     this.#changed(row.business_id);
+    return sealed;
   }
 
   /**
@@ -255,11 +266,12 @@ export class ConnectionStore {
     return claimed;
   }
 
+  /** Ramp did not confirm a revocation: try again at `nextAt`; the status reason says why it is still pending. */
   async rescheduleRevocation(row: RampConnectionsTable, reason: string, nextAt: number): Promise<void> {
     const now = this.#now();
     await this.#db.kysely
       .updateTable('ramp_connections')
-      .set({ next_revoke_at: nextAt, last_error: `revocation failed: ${reason}`, last_error_at: now, updated_at: now })
+      .set({ status_reason: reason, next_revoke_at: nextAt, last_error: `revocation failed: ${reason}`, last_error_at: now, updated_at: now })
       .where('id', '=', row.id)
       .where('status', '=', 'revoke_pending')
       .execute();

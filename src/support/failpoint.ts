@@ -22,6 +22,8 @@ const POINTS = parse(process.env.RAMP_CONNECT_FAILPOINTS);
 
 /** The refresh's answer from Ramp is in memory and not yet committed. */
 export const AFTER_REFRESH_ANSWER = 'refresh.after_ramp_answer';
+/** A disconnect's revocation is confirmed by Ramp and the row is not yet deleted. */
+export const AFTER_DISCONNECT_REVOKE = 'disconnect.after_ramp_revoke';
 
 export async function failpoint(name: string): Promise<void> {
   const action = POINTS.get(name);

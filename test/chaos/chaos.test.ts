@@ -10,7 +10,7 @@ import { runChaos, type ChaosOptions, type ChaosReport } from './chaos.ts';
 async function chaos(options: ChaosOptions): Promise<ChaosReport> {
   const report = await runChaos(options);
   process.stdout.write(
-    `chaos (${options.rotation ?? 'grace'}): ${report.requests} requests, ${report.kills} kills, ${report.keyRotations} key rotations, ${report.refreshGrants} refreshes, ${report.events} events, ${report.connectedOAuth} OAuth connected, ${report.lostRotations} lost rotations ${JSON.stringify(report.casualties)}, ${report.latentLostRotations.length} not yet retried\n`,
+    `chaos (${options.rotation ?? 'grace'}): ${report.requests} requests, ${report.kills} kills, ${report.keyRotations} key rotations, ${report.refreshGrants} refreshes, ${report.events} events, ${report.connectedOAuth} OAuth connected, ${report.lostRotations} lost rotations ${JSON.stringify(report.casualties)}, ${report.latentLostRotations.length} not yet retried, ${report.revokePending} disconnects left to the retry pass\n`,
   );
   expect(report.kills).toBeGreaterThanOrEqual(3);
   expect(report.keyRotations).toBe(2);

@@ -8,6 +8,8 @@
  *  - no lease is stuck once the lease TTL has passed;
  *  - every event in the outbox reached the receiver;
  *  - no request got a 5xx (connection errors from killed replicas are expected and counted apart).
+ *  - a disconnect cut off by a kill leaves its row `revoke_pending` for the retry pass (counted), never
+ *    a `connected` row whose grant Ramp revoked (which the next refresh would turn into a casualty).
  *  - the run did work: refresh grants at Ramp, OAuth connections still connected;
  *  - the only connections allowed to end `needs_reauth` are lost rotations, correctly classed: status
  *    reason `lost_rotation`, and evidence from outside that an attempt was cut off — the replica holding
@@ -72,6 +74,8 @@ export interface ChaosReport {
   readonly connections: number;
   readonly connected: number;
   readonly needsReauth: string[];
+  /** Disconnects cut off by a kill (or still revoking): sealed `revoke_pending`, left to the retry pass. */
+  readonly revokePending: number;
   /** Connections that ended needs_reauth although nothing cut off a refresh of theirs, or not classed `lost_rotation`. */
   readonly untoleratedCasualties: Casualty[];
   readonly lostRotations: number;
@@ -371,6 +375,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       connections: rows.length,
       connected: rows.filter((r) => r.status === 'connected').length,
       needsReauth: rows.filter((r) => r.status === 'needs_reauth').map((r) => `${r.id}: ${r.status_reason}`),
+      revokePending: rows.filter((r) => r.status === 'revoke_pending').length,
       untoleratedCasualties: casualties.filter((c) => c.reason !== 'lost_rotation' || c.evidence.length === 0),
       lostRotations: casualties.filter((c) => c.reason === 'lost_rotation').length,
       casualties,

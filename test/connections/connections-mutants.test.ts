@@ -599,18 +599,27 @@ for (const dialect of DIALECTS) {
         expect((await rowOf(row.business_id)).status).toBe('needs_reauth');
       });
 
-      it('revocation bookkeeping: mark pending, claim due rows once (oldest first, limited), reschedule only pending rows', async () => {
+      it('revocation bookkeeping: begin (lease free only, version fenced), claim due rows once (oldest first, limited), reschedule only pending rows', async () => {
         await h.db.kysely.updateTable('ramp_connections').set({ status: 'needs_reauth' }).where('status', '=', 'revoke_pending').execute();
         const rows = [await h.connectOAuth(), await h.connectOAuth(), await h.connectOAuth(), await h.connectOAuth()];
         const now = h.ctx.now();
-        await h.store.markRevokePending(rows[0]!, 'server_error', now - 10);
-        await h.store.markRevokePending(rows[1]!, 'timeout', now - 20);
-        await h.store.markRevokePending(rows[2]!, 'timeout', now + HOUR);
+        // A refresh in flight holds the lease: not yet; a lapsed lease does not count.
+        const lease = (await h.store.acquireLease(rows[0]!, 'other', 60_000))!;
+        expect(await h.store.beginRevocation(rows[0]!, now - 10)).toBeUndefined();
+        expect(await rowOf(rows[0]!.business_id)).toMatchObject({ status: 'connected', lease_owner: 'other' });
+        await set(rows[0]!.id, { lease_until: now - 1 });
+        const sealed = (await h.store.beginRevocation(rows[0]!, now - 10))!;
+        expect(await h.store.beginRevocation(rows[0]!, now - 10)).toBeUndefined();
+        await h.store.beginRevocation(rows[1]!, now - 20);
+        await h.store.beginRevocation(rows[2]!, now + HOUR);
         const pending = await rowOf(rows[0]!.business_id);
-        expect(pending).toMatchObject({ status: 'revoke_pending', status_reason: 'server_error', next_revoke_at: now - 10, next_refresh_at: null, lease_owner: null, lease_until: null, last_error: 'revocation failed: server_error' });
+        expect(sealed).toEqual(pending);
+        expect(pending).toMatchObject({ status: 'revoke_pending', status_reason: 'disconnecting', next_revoke_at: now - 10, next_refresh_at: null, lease_owner: null, lease_until: null, version: rows[0]!.version + 1 });
         expect(pending.revoke_pending_since).toBe(pending.updated_at);
-        expect(pending.last_error_at).toBe(pending.updated_at);
         expect(pending.revoke_pending_since).toBeGreaterThanOrEqual(now);
+        // The refresh that held the lease comes back late: fenced out, the row stays sealed.
+        expect(await h.store.writeTokens(lease.row, lease.row.version, tokens({ accessToken: 'late' }))).toBeUndefined();
+        expect(await rowOf(rows[0]!.business_id)).toEqual(pending);
 
         expect((await h.store.claimDueRevocations(now, 1_000, 1)).map((r) => r.id)).toEqual([rows[1]!.id]);
         expect((await rowOf(rows[1]!.business_id)).next_revoke_at).toBe(now + 1_000);
@@ -621,10 +630,10 @@ for (const dialect of DIALECTS) {
 
         await h.store.rescheduleRevocation(rows[0]!, 'network_error', now + 5);
         const rescheduled = await rowOf(rows[0]!.business_id);
-        expect(rescheduled).toMatchObject({ next_revoke_at: now + 5, last_error: 'revocation failed: network_error', status: 'revoke_pending' });
+        expect(rescheduled).toMatchObject({ next_revoke_at: now + 5, status_reason: 'network_error', last_error: 'revocation failed: network_error', status: 'revoke_pending' });
         expect(rescheduled.last_error_at).toBe(rescheduled.updated_at);
         await h.store.rescheduleRevocation(rows[3]!, 'network_error', now + 5);
-        expect(await rowOf(rows[3]!.business_id)).toMatchObject({ next_revoke_at: null, last_error: null, status: 'connected' });
+        expect(await rowOf(rows[3]!.business_id)).toMatchObject({ next_revoke_at: null, status_reason: null, last_error: null, status: 'connected' });
         changed.length = 0;
         await h.store.delete(rows[3]!);
         expect(await h.store.find(rows[3]!.business_id)).toBeUndefined();
@@ -1036,6 +1045,8 @@ for (const dialect of DIALECTS) {
         const outcomes: Disconnected[] = [];
         return { outcomes, record: async (o: Disconnected) => void outcomes.push(o) };
       };
+      /** The row as the disconnect sealed it before asking Ramp: `revoke_pending`, its version moved on. */
+      const sealed = (row: RampConnectionsTable) => ({ ...row, status: 'revoke_pending', status_reason: 'disconnecting', version: row.version + 1, next_refresh_at: null, revoke_pending_since: expect.any(Number), next_revoke_at: expect.any(Number), updated_at: expect.any(Number) });
       /** Ramp's token status: whether a resource call with it is accepted. */
       const accepted = async (accessToken: string) => (await fetch(`${h.emulator.url}/sandbox/developer/v1/business`, { headers: { authorization: `Bearer ${accessToken}` } })).status === 200;
 
@@ -1045,7 +1056,7 @@ for (const dialect of DIALECTS) {
         const before = (await h.emu.stats()).requests.length;
         const r = recorded();
         const outcome = await service.disconnect(row.business_id, r.record);
-        expect(outcome).toEqual({ row, revoked: true });
+        expect(outcome).toEqual({ row: sealed(row), revoked: true });
         expect(r.outcomes).toEqual([outcome]);
         expect(await h.store.find(row.business_id)).toBeUndefined();
         expect(await accepted(secrets.accessToken!)).toBe(false);
@@ -1055,17 +1066,63 @@ for (const dialect of DIALECTS) {
         await expect(service.disconnect(row.business_id, r.record)).rejects.toMatchObject({ code: 'ramp_not_connected' });
       });
 
+      it('a refresh in flight: the disconnect waits for its lease, then revokes the tokens it committed', async () => {
+        const row = await h.connectOAuth();
+        const lease = (await h.store.acquireLease(row, 'refreshing-replica', 60_000))!;
+        const rotated = await oauth.refresh(`${h.emulator.url}/sandbox`, services.oauthApp!, h.store.open(row).refreshToken!);
+        if (!rotated.ok) throw new Error(rotated.failure.code);
+        let settled = false;
+        const disconnecting = service.disconnect(row.business_id, async () => {}).finally(() => (settled = true));
+        // However long we look, nothing moves while the lease is held (60 s).
+        await new Promise((r) => setTimeout(r, 300));
+        expect(settled).toBe(false);
+        expect(await rowOf(row.business_id)).toMatchObject({ status: 'connected', lease_owner: 'refreshing-replica' });
+        expect(await h.store.writeTokens(lease.row, lease.row.version, rotated.tokens)).toBeDefined();
+        expect(await disconnecting).toMatchObject({ revoked: true });
+        expect(await h.store.find(row.business_id)).toBeUndefined();
+        expect(await accepted(rotated.tokens.accessToken)).toBe(false);
+        expect(await oauth.refresh(`${h.emulator.url}/sandbox`, services.oauthApp!, rotated.tokens.refreshToken!)).toMatchObject({ ok: false, failure: { code: 'invalid_grant' } });
+      });
+
+      it('a lease whose holder died: the disconnect goes on once it lapses, and the holder\'s late commit is fenced out', async () => {
+        const row = await h.connectOAuth();
+        const lease = (await h.store.acquireLease(row, 'dead-replica', 60_000))!;
+        const disconnecting = service.disconnect(row.business_id, async () => {});
+        await new Promise((r) => setTimeout(r, 100));
+        await h.db.kysely.updateTable('ramp_connections').set({ lease_until: h.ctx.now() - 1 }).where('id', '=', row.id).execute();
+        const outcome = await disconnecting;
+        expect(outcome).toMatchObject({ revoked: true, row: { status: 'revoke_pending', version: row.version + 1 } });
+        expect(await h.store.writeTokens(lease.row, lease.row.version, tokens())).toBeUndefined();
+        expect(await h.store.find(row.business_id)).toBeUndefined();
+      });
+
+      it('a lease held past its lifetime plus 5 s: 503 service_unavailable, nothing changed', async () => {
+        const row = await h.connectOAuth();
+        await h.store.acquireLease(row, 'stuck-replica', 10 * MINUTE);
+        const disconnecting = service.disconnect(row.business_id, async () => {});
+        // Once it is waiting (if not yet, it waits the real 35 s: slower, never wrong), time jumps past its deadline.
+        await new Promise((r) => setTimeout(r, 300));
+        h.clock.offsetMs += h.ctx.config.refreshLeaseMs + 5_000;
+        try {
+          await expect(disconnecting).rejects.toMatchObject({ code: 'service_unavailable' });
+        } finally {
+          h.clock.offsetMs -= h.ctx.config.refreshLeaseMs + 5_000;
+        }
+        expect(await rowOf(row.business_id)).toMatchObject({ status: 'connected', version: row.version, lease_owner: 'stuck-replica' });
+        await h.db.kysely.updateTable('ramp_connections').set({ lease_until: null, lease_owner: null }).where('id', '=', row.id).execute();
+      });
+
       it('a client-credentials grant is revoked with the customer\'s own app; a refused revocation still deletes (permanent)', async () => {
         const row = await h.connectClientCredentials();
         const token = h.store.open(row).accessToken!;
         const r = recorded();
-        expect(await service.disconnect(row.business_id, r.record)).toEqual({ row, revoked: true });
+        expect(await service.disconnect(row.business_id, r.record)).toEqual({ row: sealed(row), revoked: true });
         expect(await accepted(token)).toBe(false);
 
         const rotated = await h.connectClientCredentials();
         await h.emu.rotateSecret(rotated.client_id!);
         const refused = await service.disconnect(rotated.business_id, r.record);
-        expect(refused).toEqual({ row: rotated, revoked: false, reason: 'invalid_client' });
+        expect(refused).toEqual({ row: sealed(rotated), revoked: false, reason: 'invalid_client' });
         expect(await h.store.find(rotated.business_id)).toBeUndefined();
         expect(eventsOf(rotated.business_id, 'connection.deleted').map((e) => e.data)).toEqual([{ connection_id: rotated.id, revoked_at_ramp: false }]);
       });
@@ -1084,7 +1141,7 @@ for (const dialect of DIALECTS) {
       it('an oauth grant with no app configured: not revoked (oauth_not_configured), deleted', async () => {
         const row = await h.connectOAuth();
         const noApp = new ConnectService({ ...services, oauthApp: undefined });
-        expect(await noApp.disconnect(row.business_id, async () => {})).toEqual({ row, revoked: false, reason: 'oauth_not_configured' });
+        expect(await noApp.disconnect(row.business_id, async () => {})).toEqual({ row: sealed(row), revoked: false, reason: 'oauth_not_configured' });
         expect(await h.store.find(row.business_id)).toBeUndefined();
       });
 
@@ -1094,12 +1151,14 @@ for (const dialect of DIALECTS) {
         await h.emu.faults({ error_rate: 1, paths: [REVOKE_PATH], retry_after_s: 0 });
         const r = recorded();
         const outcome = await service.disconnect(row.business_id, r.record);
-        expect(outcome).toEqual({ row, revoked: false, pending: true, reason: 'server_error' });
+        expect(outcome).toEqual({ row: sealed(row), revoked: false, pending: true, reason: 'server_error' });
         expect(r.outcomes).toEqual([outcome]);
         const pending = await rowOf(row.business_id);
         expect(pending).toMatchObject({ status: 'revoke_pending', status_reason: 'server_error' });
-        expect(pending.next_revoke_at! - pending.revoke_pending_since!).toBeGreaterThan(REVOKE_RETRY_MIN_MS - 1_000);
-        expect(pending.next_revoke_at! - pending.revoke_pending_since!).toBeLessThanOrEqual(REVOKE_RETRY_MIN_MS);
+        // A minute after Ramp failed (the row was sealed just before Ramp was asked).
+        expect(pending.revoke_pending_since!).toBeLessThanOrEqual(pending.last_error_at!);
+        expect(pending.next_revoke_at! - pending.last_error_at!).toBeGreaterThan(REVOKE_RETRY_MIN_MS - 1_000);
+        expect(pending.next_revoke_at! - pending.last_error_at!).toBeLessThanOrEqual(REVOKE_RETRY_MIN_MS);
         expect(REVOKE_RETRY_MIN_MS).toBe(MINUTE);
         expect(eventsOf(row.business_id, 'connection.deleted')).toEqual([]);
         await expect(service.disconnect(row.business_id, r.record)).rejects.toMatchObject({ code: 'ramp_not_connected' });
