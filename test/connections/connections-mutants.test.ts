@@ -1096,15 +1096,30 @@ for (const dialect of DIALECTS) {
         expect(await h.store.find(row.business_id)).toBeUndefined();
       });
 
+      it('two disconnects at once, Ramp failing: one seals the row and is left pending, the other is told at once there is nothing to disconnect', async () => {
+        const row = await h.connectOAuth();
+        await h.emu.faults({ error_rate: 1, paths: [REVOKE_PATH], retry_after_s: 0 });
+        const outcomes = await Promise.allSettled([service.disconnect(row.business_id, async () => {}), service.disconnect(row.business_id, async () => {})]);
+        expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value)).toEqual([expect.objectContaining({ pending: true })]);
+        expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o.reason as { code: string }).code)).toEqual(['ramp_not_connected']);
+        expect(await rowOf(row.business_id)).toMatchObject({ status: 'revoke_pending' });
+        await h.db.kysely.updateTable('ramp_connections').set({ status: 'needs_reauth' }).where('id', '=', row.id).execute();
+      });
+
       it('a lease held past its lifetime plus 5 s: 503 service_unavailable, nothing changed', async () => {
         const row = await h.connectOAuth();
         await h.store.acquireLease(row, 'stuck-replica', 10 * MINUTE);
-        const disconnecting = service.disconnect(row.business_id, async () => {});
-        // Once it is waiting (if not yet, it waits the real 35 s: slower, never wrong), time jumps past its deadline.
+        let settled = false;
+        const disconnecting = service.disconnect(row.business_id, async () => {}).finally(() => (settled = true));
+        // Once it is waiting (if not yet, it waits the real 35 s: slower, never wrong), time jumps to the
+        // lease's lifetime (still waiting: the holder may be about to commit), then past the 5 s margin.
         await new Promise((r) => setTimeout(r, 300));
-        h.clock.offsetMs += h.ctx.config.refreshLeaseMs + 5_000;
+        h.clock.offsetMs += h.ctx.config.refreshLeaseMs;
         try {
-          await expect(disconnecting).rejects.toMatchObject({ code: 'service_unavailable' });
+          await new Promise((r) => setTimeout(r, 200));
+          expect(settled).toBe(false);
+          h.clock.offsetMs += 5_000;
+          await expect(disconnecting).rejects.toMatchObject({ code: 'service_unavailable', detail: 'A token refresh of this connection is in progress; try again' });
         } finally {
           h.clock.offsetMs -= h.ctx.config.refreshLeaseMs + 5_000;
         }
@@ -1285,6 +1300,12 @@ for (const dialect of DIALECTS) {
         expect(await hooked.disconnect(businessId, async () => {})).toMatchObject({ revoked: true });
         expect(calls).toEqual([`disconnecting ${businessId} after ${before} revocations`]);
         expect((await h.emu.stats()).revocations).toBe(before + 1);
+        // A disconnect already under way (revoke_pending): refused before the hooks hear of it.
+        const pendingRow = await h.connectOAuth();
+        await h.store.beginRevocation(pendingRow, h.ctx.now() + HOUR);
+        calls.length = 0;
+        await expect(hooked.disconnect(pendingRow.business_id, async () => {})).rejects.toMatchObject({ code: 'ramp_not_connected' });
+        expect(calls).toEqual([]);
       });
 
       it('revocation names the token it sends: refresh token first, then access token; the race loser gives back its access token', async () => {
