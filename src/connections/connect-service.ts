@@ -10,9 +10,10 @@
  * Disconnect revokes the tokens at Ramp first (RFC 7009; a local delete alone leaves them usable), then
  * deletes the secrets whatever Ramp said.
  */
+import type { Kysely } from 'kysely';
 import { audit } from '../audit/audit-log.ts';
 import { ApiError, type ErrorCode } from '../core/errors.ts';
-import type { RampConnectionsTable } from '../db/schema.ts';
+import type { Database, RampConnectionsTable } from '../db/schema.ts';
 import type { OAuthFailure } from '../oauth/oauth-errors.ts';
 import type { ClientCredentials } from '../oauth/token-endpoint.ts';
 import { isKeyUnavailable, keyUnavailableError } from '../vault/key-unavailable.ts';
@@ -328,10 +329,9 @@ export class ConnectService {
       return outcome;
     }
     await failpoint(AFTER_DISCONNECT_REVOKE);
-    await this.#s.store.delete(row);
+    await this.#deleteReporting(row, revocation.revoked);
     const outcome: Disconnected = { row, revoked: revocation.revoked, ...(revocation.reason ? { reason: revocation.reason } : {}) };
     await record(outcome);
-    await this.#s.events.emit(businessId, 'connection.deleted', { connection_id: row.id, revoked_at_ramp: revocation.revoked });
     return outcome;
   }
 
@@ -355,6 +355,23 @@ export class ConnectService {
     }
   }
 
+  /**
+   * Deletes the row and reports `connection.deleted` (with `alsoWrite`, e.g. its audit row): with an
+   * outbox, in the delete's transaction, so a crash in between loses neither; only the caller whose
+   * delete took effect reports, so a row deleted twice (a disconnect and a retry pass) reports once.
+   */
+  async #deleteReporting(row: RampConnectionsTable, revokedAtRamp: boolean, alsoWrite?: (trx: Kysely<Database>) => Promise<void>): Promise<boolean> {
+    const { store, events } = this.#s;
+    const data = { connection_id: row.id, revoked_at_ramp: revokedAtRamp };
+    const emitIn = events.emitIn?.bind(events);
+    const deleted = await store.delete(row, async (trx) => {
+      await alsoWrite?.(trx);
+      await emitIn?.(trx, row.business_id, 'connection.deleted', data);
+    });
+    if (deleted && !emitIn) await events.emit(row.business_id, 'connection.deleted', data);
+    return deleted;
+  }
+
   #assertKeyAvailable(row: RampConnectionsTable): void {
     try {
       this.#s.store.open(row);
@@ -370,7 +387,7 @@ export class ConnectService {
    * disconnect, when the secrets are deleted anyway. Returns how many rows were settled.
    */
   async retryRevocations(options: { leaseMs?: number; limit?: number } = {}): Promise<number> {
-    const { ctx, store, events } = this.#s;
+    const { ctx, store } = this.#s;
     let settled = 0;
     for (const row of await store.claimDueRevocations(ctx.now(), options.leaseMs ?? REVOKE_RETRY_MIN_MS, options.limit ?? 20)) {
       const revocation = await this.#revokeAtRamp(row);
@@ -380,10 +397,9 @@ export class ConnectService {
         await store.rescheduleRevocation(row, revocation.reason ?? 'ramp_unavailable', nextRevocationAt(since, now));
         continue;
       }
-      await store.delete(row);
-      await audit(ctx.db.kysely, { businessId: row.business_id, actorTokenId: null, action: 'connection.revoke_retry', outcome: revocation.revoked ? 'success' : 'failure', requestId: null, detail: revocation.revoked ? 'revoked at Ramp; secrets deleted' : `gave up (${revocation.reason ?? 'unknown'}); secrets deleted` }, now);
-      await events.emit(row.business_id, 'connection.deleted', { connection_id: row.id, revoked_at_ramp: revocation.revoked });
-      settled++;
+      const entry = { businessId: row.business_id, actorTokenId: null, action: 'connection.revoke_retry', outcome: revocation.revoked ? 'success' : 'failure', requestId: null, detail: revocation.revoked ? 'revoked at Ramp; secrets deleted' : `gave up (${revocation.reason ?? 'unknown'}); secrets deleted` } as const;
+      // Already deleted (the disconnect that sealed it finished after all): nothing to report twice.
+      if (await this.#deleteReporting(row, revocation.revoked, (trx) => audit(trx, entry, now))) settled++;
     }
     return settled;
   }

@@ -277,9 +277,19 @@ export class ConnectionStore {
       .execute();
   }
 
-  async delete(row: Pick<RampConnectionsTable, 'id' | 'business_id'>): Promise<void> {
-    await this.#db.kysely.deleteFrom('ramp_connections').where('id', '=', row.id).execute();
+  /**
+   * Deletes the row; true only for the caller whose delete took effect. `alsoWrite` runs in the same
+   * transaction, only then: the event and audit row that report it commit with it or not at all.
+   */
+  async delete(row: Pick<RampConnectionsTable, 'id' | 'business_id'>, alsoWrite?: (trx: Kysely<Database>) => Promise<void>): Promise<boolean> {
+    const deleted = await this.#db.kysely.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('ramp_connections').where('id', '=', row.id).executeTakeFirst();
+      const took = Number(result.numDeletedRows) === 1;
+      if (took && alsoWrite) await alsoWrite(trx);
+      return took;
+    });
     this.#changed(row.business_id);
+    return deleted;
   }
 }
 

@@ -635,9 +635,16 @@ for (const dialect of DIALECTS) {
         await h.store.rescheduleRevocation(rows[3]!, 'network_error', now + 5);
         expect(await rowOf(rows[3]!.business_id)).toMatchObject({ next_revoke_at: null, status_reason: null, last_error: null, status: 'connected' });
         changed.length = 0;
-        await h.store.delete(rows[3]!);
+        // The report fails: the delete rolls back with it.
+        await expect(h.store.delete(rows[3]!, async () => { throw new Error('outbox down'); })).rejects.toThrow('outbox down');
+        expect(await h.store.find(rows[3]!.business_id)).toBeDefined();
+        const reports: string[] = [];
+        expect(await h.store.delete(rows[3]!, async () => void reports.push('first'))).toBe(true);
         expect(await h.store.find(rows[3]!.business_id)).toBeUndefined();
-        expect(changed).toEqual([rows[3]!.business_id]);
+        // Only the delete that took effect reports.
+        expect(await h.store.delete(rows[3]!, async () => void reports.push('second'))).toBe(false);
+        expect(reports).toEqual(['first']);
+        expect(changed).toEqual([rows[3]!.business_id, rows[3]!.business_id]);
         await h.db.kysely.updateTable('ramp_connections').set({ status: 'needs_reauth' }).where('status', '=', 'revoke_pending').execute();
       });
 
@@ -1235,6 +1242,56 @@ for (const dialect of DIALECTS) {
         await h.emu.faults({ reset: true });
         await set(rows[0]!.id, { next_revoke_at: h.ctx.now() - 1 });
         expect(await service.retryRevocations()).toBe(1);
+      });
+
+      it('the row deleted meanwhile (the disconnect that sealed it finished after all): the retry pass reports nothing twice', async () => {
+        const row = await h.connectClientCredentials();
+        await h.emu.faults({ error_rate: 1, paths: [REVOKE_PATH], retry_after_s: 0 });
+        await service.disconnect(row.business_id, async () => {});
+        await h.emu.faults({ reset: true });
+        await set(row.id, { next_revoke_at: h.ctx.now() - 1 });
+        class FinishedMeanwhile extends RampOAuthClient {
+          override async revoke(...args: Parameters<RampOAuthClient['revoke']>) {
+            await h.store.delete(row);
+            return super.revoke(...args);
+          }
+        }
+        const late = new ConnectService({ ...services, oauth: new FinishedMeanwhile({ timeoutMs: 5_000 }) });
+        expect(await late.retryRevocations()).toBe(0);
+        expect(await auditRows(row.business_id)).toEqual([]);
+        expect(eventsOf(row.business_id, 'connection.deleted')).toEqual([]);
+      });
+
+      it('with an outbox: connection.deleted and the retry\'s audit row commit with the delete; a failing outbox keeps the row for the next pass', async () => {
+        const outbox: { type: string; data: unknown }[] = [];
+        let outboxDown = false;
+        const events = {
+          emit: async () => void outbox.push({ type: 'emitted after the commit', data: null }),
+          emitIn: async (_trx: unknown, _businessId: string, type: string, data: unknown) => {
+            if (outboxDown) throw new Error('outbox down');
+            outbox.push({ type, data });
+          },
+        };
+        const withOutbox = new ConnectService({ ...services, events });
+        const row = await h.connectOAuth();
+        expect(await withOutbox.disconnect(row.business_id, async () => {})).toMatchObject({ revoked: true });
+        expect(outbox).toEqual([{ type: 'connection.deleted', data: { connection_id: row.id, revoked_at_ramp: true } }]);
+
+        const kept = await h.connectClientCredentials();
+        await h.emu.faults({ error_rate: 1, paths: [REVOKE_PATH], retry_after_s: 0 });
+        await withOutbox.disconnect(kept.business_id, async () => {});
+        await h.emu.faults({ reset: true });
+        await set(kept.id, { next_revoke_at: h.ctx.now() - 1 });
+        outbox.length = 0;
+        outboxDown = true;
+        await expect(withOutbox.retryRevocations()).rejects.toThrow('outbox down');
+        expect(await rowOf(kept.business_id)).toMatchObject({ status: 'revoke_pending' });
+        expect(await auditRows(kept.business_id)).toEqual([]);
+        outboxDown = false;
+        await set(kept.id, { next_revoke_at: h.ctx.now() - 1 });
+        expect(await withOutbox.retryRevocations()).toBe(1);
+        expect(outbox).toEqual([{ type: 'connection.deleted', data: { connection_id: kept.id, revoked_at_ramp: true } }]);
+        expect((await auditRows(kept.business_id)).map((a) => a.action)).toEqual(['connection.revoke_retry']);
       });
 
       it('given up at exactly 24 h after the disconnect (a clock held at that millisecond)', async () => {
