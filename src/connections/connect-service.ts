@@ -7,8 +7,9 @@
  * comes from PUBLIC_URL only; state is single use and bound to business, user and environment; a bad
  * state never reaches Ramp's token endpoint; the code is exchanged at most once, and only by the browser
  * that opened the launch URL (its cookie).
- * Disconnect revokes the tokens at Ramp first (RFC 7009; a local delete alone leaves them usable), then
- * deletes the secrets whatever Ramp said.
+ * Disconnect seals the row `revoke_pending` (so a crash halfway is finished by the retry pass), revokes
+ * the tokens at Ramp (RFC 7009; a local delete alone leaves them usable), then deletes the secrets,
+ * unless Ramp could not answer (then the retry pass tries again: docs/guarantees.md#g43).
  */
 import type { Kysely } from 'kysely';
 import { audit } from '../audit/audit-log.ts';
@@ -16,9 +17,9 @@ import { ApiError, type ErrorCode } from '../core/errors.ts';
 import type { Database, RampConnectionsTable } from '../db/schema.ts';
 import type { OAuthFailure } from '../oauth/oauth-errors.ts';
 import type { ClientCredentials } from '../oauth/token-endpoint.ts';
-import { isKeyUnavailable, keyUnavailableError } from '../vault/key-unavailable.ts';
 import { sleep } from '../support/backoff.ts';
 import { AFTER_DISCONNECT_REVOKE, failpoint } from '../support/failpoint.ts';
+import { isKeyUnavailable, keyUnavailableError } from '../vault/key-unavailable.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { ConnectServices } from './connect-services.ts';
 import type { Environment } from './connection-store.ts';
