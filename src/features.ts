@@ -64,7 +64,7 @@ export function createTokenRuntime(ctx: AppContext, emulator: RunningEmulator | 
     oauth,
     oauthApp,
     events: eventing.sink,
-    ...(ctx.config.refreshLeaseMs ? { leaseMs: ctx.config.refreshLeaseMs } : {}),
+    leaseMs: ctx.config.refreshLeaseMs,
   });
   return { keys, vault, store, eventing, oauth, oauthApp, tokens };
 }

@@ -110,6 +110,13 @@ function nonNegative(name: string, raw: string | undefined, fallback: number): n
 }
 
 /** A guessable metrics token would expose the deployment's figures: at least 16 characters. */
+/** A duration that has no "off": 0 would be a lease no one ever holds. */
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  const n = nonNegative(name, raw, fallback);
+  if (n === 0) throw new ConfigError(`${name} must be a whole number ≥ 1, got "${raw}"`);
+  return n;
+}
+
 function metricsToken(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('METRICS_TOKEN must be at least 16 characters without spaces (e.g. openssl rand -hex 24)');
@@ -174,7 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     returnToAllowlist: Object.freeze([`${publicUrl}/`, ...allowlist]),
     logLevel: env.LOG_LEVEL || 'info',
     refreshIntervalMs: nonNegative('REFRESH_INTERVAL_MS', env.REFRESH_INTERVAL_MS, 5_000),
-    refreshLeaseMs: nonNegative('REFRESH_LEASE_MS', env.REFRESH_LEASE_MS, 30_000),
+    refreshLeaseMs: positive('REFRESH_LEASE_MS', env.REFRESH_LEASE_MS, 30_000),
     rampRequestsPer10s: nonNegative('RAMP_RATE_LIMIT_PER_10S', env.RAMP_RATE_LIMIT_PER_10S, 180),
     metricsToken: metricsToken(env.METRICS_TOKEN),
     rampWebhooks: Object.freeze({
