@@ -7,11 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../helpers/http.ts';
-import { startServerProcess, type ServerProcess } from '../helpers/processes.ts';
+import type { ServerProcess } from '../helpers/processes.ts';
 import { createTenant } from '../helpers/tenants.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
-import { TEST_ENCRYPTION_KEYS, freePort } from '../helpers/test-server.ts';
-import { createHarness, type Harness } from '../helpers/token-harness.ts';
+import { createHarness, serveOnHarness, type Harness } from '../helpers/token-harness.ts';
 import { desiredChart } from './helpers.ts';
 
 const FAILPOINT = 'accounting.after_batch_answer';
@@ -29,20 +28,7 @@ describe.runIf(DIALECTS.includes('postgres'))('postgres: a serve process killed 
   afterAll(async () => h?.close());
 
   async function serve(extra: Record<string, string>): Promise<ServerProcess> {
-    const port = await freePort();
-    const server = await startServerProcess({
-      DATABASE_URL: h.databaseUrl,
-      RAMP_ENV: 'emulator',
-      RAMP_API_BASE_URL: h.emulator.url,
-      RAMP_CLIENT_ID: h.emulator.defaultApp.client_id,
-      RAMP_CLIENT_SECRET: h.emulator.defaultApp.client_secret,
-      ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      LOG_LEVEL: 'warn',
-      REFRESH_INTERVAL_MS: '0',
-      ...extra,
-    });
+    const server = await serveOnHarness(h, extra);
     processes.push(server);
     return server;
   }

@@ -17,9 +17,10 @@ import { TokenManager, type TokenManagerOptions } from '../../src/tokens/token-m
 import { parseKeyRing, staticKeyRing } from '../../src/vault/keyring.ts';
 import { Vault } from '../../src/vault/vault.ts';
 import { emulatorControl } from './emulator-control.ts';
+import { startServerProcess, type ServerProcess } from './processes.ts';
 import { createTenant } from './tenants.ts';
 import { openTestDb } from './test-db.ts';
-import { TEST_ENCRYPTION_KEYS } from './test-server.ts';
+import { TEST_ENCRYPTION_KEYS, freePort } from './test-server.ts';
 
 const REDIRECT = 'http://127.0.0.1:1/api/v1/ramp/callback';
 
@@ -124,4 +125,24 @@ export async function rampAccepts(emulatorUrl: string, accessToken: string): Pro
   const res = await fetch(`${emulatorUrl}/sandbox/developer/v1/business`, { headers: { authorization: `Bearer ${accessToken}` } });
   await res.text();
   return res.status === 200;
+}
+
+/** The environment of a `ramp-connect` process on the harness's database, emulator and keys; scheduler off. */
+export function harnessEnv(h: Harness): Record<string, string> {
+  return {
+    DATABASE_URL: h.databaseUrl,
+    RAMP_ENV: 'emulator',
+    RAMP_API_BASE_URL: h.emulator.url,
+    RAMP_CLIENT_ID: h.emulator.defaultApp.client_id,
+    RAMP_CLIENT_SECRET: h.emulator.defaultApp.client_secret,
+    ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
+    LOG_LEVEL: 'warn',
+    REFRESH_INTERVAL_MS: '0',
+  };
+}
+
+/** A `serve` process on the harness's database and emulator, on a free port (`extra` overrides). */
+export async function serveOnHarness(h: Harness, extra: Record<string, string> = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServerProcess({ ...harnessEnv(h), PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}`, ...extra });
 }

@@ -9,11 +9,10 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RampConnectionsTable } from '../../src/db/schema.ts';
-import { startServerProcess, type ServerProcess } from '../helpers/processes.ts';
+import type { ServerProcess } from '../helpers/processes.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
-import { createHarness, rampAccepts, type Harness } from '../helpers/token-harness.ts';
+import { createHarness, rampAccepts, serveOnHarness, type Harness } from '../helpers/token-harness.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
-import { TEST_ENCRYPTION_KEYS, freePort } from '../helpers/test-server.ts';
 
 const FAILPOINT = 'refresh.after_ramp_answer';
 
@@ -30,21 +29,7 @@ describe.runIf(DIALECTS.includes('postgres'))('postgres: SIGKILL between Ramp\'s
   afterAll(async () => h?.close());
 
   async function serve(extra: Record<string, string>): Promise<ServerProcess> {
-    const port = await freePort();
-    const server = await startServerProcess({
-      DATABASE_URL: h.databaseUrl,
-      RAMP_ENV: 'emulator',
-      RAMP_API_BASE_URL: h.emulator.url,
-      RAMP_CLIENT_ID: h.emulator.defaultApp.client_id,
-      RAMP_CLIENT_SECRET: h.emulator.defaultApp.client_secret,
-      ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      LOG_LEVEL: 'warn',
-      REFRESH_INTERVAL_MS: '0',
-      REFRESH_LEASE_MS: '2000',
-      ...extra,
-    });
+    const server = await serveOnHarness(h, { REFRESH_LEASE_MS: '2000', ...extra });
     processes.push(server);
     return server;
   }

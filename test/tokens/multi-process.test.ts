@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLease } from '../../src/connections/connection-lease.ts';
 import { startServerProcess, type ServerProcess } from '../helpers/processes.ts';
 import { createTenant } from '../helpers/tenants.ts';
-import { createHarness, rampAccepts, type Harness } from '../helpers/token-harness.ts';
+import { createHarness, harnessEnv, rampAccepts, type Harness } from '../helpers/token-harness.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
-import { TEST_ENCRYPTION_KEYS, freePort } from '../helpers/test-server.ts';
+import { freePort } from '../helpers/test-server.ts';
 
 const RUN_TS = fileURLToPath(new URL('../../bin/run-ts.js', import.meta.url));
 const WORKER = fileURLToPath(new URL('./refresh-worker.ts', import.meta.url));
@@ -22,14 +22,7 @@ const describePg = DIALECTS.includes('postgres') ? describe : describe.skip;
 
 function baseEnv(h: Harness): Record<string, string> {
   return {
-    DATABASE_URL: h.databaseUrl,
-    RAMP_ENV: 'emulator',
-    RAMP_API_BASE_URL: h.emulator.url,
-    RAMP_CLIENT_ID: h.emulator.defaultApp.client_id,
-    RAMP_CLIENT_SECRET: h.emulator.defaultApp.client_secret,
-    ENCRYPTION_KEYS: TEST_ENCRYPTION_KEYS,
-    LOG_LEVEL: 'warn',
-    REFRESH_INTERVAL_MS: '0',
+    ...harnessEnv(h),
     // 1,000 requests from one API token would otherwise meet our own per-token rate limit.
     RATE_LIMIT_TOKEN_RPS: '0',
     RATE_LIMIT_BUSINESS_RPS: '0',
