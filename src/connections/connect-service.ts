@@ -22,6 +22,7 @@ import { AFTER_DISCONNECT_REVOKE, failpoint } from '../support/failpoint.ts';
 import { isKeyUnavailable, keyUnavailableError } from '../vault/key-unavailable.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { ConnectServices } from './connect-services.ts';
+import { LEASE_POLL_MS } from './connection-lease.ts';
 import type { Environment } from './connection-store.ts';
 import { toConnectionView } from './connection-view.ts';
 import { getSyncConfig } from './sync-config.ts';
@@ -86,7 +87,6 @@ export const REVOKE_RETRY_MIN_MS = 60_000;
 const REVOKE_RETRY_MAX_MS = 3600_000;
 /** A disconnect waits for a refresh in flight at most its lease's lifetime plus this. */
 const LEASE_WAIT_MARGIN_MS = 5_000;
-const LEASE_POLL_MS = 25;
 
 function nextRevocationAt(since: number, now: number): number {
   return now + Math.min(REVOKE_RETRY_MAX_MS, Math.max(REVOKE_RETRY_MIN_MS, Math.floor((now - since) / 2)));
@@ -321,7 +321,7 @@ export class ConnectService {
     this.#assertKeyAvailable(current);
     // The webhook subscription is deleted with the connection's token, so before the row is sealed.
     await this.#s.hooks?.disconnecting(businessId);
-    const row = await this.#beginRevocation(businessId);
+    const row = await this.#beginRevocation(current);
     const revocation = await this.#revokeAtRamp(row);
     if (revocation.transient) {
       await this.#s.store.rescheduleRevocation(row, revocation.reason ?? 'ramp_unavailable', nextRevocationAt(this.#s.ctx.now(), this.#s.ctx.now()));
@@ -342,17 +342,19 @@ export class ConnectService {
    * no refresh runs on a grant being revoked. If the retry pass comes due first it just revokes again
    * (RFC 7009 §2.2: revoking an invalid token is answered 200).
    */
-  async #beginRevocation(businessId: string): Promise<RampConnectionsTable> {
+  async #beginRevocation(first: RampConnectionsTable): Promise<RampConnectionsTable> {
     const { store, ctx } = this.#s;
     const deadline = ctx.now() + ctx.config.refreshLeaseMs + LEASE_WAIT_MARGIN_MS;
+    // The seal matches by id and returns the row as it is then: the first try needs no fresh read.
+    let row: RampConnectionsTable | undefined = first;
     for (;;) {
-      const row = await store.find(businessId);
       if (!row || row.status === 'revoke_pending') throw new ApiError('ramp_not_connected');
       const now = ctx.now();
       const sealed = await store.beginRevocation(row, nextRevocationAt(now, now));
       if (sealed) return sealed;
       if (now >= deadline) throw new ApiError('service_unavailable', 'A token refresh of this connection is in progress; try again');
       await sleep(LEASE_POLL_MS);
+      row = await store.find(first.business_id);
     }
   }
 

@@ -13,6 +13,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { RampConnectionsTable } from '../db/schema.ts';
 
+/** How often a replica waiting for another's lease re-reads the row. */
+export const LEASE_POLL_MS = 25;
+
 export interface Lease {
   /** The row as it is under our lease (re-read by the claiming statement itself). */
   readonly row: RampConnectionsTable;

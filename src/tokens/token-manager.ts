@@ -32,7 +32,7 @@ import { isKeyUnavailable, keyUnavailableError } from '../vault/key-unavailable.
 import { CredentialsCorruptError } from '../vault/vault.ts';
 import type { AccessTokenProvider, RampAccess } from '../ramp/access-token-provider.ts';
 import { fullJitterDelay, sleep } from '../support/backoff.ts';
-import { newReplicaId, type Lease } from '../connections/connection-lease.ts';
+import { LEASE_POLL_MS, newReplicaId, type Lease } from '../connections/connection-lease.ts';
 import { freshUntil, isFresh } from '../connections/refresh-policy.ts';
 
 export interface TokenManagerOptions {
@@ -70,7 +70,6 @@ const SCHEDULE_BACKOFF = { baseMs: 30_000, capMs: 30 * 60_000 };
  * get the new tokens back, so the scheduler tries again within 1–5 s rather than after the 30 s backoff.
  */
 const LOST_ANSWER_RETRY = { baseMs: 1_000, capMs: 4_000 };
-const LEASE_POLL_MS = 25;
 
 export class TokenManager implements AccessTokenProvider {
   readonly replicaId: string;
