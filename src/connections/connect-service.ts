@@ -372,6 +372,7 @@ export class ConnectService {
       await emitIn?.(trx, row.business_id, 'connection.deleted', data);
     });
     if (deleted && !emitIn) await events.emit(row.business_id, 'connection.deleted', data);
+    if (deleted) await this.#s.hooks?.disconnected(row.business_id, row.id);
     return deleted;
   }
 

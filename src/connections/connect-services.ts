@@ -27,8 +27,10 @@ export interface WebhookStatus {
 export interface ConnectionHooks {
   /** After a successful connect (either grant). */
   connected(businessId: string): Promise<void>;
-  /** Before the tokens are revoked at disconnect; must not throw. */
+  /** Before the tokens are revoked at disconnect (the disconnect may still fail after it); must not throw. */
   disconnecting(businessId: string): Promise<void>;
+  /** After the connection's row was deleted (by its disconnect or the revocation retry pass); must not throw. */
+  disconnected(businessId: string, connectionId: string): Promise<void>;
   webhookStatus(businessId: string): Promise<WebhookStatus | null>;
 }
 

@@ -8,7 +8,11 @@
  * - the reconciler (the same claimed job on `next_check_at`) re-creates a subscription Ramp lost (404),
  *   disabled (`inactive`), left unverified too long, or made for other scopes than the connection has now;
  * - `disconnecting` deletes it at Ramp before the tokens are revoked (afterwards there is no token to
- *   do it with); a failure is logged and does not block the disconnect.
+ *   do it with) and leaves our row `disabled` (reason `disconnecting`), due again once the disconnect
+ *   has had time to seal the connection; a failure is logged and does not block the disconnect.
+ *   `disconnected` deletes the row once the connection is gone. A disconnect that never got that far
+ *   (answered 503, or its process killed before the seal) leaves a connected connection whose row
+ *   comes due and is re-created like any other disabled one.
  * When `PUBLIC_URL` is not HTTPS outside emulator mode, Ramp could not call us: `polling_only`.
  */
 import type { AppContext } from '../app-context.ts';
@@ -28,6 +32,12 @@ const BATCH = 10;
 const HEALTH_SLACK_MS = 60_000;
 /** Failed creates and checks are retried with backoff up to this wait. */
 const RETRY_BACKOFF = { baseMs: 5_000, capMs: 15 * 60_000 } as const;
+/**
+ * A row left by `disconnecting` comes due this long after the disconnect may seal the connection (it
+ * waits up to a refresh lease's lifetime plus 5 s, connect-service.ts): a pass running before then
+ * could re-subscribe a connection being disconnected.
+ */
+const DISCONNECT_SETTLE_MS = 60_000;
 /** Calls made from the job give up sooner than the client's default, so one slow Ramp does not stall the claim. */
 const CALL_OPTIONS = { deadlineMs: 30_000, maxAttempts: 3 } as const;
 
@@ -74,17 +84,41 @@ export class WebhookLifecycle {
     this.kick();
   }
 
-  /** Before the tokens are revoked: delete the subscription at Ramp, then our row. Never throws. */
+  /**
+   * Before the tokens are revoked: delete the subscription at Ramp and leave our row disabled, due
+   * again after the disconnect has had time to seal the connection (`DISCONNECT_SETTLE_MS`). The row
+   * stays because the disconnect can still fail: the job then finds a connected connection and
+   * subscribes it again; otherwise `disconnected`, or the job finding no connection, deletes it.
+   * Never throws: Ramp failing leaves the row as it was.
+   */
   async disconnecting(businessId: string): Promise<void> {
     const { ctx, client, subscriptions } = this.#d;
     try {
       const row = await subscriptions.find(businessId);
       if (!row) return;
       if (row.ramp_subscription_id) await client.call(businessId, deleteSubscriptionCall(row.ramp_subscription_id), CALL_OPTIONS);
-      await subscriptions.delete(businessId);
+      const now = ctx.now();
+      await subscriptions.update(row, row.route_key, {
+        ramp_subscription_id: null,
+        ramp_business_id: null,
+        secret: null,
+        status: 'disabled',
+        status_reason: 'disconnecting',
+        verified_at: null,
+        updated_at: now,
+        next_check_at: now + ctx.config.refreshLeaseMs + DISCONNECT_SETTLE_MS,
+      });
     } catch (error) {
       ctx.log.warn({ err: error, business_id: businessId }, 'could not delete the Ramp webhook subscription before disconnecting');
-      await subscriptions.delete(businessId).catch(() => {});
+    }
+  }
+
+  /** The connection is gone: its row goes too (not a row a new connection has since made its own). Never throws. */
+  async disconnected(businessId: string, connectionId: string): Promise<void> {
+    try {
+      await this.#d.subscriptions.deleteOfConnection(businessId, connectionId);
+    } catch (error) {
+      this.#d.ctx.log.warn({ err: error, business_id: businessId }, 'could not delete the webhook subscription row of a deleted connection; the subscription job will');
     }
   }
 

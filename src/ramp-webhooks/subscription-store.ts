@@ -106,6 +106,11 @@ export class SubscriptionStore {
     await this.#k.deleteFrom('ramp_webhook_subscriptions').where('business_id', '=', businessId).execute();
   }
 
+  /** The business's row, if it still belongs to `connectionId` (not to a connection made since). */
+  async deleteOfConnection(businessId: string, connectionId: string): Promise<void> {
+    await this.#k.deleteFrom('ramp_webhook_subscriptions').where('business_id', '=', businessId).where('connection_id', '=', connectionId).execute();
+  }
+
   /** At most one write a second per business: a burst of events does not queue behind its own bookkeeping. */
   async touchLastEvent(businessId: string, now: number): Promise<void> {
     await this.#k

@@ -1256,10 +1256,13 @@ for (const dialect of DIALECTS) {
             return super.revoke(...args);
           }
         }
-        const late = new ConnectService({ ...services, oauth: new FinishedMeanwhile({ timeoutMs: 5_000 }) });
+        const told: string[] = [];
+        const hooks: ConnectionHooks = { connected: async () => {}, disconnecting: async () => {}, disconnected: async (businessId) => void told.push(businessId), webhookStatus: async () => null };
+        const late = new ConnectService({ ...services, oauth: new FinishedMeanwhile({ timeoutMs: 5_000 }), hooks });
         expect(await late.retryRevocations()).toBe(0);
         expect(await auditRows(row.business_id)).toEqual([]);
         expect(eventsOf(row.business_id, 'connection.deleted')).toEqual([]);
+        expect(told).toEqual([]);
       });
 
       it('with an outbox: connection.deleted and the retry\'s audit row commit with the delete; a failing outbox keeps the row for the next pass', async () => {
@@ -1337,6 +1340,7 @@ for (const dialect of DIALECTS) {
             throw new Error('queue down');
           },
           disconnecting: async (businessId) => void calls.push(`disconnecting ${businessId} after ${(await h.emu.stats()).revocations} revocations`),
+          disconnected: async (businessId, connectionId) => void calls.push(`disconnected ${businessId} ${connectionId}, row ${(await h.store.find(businessId)) ? 'kept' : 'gone'}`),
           webhookStatus: async (businessId) => (businessId === 'none' ? null : webhook),
         };
         const logged: unknown[][] = [];
@@ -1355,7 +1359,7 @@ for (const dialect of DIALECTS) {
         const before = (await h.emu.stats()).revocations;
         calls.length = 0;
         expect(await hooked.disconnect(businessId, async () => {})).toMatchObject({ revoked: true });
-        expect(calls).toEqual([`disconnecting ${businessId} after ${before} revocations`]);
+        expect(calls).toEqual([`disconnecting ${businessId} after ${before} revocations`, `disconnected ${businessId} ${row.id}, row gone`]);
         expect((await h.emu.stats()).revocations).toBe(before + 1);
         // A disconnect already under way (revoke_pending): refused before the hooks hear of it.
         const pendingRow = await h.connectOAuth();
@@ -1363,6 +1367,19 @@ for (const dialect of DIALECTS) {
         calls.length = 0;
         await expect(hooked.disconnect(pendingRow.business_id, async () => {})).rejects.toMatchObject({ code: 'ramp_not_connected' });
         expect(calls).toEqual([]);
+        // The retry pass that deletes it tells `disconnected` (a pass that finds it gone does not: below).
+        await set(pendingRow.id, { next_revoke_at: h.ctx.now() - 1 });
+        expect(await hooked.retryRevocations()).toBe(1);
+        expect(calls).toEqual([`disconnected ${pendingRow.business_id} ${pendingRow.id}, row gone`]);
+        // A disconnect that fails after `disconnecting` (a refresh holding the lease too long) never tells `disconnected`.
+        const leased = await h.connectOAuth();
+        await set(leased.id, { lease_owner: 'another replica', lease_until: h.ctx.now() + HOUR });
+        // A clock that moves 3 s per reading: the 5 s past the (1 ms) lease go by in a few polls.
+        let clock = h.ctx.now();
+        const stuck = new ConnectService({ ...services, ctx: { ...h.ctx, now: () => (clock += 3_000), config: { ...h.ctx.config, refreshLeaseMs: 1 } }, hooks });
+        calls.length = 0;
+        await expect(stuck.disconnect(leased.business_id, async () => {})).rejects.toMatchObject({ code: 'service_unavailable' });
+        expect(calls).toEqual([`disconnecting ${leased.business_id} after ${(await h.emu.stats()).revocations} revocations`]);
       });
 
       it('revocation names the token it sends: refresh token first, then access token; the race loser gives back its access token', async () => {

@@ -1,7 +1,8 @@
 /**
  * A Ramp webhook subscription per connection (docs/guarantees.md#ramp-webhooks), both dialects, over
  * HTTP against the emulator: connect → subscribed at Ramp, verified by the challenge, secret stored
- * only sealed; status shows it; disconnect → deleted at Ramp before the tokens are revoked.
+ * only sealed; status shows it; disconnect → deleted at Ramp before the tokens are revoked; a
+ * disconnect that fails after that leaves the connection subscribed again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../helpers/http.ts';
@@ -63,6 +64,53 @@ for (const dialect of DIALECTS) {
       expect(syncs).toHaveLength(0);
       const status = await request(`${t.url}/api/v1/ramp/status`, { headers: tenant.headers });
       expect(status.body.webhook.last_event_at).not.toBeNull();
+    });
+  });
+
+  describe(`${dialect}: a disconnect that fails after deleting the subscription`, () => {
+    let t: TestServer;
+    beforeAll(async () => {
+      // A 1 ms refresh lease: a disconnect waits for a held lease 1 ms + 5 s, then answers 503.
+      t = await startWebhookServer(dialect, { REFRESH_LEASE_MS: '1' });
+    });
+    afterAll(async () => t?.close());
+
+    it('answered 503 (a refresh lease held too long): the connection stays, and its subscription is made again once the disconnect could have sealed it', async () => {
+      const tenant = await connectTenant(t);
+      const first = await waitActive(t, tenant);
+      const connections = () => t.server.ctx.db.kysely.updateTable('ramp_connections').where('business_id', '=', tenant.businessId);
+      await connections().set({ lease_owner: 'a replica refreshing', lease_until: Date.now() + 3_600_000 }).execute();
+      const before = Date.now();
+      const refused = await request(`${t.url}/api/v1/ramp/connection`, { method: 'DELETE', headers: tenant.headers });
+      expect(refused.status, refused.text).toBe(503);
+      // Deleted at Ramp (the token was still ours to use), our row disabled and due after the lease's
+      // lifetime plus a minute: a pass before then could re-subscribe a connection being disconnected.
+      expect(await emulatorSubscriptions(t, tenant.rampBusinessId)).toHaveLength(0);
+      const left = (await subscriptionRow(t, tenant.businessId))!;
+      expect(left).toMatchObject({ status: 'disabled', status_reason: 'disconnecting', ramp_subscription_id: null, secret: null, connection_id: first.connection_id });
+      expect(Number(left.next_check_at)).toBeGreaterThanOrEqual(before + 60_000);
+      expect(Number(left.next_check_at)).toBeLessThanOrEqual(Date.now() + 60_001);
+      const status = await request(`${t.url}/api/v1/ramp/status`, { headers: tenant.headers });
+      expect(status.body).toMatchObject({ status: 'connected', webhook: { status: 'disabled', reason: 'disconnecting' } });
+
+      // The lease ends; the minute passes (brought forward here): subscribed again, one subscription at Ramp.
+      await connections().set({ lease_owner: null, lease_until: null }).execute();
+      await t.server.ctx.db.kysely.updateTable('ramp_webhook_subscriptions').set({ next_check_at: Date.now() }).where('business_id', '=', tenant.businessId).execute();
+      const again = await waitFor('subscribed again', async () => {
+        const row = await subscriptionRow(t, tenant.businessId);
+        return row?.status === 'active' && row.ramp_subscription_id !== null ? row : undefined;
+      });
+      expect(again.ramp_subscription_id).not.toBe(first.ramp_subscription_id);
+      expect((await emulatorSubscriptions(t, tenant.rampBusinessId)).map((sub) => [sub.id, sub.status])).toEqual([[again.ramp_subscription_id, 'active']]);
+
+      // Told late of an older connection's deletion (this business reconnected since): its row stays.
+      await t.server.features.webhooks.lifecycle.disconnected(tenant.businessId, 'an older connection');
+      expect(await subscriptionRow(t, tenant.businessId)).toMatchObject({ ramp_subscription_id: again.ramp_subscription_id });
+      // A disconnect that goes through leaves nothing behind.
+      const disconnected = await request(`${t.url}/api/v1/ramp/connection`, { method: 'DELETE', headers: tenant.headers });
+      expect(disconnected.status).toBe(204);
+      expect(await emulatorSubscriptions(t, tenant.rampBusinessId)).toHaveLength(0);
+      expect(await subscriptionRow(t, tenant.businessId)).toBeUndefined();
     });
   });
 }

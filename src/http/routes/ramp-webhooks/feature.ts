@@ -61,7 +61,7 @@ export function rampWebhooksFeature(deps: RampWebhooksDeps): RampWebhooksFeature
   };
   return {
     routes: [subscriptionWebhookRoute(receiver)],
-    hooks: { connected: (id) => lifecycle.connected(id), disconnecting: (id) => lifecycle.disconnecting(id), webhookStatus },
+    hooks: { connected: (id) => lifecycle.connected(id), disconnecting: (id) => lifecycle.disconnecting(id), disconnected: (id, connectionId) => lifecycle.disconnected(id, connectionId), webhookStatus },
     autoSyncPace: async (businessId) => ((await lifecycle.healthy(businessId)) ? ctx.config.rampWebhooks.slowPollFactor : 1),
     start: () => {
       const timers = [
