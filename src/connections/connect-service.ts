@@ -309,12 +309,13 @@ export class ConnectService {
 
   /**
    * Marks the row `revoke_pending` (once no refresh is in flight), revokes at Ramp (refresh token,
-   * then access token), then deletes the row and emits `connection.deleted`. When Ramp fails or does
+   * then access token), then deletes the row and emits `connection.deleted`, with `record`'s write
+   * (the route's audit row) in the delete's transaction (`db` is that transaction). When Ramp fails or does
    * not answer (after the client's retries) the row stays `revoke_pending` — unusable, shown by status
    * — and `retryRevocations` tries again (docs/guarantees.md#g43); it also finishes a disconnect whose
    * process died after the mark.
    */
-  async disconnect(businessId: string, record: (outcome: Disconnected) => Promise<void>): Promise<Disconnected> {
+  async disconnect(businessId: string, record: (outcome: Disconnected, db: Kysely<Database>) => Promise<void>): Promise<Disconnected> {
     const current = await this.#s.store.find(businessId);
     if (!current || current.status === 'revoke_pending') throw new ApiError('ramp_not_connected');
     // Not this replica's key yet: change nothing (another replica, or this one later, can revoke).
@@ -326,13 +327,14 @@ export class ConnectService {
     if (revocation.transient) {
       await this.#s.store.rescheduleRevocation(row, revocation.reason ?? 'ramp_unavailable', nextRevocationAt(this.#s.ctx.now(), this.#s.ctx.now()));
       const outcome: Disconnected = { row, revoked: false, pending: true, ...(revocation.reason ? { reason: revocation.reason } : {}) };
-      await record(outcome);
+      await record(outcome, this.#s.ctx.db.kysely);
       return outcome;
     }
     await failpoint(AFTER_DISCONNECT_REVOKE);
-    await this.#deleteReporting(row, revocation.revoked);
     const outcome: Disconnected = { row, revoked: revocation.revoked, ...(revocation.reason ? { reason: revocation.reason } : {}) };
-    await record(outcome);
+    // Recorded with the delete, so a crash cannot keep the one without the other; when a retry pass
+    // deleted it first (and recorded its own), this request's record is still written.
+    if (!(await this.#deleteReporting(row, revocation.revoked, (trx) => record(outcome, trx)))) await record(outcome, this.#s.ctx.db.kysely);
     return outcome;
   }
 

@@ -1276,9 +1276,45 @@ for (const dialect of DIALECTS) {
           },
         };
         const withOutbox = new ConnectService({ ...services, events });
+        // The caller's record (the route's audit row) is written with the delete, in the database it is handed.
+        const recordIn = async ({ row: disconnected }: Disconnected, db: Parameters<Parameters<ConnectService['disconnect']>[1]>[1]) =>
+          audit(db, { businessId: disconnected.business_id, actorTokenId: 'tok', action: 'disconnect', outcome: 'success', requestId: 'req', detail: 'revoked at Ramp and deleted' }, h.ctx.now());
         const row = await h.connectOAuth();
-        expect(await withOutbox.disconnect(row.business_id, async () => {})).toMatchObject({ revoked: true });
+        expect(await withOutbox.disconnect(row.business_id, recordIn)).toMatchObject({ revoked: true });
         expect(outbox).toEqual([{ type: 'connection.deleted', data: { connection_id: row.id, revoked_at_ramp: true } }]);
+        expect((await auditRows(row.business_id)).map((a) => a.action)).toEqual(['disconnect']);
+        // The outbox failing: the delete rolls back, and the record with it; the retry pass finishes.
+        const failed = await h.connectOAuth();
+        outbox.length = 0;
+        outboxDown = true;
+        await expect(withOutbox.disconnect(failed.business_id, recordIn)).rejects.toThrow('outbox down');
+        outboxDown = false;
+        expect(await rowOf(failed.business_id)).toMatchObject({ status: 'revoke_pending' });
+        expect(await auditRows(failed.business_id)).toEqual([]);
+        await set(failed.id, { next_revoke_at: h.ctx.now() - 1 });
+        expect(await withOutbox.retryRevocations()).toBe(1);
+        expect((await auditRows(failed.business_id)).map((a) => a.action)).toEqual(['connection.revoke_retry']);
+        // The record failing: the delete rolls back with it (no event either).
+        const unrecorded = await h.connectOAuth();
+        outbox.length = 0;
+        await expect(withOutbox.disconnect(unrecorded.business_id, async () => Promise.reject(new Error('audit down')))).rejects.toThrow('audit down');
+        expect(await rowOf(unrecorded.business_id)).toMatchObject({ status: 'revoke_pending' });
+        expect(outbox).toEqual([]);
+        // The row deleted meanwhile by a retry pass (which recorded its own): this request is still recorded.
+        const raced = await h.connectOAuth();
+        class RetryPassMeanwhile extends RampOAuthClient {
+          override async revoke(...args: Parameters<RampOAuthClient['revoke']>) {
+            const row = await h.store.find(raced.business_id);
+            if (row) await h.store.delete(row);
+            return super.revoke(...args);
+          }
+        }
+        outbox.length = 0;
+        const racing = new ConnectService({ ...services, events, oauth: new RetryPassMeanwhile({ timeoutMs: 5_000 }) });
+        expect(await racing.disconnect(raced.business_id, recordIn)).toMatchObject({ revoked: true });
+        expect((await auditRows(raced.business_id)).map((a) => a.action)).toEqual(['disconnect']);
+        expect(outbox).toEqual([]);
+        outbox.length = 0;
 
         const kept = await h.connectClientCredentials();
         await h.emu.faults({ error_rate: 1, paths: [REVOKE_PATH], retry_after_s: 0 });

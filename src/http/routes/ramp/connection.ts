@@ -1,8 +1,9 @@
 /**
  * @module `GET /api/v1/ramp/status`, `DELETE /api/v1/ramp/connection`, `GET/PUT /api/v1/ramp/sync-config`.
- * Disconnect (`ConnectService.disconnect`) revokes the tokens at Ramp first, then deletes the secrets;
- * when Ramp fails or does not answer, the grant stays sealed as `revoke_pending` and is retried. The
- * outcome (`revoked`, `pending`, `failed`) is in the `x-ramp-revocation` header and the audit log.
+ * Disconnect (`ConnectService.disconnect`) seals the connection, revokes the tokens at Ramp, then
+ * deletes the secrets; when Ramp fails or does not answer, the grant stays sealed as `revoke_pending`
+ * and is retried. The outcome (`revoked`, `pending`, `failed`) is in the `x-ramp-revocation` header and
+ * the audit log, whose row commits with the delete.
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
@@ -37,9 +38,9 @@ export function connectionRoutes(app: FastifyInstance, s: ConnectServices): void
     },
     async (request, reply) => {
       const auth = authOf(request);
-      const { revoked, pending } = await service.disconnect(auth.businessId, ({ row, revoked, reason, pending: kept }) =>
+      const { revoked, pending } = await service.disconnect(auth.businessId, ({ row, revoked, reason, pending: kept }, db) =>
         auditRequest(
-          ctx.db.kysely,
+          db,
           request,
           {
             outcome: revoked ? 'success' : 'partial',
