@@ -176,6 +176,8 @@ export class WebhookLifecycle {
     // Needs a person to reconnect: nothing can be called now; checked again later.
     if (connection.status !== 'connected') return this.#retryLater(row, 'reauthorization_required');
     const wanted = eventTypesForScopes(connection.scopes.split(' ').filter(Boolean));
+    // Left by a disconnect that did not go through: events were missed meanwhile, as after a loss.
+    if (row.status === 'disabled' && row.status_reason === 'disconnecting') await this.#pullInAutoSync(row.business_id);
     if (row.status === 'creating' || row.status === 'failed' || row.status === 'disabled' || row.ramp_subscription_id === null) return this.#create(row, wanted);
     const found = await this.#d.client.call(row.business_id, getSubscriptionCall(row.ramp_subscription_id), this.#abortableCall);
     const now = this.#d.ctx.now();

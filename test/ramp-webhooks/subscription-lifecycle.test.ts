@@ -78,6 +78,10 @@ for (const dialect of DIALECTS) {
     it('answered 503 (a refresh lease held too long): the connection stays, and its subscription is made again once the disconnect could have sealed it', async () => {
       const tenant = await connectTenant(t);
       const first = await waitActive(t, tenant);
+      // Hourly automatic syncs, the next one an hour away: the re-subscription below pulls it in.
+      const put = await request(`${t.url}/api/v1/ramp/sync-config`, { method: 'PUT', headers: tenant.headers, json: { auto_sync_enabled: true, auto_sync_interval_hours: 1 } });
+      expect(put.status).toBe(200);
+      const autoSyncs = async () => (await t.server.ctx.db.kysely.selectFrom('syncs').select('id').where('business_id', '=', tenant.businessId).where('trigger', '=', 'auto').execute()).length;
       const connections = () => t.server.ctx.db.kysely.updateTable('ramp_connections').where('business_id', '=', tenant.businessId);
       await connections().set({ lease_owner: 'a replica refreshing', lease_until: Date.now() + 3_600_000 }).execute();
       const before = Date.now();
@@ -92,6 +96,7 @@ for (const dialect of DIALECTS) {
       expect(Number(left.next_check_at)).toBeLessThanOrEqual(Date.now() + 60_001);
       const status = await request(`${t.url}/api/v1/ramp/status`, { headers: tenant.headers });
       expect(status.body).toMatchObject({ status: 'connected', webhook: { status: 'disabled', reason: 'disconnecting' } });
+      expect(await autoSyncs()).toBe(0);
 
       // The lease ends; the minute passes (brought forward here): subscribed again, one subscription at Ramp.
       await connections().set({ lease_owner: null, lease_until: null }).execute();
@@ -102,6 +107,8 @@ for (const dialect of DIALECTS) {
       });
       expect(again.ramp_subscription_id).not.toBe(first.ramp_subscription_id);
       expect((await emulatorSubscriptions(t, tenant.rampBusinessId)).map((sub) => [sub.id, sub.status])).toEqual([[again.ramp_subscription_id, 'active']]);
+      // What Ramp sent meanwhile went nowhere: the automatic sync runs now, not in an hour.
+      await waitFor('an automatic sync pulled in', async () => (await autoSyncs()) > 0);
 
       // Told late of an older connection's deletion (this business reconnected since): its row stays.
       await t.server.features.webhooks.lifecycle.disconnected(tenant.businessId, 'an older connection');

@@ -5,8 +5,8 @@
  * compressed on insert, and pglz is the slower codec: in a 100k-transaction sync of every resource
  * (308k records, bench/sync-throughput.ts, two alternating runs each) the PostgreSQL backends used
  * 14.1 and 14.1 s of CPU with pglz, 13.5 and 12.6 s with LZ4 (the sync 20.6–21.2 s against
- * 19.8–21.0 s). Only values written from
- * now on are affected; old ones are read as they are (postgresql.org/docs/current/storage-toast.html).
+ * 19.8–21.0 s). Only values written from now on are affected; old ones are read as they are
+ * (postgresql.org/docs/current/storage-toast.html).
  * Skipped on SQLite, which does not compress, and on a PostgreSQL older than 14 or built without LZ4
  * (`default_toast_compression` then offers no `lz4`).
  */
