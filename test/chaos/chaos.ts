@@ -219,7 +219,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     };
     const connectCc = (tenant: Tenant) => call('/api/v1/ramp/connect-with-credentials', { method: 'POST', headers: tenant.headers, json: { client_id: ccApp.client_id, client_secret: ccApp.client_secret } });
 
-    for (const [i, tenant] of tenants.entries()) await (i % 3 === 2 ? connectCc(tenant) : connectOAuth(tenant));
+    // Each tenant keeps its grant type through the churn: a coin flip per reconnect let the OAuth
+    // connections drift away (one run ended with none to check).
+    const connect = (tenant: Tenant) => (tenants.indexOf(tenant) % 3 === 2 ? connectCc(tenant) : connectOAuth(tenant));
+    for (const tenant of tenants) await connect(tenant);
 
     const deadline = Date.now() + options.durationS * 1000;
     const workers: Promise<void>[] = [];
@@ -253,7 +256,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           const roll = Math.random();
           if (roll < 0.3) {
             const res = await call('/api/v1/ramp/connection', { method: 'DELETE', headers: tenant.headers });
-            if (res?.status === 204) await (Math.random() < 0.5 ? connectOAuth(tenant) : connectCc(tenant));
+            // Disconnected, or left unconnected by a reconnect a kill cut off: connect (again).
+            if (res?.status === 204 || res?.status === 404) await connect(tenant);
           } else if (roll < 0.6) {
             await call('/api/v1/ramp/sync', { method: 'POST', headers: tenant.headers, json: {} });
           }
