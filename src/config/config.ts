@@ -109,7 +109,6 @@ function nonNegative(name: string, raw: string | undefined, fallback: number): n
   return n;
 }
 
-/** A guessable metrics token would expose the deployment's figures: at least 16 characters. */
 /** A duration that has no "off": 0 would be a lease no one ever holds. */
 function positive(name: string, raw: string | undefined, fallback: number): number {
   const n = nonNegative(name, raw, fallback);
@@ -117,6 +116,7 @@ function positive(name: string, raw: string | undefined, fallback: number): numb
   return n;
 }
 
+/** A guessable metrics token would expose the deployment's figures: at least 16 characters. */
 function metricsToken(raw: string | undefined): string | undefined {
   if (raw === undefined || raw === '') return undefined;
   if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('METRICS_TOKEN must be at least 16 characters without spaces (e.g. openssl rand -hex 24)');

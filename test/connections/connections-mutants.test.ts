@@ -33,7 +33,8 @@ import { isAllowedReturnTo, withOutcome } from '../../src/connections/return-to.
 import { DEFAULT_SYNC_CONFIG, getSyncConfig, SyncConfigUpdate, SyncConfigView, updateSyncConfig } from '../../src/connections/sync-config.ts';
 import { validateAgainstSchema } from '../../src/http/validation/pydantic-validator.ts';
 import { scopeOfResource, scopesForSyncConfig, syncedResourceScopes } from '../../src/connections/sync-scopes.ts';
-import type { RampConnectionsTable } from '../../src/db/schema.ts';
+import type { Kysely } from 'kysely';
+import type { Database, RampConnectionsTable } from '../../src/db/schema.ts';
 import { RampOAuthClient } from '../../src/oauth/ramp-oauth-client.ts';
 import type { TokenResult, TokenSet } from '../../src/oauth/token-endpoint.ts';
 import { RAMP_RESOURCES } from '../../src/ramp/resource-descriptors.ts';
@@ -1277,7 +1278,7 @@ for (const dialect of DIALECTS) {
         };
         const withOutbox = new ConnectService({ ...services, events });
         // The caller's record (the route's audit row) is written with the delete, in the database it is handed.
-        const recordIn = async ({ row: disconnected }: Disconnected, db: Parameters<Parameters<ConnectService['disconnect']>[1]>[1]) =>
+        const recordIn = async ({ row: disconnected }: Disconnected, db: Kysely<Database>) =>
           audit(db, { businessId: disconnected.business_id, actorTokenId: 'tok', action: 'disconnect', outcome: 'success', requestId: 'req', detail: 'revoked at Ramp and deleted' }, h.ctx.now());
         const row = await h.connectOAuth();
         expect(await withOutbox.disconnect(row.business_id, recordIn)).toMatchObject({ revoked: true });
