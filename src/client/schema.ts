@@ -1222,6 +1222,21 @@ export interface operations {
                     };
                 };
             };
+            /** @description Forbidden - Insufficient permissions */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        detail: string;
+                        /** @description Stable snake_case error code */
+                        code: string;
+                        /** @description With 409 resource_exists: the id of the resource that exists */
+                        existing_id?: string;
+                    };
+                };
+            };
             /** @description Conflict - Resource already exists */
             409: {
                 headers: {

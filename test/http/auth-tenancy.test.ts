@@ -98,6 +98,26 @@ for (const dialect of DIALECTS) {
       expect((await get('/__test/internal', internal.headers)).status).toBe(200);
     });
 
+    it('a token cannot be given a permission the token making it does not hold', async () => {
+      const viewer = await createTenant(t.db, 'viewer', { businessId: a.businessId });
+      const mint = (token: string) =>
+        request(`${t.url}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, json: { name: 'escalate', permissions: ['ramp:token'] } });
+      for (const token of [viewer.token, a.token]) {
+        const refused = await mint(token);
+        expect(refused.status).toBe(403);
+        expect(refused.body).toEqual({ detail: 'Not enough permissions', code: 'not_enough_permissions' });
+      }
+      expect((await get('/api/v1/tokens', { authorization: `Bearer ${viewer.token}` })).body.items.map((x: { name: string }) => x.name)).not.toContain('escalate');
+      // A token an operator gave the permission may pass it on; one without it still mints plain tokens.
+      const internal = await createTenant(t.db, 'viewer', { businessId: a.businessId, permissions: ['ramp:token'] });
+      const passed = await mint(internal.token);
+      expect(passed.status).toBe(201);
+      expect(passed.body.token_info.permissions).toEqual(['ramp:token']);
+      const plain = await request(`${t.url}/api/v1/tokens`, { method: 'POST', headers: { authorization: `Bearer ${viewer.token}` }, json: { name: 'plain' } });
+      expect(plain.status).toBe(201);
+      expect(plain.body.token_info.permissions).toEqual([]);
+    });
+
     it('lists only your businesses and creates one you own', async () => {
       const list = await get('/api/v1/businesses', { authorization: `Bearer ${a.token}` });
       expect(list.status).toBe(200);

@@ -4,6 +4,7 @@ import { Type, type Static } from 'typebox';
 import type { AppContext } from '../../app-context.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../auth/api-tokens-repo.ts';
 import { authOf } from '../auth.ts';
+import { ApiError } from '../../core/errors.ts';
 import { Nullable, Page, errorResponses } from '../../core/schemas.ts';
 
 export const KNOWN_PERMISSIONS = ['ramp:token'] as const;
@@ -49,16 +50,22 @@ export function apiTokenRoutes(app: FastifyInstance, ctx: AppContext): void {
         tags: ['api-tokens'],
         summary: 'Create an API token (shown once)',
         body: CreateToken,
-        response: { 201: Type.Object({ token: Type.String(), token_info: TokenInfo }), ...errorResponses(401, 409, 422) },
+        response: { 201: Type.Object({ token: Type.String(), token_info: TokenInfo }), ...errorResponses(401, 403, 409, 422) },
       },
     },
     async (request, reply) => {
+      const caller = authOf(request);
+      const permissions = [...new Set(request.body.permissions ?? [])];
+      // A token never carries more than the one that made it: `ramp:token` reads a business's live Ramp
+      // access token, so only an operator grants it (`ramp-connect token create --permission`), and
+      // only a token holding it may pass it on. Otherwise any member, a viewer too, could mint it.
+      if (permissions.some((permission) => !caller.permissions.includes(permission))) throw new ApiError('not_enough_permissions');
       const { token, info } = await createApiToken(ctx.db, {
-        userId: authOf(request).userId,
+        userId: caller.userId,
         name: request.body.name,
         description: request.body.description ?? null,
         expiresInDays: request.body.expires_in_days ?? 365,
-        permissions: [...new Set(request.body.permissions ?? [])],
+        permissions,
         now: ctx.now(),
       });
       return reply.code(201).header('cache-control', 'no-store').send({ token, token_info: withJti(info) });
