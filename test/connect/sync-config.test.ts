@@ -31,6 +31,38 @@ for (const dialect of DIALECTS) {
       expect(backwards.status).toBe(400);
       expect(backwards.body).toEqual({ detail: 'sync_from_date must not be after sync_to_date', code: 'invalid_request' });
       expect((await request(url, { headers: owner.headers })).body).toEqual(updated.body);
+
+      // One bound given against the other stored: the result is what must not run backwards.
+      expect((await request(url, { method: 'PUT', headers: owner.headers, json: { sync_to_date: '2026-11-01T00:00:00Z' } })).status).toBe(200);
+      const later = await request(url, { method: 'PUT', headers: owner.headers, json: { sync_from_date: '2026-11-02T00:00:00Z' } });
+      expect(later.status).toBe(400);
+      expect((await request(url, { headers: owner.headers })).body).toMatchObject({ sync_from_date: null, sync_to_date: '2026-11-01T00:00:00Z' });
+    });
+
+    it('takes a bare date or a date-time without an offset as UTC, answered with its zone', async () => {
+      const owner = await createTenant(t.server.ctx.db, 'owner');
+      const url = `${t.url}/api/v1/ramp/sync-config`;
+      for (const [from, to, zonedFrom, zonedTo] of [
+        ['2026-07-01', '2026-07-31T23:59', '2026-07-01T00:00:00.000Z', '2026-07-31T23:59:00.000Z'],
+        ['2026-07-01T08:30:00', '2026-07-02 10:00:00', '2026-07-01T08:30:00.000Z', '2026-07-02T10:00:00.000Z'],
+        ['2026-07-01T00:00:00+02:00', '2026-07-31T00:00:00Z', '2026-07-01T00:00:00+02:00', '2026-07-31T00:00:00Z'],
+      ]) {
+        const put = await request(url, { method: 'PUT', headers: owner.headers, json: { sync_from_date: from, sync_to_date: to } });
+        expect(put.status).toBe(200);
+        expect(put.body).toMatchObject({ sync_from_date: zonedFrom, sync_to_date: zonedTo });
+        const got = await request(url, { headers: owner.headers });
+        expect(got.status).toBe(200);
+        expect(got.body).toMatchObject({ sync_from_date: zonedFrom, sync_to_date: zonedTo });
+      }
+      // A window stored bare before the change is read zoned, not answered with a 500.
+      await t.server.ctx.db.kysely
+        .updateTable('ramp_sync_configs')
+        .set({ config: JSON.stringify({ sync_from_date: '2026-07-01', sync_to_date: '2026-07-31T12:00:00' }) })
+        .where('business_id', '=', owner.businessId)
+        .execute();
+      const healed = await request(url, { headers: owner.headers });
+      expect(healed.status).toBe(200);
+      expect(healed.body).toMatchObject({ sync_from_date: '2026-07-01T00:00:00.000Z', sync_to_date: '2026-07-31T12:00:00.000Z' });
     });
 
     it('members read it, only owners and admins change it', async () => {
