@@ -277,6 +277,8 @@ export class ConnectService {
     }
     const { oauthApp } = this.#s;
     if (!oauthApp) throw new ApiError('oauth_not_configured');
+    const refused = await this.#revokeReplaced(row.business_id, row.token_id, input.requestId, record);
+    if (refused) return back({ ramp: 'error', reason: refused });
 
     const result = await this.#s.oauth.exchangeCode(hosts.apiBaseUrl, oauthApp, {
       code: input.code,
@@ -305,6 +307,30 @@ export class ConnectService {
     await this.#s.events.emit(row.business_id, 'connection.created', { connection_id: created.created.id, auth_method: 'oauth', environment: row.environment });
     await this.#afterConnect(row.business_id);
     return back({ ramp: 'connected' });
+  }
+
+  /**
+   * Re-consent replaces the business's connection (connect-with-credentials refuses to). The grant it
+   * replaces is revoked at Ramp and its webhook subscription deleted first, as a disconnect does (RFC
+   * 7009): replaced as it was, it stayed live at Ramp for good, its row having been the only record of
+   * it. Done before the new code is exchanged, so that when Ramp cannot take the revocation now the
+   * code goes unused and the person tries again, rather than two grants being live. Returns why the
+   * consent is refused then, and while an earlier revocation is still pending (that row may not be
+   * replaced either); null to go on.
+   */
+  async #revokeReplaced(businessId: string, actorTokenId: string | null, requestId: string, record: (outcome: 'success' | 'failure', detail: string) => Promise<unknown>): Promise<'already_connected' | 'ramp_unavailable' | null> {
+    const previous = await this.#s.store.find(businessId);
+    if (!previous) return null;
+    if (previous.status === 'revoke_pending') {
+      await record('failure', 'conflict');
+      return 'already_connected';
+    }
+    const replaced = await this.disconnect(businessId, ({ row, revoked, reason }, db) =>
+      audit(db, { businessId, actorTokenId, action: 'disconnect', outcome: revoked ? 'success' : 'partial', requestId, target: `connection_id=${row.id}`, detail: revoked ? 'replaced by re-consent: revoked at Ramp and deleted' : `replaced by re-consent: deleted locally; Ramp revocation failed: ${reason}` }, this.#s.ctx.now()),
+    );
+    if (!replaced.pending) return null;
+    await record('failure', 'the connection it replaces is not yet revoked at Ramp');
+    return 'ramp_unavailable';
   }
 
   /**

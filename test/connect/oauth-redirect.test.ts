@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConnectService } from '../../src/connections/connect-service.ts';
 import { hashState } from '../../src/connections/oauth-state.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { emulatorControl } from '../helpers/emulator-control.ts';
@@ -272,6 +273,44 @@ for (const dialect of DIALECTS) {
       expect(res.headers.get('x-ramp-revocation')).toBe('revoked');
       expect(await revokedGrants()).toBe(before + 1);
       expect((await request(`${t.url}/api/v1/ramp/status`, { headers: owner.headers })).body.status).toBe('disconnected');
+    });
+
+    it('re-consent revokes the grant it replaces at Ramp before exchanging its code; when Ramp cannot take that revocation, the code goes unused', async () => {
+      const connectionId = async () => (await t.server.ctx.db.kysely.selectFrom('ramp_connections').select('id').where('business_id', '=', owner.businessId).executeTakeFirstOrThrow()).id;
+      const revokedGrants = async () => (await emu.grants()).filter((grant) => grant.revoked).length;
+      expect((await callBack(await authorize(await startFlow()))).headers.get('location')).toBe(`${t.url}/?ramp=connected`);
+      const first = await connectionId();
+
+      // Consent again over the live connection: its grant is revoked, the new one is the connection.
+      const [revoked, grants] = [await revokedGrants(), await codeGrants()];
+      expect((await callBack(await authorize(await startFlow()))).headers.get('location')).toBe(`${t.url}/?ramp=connected`);
+      const second = await connectionId();
+      expect(second).not.toBe(first);
+      expect(await codeGrants()).toBe(grants + 1);
+      expect(await revokedGrants()).toBe(revoked + 1);
+      const audited = await t.server.ctx.db.kysely.selectFrom('audit_log').select(['outcome', 'target', 'detail']).where('business_id', '=', owner.businessId).where('action', '=', 'disconnect').execute();
+      expect(audited).toEqual([{ outcome: 'success', target: `connection_id=${first}`, detail: 'replaced by re-consent: revoked at Ramp and deleted' }]);
+      expect((await request(`${t.url}/api/v1/ramp/status`, { headers: owner.headers })).body.status).toBe('connected');
+
+      // Ramp fails the revocation: the connection is kept for the retry pass, and no second grant is made.
+      const retried = await authorize(await startFlow());
+      await emu.faults({ error_rate: 1, status: 503, paths: ['/sandbox/developer/v1/token/revoke'] });
+      try {
+        expect((await callBack(retried)).headers.get('location')).toBe(`${t.url}/?ramp=error&reason=ramp_unavailable`);
+      } finally {
+        await emu.faults({ reset: true });
+      }
+      expect(await codeGrants()).toBe(grants + 1);
+      expect(await revokedGrants()).toBe(revoked + 1);
+      expect((await request(`${t.url}/api/v1/ramp/status`, { headers: owner.headers })).body.status).toBe('revoke_pending');
+      // While that is pending, a further consent is refused before its code is exchanged.
+      expect((await callBack(await authorize(await startFlow()))).headers.get('location')).toBe(`${t.url}/?ramp=error&reason=already_connected`);
+      expect(await codeGrants()).toBe(grants + 1);
+      await t.server.ctx.db.kysely.updateTable('ramp_connections').set({ next_revoke_at: Date.now() - 1 }).where('business_id', '=', owner.businessId).execute();
+      expect(await new ConnectService(t.server.features.services).retryRevocations()).toBe(1);
+      expect(await revokedGrants()).toBe(revoked + 2);
+      expect((await callBack(await authorize(await startFlow()))).headers.get('location')).toBe(`${t.url}/?ramp=connected`);
+      expect(await connectionId()).not.toBe(second);
     });
 
     it('only owners and admins may start the flow', async () => {
