@@ -21,6 +21,9 @@ export const ERRORS = {
   invalid_request: { status: 400, detail: 'Invalid request parameters' },
   payload_too_large: { status: 413, detail: 'Request body is too large' },
   unsupported_media_type: { status: 415, detail: 'Unsupported media type' },
+  // FastAPI answers a body its JSON decoder cannot recurse through with 400 "There was an error parsing the body";
+  // the limit is MAX_JSON_DEPTH (src/http/validation/json-body.ts).
+  json_too_deep: { status: 400, detail: 'There was an error parsing the body: its JSON nests arrays and objects more than 128 levels deep' },
   invalid_idempotency_key: { status: 400, detail: 'Idempotency-Key must be 1 to 255 visible ASCII characters' },
   idempotency_key_in_progress: { status: 409, detail: 'A request with this Idempotency-Key is still being processed; retry shortly' },
   rate_limited: { status: 429, detail: 'Too many requests; retry after the time given in Retry-After' },

@@ -4,16 +4,53 @@
  * `JSON.parse` does the work; the scanner below runs only on failure to say what Python would say.
  */
 
-export type JsonParse = { ok: true; value: unknown } | { ok: false; message: string; position: number };
+/**
+ * The deepest nesting of arrays and objects a body may have. `JSON.parse` itself builds any depth, but
+ * everything after it recurses over the value (the validator, the secret masking of a 422's inputs,
+ * the reply's serializer, the Idempotency-Key body comparison, the scanner below) and ran out of stack
+ * somewhere between 3,000 and 6,000 levels: a 500. Python's `json` stops below 1,000 levels
+ * (RecursionError), which FastAPI answers with a 400. No body of this API nests beyond 6 levels;
+ * 128 leaves room for any sane client and stays far from the stack's limit on every path.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+export type JsonParse =
+  | { ok: true; value: unknown }
+  | { ok: false; tooDeep: false; message: string; position: number }
+  | { ok: false; tooDeep: true };
 
 export function parseJsonText(text: string): JsonParse {
+  // Checked on the text, before parsing, so that a malformed body too never reaches the (recursive)
+  // scanner deeper than the limit.
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return { ok: false, tooDeep: true };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
     const failure = new PythonJsonScanner(text).findError();
     // Python's offset counts characters (code points); ours counts UTF-16 units ('🔑' is 2 of them).
-    return { ok: false, message: failure.message, position: [...text.slice(0, failure.position)].length };
+    return { ok: false, tooDeep: false, message: failure.message, position: [...text.slice(0, failure.position)].length };
   }
+}
+
+/**
+ * Whether some prefix of `text` opens more than `limit` arrays and objects without closing them,
+ * brackets inside strings aside. Iterative, one pass; for malformed text the depth it counts up to
+ * the first error is the scanner's.
+ */
+function nestsDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c /* backslash: skip the escaped character */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > limit) return true;
+    } else if ((c === 0x5d /* ] */ || c === 0x7d /* } */) && depth > 0) depth--;
+  }
+  return false;
 }
 
 class ScanError extends Error {

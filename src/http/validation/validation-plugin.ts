@@ -8,7 +8,7 @@
  * order with `pydantic-validator.ts`, replacing each part with its coerced value.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
-import { RequestValidationError, type ValidationIssue } from '../../core/errors.ts';
+import { ApiError, RequestValidationError, type ValidationIssue } from '../../core/errors.ts';
 import { parseJsonText } from './json-body.ts';
 import { validateAgainstSchema } from './pydantic-validator.ts';
 import { unsupportedSchemaKeywords } from './schema-support.ts';
@@ -34,17 +34,7 @@ export function installFastApiValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(() => (value) => ({ value }));
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
-    request.rawBody = text;
-    // An empty body is "missing", as in FastAPI (`if body_bytes: json_body = await request.json()`).
-    if (text.length === 0) return done(null, undefined);
-    // Python's json.loads(bytes) reads a UTF-8 byte-order mark as the encoding's signature, not as text.
-    const parsed = parseJsonText(text.startsWith('\uFEFF') ? text.slice(1) : text);
-    if (parsed.ok) return done(null, parsed.value);
-    // FastAPI raises the decode error on its own, before validating anything else.
-    done(new RequestValidationError([{ type: 'json_invalid', loc: ['body', parsed.position], msg: 'JSON decode error', input: {}, ctx: { error: parsed.message } }]), undefined);
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   // Any other media type reaches validation as text, where a model body reports it (FastAPI does the same).
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string;
@@ -83,6 +73,20 @@ export function installFastApiValidation(app: FastifyInstance): void {
     const existing = route.preValidation;
     route.preValidation = existing === undefined ? [validate] : [...(Array.isArray(existing) ? existing : [existing]), validate];
   });
+}
+
+function parseJsonBody(request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
+  const text = body as string;
+  request.rawBody = text;
+  // An empty body is "missing", as in FastAPI (`if body_bytes: json_body = await request.json()`).
+  if (text.length === 0) return done(null, undefined);
+  // Python's json.loads(bytes) reads a UTF-8 byte-order mark as the encoding's signature, not as text.
+  const parsed = parseJsonText(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  if (parsed.ok) return done(null, parsed.value);
+  // Nested deeper than Python's decoder recurses: FastAPI's 400 (not a JSONDecodeError, so no json_invalid).
+  if (parsed.tooDeep) return done(new ApiError('json_too_deep'), undefined);
+  // FastAPI raises the decode error on its own, before validating anything else.
+  done(new RequestValidationError([{ type: 'json_invalid', loc: ['body', parsed.position], msg: 'JSON decode error', input: {}, ctx: { error: parsed.message } }]), undefined);
 }
 
 /**
