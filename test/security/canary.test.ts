@@ -1,6 +1,6 @@
 /**
  * Canary secrets (docs/guarantees.md#g11): plant distinctive client secrets, run every
- * connect flow (success and failure paths, OAuth redirect, status, 422s, disconnect), a refresh made by
+ * connect flow (success and failure paths, OAuth redirect, status, 422s of JSON and text bodies, disconnect), a refresh made by
  * a proxied call, a sync and an outbound webhook endpoint, then grep every
  * log line, every response and the database files for them and for the Ramp tokens that were issued
  * → 0 plaintext hits. The database may hold only ciphertext.
@@ -56,6 +56,11 @@ describe('canary: no secret in logs, responses or the database file', () => {
     expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_id: app.client_id, client_secret: canaryWrong } })).status).toBe(400);
     expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_secret: canarySecret } })).status).toBe(422);
     expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_id: 7, client_secret: canarySecret, environment: 'x' } })).status).toBe(422);
+    // Bodies not sent as JSON: the 422's input is the whole text (a form, or JSON labelled text/plain).
+    const formBody = `client_id=${app.client_id}&client_secret=${canarySecret}`;
+    expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: formBody })).status).toBe(422);
+    expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ client_id: app.client_id, client_secret: canarySecret }) })).status).toBe(422);
+    expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', headers: { 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ client_secret: canarySecret }) })).status).toBe(422);
     await emu.faults({ error_rate: 1, paths: ['/sandbox/developer/v1/token'] });
     expect((await call('/api/v1/ramp/connect-with-credentials', { method: 'POST', json: { client_id: app.client_id, client_secret: canarySecret } })).status).toBe(502);
     await emu.faults({ reset: true });

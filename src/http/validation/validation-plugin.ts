@@ -34,11 +34,16 @@ export function installFastApiValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(() => (value) => ({ value }));
 
   app.removeAllContentTypeParsers();
+  // FastAPI decodes `application/json` and any `application/*+json` (`application/merge-patch+json`, …) as JSON.
+  // Fastify matches the regular expression against the normalised, lower-case `type/subtype; k="v"`.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
+  app.addContentTypeParser(/^application\/[^;]*\+json(?:;|$)/, { parseAs: 'string' }, parseJsonBody);
   // Any other media type reaches validation as text, where a model body reports it (FastAPI does the same).
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string;
-    done(null, (body as string).length === 0 ? undefined : body);
+    if ((body as string).length === 0) return done(null, undefined);
+    textBodies.add(request);
+    done(null, body);
   });
 
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -68,12 +73,18 @@ export function installFastApiValidation(app: FastifyInstance): void {
           else (request as unknown as Record<string, unknown>)[property] = result.value;
         }
       }
-      if (issues.length > 0) throw new RequestValidationError(issues.map(redactInput));
+      if (issues.length > 0) {
+        const textBody = textBodies.has(request);
+        throw new RequestValidationError(issues.map((issue) => redactInput(issue, textBody)));
+      }
     };
     const existing = route.preValidation;
     route.preValidation = existing === undefined ? [validate] : [...(Array.isArray(existing) ? existing : [existing]), validate];
   });
 }
+
+/** Requests whose body was kept as the text sent (not JSON): see `redactInput`. */
+const textBodies = new WeakSet<FastifyRequest>();
 
 function parseJsonBody(request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void): void {
   const text = body as string;
@@ -139,8 +150,16 @@ const MASK = '**********';
  * come back in a response, so every input under a secret-named field is masked, whatever its type
  * (`{"client_secret": ["…"]}`, `{"client_secret": {"a": "…"}}`, an item of it), and secret-named keys
  * inside an echoed object too: the one deliberate difference from FastAPI's 422 bodies.
+ *
+ * A body that was not decoded as JSON (`text/plain`, a form, no content type) has no fields to tell a
+ * secret by: FastAPI echoes the whole text (`client_id=a&client_secret=…`) as the `input` of its
+ * `model_attributes_type`. So any input of such a body is masked, on every route: whether the route's
+ * schema names a secret says nothing about the text (a form sent to the wrong route, a webhook URL's
+ * password), and the caller, who sent the text, loses nothing. A JSON string body (`"x"`) is a value the
+ * client chose to send as a string and is echoed as FastAPI does.
  */
-function redactInput(issue: ValidationIssue): ValidationIssue {
+function redactInput(issue: ValidationIssue, textBody: boolean): ValidationIssue {
+  if (textBody && issue.loc[0] === 'body' && issue.input !== null && issue.input !== undefined) return { ...issue, input: MASK };
   // A `missing` error's input is the parent object (its last loc is the absent field), anything
   // else's input is the value at its loc.
   const path = issue.type === 'missing' ? issue.loc.slice(0, -1) : issue.loc;
