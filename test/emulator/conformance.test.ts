@@ -135,6 +135,7 @@ describe('emulator answers match Ramp’s published schemas', () => {
       [`${API}/transactions`]: ['&state=ALL'],
       [`${API}/cards`]: ['&is_terminated=true'],
       [`${API}/limits`]: ['&is_terminated=true'],
+      [`${API}/bills`]: ['&is_archived=true'],
     };
 
     for (const [path, entry] of listPaths) {
@@ -243,13 +244,13 @@ describe('emulator answers match Ramp’s published schemas', () => {
 
   it('answers stay valid after every kind of mutation', async () => {
     for (const resource of ['transactions', 'reimbursements', 'bills']) {
-      for (const kind of ['clear', 'amount', 'create']) {
+      for (const kind of resource === 'bills' ? ['clear', 'amount', 'create', 'archive'] : ['clear', 'amount', 'create']) {
         const { status } = await client.control('POST', '/mutate', { resource, kind, count: 5 });
         expect(status, `${resource} ${kind}`).toBe(200);
       }
     }
     tally.clear();
-    for (const [path, query] of [['transactions', '&state=ALL'], ['reimbursements', ''], ['bills', ''], ['statements', ''], ['limits', ''], ['receipts', ''], ['memos', '']] as const) {
+    for (const [path, query] of [['transactions', '&state=ALL'], ['reimbursements', ''], ['bills', ''], ['bills', '&is_archived=true'], ['statements', ''], ['limits', ''], ['receipts', ''], ['memos', '']] as const) {
       await readAll(`${API}/${path}`, paths[`${API}/${path}`]!, query);
     }
     const invalid = [...tally].filter(([, entry]) => entry.invalid > 0).map(([schema, entry]) => `${schema}: ${entry.problems.join('; ')}`);

@@ -114,6 +114,30 @@ describe('mutate', () => {
     expect(bills.events[0].type).toBe('bills.paid');
     expect((await client.control('POST', '/mutate', { kind: 'explode' })).status).toBe(400);
   });
+
+  it('archive archives open bills (no event: Ramp has no event type for it); they leave the list and are never paid afterwards', async () => {
+    await client.control('POST', '/seed', { business_id: BUSINESS, bills: 12 });
+    const billsToken = await client.clientCredentialsToken(await client.createApp({ business_id: BUSINESS, grant_types: ['client_credentials'] }), 'bills:read');
+    const listed = async (query = '') => (await client.api('sandbox', `/bills?page_size=100${query}`, billsToken)).body.data.map((bill: any) => bill.id);
+    const before = await listed();
+    const { status, body } = await client.control('POST', '/mutate', { business_id: BUSINESS, resource: 'bills', kind: 'archive', count: 2 });
+    expect(status).toBe(200);
+    expect(body.ids).toHaveLength(2);
+    expect(body.events).toEqual([]);
+    expect(before).toEqual(expect.arrayContaining(body.ids));
+    const after = await listed();
+    expect(after).toEqual(before.filter((id: string) => !body.ids.includes(id)));
+    expect(await listed('&is_archived=true')).toEqual(expect.arrayContaining(body.ids));
+    const archived = (await records('bills')).filter((bill) => body.ids.includes(bill.id));
+    expect(archived.every((bill) => bill.status === 'OPEN' && bill.payment === null && typeof bill.archived_at === 'string')).toBe(true);
+    // Paying every open bill leaves the archived ones unpaid.
+    await client.control('POST', '/mutate', { business_id: BUSINESS, resource: 'bills', kind: 'clear', count: 100 });
+    expect((await records('bills')).filter((bill) => body.ids.includes(bill.id)).every((bill) => bill.status === 'OPEN')).toBe(true);
+    expect((await client.control('POST', '/mutate', { business_id: BUSINESS, resource: 'transactions', kind: 'archive' })).status).toBe(400);
+    // New bills are active ones.
+    const created = (await client.control('POST', '/mutate', { business_id: BUSINESS, resource: 'bills', kind: 'create', count: 18 })).body.ids;
+    expect(await listed()).toEqual(expect.arrayContaining(created));
+  });
 });
 
 describe('stats', () => {

@@ -171,13 +171,45 @@ describe('filters', () => {
     }
   });
 
-  it('reimbursements filter on transaction_date and updated_after', async () => {
+  it('reimbursements: from_date/to_date on created_at, from_transaction_date/to_transaction_date on transaction_date (inclusive), updated_after', async () => {
     const all = await records('reimbursements');
-    const cutoff = all[10].transaction_date;
-    const walked = await walk(`/reimbursements?from_date=${encodeURIComponent(cutoff)}&page_size=7`);
-    expect(walked.map((item) => item.id)).toEqual(all.filter((item) => item.transaction_date >= cutoff).map((item) => item.id));
+    const ms = (value: string) => Date.parse(value);
+    const between = (field: string, from: string, to: string) =>
+      all.filter((item) => ms(item[field]) >= ms(from) && ms(item[field]) <= ms(to)).map((item) => item.id);
+    const from = all[30].created_at;
+    const to = all[10].created_at;
+    const created = between('created_at', from, to);
+    const byTransaction = between('transaction_date', from, to);
+    // Created up to days after the transaction: the two windows select different reimbursements.
+    expect(created).not.toEqual(byTransaction);
+    const window = (prefix: string) => `${prefix}from_date=${encodeURIComponent(from)}&${prefix}to_date=${encodeURIComponent(to)}`;
+    expect((await walk(`/reimbursements?${window('')}&page_size=7`)).map((item) => item.id)).toEqual(created);
+    const transactionWindow = `from_transaction_date=${encodeURIComponent(from)}&to_transaction_date=${encodeURIComponent(to)}`;
+    expect((await walk(`/reimbursements?${transactionWindow}&page_size=7`)).map((item) => item.id)).toEqual(byTransaction);
+    const day = all[10].transaction_date;
+    expect((await walk(`/reimbursements?from_transaction_date=${day}&to_transaction_date=${day}`)).map((item) => item.id))
+      .toEqual(all.filter((item) => item.transaction_date === day).map((item) => item.id));
+    const bad = await client.api('sandbox', '/reimbursements?from_transaction_date=soon', token);
+    expect(bad.status).toBe(422);
     const latest = all.map((item) => item.updated_at).sort().at(-1);
     expect((await walk(`/reimbursements?updated_after=${encodeURIComponent(latest)}`))).toHaveLength(0);
+  });
+
+  it('bills: the list shows active bills, is_archived=true only archived ones; by id answers both', async () => {
+    const all = await records('bills');
+    const archived = all.filter((bill) => bill.archived_at !== null);
+    expect(archived.length).toBeGreaterThan(0);
+    const active = all.filter((bill) => bill.archived_at === null);
+    const ids = (items: any[]) => items.map((bill) => bill.id).sort();
+    expect(ids(await walk('/bills?page_size=7'))).toEqual(ids(active));
+    expect(ids(await walk('/bills?is_archived=false&page_size=7'))).toEqual(ids(active));
+    expect(ids(await walk('/bills?is_archived=true&page_size=7'))).toEqual(ids(archived));
+    // Ramp refuses to archive a paid bill: none of the archived ones carries a payment.
+    expect(archived.every((bill) => bill.status === 'OPEN' && bill.payment === null)).toBe(true);
+    const single = await client.api('sandbox', `/bills/${archived[0].id}`, token);
+    expect(single.status).toBe(200);
+    expect(single.body.archived_at).toBe(archived[0].archived_at);
+    expect((await client.api('sandbox', '/bills?is_archived=maybe', token)).status).toBe(422);
   });
 });
 

@@ -67,6 +67,7 @@ export function registerDataControlRoutes(app: FastifyInstance, state: EmulatorS
     const count = body.integer('count', 1, 100_000) ?? 1;
     body.rejectUnknown();
     if (kind === undefined) throw new ControlError(400, `kind is required (${MUTATION_KINDS.join(', ')})`);
+    if (kind === 'archive' && resource !== 'bills') throw new ControlError(400, 'kind archive is for bills only');
     const now = state.clock.now();
     const result = mutateRecords(data, resource, kind, count, now);
     for (const event of result.events) state.webhooks.emit(data.id, event.type, event.objectId, now);

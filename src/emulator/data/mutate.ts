@@ -13,8 +13,9 @@ import { SYNC_STATUSES, TRANSACTION_STATES, formatRampTime } from './models.ts';
 import { SeededRandom } from './prng.ts';
 import type { BusinessData } from './store.ts';
 
-export type MutationKind = 'clear' | 'amount' | 'create';
-export const MUTATION_KINDS: readonly MutationKind[] = ['clear', 'amount', 'create'];
+/** `archive`: bills only (Ramp's `DELETE /bills/{bill_id}`, "Archive a bill"). */
+export type MutationKind = 'clear' | 'amount' | 'create' | 'archive';
+export const MUTATION_KINDS: readonly MutationKind[] = ['clear', 'amount', 'create', 'archive'];
 export type MutableResource = 'transactions' | 'reimbursements' | 'bills';
 export const MUTABLE_RESOURCES: readonly MutableResource[] = ['transactions', 'reimbursements', 'bills'];
 
@@ -186,10 +187,20 @@ function mutateBills(data: BusinessData, kind: MutationKind, count: number, nowM
   const changed: Bill[] = [];
   const events: MutationEvent[] = [];
   const now = formatRampTime(nowMs);
-  if (kind === 'clear') {
+  // An archived bill stays as it was: Ramp cancels its payments in flight and refuses to archive a paid
+  // one (DELETE /developer/v1/bills/{bill_id}), so it is never paid, and it is out of the list.
+  if (kind === 'archive') {
     for (const bill of table.all()) {
       if (changed.length >= count) break;
-      if (bill.status !== 'OPEN') continue;
+      if (bill.status !== 'OPEN' || bill.archived_at !== null) continue;
+      bill.archived_at = now;
+      bill.payment = null;
+      changed.push(bill);
+    }
+  } else if (kind === 'clear') {
+    for (const bill of table.all()) {
+      if (changed.length >= count) break;
+      if (bill.status !== 'OPEN' || bill.archived_at !== null) continue;
       bill.status = 'PAID';
       bill.approval_status = 'APPROVED';
       bill.paid_at = now;
@@ -198,7 +209,7 @@ function mutateBills(data: BusinessData, kind: MutationKind, count: number, nowM
       events.push({ type: 'bills.paid', objectId: bill.id });
     }
   } else if (kind === 'amount') {
-    for (const index of sampleIndices(random, table.length, count, (i) => table.at(i).status === 'OPEN')) {
+    for (const index of sampleIndices(random, table.length, count, (i) => table.at(i).status === 'OPEN' && table.at(i).archived_at === null)) {
       const bill = table.at(index);
       const cents = Math.max(100, changedAmount(random, bill.amount.amount));
       const lastLine = bill.line_items[bill.line_items.length - 1]!;
@@ -211,7 +222,7 @@ function mutateBills(data: BusinessData, kind: MutationKind, count: number, nowM
     const created: Bill[] = [];
     for (let i = 0; i < count; i++) {
       const bill = generateBill(random, table.length + i, data.vendors, data.users, data.entityId, Math.floor(nowMs / 1000) * 1000 - i * 1000, nowMs);
-      Object.assign(bill, { status: 'OPEN', approval_status: 'PENDING', payment: null, sync_status: 'NOT_SYNCED' });
+      Object.assign(bill, { status: 'OPEN', approval_status: 'PENDING', payment: null, sync_status: 'NOT_SYNCED', archived_at: null });
       delete bill.paid_at;
       created.push(bill);
       events.push({ type: 'bills.created', objectId: bill.id });

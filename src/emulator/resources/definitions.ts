@@ -120,8 +120,13 @@ export const REIMBURSEMENTS: ResourceDefinition = {
   table: (data) => data.reimbursements,
   compileFilter(query, data) {
     const table = data.reimbursements;
+    // Ramp's document (GET /developer/v1/reimbursements): `from_date`/`to_date` select on the created
+    // time, `from_transaction_date`/`to_transaction_date` on the transaction date; inclusive here, like
+    // the other lists' date filters.
     const fromMs = query.dateTime('from_date');
     const toMs = query.dateTime('to_date');
+    const fromTransactionMs = query.dateTime('from_transaction_date');
+    const toTransactionMs = query.dateTime('to_transaction_date');
     const updatedAfter = query.dateTime('updated_after');
     const predicates = objectFilter<Reimbursement>(table, [
       [query.uuid('user_id'), (item) => item.user_id],
@@ -130,8 +135,10 @@ export const REIMBURSEMENTS: ResourceDefinition = {
       [query.oneOf('sync_status', SYNC_STATUSES), (item) => item.sync_status],
       [query.oneOf('direction', ['BUSINESS_TO_USER'] as const), (item) => item.direction],
     ]);
-    if (fromMs !== undefined) predicates.push((position) => timeOf(table.at(position).transaction_date) >= fromMs);
-    if (toMs !== undefined) predicates.push((position) => timeOf(table.at(position).transaction_date) <= toMs);
+    if (fromMs !== undefined) predicates.push((position) => timeOf(table.at(position).created_at) >= fromMs);
+    if (toMs !== undefined) predicates.push((position) => timeOf(table.at(position).created_at) <= toMs);
+    if (fromTransactionMs !== undefined) predicates.push((position) => timeOf(table.at(position).transaction_date) >= fromTransactionMs);
+    if (toTransactionMs !== undefined) predicates.push((position) => timeOf(table.at(position).transaction_date) <= toTransactionMs);
     if (updatedAfter !== undefined) predicates.push((position) => timeOf(table.at(position).updated_at) > updatedAfter);
     const syncReady = query.boolean('sync_ready');
     const syncedAfter = query.dateTime('synced_after');
@@ -146,6 +153,10 @@ export const REIMBURSEMENTS: ResourceDefinition = {
   },
 };
 
+/**
+ * Ramp's document (GET /developer/v1/bills, `is_archived`, default false): the list shows active bills,
+ * or with `is_archived=true` only the archived (deleted) ones. `GET /bills/{bill_id}` answers either.
+ */
 export const BILLS: ResourceDefinition = {
   name: 'bills',
   scope: 'bills:read',
@@ -161,6 +172,8 @@ export const BILLS: ResourceDefinition = {
       [query.oneOf('payment_status', ['OPEN', 'PAID'] as const), (bill) => bill.status],
       [query.oneOf('sync_status', ['NOT_SYNCED', 'BILL_SYNCED', 'BILL_AND_PAYMENT_SYNCED'] as const), (bill) => bill.sync_status],
     ]);
+    const archived = query.boolean('is_archived') ?? false;
+    predicates.push((position) => (table.at(position).archived_at !== null) === archived);
     const syncReady = query.boolean('sync_ready');
     if (syncReady !== undefined) predicates.push((position) => isBillSyncReady(table.at(position)) === syncReady);
     if (fromDue !== undefined) predicates.push((position) => timeOf(table.at(position).due_at) >= fromDue);
