@@ -51,8 +51,13 @@ function planAdmits(streams: readonly SyncStream[], columns: RecordColumns): boo
       const wanted = params[dimension];
       if (typeof wanted === 'string' && columns[dimension] !== wanted) return false;
     }
-    if (typeof params.from_date === 'string' && columns.occurred_at < Date.parse(params.from_date)) return false;
-    if (typeof params.to_date === 'string' && columns.occurred_at > Date.parse(params.to_date)) return false;
+    // The window on the record's own time, in whichever of Ramp's filters the list takes it (resource-descriptors.ts `dateWindow`).
+    const window = stream.descriptor.dateWindow;
+    if (typeof window !== 'object') return true;
+    const from = params[window.from];
+    const to = params[window.to];
+    if (typeof from === 'string' && columns.occurred_at < Date.parse(from)) return false;
+    if (typeof to === 'string' && columns.occurred_at > Date.parse(to)) return false;
     return true;
   });
 }

@@ -49,19 +49,26 @@ function syncStatusOf(value: unknown): AccountingSyncStatus | null {
 /**
  * A bill's readiness on the same scale: Ramp's bill `sync_status` says only whether it synced; ready is
  * the guide's rule (not deleted, approved, not yet synced; docs/ramp-behaviour.md#accounting-readiness).
+ * "Not deleted" needs no check here: Ramp's bills list leaves archived (deleted) bills out, so a bill
+ * archived after we stored it is marked `deleted_at` by the next complete read and leaves the ready
+ * feed with it (the `bills` entry below).
  */
 function billSyncStatus(bill: Record<string, unknown>): AccountingSyncStatus | null {
   const status = bill.sync_status;
   if (status === 'BILL_SYNCED' || status === 'BILL_AND_PAYMENT_SYNCED') return 'SYNCED';
   if (status !== 'NOT_SYNCED') return null;
-  return bill.archived_at == null && bill.approval_status === 'APPROVED' ? 'SYNC_READY' : 'NOT_SYNC_READY';
+  return bill.approval_status === 'APPROVED' ? 'SYNC_READY' : 'NOT_SYNC_READY';
 }
 
-/** A bill payment's: ready once the bill is paid, synced once Ramp says bill and payment are (docs/ramp-behaviour.md#accounting-readiness). */
+/**
+ * A bill payment's: ready once the bill is paid, synced once Ramp says bill and payment are
+ * (docs/ramp-behaviour.md#accounting-readiness). A paid bill cannot be archived (Ramp's
+ * `DELETE /bills/{bill_id}`), and an archived one is not listed, so "not deleted" is the bill's `deleted_at`.
+ */
 function billPaymentSyncStatus(payment: Record<string, unknown>): AccountingSyncStatus | null {
   if (payment.bill_sync_status === 'BILL_AND_PAYMENT_SYNCED') return 'SYNCED';
   if (typeof payment.bill_sync_status !== 'string') return null;
-  return payment.bill_status === 'PAID' && payment.bill_archived_at == null ? 'SYNC_READY' : 'NOT_SYNC_READY';
+  return payment.bill_status === 'PAID' ? 'SYNC_READY' : 'NOT_SYNC_READY';
 }
 
 /** The config's id filters (`sync_card_ids`, …) a Ramp list can apply itself. */
@@ -69,6 +76,12 @@ export type IdDimension = 'card_id' | 'user_id' | 'department_id';
 
 /** Read API filters beyond the dates every resource has. */
 export type ReadFilter = 'state' | 'user_id' | 'card_id' | 'transaction_id' | 'reimbursement_id';
+
+/** Ramp's list filters, both inclusive, on the time the record's `occurred_at` is projected from. */
+export interface RemoteDateWindow {
+  readonly from: 'from_date' | 'from_transaction_date';
+  readonly to: 'to_date' | 'to_transaction_date';
+}
 
 /**
  * How a deleted record is noticed:
@@ -112,8 +125,11 @@ export interface RampResourceDescriptor {
   readonly extraReads: readonly { readonly key: string; readonly params: ListParams }[];
   /** Config id filters Ramp's list applies (`sync_card_ids` → `card_id`, …). */
   readonly idFilters: readonly IdDimension[];
-  /** The config's date window: sent as `from_date`/`to_date`, checked locally, or not applied. */
-  readonly dateWindow: 'remote' | 'local' | 'none';
+  /**
+   * The config's date window (`sync_from_date`/`sync_to_date`, on the record's own time, the one the
+   * read API filters on): sent to Ramp with the list's filters on that time, checked locally, or not applied.
+   */
+  readonly dateWindow: RemoteDateWindow | 'local' | 'none';
   readonly deletion: DeletionDetection;
   /** How Ramp sends the record's money: legacy decimal major units, `CurrencyAmount`, or none. */
   readonly money: 'decimal' | 'currency-amount' | null;
@@ -207,7 +223,7 @@ export const RAMP_RESOURCES: readonly RampResourceDescriptor[] = Object.freeze([
     // state=ALL: the list leaves DECLINED out by default (changelog 2025-06-25, docs/ramp-behaviour.md#resources-and-scopes).
     ...BASE, resource: 'transactions', rampPath: 'transactions', scope: 'transactions:read', rampSchema: 'Transaction',
     syncConfigFlag: 'sync_transactions', incrementalFilter: 'updated_after', syncedAfterRead: true, listParams: { state: 'ALL' },
-    idFilters: ['card_id', 'user_id', 'department_id'], dateWindow: 'remote', deletion: 'not-detected', money: 'decimal',
+    idFilters: ['card_id', 'user_id', 'department_id'], dateWindow: { from: 'from_date', to: 'to_date' }, deletion: 'not-detected', money: 'decimal',
     readFilters: ['state', 'user_id', 'card_id'],
     project: (r) => {
       const holder = obj(r.card_holder);
@@ -219,9 +235,12 @@ export const RAMP_RESOURCES: readonly RampResourceDescriptor[] = Object.freeze([
     },
   },
   {
-    // Reimbursements have a user but no card or department.
+    // Reimbursements have a user but no card or department. Their list's `from_date`/`to_date` select on
+    // the created time; the window goes on `transaction_date`, the time projected below (Ramp's document,
+    // GET /developer/v1/reimbursements: `from_transaction_date`/`to_transaction_date`).
     ...BASE, resource: 'reimbursements', rampPath: 'reimbursements', scope: 'reimbursements:read', rampSchema: 'Reimbursement',
-    syncConfigFlag: 'sync_reimbursements', incrementalFilter: 'updated_after', syncedAfterRead: true, idFilters: ['user_id'], dateWindow: 'remote',
+    syncConfigFlag: 'sync_reimbursements', incrementalFilter: 'updated_after', syncedAfterRead: true, idFilters: ['user_id'],
+    dateWindow: { from: 'from_transaction_date', to: 'to_transaction_date' },
     deletion: 'not-detected', money: 'decimal', readFilters: ['state', 'user_id'],
     project: (r) => ({
       ...EMPTY, ...money(decimalAmountToMinorUnits(r.amount, r.currency)), occurred_at: timeOf(r.transaction_date) || timeOf(r.submitted_at),
@@ -230,6 +249,13 @@ export const RAMP_RESOURCES: readonly RampResourceDescriptor[] = Object.freeze([
   },
   {
     // Ramp's bills list filters by due and created dates, not by the transaction-date window: applied locally.
+    // The list shows active bills only (`is_archived` defaults to false) and the sync reads just that: Ramp
+    // calls an archived bill deleted (`is_archived`: "archived (deleted) bills"; `DELETE /bills/{bill_id}`
+    // archives), so one archived after we stored it drops out of the next complete read and is marked
+    // `deleted_at`, our one deletion signal, hidden from reads and the ready feed. Reading
+    // `is_archived=true` as well would keep deleted bills as live records that every reader would have to
+    // filter on Ramp's `archived_at`. A payment it carried (scheduled: a paid bill cannot be archived, and
+    // archiving cancels payments in flight) is marked deleted with it.
     ...BASE, resource: 'bills', rampPath: 'bills', scope: 'bills:read', rampSchema: 'Bill', syncConfigFlag: 'sync_bills',
     dateWindow: 'local', money: 'currency-amount', readFilters: ['state'],
     project: (r) => ({ ...EMPTY, ...money(currencyAmountToMinorUnits(r.amount)), occurred_at: timeOf(r.issued_at) || timeOf(r.created_at), state: str(r.status, 32), sync_status: billSyncStatus(r) }),
@@ -243,7 +269,7 @@ export const RAMP_RESOURCES: readonly RampResourceDescriptor[] = Object.freeze([
       const payment = bill.payment;
       if (typeof payment !== 'object' || payment === null) return null;
       return {
-        id: bill.id, bill_id: bill.id, bill_status: bill.status ?? null, bill_sync_status: bill.sync_status ?? null, bill_archived_at: bill.archived_at ?? null,
+        id: bill.id, bill_id: bill.id, bill_status: bill.status ?? null, bill_sync_status: bill.sync_status ?? null,
         vendor: bill.vendor ?? null, entity_id: bill.entity_id ?? null, ...(payment as Record<string, unknown>),
       };
     },

@@ -17,6 +17,9 @@ export interface ListParams {
   readonly page_size?: number;
   readonly from_date?: string;
   readonly to_date?: string;
+  /** Reimbursements: on `transaction_date` (their `from_date`/`to_date` select on the created time). */
+  readonly from_transaction_date?: string;
+  readonly to_transaction_date?: string;
   readonly updated_after?: string;
   /** Transactions and reimbursements synced to the books after this time (docs/ramp-behaviour.md#accounting-readiness). */
   readonly synced_after?: string;

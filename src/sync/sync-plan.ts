@@ -16,7 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SyncConfig } from '../connections/sync-config.ts';
-import { RAMP_RESOURCES, type IdDimension, type RampResourceDescriptor } from '../ramp/resource-descriptors.ts';
+import { RAMP_RESOURCES, type IdDimension, type RampResourceDescriptor, type RemoteDateWindow } from '../ramp/resource-descriptors.ts';
 import type { ListParams } from '../ramp/resources.ts';
 import type { RecordColumns, SyncResource } from './record-projection.ts';
 
@@ -110,11 +110,15 @@ function filteredStreams(
   return [...values.map((value) => stream(`${resource} ${dimension}=${value}`, { ...base, [dimension]: value })), ...synced];
 }
 
-export function planSync(config: SyncConfig): SyncPlan {
-  const dates: ListParams = {
-    ...(config.sync_from_date ? { from_date: config.sync_from_date } : {}),
-    ...(config.sync_to_date ? { to_date: config.sync_to_date } : {}),
+/** The config's date window in the list's own filters (transactions: `from_date`; reimbursements: `from_transaction_date`). */
+function remoteDates(config: SyncConfig, window: RemoteDateWindow): ListParams {
+  return {
+    ...(config.sync_from_date ? { [window.from]: config.sync_from_date } : {}),
+    ...(config.sync_to_date ? { [window.to]: config.sync_to_date } : {}),
   };
+}
+
+export function planSync(config: SyncConfig): SyncPlan {
   const configIds: Record<IdDimension, string[] | null> = {
     card_id: ids(config.sync_card_ids),
     user_id: ids(config.sync_user_ids),
@@ -126,7 +130,8 @@ export function planSync(config: SyncConfig): SyncPlan {
     if (descriptor.syncConfigFlag !== null && !config[descriptor.syncConfigFlag]) continue;
     const dimensions: Partial<Record<IdDimension, string[]>> = {};
     for (const dimension of descriptor.idFilters) if (configIds[dimension]) dimensions[dimension] = configIds[dimension];
-    const base = { ...descriptor.listParams, ...(descriptor.dateWindow === 'remote' ? dates : {}) };
+    const window = descriptor.dateWindow;
+    const base = { ...descriptor.listParams, ...(typeof window === 'object' ? remoteDates(config, window) : {}) };
     const follows = descriptor.attachedTo === 'transactions' ? attached : null;
     streams.push(...filteredStreams(descriptor, base, dimensions, descriptor.dateWindow === 'local' ? dateBounds(config) : null, follows));
   }

@@ -26,11 +26,12 @@ describe('readiness projection', () => {
     expect(status('users', { sync_status: 'SYNC_READY' })).toBeNull();
   });
 
-  it('a bill is ready when approved, not archived and not synced; a payment once its bill is paid', () => {
+  // Archived (deleted) bills are not in Ramp's list: one archived after a sync is marked deleted and
+  // leaves the feed that way (test/sync/every-resource.test.ts), not through its readiness.
+  it('a bill is ready when approved and not synced; a payment once its bill is paid', () => {
     const bill = { id: 'b', approval_status: 'APPROVED', archived_at: null, sync_status: 'NOT_SYNCED', status: 'OPEN' };
     expect(status('bills', bill)).toBe('SYNC_READY');
     expect(status('bills', { ...bill, approval_status: 'PENDING' })).toBe('NOT_SYNC_READY');
-    expect(status('bills', { ...bill, archived_at: '2026-11-01T00:00:00Z' })).toBe('NOT_SYNC_READY');
     expect(status('bills', { ...bill, sync_status: 'BILL_SYNCED' })).toBe('SYNCED');
     const paid = { ...bill, status: 'PAID', payment: { amount: { amount: 100, currency_code: 'USD' } } };
     expect(billPayment(paid)).toBe('SYNC_READY');

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from '../helpers/http.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import type { TestServer } from '../helpers/test-server.ts';
-import { connectTenant, control, countRows, sign, startWebhookServer, waitActive, waitProcessed } from './helpers.ts';
+import { updateSyncConfig } from '../../src/connections/sync-config.ts';
+import { SMALL_SEED, connectTenant, control, countRows, sign, startWebhookServer, waitActive, waitProcessed } from './helpers.ts';
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: Ramp webhook events`, () => {
@@ -47,6 +48,23 @@ for (const dialect of DIALECTS) {
       expect(ids.size).toBe(600);
       expect(stored.filter((row) => row.state === 'CLEARED')).toHaveLength(400);
     }, 300_000);
+
+    it('a reimbursement read for an event is kept only inside the config\'s date window, on its transaction_date', async () => {
+      const tenant = await connectTenant(t, { ...SMALL_SEED, reimbursements: 12 });
+      await waitActive(t, tenant);
+      const reimbursements = (await control(t, 'GET', `/records/reimbursements?business_id=${tenant.rampBusinessId}`)) as any[];
+      const dates = reimbursements.map((r) => r.transaction_date).sort();
+      const from = `${dates[3]}T00:00:00Z`;
+      const to = `${dates[8]}T00:00:00Z`;
+      await updateSyncConfig(t.server.ctx.db.kysely, tenant.businessId, { sync_from_date: from, sync_to_date: to }, Date.now());
+      const inside = reimbursements.filter((r) => Date.parse(r.transaction_date) >= Date.parse(from) && Date.parse(r.transaction_date) <= Date.parse(to)).map((r) => r.id).sort();
+      expect(inside.length).toBeGreaterThan(0);
+      expect(inside.length).toBeLessThan(reimbursements.length);
+      await control(t, 'POST', '/ramp-webhooks/events', { type: 'reimbursements.ready_for_review', business_id: tenant.rampBusinessId, object_ids: reimbursements.map((r) => r.id) });
+      await waitProcessed(t, tenant.businessId, reimbursements.length);
+      const stored = await t.server.ctx.db.kysely.selectFrom('ramp_records').select('id').where('business_id', '=', tenant.businessId).where('resource', '=', 'reimbursements').execute();
+      expect(stored.map((row) => row.id).sort()).toEqual(inside);
+    });
 
     it('refused with nothing stored: a forged signature, another subscription\'s secret, another tenant\'s Ramp business, an unknown route', async () => {
       const a = await connectTenant(t);

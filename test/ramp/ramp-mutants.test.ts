@@ -835,8 +835,8 @@ describe('resource projections', () => {
   it('a bill payment is derived from a paid bill only, under the bill\'s id', () => {
     const derive = descriptorOf('bill-payments').derive!;
     expect(derive({ id: 'b1', status: 'PAID', vendor: { id: 'v' }, entity_id: 'e1', payment: { amount: { amount: 1 }, payment_date: T } }))
-      .toEqual({ id: 'b1', bill_id: 'b1', bill_status: 'PAID', bill_sync_status: null, bill_archived_at: null, vendor: { id: 'v' }, entity_id: 'e1', amount: { amount: 1 }, payment_date: T });
-    expect(derive({ id: 'b2', payment: {} })).toEqual({ id: 'b2', bill_id: 'b2', bill_status: null, bill_sync_status: null, bill_archived_at: null, vendor: null, entity_id: null });
+      .toEqual({ id: 'b1', bill_id: 'b1', bill_status: 'PAID', bill_sync_status: null, vendor: { id: 'v' }, entity_id: 'e1', amount: { amount: 1 }, payment_date: T });
+    expect(derive({ id: 'b2', payment: {} })).toEqual({ id: 'b2', bill_id: 'b2', bill_status: null, bill_sync_status: null, vendor: null, entity_id: null });
     expect(derive({ id: 'b3', payment: null })).toBeNull();
     expect(derive({ id: 'b4' })).toBeNull();
     expect(derive({ id: 'b5', payment: 'x' })).toBeNull();

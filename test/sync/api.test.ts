@@ -219,6 +219,36 @@ for (const dialect of DIALECTS) {
       expect(Object.keys(done.progress.streams).filter((key) => key.startsWith('transactions card_id='))).toHaveLength(2);
     });
 
+    it('a date window selects reimbursements on transaction_date (Ramp\'s from_transaction_date), the date the read API filters them on; also when incremental', async () => {
+      const c = await connectedTenant(t, { transactions: 10, reimbursements: 40, bills: 1 });
+      const ms = (value: string) => Date.parse(value);
+      const window = (list: any[], field: string, from: string, to: string) =>
+        list.filter((r) => ms(r[field]) >= ms(from) && ms(r[field]) <= ms(to)).map((r) => r.id).sort();
+      const theirs = [...(await emulatorRecords(t.emulator, c.rampBusinessId, 'reimbursements')).values()];
+      const dates = theirs.map((r) => r.transaction_date).sort();
+      const from = `${dates[10]}T00:00:00Z`;
+      const to = `${dates[30]}T00:00:00Z`;
+      // Ramp's from_date/to_date would select on created_at, days after the transaction: another set.
+      expect(window(theirs, 'created_at', from, to)).not.toEqual(window(theirs, 'transaction_date', from, to));
+      await updateSyncConfig(t.db.kysely, c.businessId, { sync_bills: false, sync_from_date: from, sync_to_date: to }, Date.now());
+      const first = await waitForSync(t, c, (await startSync(t, c)).sync_id);
+      expect(first.status).toBe('completed');
+      const expected = window(theirs, 'transaction_date', from, to);
+      expect([...(await storedRecords(t.db, c.businessId, 'reimbursements')).keys()].sort()).toEqual(expected);
+      const read = await get(`/api/v1/ramp/reimbursements?limit=1000&from_date=${encodeURIComponent(from)}&to_date=${encodeURIComponent(to)}`, c);
+      expect(read.body.items.map((r: any) => r.id).sort()).toEqual(expected);
+      // Incremental (updated_after) with the same window: changed ones are read again, new ones (dated now) stay out.
+      await control(t.emulator, 'POST', '/mutate', { business_id: c.rampBusinessId, resource: 'reimbursements', kind: 'amount', count: 20 });
+      await control(t.emulator, 'POST', '/mutate', { business_id: c.rampBusinessId, resource: 'reimbursements', kind: 'create', count: 3 });
+      const second = await waitForSync(t, c, (await startSync(t, c)).sync_id);
+      expect(second.status).toBe('completed');
+      const after = await emulatorRecords(t.emulator, c.rampBusinessId, 'reimbursements');
+      const stored = await storedRecords(t.db, c.businessId, 'reimbursements');
+      expect([...stored.keys()].sort()).toEqual(window([...after.values()], 'transaction_date', from, to));
+      expect(second.progress.resources.reimbursements.records).toBeLessThan(expected.length);
+      for (const [id, record] of stored) expect(record.amount, id).toBe(decimalToMinorUnits(after.get(id).amount));
+    });
+
     it('receipts and memos follow the transactions the config keeps (card ids and dates; reimbursements off)', async () => {
       const c = await connectedTenant(t, { transactions: 80, reimbursements: 20, bills: 1 });
       const transactions = [...(await emulatorRecords(t.emulator, c.rampBusinessId, 'transactions')).values()];

@@ -37,14 +37,18 @@ function expectedMoney(resource: string, r: any): Money | null {
   }
 }
 
-/** The emulator's records of one of our resources: id → Ramp's record (bill payments: the paid bills' payments). */
+/**
+ * The emulator's records of one of our resources as Ramp lists them: id → Ramp's record (bill payments:
+ * the paid bills' payments). Bills: the active ones (Ramp's list leaves archived bills out).
+ */
 async function rampRecords(t: DataTestApp, rampBusinessId: string, resource: string): Promise<Map<string, any>> {
   if (resource === 'business') {
     const business = await control(t.emulator, 'GET', `/records/business?business_id=${rampBusinessId}`);
     return new Map([[business.id, business]]);
   }
-  if (resource === 'bill-payments') {
-    const bills = (await control(t.emulator, 'GET', `/records/bills?business_id=${rampBusinessId}`)) as any[];
+  if (resource === 'bills' || resource === 'bill-payments') {
+    const bills = ((await control(t.emulator, 'GET', `/records/bills?business_id=${rampBusinessId}`)) as any[]).filter((bill) => bill.archived_at === null);
+    if (resource === 'bills') return new Map(bills.map((bill) => [bill.id, bill]));
     return new Map(bills.filter((bill) => bill.payment).map((bill) => [bill.id, { ...bill.payment, id: bill.id, bill_id: bill.id }]));
   }
   const list = (await control(t.emulator, 'GET', `/records/${resource}?business_id=${rampBusinessId}`)) as any[];
@@ -106,6 +110,9 @@ for (const dialect of DIALECTS) {
       expect(first.status, JSON.stringify(first.progress.errors)).toBe('completed');
       expect(first.progress.not_supported).toEqual([]);
       await expectReadApiEqualsRamp(t, tenant);
+      // Bills archived in Ramp (deleted, in Ramp's words) are not among them.
+      const seededArchived = ((await control(t.emulator, 'GET', `/records/bills?business_id=${tenant.rampBusinessId}`)) as any[]).filter((bill) => bill.archived_at !== null);
+      expect(seededArchived.length).toBeGreaterThan(0);
 
       // Receipts and memos lead to their transaction; a reimbursement's receipts are found through it.
       const receipts = await rampRecords(t, tenant.rampBusinessId, 'receipts');
@@ -121,16 +128,19 @@ for (const dialect of DIALECTS) {
       for (const [resource, kind, count] of [['transactions', 'clear', 4], ['transactions', 'amount', 4], ['transactions', 'create', 6], ['reimbursements', 'amount', 3], ['reimbursements', 'create', 2], ['bills', 'amount', 2]] as const) {
         await control(t.emulator, 'POST', '/mutate', { business_id: rampId, resource, kind, count });
       }
+      // A bill we stored is archived: it leaves Ramp's list and is marked deleted like a removed one.
+      const archived = (await control(t.emulator, 'POST', '/mutate', { business_id: rampId, resource: 'bills', kind: 'archive', count: 1 })).ids as string[];
+      expect(archived).toHaveLength(1);
       const bills = [...(await rampRecords(t, rampId, 'bills')).values()];
       const paidBill = bills.find((bill) => bill.payment)!.id;
       const deleted: Record<string, string[]> = {
-        bills: (await control(t.emulator, 'POST', '/delete', { business_id: rampId, resource: 'bills', ids: [paidBill, bills.find((bill) => !bill.payment)!.id] })).ids,
+        bills: [...archived, ...(await control(t.emulator, 'POST', '/delete', { business_id: rampId, resource: 'bills', ids: [paidBill, bills.find((bill) => !bill.payment)!.id] })).ids],
         transfers: (await control(t.emulator, 'POST', '/delete', { business_id: rampId, resource: 'transfers', count: 1 })).ids,
         cashbacks: (await control(t.emulator, 'POST', '/delete', { business_id: rampId, resource: 'cashbacks', count: 1 })).ids,
         merchants: (await control(t.emulator, 'POST', '/delete', { business_id: rampId, resource: 'merchants', count: 1 })).ids,
       };
       deleted['bill-payments'] = [paidBill];
-      expect(deleted.bills).toHaveLength(2);
+      expect(deleted.bills).toHaveLength(3);
 
       const second = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
       expect(second.status, `${second.error} ${JSON.stringify(second.progress.errors)}`).toBe('completed');

@@ -94,6 +94,23 @@ describe('sync planning', () => {
     );
   });
 
+  it('the date window goes in each list\'s filter on the record\'s own time: from_date on transactions, from_transaction_date on reimbursements', () => {
+    const window = { sync_from_date: '2026-10-01T00:00:00Z', sync_to_date: '2026-11-20T00:00:00Z' };
+    const streams = planSync({ ...DEFAULT_SYNC_CONFIG, ...window }).streams;
+    for (const stream of streams.filter((s) => s.resource === 'transactions')) {
+      expect(stream.params, stream.key).toEqual({ state: 'ALL', from_date: window.sync_from_date, to_date: window.sync_to_date });
+    }
+    const reimbursements = streams.filter((s) => s.resource === 'reimbursements');
+    expect(reimbursements.map((s) => s.key)).toEqual(['reimbursements', 'reimbursements synced_after']);
+    for (const stream of reimbursements) {
+      expect(stream.params, stream.key).toEqual({ from_transaction_date: window.sync_from_date, to_transaction_date: window.sync_to_date });
+    }
+    // Bills: the window is checked locally (resource-descriptors.ts).
+    const bills = streams.find((s) => s.resource === 'bills')!;
+    expect(bills.params).toEqual({});
+    expect(bills.keep).not.toBeNull();
+  });
+
   it('segments of a first full read cover every time with no gap; incremental reads are one segment', () => {
     const stream = planSync({ ...DEFAULT_SYNC_CONFIG }).streams.find((s) => s.resource === 'transactions')!;
     const started = Date.parse('2026-11-26T10:00:00.500Z');
