@@ -103,6 +103,9 @@ function describe(info: RampErrorInfo): string {
   return `Ramp answered ${info.status}${code}${message}${trace}`;
 }
 
+/** How a request Ramp failed ends its message; a sync, which kept what it stored before, says otherwise (sync-runner.ts). */
+export const NOTHING_SAVED = 'nothing was saved. Try again in a minute.';
+
 /**
  * The catalogue error for a final (not retried, or retries exhausted) Ramp error answer.
  * 429 → `ramp_rate_limited` (with Retry-After), 504 → `ramp_timeout`, other 5xx → `ramp_unavailable`,
@@ -114,7 +117,7 @@ export function apiErrorForRampAnswer(info: RampErrorInfo, retryAfterMs?: number
     return new RampAnswerError('ramp_rate_limited', undefined, info, { headers: { 'retry-after': String(seconds) } });
   }
   if (info.status === 504) return new RampAnswerError('ramp_timeout', undefined, info);
-  if (info.status >= 500) return new RampAnswerError('ramp_unavailable', `Ramp is unreachable or failing right now (${describe(info)}); nothing was saved. Try again in a minute.`, info);
+  if (info.status >= 500) return new RampAnswerError('ramp_unavailable', `Ramp is unreachable or failing right now (${describe(info)}); ${NOTHING_SAVED}`, info);
   if (isUnauthorized(info)) return new RampAnswerError('reauthorization_required', undefined, info);
   return new RampAnswerError('ramp_error', describe(info), info);
 }

@@ -26,7 +26,7 @@ import type { Dialect } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import type { EventSink } from '../events/event-sink.ts';
 import { ApiError } from '../core/errors.ts';
-import { RampAnswerError } from '../ramp/ramp-errors.ts';
+import { NOTHING_SAVED, RampAnswerError } from '../ramp/ramp-errors.ts';
 import { metrics } from '../metrics/registry.ts';
 import { isUnderApiBase } from '../ramp/api-base.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
@@ -107,6 +107,16 @@ function skippedEntry(resource: string, error: ApiError): SkippedResource {
   return { resource, reason: 'missing_scope', missing_scope: named ?? scopeOfResource(resource), detail: error.detail };
 }
 
+/**
+ * The failed sync's `error`: the code and what went wrong. A request Ramp failed saved nothing and says
+ * so; a sync kept every page it stored before the failure (page-commit.ts), so it says that instead.
+ */
+function syncErrorText(failure: ApiError): string {
+  const suffix = `; ${NOTHING_SAVED}`;
+  if (!failure.detail.endsWith(suffix)) return `${failure.code}: ${failure.detail}`;
+  return `${failure.code}: ${failure.detail.slice(0, -suffix.length)}; the records stored before it are kept.`;
+}
+
 /** `failed`: the sync stopped; `partial`: it ran to the end but Ramp refused some resources. */
 function outcomeOf(failure: unknown, progress: SyncProgress): 'completed' | 'partial' | 'failed' {
   if (failure) return 'failed';
@@ -159,7 +169,7 @@ class SyncRun {
       clearInterval(heartbeat);
     }
     const status = outcomeOf(failure, this.#progress);
-    const error = failure instanceof ApiError ? `${failure.code}: ${failure.detail}` : failure ? 'internal_error: the sync stopped unexpectedly' : null;
+    const error = failure instanceof ApiError ? syncErrorText(failure) : failure ? 'internal_error: the sync stopped unexpectedly' : null;
     if (failure && !(failure instanceof ApiError)) log.error({ err: failure, sync_id: this.#sync.id }, 'sync crashed');
     const finished = await finishSync(db, { syncId: this.#sync.id, owner: this.#owner, status, progress: JSON.stringify(this.#progress), error, now: now() });
     if (!finished) return undefined;

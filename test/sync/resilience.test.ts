@@ -128,6 +128,9 @@ for (const dialect of DIALECTS) {
       const failed = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
       expect(failed.status).toBe('failed');
       expect(failed.error).toMatch(/^ramp_unavailable:/);
+      // What it stored before the failure is kept (a request's "nothing was saved" would be untrue here).
+      expect(failed.error).toMatch(/; the records stored before it are kept\.$/);
+      expect(failed.error).not.toContain('nothing was saved');
       expect(1_000 - (await control(t.emulator, 'GET', '/faults')).fail_next).toBe(18);
       await control(t.emulator, 'POST', '/faults', { reset: true });
     }, 60_000);
