@@ -1,8 +1,10 @@
 /**
  * @module The only place that writes error bodies: `{"detail", "code"}` for expected failures,
- * FastAPI's `{"detail": [...]}` for 422, and a bare 500 (no stack, no message) for bugs.
+ * FastAPI's `{"detail": [...]}` for 422, and a bare 500 (no stack, no message) for bugs. A path no
+ * route has is a 404 `route_not_found`; a path some route has, asked with another method, is
+ * Starlette's 405 `Method Not Allowed` with `Allow` naming the methods the path answers.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, ERRORS, RequestValidationError, type ErrorCode } from '../core/errors.ts';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -16,7 +18,32 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_request',
 };
 
+/** `Allow`'s order: the usual one, then any other method by name. */
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const byMethodOrder = (a: string, b: string) => {
+  const [i, j] = [METHOD_ORDER.indexOf(a), METHOD_ORDER.indexOf(b)];
+  return i >= 0 && j >= 0 ? i - j : i >= 0 ? -1 : j >= 0 ? 1 : a.localeCompare(b);
+};
+
+/**
+ * The methods some route answers at the request's path, or none when the request's own method has a
+ * route there (a handler's `reply.callNotFound()`: the route exists, what it names does not). A path
+ * that does not decode never gets here: Fastify's not-found router answers it 400 first.
+ */
+function allowedMethods(app: FastifyInstance, methods: ReadonlySet<string>, request: FastifyRequest): string[] {
+  const url = request.raw.url ?? request.url;
+  if (app.findRoute({ method: request.method, url }) !== null) return [];
+  return [...methods].filter((method) => app.findRoute({ method, url }) !== null).sort(byMethodOrder);
+}
+
+/** Must run before any route is registered (it collects the methods routes use). */
 export function installErrorHandler(app: FastifyInstance): void {
+  const methods = new Set<string>();
+  // Every route's methods, HEAD included (Fastify adds a HEAD route beside each GET one).
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) methods.add(method);
+  });
+
   app.setErrorHandler((error: FastifyError | ApiError | RequestValidationError, request, reply) => {
     reply.header('x-request-id', request.id);
     if (error instanceof RequestValidationError) {
@@ -43,6 +70,10 @@ export function installErrorHandler(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) => {
     reply.header('x-request-id', request.id);
-    reply.code(404).send({ detail: ERRORS.route_not_found.detail, code: 'route_not_found' });
+    const allowed = allowedMethods(app, methods, request);
+    if (allowed.length > 0) {
+      return reply.code(405).header('allow', allowed.join(', ')).send({ detail: ERRORS.method_not_allowed.detail, code: 'method_not_allowed' });
+    }
+    return reply.code(404).send({ detail: ERRORS.route_not_found.detail, code: 'route_not_found' });
   });
 }

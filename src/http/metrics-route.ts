@@ -2,7 +2,7 @@
  * @module `GET /metrics`: Prometheus text format, the process's counters (registry.ts) followed by the
  * database gauges (db-gauges.ts).
  *
- * Safe by default: without `METRICS_TOKEN` the route answers 404 like any unknown path; with it, the
+ * Safe by default: without `METRICS_TOKEN` there is no route, so any method gets the 404 of an unknown path; with it, the
  * scraper must send `Authorization: Bearer <METRICS_TOKEN>` (Prometheus `authorization.credentials`),
  * anything else is a 401. The comparison is constant-time over digests. Not in the OpenAPI document:
  * it is for operators, not product teams.
@@ -20,11 +20,12 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 
 export function metricsRoutes(app: FastifyInstance, ctx: AppContext): void {
   const token = ctx.config.metricsToken;
-  const expected = token === undefined ? undefined : digest(`Bearer ${token}`);
+  // Not registered at all (a registered GET would make `POST /metrics` a 405 naming it).
+  if (token === undefined) return;
+  const expected = digest(`Bearer ${token}`);
   const gauges = new DbGauges(ctx.db, ctx.now);
-  if (expected !== undefined) collectProcessMetrics();
+  collectProcessMetrics();
   app.get(METRICS_PATH, { schema: { hide: true } }, async (request, reply) => {
-    if (expected === undefined) throw new ApiError('route_not_found');
     const header = request.headers.authorization;
     if (typeof header !== 'string' || !timingSafeEqual(digest(header), expected)) {
       throw new ApiError('not_authenticated', undefined, { headers: { 'www-authenticate': 'Bearer' } });
