@@ -28,7 +28,11 @@ export const BusinessHeaders = Type.Object({
   'x-business-id': Type.Optional(Type.String({ description: 'Business UUID selecting the tenant' })),
 });
 
-/** Business headers plus `Idempotency-Key` (docs/guarantees.md#g42). */
+/**
+ * Business headers plus `Idempotency-Key` (docs/guarantees.md#g42). The key's limits are here for the
+ * OpenAPI document; a key outside them is the 400 `invalid_idempotency_key` (src/http/idempotency.ts),
+ * answered before this schema is checked.
+ */
 export const IdempotentBusinessHeaders = Type.Object({
   'x-business-id': Type.Optional(Type.String({ description: 'Business UUID selecting the tenant' })),
   'idempotency-key': Type.Optional(

@@ -4,7 +4,11 @@
  * business and API token) → the first answer replayed with `idempotent-replayed: true`; same key and
  * another request → 422 (FastAPI's shape, `type: idempotency_key_reused` at `["header", "idempotency-key"]`); while the first is still running → 409
  * `idempotency_key_in_progress`, so concurrent duplicates execute once. Keys last 24 hours. A 5xx
- * answer is not kept (the key is released for a retry). Runs after authentication and validation.
+ * answer is not kept (the key is released for a retry). A malformed key (empty, longer than 255,
+ * anything but visible ASCII, or sent twice, which arrives joined by ", ") is a 400
+ * `invalid_idempotency_key`, checked after authentication and before request validation, so the
+ * header schema's length limits (kept for the OpenAPI document) never answer it with a 422. The key
+ * is claimed after validation.
  */
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -34,6 +38,11 @@ export const idempotencyPlugin = fp<{ db: Kysely<Database>; now: () => number }>
 
 export function installIdempotency(app: FastifyInstance, db: Kysely<Database>, now: () => number): void {
   const store = new IdempotencyStore(db);
+
+  const checkKey = (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    const header = request.headers['idempotency-key'];
+    done(header === undefined || (typeof header === 'string' && KEY.test(header)) ? undefined : new ApiError('invalid_idempotency_key'));
+  };
 
   const claim = async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers['idempotency-key'];
@@ -72,7 +81,11 @@ export function installIdempotency(app: FastifyInstance, db: Kysely<Database>, n
   };
 
   app.addHook('onRoute', (route) => {
+    const declared = (route.schema?.headers as { properties?: Record<string, unknown> } | undefined)?.properties?.['idempotency-key'] !== undefined;
+    if (declared && route.config?.idempotent !== true) throw new Error(`Route ${route.url} documents Idempotency-Key without config.idempotent: the key would be neither checked nor honoured`);
     if (route.config?.idempotent !== true) return;
+    // First of the route's own preValidation hooks (after the global authentication), before validation's.
+    route.preValidation = [checkKey, ...(route.preValidation === undefined ? [] : [route.preValidation].flat())];
     route.preHandler = [...(route.preHandler === undefined ? [] : [route.preHandler].flat()), claim];
     route.onSend = [...(route.onSend === undefined ? [] : [route.onSend].flat()), keep];
   });

@@ -4,6 +4,7 @@
  * running again; another body is a 422; concurrent duplicates execute once; the key belongs to one
  * business and API token; an expired key runs again; the stored answer holds no secret.
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emulatorControl } from '../helpers/emulator-control.ts';
 import { request } from '../helpers/http.ts';
@@ -13,6 +14,21 @@ import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { DEFAULT_SYNC_SCOPES } from '../helpers/cc-token-provider.ts';
 
 const SCOPES = [...DEFAULT_SYNC_SCOPES];
+const INVALID_KEY = { detail: 'Idempotency-Key must be 1 to 255 visible ASCII characters', code: 'invalid_idempotency_key' };
+
+/** Node's client, which sends an array header as repeated lines (fetch would join them itself). */
+function sendRaw(method: string, url: string, headers: Record<string, string | string[]>, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: Idempotency-Key`, () => {
@@ -97,10 +113,43 @@ for (const dialect of DIALECTS) {
       expect(await tokenCalls()).toBe(before + 2);
       for (const bad of ['', 'x'.repeat(256), 'has space', 'é']) {
         const res = await connect(bad, body);
-        expect(res.status, JSON.stringify(bad)).toBeGreaterThanOrEqual(400);
-        expect(res.status).toBeLessThan(500);
+        expect([res.status, res.body], JSON.stringify(bad)).toEqual([400, INVALID_KEY]);
       }
-      expect((await connect('has space', body)).body.code).toBe('invalid_idempotency_key');
+    });
+
+    it('every route taking Idempotency-Key: a malformed key (empty, 256 long, bad characters, sent twice) is the 400, before validation', async () => {
+      const doc = (await (await fetch(`${t.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>> };
+      const routes = Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.entries(ops)
+          .filter(([, op]) => op.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'))
+          .map(([method]) => ({ method: method.toUpperCase(), path })),
+      );
+      expect(routes.map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+        'POST /api/v1/ramp/accounting/chart/backups',
+        'POST /api/v1/ramp/accounting/mark-synced',
+        'POST /api/v1/ramp/accounting/migrations',
+        'POST /api/v1/ramp/connect-with-credentials',
+        'POST /api/v1/ramp/sync',
+        'PUT /api/v1/ramp/accounting/chart',
+      ]);
+      const before = await tokenCalls();
+      for (const { method, path } of routes) {
+        for (const bad of ['', 'x'.repeat(256), 'x'.repeat(1000), 'has space', 'tab\tkey', 'é', 'ключ']) {
+          // The body is no valid request for any of them: the key is refused before validation would say so.
+          const res = await request(`${t.url}${path}`, { method, headers: { ...owner.headers, 'idempotency-key': Buffer.from(bad).toString('latin1') }, json: { unexpected: true } });
+          expect([res.status, res.body], `${method} ${path} ${JSON.stringify(bad).slice(0, 20)}`).toEqual([400, INVALID_KEY]);
+        }
+        const twice = await sendRaw(method, `${t.url}${path}`, { ...owner.headers, 'content-type': 'application/json', 'idempotency-key': ['dup-1', 'dup-2'] }, '{}');
+        expect([twice.status, JSON.parse(twice.text)], `${method} ${path} twice`).toEqual([400, INVALID_KEY]);
+        // The longest key allowed passes the check (the body is then what validation answers).
+        const longest = await request(`${t.url}${path}`, { method, headers: { ...owner.headers, 'idempotency-key': 'k'.repeat(255) }, json: { unexpected: true } });
+        expect(longest.status, `${method} ${path} 255`).not.toBe(400);
+        expect(longest.status).toBeLessThan(500);
+      }
+      // Nothing reached Ramp and no key was stored for a malformed one.
+      expect(await tokenCalls()).toBe(before);
+      const keys = await t.server.ctx.db.kysely.selectFrom('idempotency_keys').select('idempotency_key').where('business_id', '=', owner.businessId).execute();
+      expect(keys.filter((k) => k.idempotency_key !== 'k'.repeat(255))).toEqual([]);
     });
 
     it('a 5xx is not kept: the same key runs again once Ramp is back', async () => {
