@@ -5,7 +5,7 @@ import type { AppContext } from '../../app-context.ts';
 import { createBusiness, listBusinessesForUser, toBusinessView } from '../../tenancy/tenancy-repo.ts';
 import { authOf } from '../auth.ts';
 import { Page, PaginationQuery, errorResponses } from '../../core/schemas.ts';
-import { decodeCursor, pageOf } from '../../core/pagination.ts';
+import { BUSINESS_CURSOR, decodeCursor, pageOf } from '../../core/pagination.ts';
 
 const Business = Type.Object(
   {
@@ -37,7 +37,7 @@ export function businessRoutes(app: FastifyInstance, ctx: AppContext): void {
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const after = decodeCursor(request.query.cursor);
+      const after = decodeCursor(request.query.cursor, BUSINESS_CURSOR);
       const all = await listBusinessesForUser(ctx.db.kysely, authOf(request).userId);
       const start = after ? all.findIndex((b) => b.id === after.id) + 1 : 0;
       return pageOf(all.slice(start, start + limit + 1), limit, (b) => ({ key: b.created_at, id: b.id }));

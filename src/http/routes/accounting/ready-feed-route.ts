@@ -10,7 +10,7 @@ import { Type, type Static } from 'typebox';
 import type { AppContext } from '../../../app-context.ts';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
-import { decodeCursor, pageOf } from '../../../core/pagination.ts';
+import { RECORD_CURSOR, decodeCursor, pageOf } from '../../../core/pagination.ts';
 import { BusinessHeaders, Nullable, Page, PaginationQuery, errorResponses } from '../../../core/schemas.ts';
 import { listReady, readyItemView } from '../../../accounting/ready-feed.ts';
 import { READY_TYPES, readyKindOfType } from '../../../accounting/ready-types.ts';
@@ -63,7 +63,7 @@ export function readyFeedRoute(): RouteModule {
       async (request) => {
         const kind = readyKindOfType(request.query.type);
         const limit = request.query.limit ?? 50;
-        const rows = await listReady(ctx.db.kysely, authOf(request).businessId, kind, limit, decodeCursor(request.query.cursor));
+        const rows = await listReady(ctx.db.kysely, authOf(request).businessId, kind, limit, decodeCursor(request.query.cursor, RECORD_CURSOR));
         const page = pageOf(rows, limit, (row) => ({ key: row.occurred_at, id: row.id }));
         return { ...page, items: page.items.map((row) => readyItemView(kind, row)) };
       },

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../app-context.ts';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
-import { decodeCursor, pageFrom } from '../../../core/pagination.ts';
+import { RECORD_CURSOR, decodeCursor, pageFrom } from '../../../core/pagination.ts';
 import { BusinessHeaders, Page, errorResponses } from '../../../core/schemas.ts';
 import { RAMP_RESOURCES } from '../../../ramp/resource-descriptors.ts';
 import { timeOf } from '../../../sync/record-projection.ts';
@@ -61,7 +61,7 @@ export function recordRoutes(): RouteModule {
         },
         async (request) => {
           const limit = request.query.limit ?? 50;
-          const { rows, hasMore } = await listRecords(ctx.db.kysely, { businessId: authOf(request).businessId, resource, filters: filtersOf(request.query), limit, after: decodeCursor(request.query.cursor) });
+          const { rows, hasMore } = await listRecords(ctx.db.kysely, { businessId: authOf(request).businessId, resource, filters: filtersOf(request.query), limit, after: decodeCursor(request.query.cursor, RECORD_CURSOR) });
           const page = pageFrom(rows, hasMore, (row) => ({ key: row.occurred_at, id: row.id }));
           return { ...page, items: page.items.map((row) => recordView(resource, row)) };
         },

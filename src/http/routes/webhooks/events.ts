@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { listEvents } from '../../../events/event-log.ts';
 import { authOf } from '../../auth.ts';
-import { decodeCursor, pageOf } from '../../../core/pagination.ts';
+import { CREATED_AT_CURSOR, decodeCursor, pageOf } from '../../../core/pagination.ts';
 import { BusinessHeaders, Page, PaginationQuery, errorResponses } from '../../../core/schemas.ts';
 import type { WebhookServices } from './services.ts';
 import { EventTypeSchema, EventView, toEventView } from './webhook-schemas.ts';
@@ -27,7 +27,7 @@ export function eventRoutes(app: FastifyInstance, s: WebhookServices): void {
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await listEvents(ctx.db.kysely, authOf(request).businessId, { limit, cursor: decodeCursor(request.query.cursor) }, request.query.type);
+      const rows = await listEvents(ctx.db.kysely, authOf(request).businessId, { limit, cursor: decodeCursor(request.query.cursor, CREATED_AT_CURSOR) }, request.query.type);
       const page = pageOf(rows, limit, (e) => ({ key: e.createdAt, id: e.id }));
       return { ...page, items: page.items.map(toEventView) };
     },

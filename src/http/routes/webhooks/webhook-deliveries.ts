@@ -4,7 +4,7 @@ import { Type, type Static } from 'typebox';
 import { listDeliveries } from '../../../events/event-log.ts';
 import { authOf } from '../../auth.ts';
 import { ApiError } from '../../../core/errors.ts';
-import { decodeCursor, pageOf } from '../../../core/pagination.ts';
+import { CREATED_AT_CURSOR, decodeCursor, pageOf } from '../../../core/pagination.ts';
 import { BusinessHeaders, Page, PaginationQuery, errorResponses } from '../../../core/schemas.ts';
 import type { WebhookServices } from './services.ts';
 import { WebhookDeliveryView, WebhookIdParams, toDeliveryView } from './webhook-schemas.ts';
@@ -33,7 +33,7 @@ export function webhookDeliveryRoutes(app: FastifyInstance, s: WebhookServices):
       // Another business's endpoint is "not found", never "forbidden": its existence must not leak.
       if (!(await store.find(businessId, endpointId))) throw new ApiError('not_found', 'Webhook endpoint not found');
       const limit = request.query.limit ?? 50;
-      const rows = await listDeliveries(ctx.db.kysely, businessId, endpointId, { limit, cursor: decodeCursor(request.query.cursor) });
+      const rows = await listDeliveries(ctx.db.kysely, businessId, endpointId, { limit, cursor: decodeCursor(request.query.cursor, CREATED_AT_CURSOR) });
       const page = pageOf(rows, limit, (d) => ({ key: d.createdAt, id: d.id }));
       return { ...page, items: page.items.map(toDeliveryView) };
     },

@@ -7,7 +7,7 @@ import { Type, type Static } from 'typebox';
 import { auditRequest } from '../../audit-hook.ts';
 import { authOf } from '../../auth.ts';
 import { ApiError, RequestValidationError } from '../../../core/errors.ts';
-import { decodeCursor, pageOf } from '../../../core/pagination.ts';
+import { CREATED_AT_CURSOR, decodeCursor, pageOf } from '../../../core/pagination.ts';
 import { BusinessHeaders, Page, PaginationQuery, errorResponses } from '../../../core/schemas.ts';
 import type { WebhookServices } from './services.ts';
 import { WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointView, WebhookIdParams, toEndpointView } from './webhook-schemas.ts';
@@ -57,7 +57,7 @@ export function webhookEndpointRoutes(app: FastifyInstance, s: WebhookServices):
     },
     async (request) => {
       const limit = request.query.limit ?? 50;
-      const rows = await store.list(authOf(request).businessId, limit, decodeCursor(request.query.cursor));
+      const rows = await store.list(authOf(request).businessId, limit, decodeCursor(request.query.cursor, CREATED_AT_CURSOR));
       const page = pageOf(rows, limit, (e) => ({ key: e.createdAt, id: e.id }));
       return { ...page, items: page.items.map(toEndpointView) };
     },
