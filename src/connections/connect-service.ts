@@ -147,7 +147,7 @@ export class ConnectService {
     const existing = await store.find(input.businessId);
     if (existing?.status === 'connected') {
       await record('failure', 'conflict: a live connection exists');
-      throw new ApiError('resource_exists', 'This business already has a live Ramp connection; disconnect it first', { existingId: existing.id });
+      throw new ApiError('resource_exists', undefined, { existingId: existing.id });
     }
 
     const client = { clientId: input.clientId, clientSecret: input.clientSecret };
@@ -174,7 +174,7 @@ export class ConnectService {
       // Lost a race with a concurrent connect: give back the token we just obtained.
       void oauth.revoke(apiBaseUrl, client, result.tokens.accessToken, 'access_token');
       await record('failure', 'conflict: a live connection exists');
-      throw new ApiError('resource_exists', 'This business already has a live Ramp connection; disconnect it first', { existingId: created.conflict.id });
+      throw new ApiError('resource_exists', undefined, { existingId: created.conflict.id });
     }
     await record('success', `connected (${environment})`);
     await this.#s.events.emit(input.businessId, 'connection.created', { connection_id: created.created.id, auth_method: 'client_credentials', environment });

@@ -780,7 +780,7 @@ for (const dialect of DIALECTS) {
         await expect(service.connectWithCredentials({ businessId, tokenId: 'tok', clientId: app.client_id, clientSecret: app.client_secret }, again.record)).rejects.toMatchObject({
           code: 'resource_exists',
           existingId: row.id,
-          message: 'This business already has a live Ramp connection; disconnect it first',
+          message: 'Resource already exists',
         });
         expect(again.calls).toEqual([['failure', 'conflict: a live connection exists']]);
         // Refused before asking Ramp: no token was issued only to be given back.
@@ -845,7 +845,7 @@ for (const dialect of DIALECTS) {
         const late = new ConnectService({ ...services, store: new LateStore(h.db, h.store.vault, h.ctx.now) });
         const before = await h.emu.stats();
         const r = recorder();
-        await expect(late.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, r.record)).rejects.toMatchObject({ code: 'resource_exists', existingId: winner, message: 'This business already has a live Ramp connection; disconnect it first' });
+        await expect(late.connectWithCredentials({ businessId, tokenId: 't', clientId: app.client_id, clientSecret: app.client_secret, scopes: ['business:read'] }, r.record)).rejects.toMatchObject({ code: 'resource_exists', existingId: winner, message: 'Resource already exists' });
         expect(r.calls).toEqual([['failure', 'conflict: a live connection exists']]);
         expect((await h.emu.stats()).grants.client_credentials).toBe(before.grants.client_credentials + 1);
         await expect.poll(async () => (await h.emu.stats()).revocations).toBe(before.revocations + 1);

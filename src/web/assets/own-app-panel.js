@@ -85,7 +85,7 @@ export async function onOwnAppSubmit(event) {
       if (first) first.focus();
       else ownAppError(error.detail);
     } else if (error instanceof ApiFailure && error.status === 409) {
-      ownAppError(`${error.detail} To switch apps, disconnect the current connection first.`);
+      ownAppError('This business is already connected to Ramp. To switch apps, disconnect the current connection first.');
       void loadStatus();
     } else if (error instanceof ApiFailure && error.status === 403) {
       ownAppError('Only owners and admins of this business can connect Ramp.');
