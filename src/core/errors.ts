@@ -19,6 +19,12 @@ export const ERRORS = {
   resource_exists: { status: 409, detail: 'Resource already exists' },
   token_limit_reached: { status: 409, detail: 'At most 10 active API tokens are allowed per user; revoke one first' },
   invalid_request: { status: 400, detail: 'Invalid request parameters' },
+  // Answered before any route runs (src/http/error-handler.ts: Fastify's frameworkErrors and clientErrorHandler).
+  invalid_url: { status: 400, detail: 'The request path is not a valid URL: a percent sign must start an escape of UTF-8 bytes' },
+  uri_too_long: { status: 414, detail: 'A path segment is longer than 2048 characters' },
+  invalid_http_request: { status: 400, detail: 'Invalid HTTP request received' },
+  request_timeout: { status: 408, detail: 'The request was not received in time' },
+  request_headers_too_large: { status: 431, detail: 'The request headers are too large' },
   payload_too_large: { status: 413, detail: 'Request body is too large' },
   unsupported_media_type: { status: 415, detail: 'Unsupported media type' },
   // FastAPI answers a body its JSON decoder cannot recurse through with 400 "There was an error parsing the body";

@@ -11,7 +11,7 @@ import { authPlugin } from './auth.ts';
 import { auditPlugin } from './audit-hook.ts';
 import { idempotencyPlugin } from './idempotency.ts';
 import { ApiRateLimiter } from './rate-limit.ts';
-import { installErrorHandler } from './error-handler.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './error-handler.ts';
 import { docsRoutes, registerOpenApi } from './openapi.ts';
 import { apiTokenRoutes } from './routes/api-tokens.ts';
 import { businessRoutes } from './routes/businesses.ts';
@@ -49,6 +49,9 @@ export async function buildApp(ctx: AppContext, extraRoutes: readonly RouteModul
     bodyLimit: 1_048_576,
     trustProxy: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2048 },
+    // What the router and Node's HTTP parser answer before any route: in the catalogue's shape too.
+    frameworkErrors,
+    clientErrorHandler,
   }) as unknown as FastifyInstance;
   // Every response carries x-request-id. Authenticated routes set it in the auth hook they run
   // anyway, errors in the error handler; only public routes get a hook of their own (a global

@@ -2,9 +2,14 @@
  * @module The only place that writes error bodies: `{"detail", "code"}` for expected failures,
  * FastAPI's `{"detail": [...]}` for 422, and a bare 500 (no stack, no message) for bugs. A path no
  * route has is a 404 `route_not_found`; a path some route has, asked with another method, is
- * Starlette's 405 `Method Not Allowed` with `Allow` naming the methods the path answers.
+ * Starlette's 405 `Method Not Allowed` with `Allow` naming the methods the path answers. What Fastify
+ * and Node answer before any route or hook runs (a path that does not decode, an over-long path
+ * parameter, bytes that are not HTTP) gets the same `{"detail", "code"}` through `frameworkErrors`
+ * and `clientErrorHandler`, Fastify's constructor options for them (`buildApp` passes both).
  */
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, ERRORS, RequestValidationError, type ErrorCode } from '../core/errors.ts';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -13,8 +18,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_request',
   FST_ERR_CTP_EMPTY_TYPE: 'invalid_request',
   FST_ERR_CTP_INVALID_TYPE: 'invalid_request',
-  FST_ERR_BAD_URL: 'invalid_request',
-  FST_ERR_ASYNC_CONSTRAINT: 'invalid_request',
+  FST_ERR_BAD_URL: 'invalid_url',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_request',
 };
 
@@ -28,7 +33,7 @@ const byMethodOrder = (a: string, b: string) => {
 /**
  * The methods some route answers at the request's path, or none when the request's own method has a
  * route there (a handler's `reply.callNotFound()`: the route exists, what it names does not). A path
- * that does not decode never gets here: Fastify's not-found router answers it 400 first.
+ * that does not decode never gets here: `frameworkErrors` answers it 400 `invalid_url` first.
  */
 function allowedMethods(app: FastifyInstance, methods: ReadonlySet<string>, request: FastifyRequest): string[] {
   const url = request.raw.url ?? request.url;
@@ -76,4 +81,39 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     return reply.code(404).send({ detail: ERRORS.route_not_found.detail, code: 'route_not_found' });
   });
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router's own failures, which never reach the error handler. A path
+ * whose percent-encoding does not decode (`/api/v1/ramp/%zz`) is a 400 `invalid_url`, a path parameter
+ * over the router's `maxParamLength` a 414 `uri_too_long`; anything else here (`FST_ERR_ASYNC_CONSTRAINT`:
+ * no route has an async constraint) is a bug, a bare 500.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const code = FASTIFY_CODES[error.code];
+  reply.header('x-request-id', request.id);
+  if (code === undefined) {
+    request.log.error({ err: error }, 'framework error');
+    void reply.code(500).send({ detail: ERRORS.internal_error.detail, code: 'internal_error' });
+    return;
+  }
+  void reply.code(ERRORS[code].status).send({ detail: ERRORS[code].detail, code });
+}
+
+/**
+ * Fastify's `clientErrorHandler`, for what Node's HTTP parser refuses (a malformed `Content-Length`, a
+ * header line that is not one, headers over Node's size limit, a request not received in time): the
+ * status Fastify's default gives, with our body instead of `{"error","message","statusCode"}`.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection is gone: nothing to answer (as Fastify's default).
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ErrorCode = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? 'request_headers_too_large' : 'invalid_http_request';
+  const { status, detail } = ERRORS[code];
+  this.log.trace({ err: error }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify({ detail, code });
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }
