@@ -51,6 +51,11 @@ export interface Config {
     /** Automatic syncs run this many times less often while the subscription is healthy. */
     readonly slowPollFactor: number;
   };
+  /**
+   * Outbound webhooks may be registered for and delivered to private, loopback and link-local addresses
+   * (src/events/private-address.ts). `WEBHOOK_ALLOW_PRIVATE_URLS`; default on in emulator mode only.
+   */
+  readonly webhookAllowPrivateUrls: boolean;
   /** Our API's own limits (0 rps disables a limit). */
   readonly rateLimit: { readonly perTokenRps: number; readonly perTokenBurst: number; readonly perBusinessRps: number; readonly perBusinessBurst: number };
 }
@@ -123,6 +128,14 @@ function metricsToken(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** `true` or `false`; unset or empty is the default. Anything else stops the server rather than guess. */
+function flag(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
 function url(name: string, raw: string): string {
   try {
     const parsed = new URL(raw);
@@ -190,6 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pendingTimeoutMs: Math.max(1, nonNegative('RAMP_WEBHOOK_PENDING_TIMEOUT_MS', env.RAMP_WEBHOOK_PENDING_TIMEOUT_MS, 5 * 60_000)),
       slowPollFactor: Math.max(1, nonNegative('RAMP_WEBHOOK_SLOW_POLL_FACTOR', env.RAMP_WEBHOOK_SLOW_POLL_FACTOR, 4)),
     }),
+    // Development and tests deliver to receivers on loopback; a deployment (sandbox, production) must not.
+    webhookAllowPrivateUrls: flag('WEBHOOK_ALLOW_PRIVATE_URLS', env.WEBHOOK_ALLOW_PRIVATE_URLS, rampEnv === 'emulator'),
     rateLimit: Object.freeze({
       perTokenRps: nonNegative('RATE_LIMIT_TOKEN_RPS', env.RATE_LIMIT_TOKEN_RPS, 200),
       perTokenBurst: nonNegative('RATE_LIMIT_TOKEN_BURST', env.RATE_LIMIT_TOKEN_BURST, 400),

@@ -6,9 +6,13 @@
  * - The error kept for the delivery log is a short classification ("HTTP 500", "timeout after 10000 ms",
  *   "network error (ECONNREFUSED)"), never the receiver's response body: the log is shown through the
  *   API, and echoing bodies would turn webhooks into a way to read internal services.
+ * - A destination in a private range is refused before connecting (src/events/private-address.ts) and
+ *   logged as `refused: private or reserved address`, whatever the port: no probe of our network.
  * - Neither the secret nor the body is ever logged.
  */
+import { Agent, fetch as undiciFetch } from 'undici';
 import { parseRetryAfter } from '../ramp/retry-policy.ts';
+import { PRIVATE_ADDRESS_REFUSED, PrivateAddressError, webhookConnector, type EgressOptions } from './private-address.ts';
 import { SIGNATURE_HEADER, signWebhook } from './signature.ts';
 
 export const USER_AGENT = 'ramp-connect-webhooks/1';
@@ -51,6 +55,16 @@ export interface AttemptInput {
   readonly fetch: typeof fetch;
 }
 
+/**
+ * The HTTP client deliveries use: undici's fetch on an Agent of its own whose sockets connect through
+ * `webhookConnector`, so every connection (keep-alive pools included) is checked where it is made.
+ */
+export function webhookFetch(egress: EgressOptions): typeof fetch {
+  const dispatcher = new Agent({ connect: webhookConnector(egress) });
+  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...init, dispatcher } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch;
+}
+
 export async function attemptDelivery(input: AttemptInput): Promise<AttemptOutcome> {
   const body = webhookBody(input.event);
   const timeout = AbortSignal.timeout(input.timeoutMs);
@@ -85,6 +99,7 @@ export async function attemptDelivery(input: AttemptInput): Promise<AttemptOutco
 /** `network error (ECONNREFUSED)` and the like: the cause's code, or undici's short fixed message ("bad port"). */
 function networkError(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
+  if (cause instanceof PrivateAddressError) return PRIVATE_ADDRESS_REFUSED;
   if (typeof cause?.code === 'string' && /^[A-Z0-9_]{2,40}$/.test(cause.code)) return `network error (${cause.code})`;
   if (typeof cause?.message === 'string' && /^[a-z][a-z ]{1,40}$/.test(cause.message)) return `network error (${cause.message})`;
   return 'network error';

@@ -16,7 +16,8 @@ import type { Db } from '../db/database.ts';
 import { metrics, secondsSince } from '../metrics/registry.ts';
 import { fullJitterDelay } from '../ramp/retry-policy.ts';
 import { CredentialsCorruptError } from '../vault/vault.ts';
-import { attemptDelivery, type AttemptOutcome } from './delivery-attempt.ts';
+import { attemptDelivery, webhookFetch, type AttemptOutcome } from './delivery-attempt.ts';
+import type { EgressOptions } from './private-address.ts';
 import { claimDueDeliveries, countPending, settleDelivery, type ClaimedDelivery } from './delivery-queue.ts';
 import type { WebhookDeliveriesTable } from './events-schema.ts';
 import type { WebhookEndpointStore } from './webhook-endpoint-store.ts';
@@ -59,7 +60,10 @@ export interface DeliveryWorkerDeps {
   readonly store: WebhookEndpointStore;
   readonly log: Logger;
   readonly now?: () => number;
+  /** Replaces the HTTP client (tests' stubs); `egress` is then unused. */
   readonly fetch?: typeof fetch;
+  /** Which destinations the default client may reach; default: no private address. */
+  readonly egress?: EgressOptions;
   readonly options?: Partial<DeliveryOptions>;
 }
 
@@ -89,7 +93,7 @@ export class DeliveryWorker {
     this.#store = deps.store;
     this.#log = deps.log;
     this.#now = deps.now ?? Date.now;
-    this.#fetch = deps.fetch ?? fetch;
+    this.#fetch = deps.fetch ?? webhookFetch(deps.egress ?? { allowPrivateAddresses: false });
   }
 
   get running(): boolean {

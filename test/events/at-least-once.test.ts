@@ -39,6 +39,7 @@ for (const dialect of DIALECTS) {
         store: new WebhookEndpointStore(handle, vault, Date.now),
         log: createLogger('silent'),
         ...(fetchImpl ? { fetch: fetchImpl } : {}),
+        egress: { allowPrivateAddresses: true }, // the receiver is on loopback
         options: { pollIntervalMs: 20, backoffBaseMs: 10, backoffCapMs: 20, ...options },
       });
     };

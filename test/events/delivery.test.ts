@@ -23,6 +23,9 @@ import { DIALECTS } from '../helpers/test-db.ts';
 import { freePort } from '../helpers/test-server.ts';
 import { startEventsApp, startReceiver, type EventsHarness, type Receiver } from './helpers.ts';
 
+/** The receivers here are on loopback. */
+const LOOPBACK_OK = { allowPrivateAddresses: true };
+
 for (const dialect of DIALECTS) {
   describe(`${dialect}: webhook delivery`, () => {
     let h: EventsHarness;
@@ -33,7 +36,7 @@ for (const dialect of DIALECTS) {
     let sink: OutboxEventSink;
     const now = () => clock;
     const worker = (options: Partial<DeliveryOptions> = {}) =>
-      new DeliveryWorker({ db: h.db, store, log: createLogger('silent'), now, options: { backoffBaseMs: 1_000, backoffCapMs: 3_600_000, random: () => 0.5, ...options } });
+      new DeliveryWorker({ db: h.db, store, log: createLogger('silent'), now, egress: LOOPBACK_OK, options: { backoffBaseMs: 1_000, backoffCapMs: 3_600_000, random: () => 0.5, ...options } });
     const deliveries = () => h.db.kysely.selectFrom('webhook_deliveries').selectAll().where('business_id', '=', tenant.businessId).orderBy('created_at').execute();
 
     beforeAll(async () => {
@@ -240,7 +243,7 @@ for (const dialect of DIALECTS) {
       const rotatedStore = new WebhookEndpointStore(h.db, rotated, now);
       expect(rotatedStore.openSecret(row)).toBe(secret);
       await sink.emit(tenant.businessId, 'sync.completed', {});
-      await new DeliveryWorker({ db: h.db, store: rotatedStore, log: createLogger('silent'), now }).runOnce();
+      await new DeliveryWorker({ db: h.db, store: rotatedStore, log: createLogger('silent'), now, egress: LOOPBACK_OK }).runOnce();
       const [req] = receiver.requests;
       expect(verifyWebhookSignature(secret, String(req!.headers['x-ramp-connect-signature']), req!.body, { now: clock })).toBe(true);
       // Put every row back under the test key for the tests that follow.

@@ -110,8 +110,13 @@ export interface EventsHarness {
   close(): Promise<void>;
 }
 
-/** The events feature's routes on the foundation app, over a fresh migrated database. The worker is not started. */
-export async function startEventsApp(dialect: Dialect, options: Omit<EventsFeatureDeps, 'ctx' | 'vault'> = {}): Promise<EventsHarness> {
+/**
+ * The events feature's routes on the foundation app, over a fresh migrated database. The worker is not
+ * started. Webhooks to private addresses are allowed (the receivers are on loopback) unless `env` says
+ * `WEBHOOK_ALLOW_PRIVATE_URLS: 'false'`.
+ */
+export async function startEventsApp(dialect: Dialect, options: Omit<EventsFeatureDeps, 'ctx' | 'vault'> & { env?: Record<string, string> } = {}): Promise<EventsHarness> {
+  const { env, ...deps } = options;
   const { db, test, cleanup } = await openTestDb(dialect);
   const logs: string[] = [];
   const sink = new Writable({
@@ -122,14 +127,14 @@ export async function startEventsApp(dialect: Dialect, options: Omit<EventsFeatu
   });
   const closers: (() => Promise<void> | void)[] = [];
   const ctx: AppContext = {
-    config: loadConfig({ RAMP_ENV: 'sandbox' }),
+    config: loadConfig({ RAMP_ENV: 'sandbox', WEBHOOK_ALLOW_PRIVATE_URLS: 'true', ...env }),
     db,
     log: createLogger('debug', sink),
     now: Date.now,
     onClose: (fn) => closers.push(fn),
   };
   const vault = testVault();
-  const feature = eventsFeature({ ctx, vault, ...options });
+  const feature = eventsFeature({ ctx, vault, ...deps });
   const app = await buildApp(ctx, feature.routes);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

@@ -21,7 +21,7 @@ export interface TestApp {
 
 export async function startTestApp(dialect: Dialect, extraRoutes: RouteModule[] = []): Promise<TestApp> {
   const { db, test, cleanup } = await openTestDb(dialect);
-  const ctx: AppContext = { config: loadConfig({ RAMP_ENV: 'sandbox' }), db, log: createLogger('silent'), now: Date.now, onClose: () => {} };
+  const ctx: AppContext = { config: loadConfig({ RAMP_ENV: 'sandbox', WEBHOOK_ALLOW_PRIVATE_URLS: 'true' }), db, log: createLogger('silent'), now: Date.now, onClose: () => {} };
   const app = await buildApp(ctx, extraRoutes).catch(async (error: unknown) => {
     await cleanup(); // a route refused at startup must not leave its database behind
     throw error;

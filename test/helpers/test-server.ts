@@ -60,6 +60,8 @@ export async function startTestServer(options: { dialect: Dialect; env?: Record<
     // subscribe job's own Ramp calls would otherwise interleave with tests that count Ramp calls or
     // expire a token behind the token manager's back.
     RAMP_WEBHOOK_SUBSCRIBE: 'off',
+    // Outbound webhooks go to receivers on loopback (emulator mode's default, said here for tests that change RAMP_ENV).
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     ...options.env,
   });
   const server = await startServer(config, { log: createLogger('info', sink) });

@@ -4,6 +4,7 @@
  * It lives in src/http because it registers routes; src/events never imports HTTP. `src/features.ts`
  * wires it; `start()` runs once the server listens.
  */
+import type { LookupFunction } from 'node:net';
 import type { AppContext } from '../../../app-context.ts';
 import type { RouteModule } from '../../app.ts';
 import { eventRoutes } from './events.ts';
@@ -20,8 +21,10 @@ export interface EventsFeatureDeps {
   readonly vault: Vault;
   /** Idle poll interval of the delivery worker; default 1000 ms. */
   readonly pollIntervalMs?: number;
-  /** The HTTP client deliveries use (tests inject one); default the global fetch. */
+  /** The HTTP client deliveries use (tests inject one); default undici's, refusing private addresses unless configured. */
   readonly fetch?: typeof fetch;
+  /** The resolver deliveries connect with (tests: a name that resolves to a private address); default `dns.lookup`. */
+  readonly lookup?: LookupFunction;
   /** Finer worker settings (backoff, attempts, lease, timeouts), mainly for tests. */
   readonly delivery?: Partial<DeliveryOptions>;
 }
@@ -44,6 +47,7 @@ export function eventsFeature(deps: EventsFeatureDeps): EventsFeature {
     log: ctx.log.child({ component: 'webhooks' }),
     now: ctx.now,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    egress: { allowPrivateAddresses: ctx.config.webhookAllowPrivateUrls, ...(deps.lookup ? { lookup: deps.lookup } : {}) },
     options: { ...deps.delivery, ...(deps.pollIntervalMs === undefined ? {} : { pollIntervalMs: deps.pollIntervalMs }) },
   });
   // Committed emits wake the local worker, so a webhook leaves within milliseconds, not a poll interval.

@@ -33,7 +33,7 @@ export function webhookEndpointRoutes(app: FastifyInstance, s: WebhookServices):
     },
     async (request, reply) => {
       const auth = authOf(request);
-      const url = checkWebhookUrl(request.body.url, ['body', 'url']);
+      const url = checkWebhookUrl(request.body.url, ['body', 'url'], { allowPrivateAddresses: ctx.config.webhookAllowPrivateUrls });
       if (!url.ok) throw new RequestValidationError([url.issue]);
       const result = await store.create(auth.businessId, url.url, request.body.event_types ?? null);
       if ('limitReached' in result) throw new ApiError('webhook_limit_reached');

@@ -1,14 +1,16 @@
 /**
  * @module Validation of a webhook URL beyond its length, reported as pydantic's `HttpUrl` would
  * (`url_parsing`, `url_scheme`) plus a `value_error` for credentials: `https://user:pass@host` would put
- * a password into our database in clear and into every delivery's request line.
- * Private and loopback hosts are allowed (local development and tests deliver to 127.0.0.1).
+ * a password into our database in clear and into every delivery's request line; and another for a
+ * private IP literal or `localhost` (src/events/private-address.ts) unless `WEBHOOK_ALLOW_PRIVATE_URLS`
+ * allows them (local development and tests deliver to 127.0.0.1).
  */
 import type { ValidationIssue } from '../../../core/errors.ts';
+import { isPrivateHostname } from '../../../events/private-address.ts';
 
 export type UrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly issue: ValidationIssue };
 
-export function checkWebhookUrl(input: string, loc: (string | number)[]): UrlCheck {
+export function checkWebhookUrl(input: string, loc: (string | number)[], options: { allowPrivateAddresses: boolean }): UrlCheck {
   const fail = (type: string, msg: string, ctx: Record<string, unknown>): UrlCheck => ({ ok: false, issue: { type, loc, msg, input, ctx } });
   let parsed: URL;
   try {
@@ -24,6 +26,9 @@ export function checkWebhookUrl(input: string, loc: (string | number)[]): UrlChe
   if (parsed.username !== '' || parsed.password !== '') {
     // The one place the input is not echoed: it holds a password.
     return { ok: false, issue: { type: 'value_error', loc, msg: 'Value error, URL must not contain credentials', input: '**********', ctx: { error: {} } } };
+  }
+  if (!options.allowPrivateAddresses && isPrivateHostname(parsed.hostname)) {
+    return fail('value_error', 'Value error, URL must not point to a private, loopback or link-local address', { error: {} });
   }
   return { ok: true, url: parsed.href };
 }
