@@ -21,7 +21,9 @@ const HEADER = `/**
 
 /** The contents of schema.ts for an OpenAPI document. */
 export async function clientSchemaSource(document: object): Promise<string> {
-  const ast = await openapiTS(document as Parameters<typeof openapiTS>[0], { silent: true });
+  // Request bodies are components (`APITokenCreate`): a field with a default is still optional to send,
+  // which openapi-typescript's default (`defaultNonNullable`) would make required in a component.
+  const ast = await openapiTS(document as Parameters<typeof openapiTS>[0], { silent: true, defaultNonNullable: false });
   return HEADER + astToString(ast);
 }
 

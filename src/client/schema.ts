@@ -837,23 +837,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        BusinessResponse: {
-            /** Format: uuid */
-            id: string;
+        APITokenCreate: {
             name: string;
-            default_currency: string;
-            /** Format: date-time */
-            created_at: string;
-            role?: string;
-        };
-        ValidationError: {
-            loc: (string | number)[];
-            msg: string;
-            type: string;
-            input?: unknown;
-            ctx?: {
-                [key: string]: unknown;
-            };
+            description?: string | null;
+            /** @default 365 */
+            expires_in_days?: number;
+            permissions?: "ramp:token"[];
         };
         APITokenInfo: {
             id: string;
@@ -871,37 +860,189 @@ export interface components {
             revoked_at: string | null;
             revocation_reason: string | null;
         };
-        /** @description The Ramp webhook subscription of the connection; automatic syncs slow down while it is active */
-        RampWebhookSubscriptionStatus: {
-            status: "creating" | "pending" | "active" | "disabled" | "polling_only" | "failed";
-            reason: string | null;
-            event_types: string[];
-            last_event_at: string | null;
+        AccountingChart: {
+            connection: {
+                id: string;
+                remote_provider_name: string | null;
+                status: string;
+                is_active: boolean;
+                created_at: string | null;
+                last_linked_at: string | null;
+            } | null;
+            counts: {
+                gl_accounts: number;
+                vendors: number;
+                custom_fields: number;
+                field_options: number;
+            };
+            gl_accounts: {
+                ramp_id: string;
+                id: string;
+                is_active: boolean;
+                name: string;
+                code: string | null;
+                classification: string | null;
+            }[];
+            vendors: {
+                ramp_id: string;
+                id: string;
+                is_active: boolean;
+                name: string;
+                code: string | null;
+            }[];
+            custom_fields: {
+                ramp_id: string;
+                id: string;
+                is_active: boolean;
+                name: string;
+                display_name: string | null;
+                input_type: string;
+                is_splittable: boolean;
+                is_required_for: string[];
+                options: {
+                    ramp_id: string;
+                    id: string;
+                    is_active: boolean;
+                    value: string;
+                    code: string | null;
+                }[];
+            }[];
         };
-        EventType: "connection.created" | "connection.refresh_failed" | "connection.needs_reauth" | "connection.recovered" | "connection.deleted" | "sync.completed" | "sync.failed";
-        WebhookEndpoint: {
+        AccountingChartBackup: {
             /** Format: uuid */
-            id: string;
-            url: string;
-            event_types: components["schemas"]["EventType"][] | null;
-            active: boolean;
+            backup_id: string;
+            connection_id: string;
+            remote_provider_name: string | null;
+            counts: {
+                gl_accounts: number;
+                vendors: number;
+                custom_fields: number;
+                field_options: number;
+            };
             /** Format: date-time */
             created_at: string;
         };
-        WebhookDelivery: {
+        AccountingChartDesired: {
+            gl_accounts: {
+                /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
+                id: string;
+                name: string;
+                /** @description ANY | ASSET | CREDCARD | EQUITY | EXPENSE | LIABILITY | REVENUE | UNKNOWN */
+                classification: string;
+                /** @description Empty or absent: no code */
+                code?: string;
+            }[];
+            vendors: {
+                /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
+                id: string;
+                name: string;
+                /** @description Empty or absent: no code */
+                code?: string;
+            }[];
+            custom_fields: {
+                /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
+                id: string;
+                name: string;
+                /** @description SINGLE_CHOICE | FREE_FORM_TEXT | BOOLEAN; only SINGLE_CHOICE fields have options */
+                input_type: string;
+                display_name?: string | null;
+                is_splittable?: boolean;
+                is_required_for?: string[];
+                options?: {
+                    /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
+                    id: string;
+                    value: string;
+                    /** @description Empty or absent: no code */
+                    code?: string;
+                }[];
+            }[];
+        };
+        AccountingChartJob: {
             /** Format: uuid */
             id: string;
-            /** Format: uuid */
-            event_id: string;
-            event_type: components["schemas"]["EventType"];
-            status: "pending" | "delivered" | "dead";
-            attempts: number;
-            last_status_code: number | null;
-            last_error: string | null;
-            next_attempt_at: string | null;
-            delivered_at: string | null;
+            kind: "upload" | "migration";
+            /** @description queued | running | completed | partial | failed (partial: Ramp refused the items in `progress.refused`; the rest was written) */
+            status: string;
+            connection_id: string | null;
+            backup_id: string | null;
+            target_provider_name: string | null;
+            progress: {
+                /** @description queued | disconnecting | connecting | reading | writing | done */
+                phase: string;
+                planned: {
+                    creates: number;
+                    updates: number;
+                    deletes: number;
+                };
+                done: {
+                    creates: number;
+                    updates: number;
+                    deletes: number;
+                };
+                ramp_calls: {
+                    reads: number;
+                    writes: number;
+                };
+                /** @description Writes Ramp refused; a refused batch lists all its items (none was applied), each with the problems Ramp named for it */
+                refused: {
+                    kind: string;
+                    operation: string;
+                    field_id?: string;
+                    ramp_status: number;
+                    ramp_code: string | null;
+                    message: string | null;
+                    items: {
+                        id: string;
+                        problems: string[];
+                    }[];
+                }[];
+                unchangeable: {
+                    kind: string;
+                    id: string;
+                    problem: string;
+                }[];
+                new_connection_id: string | null;
+                runs: number;
+            } & {
+                [key: string]: unknown;
+            };
+            error: {
+                code: string;
+                detail: string;
+            } | null;
             /** Format: date-time */
             created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+        };
+        AccountingMigrationRequest: {
+            /**
+             * Format: uuid
+             * @description A backup of the chart of the active accounting connection (POST …/chart/backups); required while one is active
+             */
+            backup_id?: string;
+            /** @description Name of the new accounting connection */
+            remote_provider_name: string;
+        };
+        BusinessCreate: {
+            name: string;
+            default_currency?: "USD" | "CAD" | "AUD" | "EUR" | "GBP";
+        };
+        BusinessResponse: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            default_currency: string;
+            /** Format: date-time */
+            created_at: string;
+            role?: string;
+        };
+        ErrorBody: {
+            detail: string;
+            /** @description Stable snake_case error code */
+            code: string;
+            /** @description With 409 resource_exists: the id of the resource that exists */
+            existing_id?: string;
         };
         Event: {
             /** Format: uuid */
@@ -915,10 +1056,102 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        RampRecord: {
-            id: string;
-        } & {
-            [key: string]: unknown;
+        EventType: "connection.created" | "connection.refresh_failed" | "connection.needs_reauth" | "connection.recovered" | "connection.deleted" | "sync.completed" | "sync.failed";
+        HTTPValidationError: {
+            detail?: components["schemas"]["ValidationError"][];
+        };
+        RampAccessToken: {
+            access_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            /** Format: date-time */
+            expires_at: string;
+            environment: "sandbox" | "production";
+        };
+        RampApiCredentialsRequest: {
+            /** @description Ramp Developer App Client ID */
+            client_id: string;
+            /** @description Ramp Developer App Client Secret */
+            client_secret: string;
+            scopes?: string[];
+            environment?: "sandbox" | "production";
+        };
+        RampConnectUrl: {
+            connect_url: string;
+            /** Format: date-time */
+            expires_at: string;
+        };
+        RampConnectionStatus: {
+            status: "connected" | "needs_reauth" | "revoke_pending" | "disconnected";
+            connection_id: string | null;
+            auth_method: ("oauth" | "client_credentials") | null;
+            environment: ("sandbox" | "production") | null;
+            client_id: string | null;
+            scopes: string[];
+            access_token_expires_at: string | null;
+            last_refreshed_at: string | null;
+            last_sync_at: string | null;
+            last_sync: {
+                /** Format: uuid */
+                id: string;
+                /** @description partial: Ramp refused the resources in `skipped`; the rest was synced */
+                status: "completed" | "partial" | "failed";
+                /** Format: date-time */
+                finished_at: string;
+                skipped: {
+                    resource: string;
+                    /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
+                    reason: "missing_scope" | "ramp_error";
+                    missing_scope: string | null;
+                    /** @description Ramp's answer: status, Ramp code, message */
+                    detail: string;
+                }[];
+                error: string | null;
+            } | null;
+            transaction_count: number;
+            last_error: string | null;
+            status_reason: string | null;
+            connected_at: string | null;
+            /** @description The active accounting connection on Ramp as last seen by a chart-of-accounts call (null: none seen) */
+            accounting_connection: {
+                connection_id: string;
+                remote_provider_name: string | null;
+                /** @description api: the chart is writable through the API; direct: managed in Ramp, read-only; unknown: not checked yet */
+                kind: "api" | "direct" | "unknown";
+                /** Format: date-time */
+                checked_at: string;
+            } | null;
+            webhook: components["schemas"]["RampWebhookSubscriptionStatus"] | null;
+        };
+        RampMarkSyncedRequest: {
+            sync_type: "TRANSACTION_SYNC" | "REIMBURSEMENT_SYNC" | "BILL_SYNC" | "BILL_PAYMENT_SYNC" | "TRANSFER_SYNC" | "STATEMENT_CREDIT_SYNC";
+            /** @description Posted to the books; Ramp records each with its own id as the reference */
+            object_ids?: string[];
+            /** @description Posted to the books, with the id the books gave each */
+            successes?: {
+                object_id: string;
+                /** @description The books' id of the posted entry */
+                reference_id: string;
+            }[];
+            /** @description Could not be posted; they stay ready to sync, with this message */
+            failures?: {
+                object_id: string;
+                /** @description Why the books refused it; shown to the customer in Ramp and on the ready feed */
+                message: string;
+            }[];
+        };
+        RampMarkSyncedResult: {
+            sync_type: string;
+            successful: number;
+            failed: number;
+            /** @description One Ramp call each, at most 5,000 objects */
+            batches: {
+                sync_id: string | null;
+                /** @description The batch's key: the same request always sends the same batches with the same keys */
+                idempotency_key: string;
+                successful: number;
+                failed: number;
+            }[];
         };
         RampReadyItem: {
             /** @description Ramp's id of the object: the id mark-synced takes */
@@ -973,6 +1206,161 @@ export interface components {
             } & {
                 [key: string]: unknown;
             };
+        };
+        RampRecord: {
+            id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        RampSync: {
+            /** Format: uuid */
+            id: string;
+            /** @description queued | running | completed | partial | failed (partial: Ramp refused the resources in `skipped`; the rest was synced) */
+            status: string;
+            /** @description manual | auto | webhook */
+            trigger: string;
+            progress: {
+                pages: number;
+                records: number;
+                /** @description Records inserted or updated */
+                changed: number;
+                resources: {
+                    [key: string]: unknown;
+                };
+                streams: {
+                    [key: string]: unknown;
+                };
+                errors: {
+                    stream: string;
+                    code: string;
+                    detail: string;
+                }[];
+                not_supported: string[];
+                skipped: {
+                    resource: string;
+                    /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
+                    reason: "missing_scope" | "ramp_error";
+                    missing_scope: string | null;
+                    /** @description Ramp's answer: status, Ramp code, message */
+                    detail: string;
+                }[];
+            } & {
+                [key: string]: unknown;
+            };
+            /** @description Resources Ramp refused, with the scope to enable in the Ramp app; a sync with any is `partial` (or `failed` when it also stopped early) */
+            skipped: {
+                resource: string;
+                /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
+                reason: "missing_scope" | "ramp_error";
+                missing_scope: string | null;
+                /** @description Ramp's answer: status, Ramp code, message */
+                detail: string;
+            }[];
+            /** Format: date-time */
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            error: string | null;
+        };
+        RampSyncAccepted: {
+            /** Format: uuid */
+            sync_id: string;
+            status: "queued" | "running" | "completed" | "partial" | "failed";
+        };
+        RampSyncConfig: {
+            sync_enabled: boolean;
+            auto_sync_enabled: boolean;
+            auto_sync_interval_hours: number;
+            sync_from_date: string | null;
+            sync_to_date: string | null;
+            sync_transactions: boolean;
+            sync_reimbursements: boolean;
+            sync_bills: boolean;
+            sync_transfers: boolean;
+            sync_cashbacks: boolean;
+            sync_bill_payments: boolean;
+            sync_statements: boolean;
+            sync_card_ids: string[] | null;
+            sync_user_ids: string[] | null;
+            sync_department_ids: string[] | null;
+        };
+        RampSyncConfigUpdate: {
+            sync_enabled?: boolean;
+            auto_sync_enabled?: boolean;
+            auto_sync_interval_hours?: number;
+            sync_from_date?: string | null;
+            sync_to_date?: string | null;
+            sync_transactions?: boolean;
+            sync_reimbursements?: boolean;
+            sync_bills?: boolean;
+            sync_transfers?: boolean;
+            sync_cashbacks?: boolean;
+            sync_bill_payments?: boolean;
+            sync_statements?: boolean;
+            sync_card_ids?: string[] | null;
+            sync_user_ids?: string[] | null;
+            sync_department_ids?: string[] | null;
+        };
+        /** @description The Ramp webhook subscription of the connection; automatic syncs slow down while it is active */
+        RampWebhookSubscriptionStatus: {
+            status: "creating" | "pending" | "active" | "disabled" | "polling_only" | "failed";
+            reason: string | null;
+            event_types: string[];
+            last_event_at: string | null;
+        };
+        SuccessEnvelope_BusinessResponse_: {
+            success: boolean;
+            message: string;
+            data: components["schemas"]["BusinessResponse"];
+        };
+        ValidationError: {
+            loc: (string | number)[];
+            msg: string;
+            type: string;
+            input?: unknown;
+            ctx?: {
+                [key: string]: unknown;
+            };
+        };
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            event_id: string;
+            event_type: components["schemas"]["EventType"];
+            status: "pending" | "delivered" | "dead";
+            attempts: number;
+            last_status_code: number | null;
+            last_error: string | null;
+            next_attempt_at: string | null;
+            delivered_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        WebhookEndpoint: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            event_types: components["schemas"]["EventType"][] | null;
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+        };
+        WebhookEndpointCreate: {
+            /** @description http(s) URL receiving signed POSTs; no credentials in it */
+            url: string;
+            event_types?: components["schemas"]["EventType"][] | null;
+        };
+        WebhookEndpointCreated: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            event_types: components["schemas"]["EventType"][] | null;
+            active: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Signing secret "whsec_…", shown only in this response */
+            secret: string;
         };
     };
     responses: never;
@@ -1058,13 +1446,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -1073,9 +1455,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1089,10 +1469,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    default_currency?: "USD" | "CAD" | "AUD" | "EUR" | "GBP";
-                };
+                "application/json": components["schemas"]["BusinessCreate"];
             };
         };
         responses: {
@@ -1102,11 +1479,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        success: boolean;
-                        message: string;
-                        data: components["schemas"]["BusinessResponse"];
-                    };
+                    "application/json": components["schemas"]["SuccessEnvelope_BusinessResponse_"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -1115,13 +1488,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -1130,9 +1497,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1165,13 +1530,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1185,13 +1544,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    description?: string | null;
-                    /** @default 365 */
-                    expires_in_days?: number;
-                    permissions?: "ramp:token"[];
-                };
+                "application/json": components["schemas"]["APITokenCreate"];
             };
         };
         responses: {
@@ -1213,13 +1566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -1228,13 +1575,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Conflict - Resource already exists */
@@ -1243,13 +1584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -1258,9 +1593,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1282,22 +1615,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        jti: string;
-                        name: string;
-                        description: string | null;
-                        token_prefix: string;
-                        token_type: string;
-                        permissions: string[];
-                        /** Format: date-time */
-                        created_at: string;
-                        last_used_at: string | null;
-                        /** Format: date-time */
-                        expires_at: string;
-                        revoked_at: string | null;
-                        revocation_reason: string | null;
-                    };
+                    "application/json": components["schemas"]["APITokenInfo"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -1306,13 +1624,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not Found */
@@ -1321,13 +1633,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -1336,9 +1642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1355,14 +1659,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Ramp Developer App Client ID */
-                    client_id: string;
-                    /** @description Ramp Developer App Client Secret */
-                    client_secret: string;
-                    scopes?: string[];
-                    environment?: "sandbox" | "production";
-                };
+                "application/json": components["schemas"]["RampApiCredentialsRequest"];
             };
         };
         responses: {
@@ -1372,48 +1669,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status: "connected" | "needs_reauth" | "revoke_pending" | "disconnected";
-                        connection_id: string | null;
-                        auth_method: ("oauth" | "client_credentials") | null;
-                        environment: ("sandbox" | "production") | null;
-                        client_id: string | null;
-                        scopes: string[];
-                        access_token_expires_at: string | null;
-                        last_refreshed_at: string | null;
-                        last_sync_at: string | null;
-                        last_sync: {
-                            /** Format: uuid */
-                            id: string;
-                            /** @description partial: Ramp refused the resources in `skipped`; the rest was synced */
-                            status: "completed" | "partial" | "failed";
-                            /** Format: date-time */
-                            finished_at: string;
-                            skipped: {
-                                resource: string;
-                                /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
-                                reason: "missing_scope" | "ramp_error";
-                                missing_scope: string | null;
-                                /** @description Ramp's answer: status, Ramp code, message */
-                                detail: string;
-                            }[];
-                            error: string | null;
-                        } | null;
-                        transaction_count: number;
-                        last_error: string | null;
-                        status_reason: string | null;
-                        connected_at: string | null;
-                        /** @description The active accounting connection on Ramp as last seen by a chart-of-accounts call (null: none seen) */
-                        accounting_connection: {
-                            connection_id: string;
-                            remote_provider_name: string | null;
-                            /** @description api: the chart is writable through the API; direct: managed in Ramp, read-only; unknown: not checked yet */
-                            kind: "api" | "direct" | "unknown";
-                            /** Format: date-time */
-                            checked_at: string;
-                        } | null;
-                        webhook: components["schemas"]["RampWebhookSubscriptionStatus"] | null;
-                    };
+                    "application/json": components["schemas"]["RampConnectionStatus"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -1422,13 +1678,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -1437,13 +1687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -1452,13 +1696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Conflict - Resource already exists */
@@ -1467,13 +1705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -1482,9 +1714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -1493,13 +1723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1522,11 +1746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        connect_url: string;
-                        /** Format: date-time */
-                        expires_at: string;
-                    };
+                    "application/json": components["schemas"]["RampConnectUrl"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -1535,13 +1755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -1550,13 +1764,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -1565,13 +1773,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -1580,9 +1782,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Service Unavailable */
@@ -1591,13 +1791,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1627,13 +1821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -1642,9 +1830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Service Unavailable */
@@ -1653,13 +1839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1692,13 +1872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -1707,9 +1881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -1729,48 +1901,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status: "connected" | "needs_reauth" | "revoke_pending" | "disconnected";
-                        connection_id: string | null;
-                        auth_method: ("oauth" | "client_credentials") | null;
-                        environment: ("sandbox" | "production") | null;
-                        client_id: string | null;
-                        scopes: string[];
-                        access_token_expires_at: string | null;
-                        last_refreshed_at: string | null;
-                        last_sync_at: string | null;
-                        last_sync: {
-                            /** Format: uuid */
-                            id: string;
-                            /** @description partial: Ramp refused the resources in `skipped`; the rest was synced */
-                            status: "completed" | "partial" | "failed";
-                            /** Format: date-time */
-                            finished_at: string;
-                            skipped: {
-                                resource: string;
-                                /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
-                                reason: "missing_scope" | "ramp_error";
-                                missing_scope: string | null;
-                                /** @description Ramp's answer: status, Ramp code, message */
-                                detail: string;
-                            }[];
-                            error: string | null;
-                        } | null;
-                        transaction_count: number;
-                        last_error: string | null;
-                        status_reason: string | null;
-                        connected_at: string | null;
-                        /** @description The active accounting connection on Ramp as last seen by a chart-of-accounts call (null: none seen) */
-                        accounting_connection: {
-                            connection_id: string;
-                            remote_provider_name: string | null;
-                            /** @description api: the chart is writable through the API; direct: managed in Ramp, read-only; unknown: not checked yet */
-                            kind: "api" | "direct" | "unknown";
-                            /** Format: date-time */
-                            checked_at: string;
-                        } | null;
-                        webhook: components["schemas"]["RampWebhookSubscriptionStatus"] | null;
-                    };
+                    "application/json": components["schemas"]["RampConnectionStatus"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -1779,13 +1910,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -1794,13 +1919,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -1809,13 +1928,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1842,13 +1955,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -1857,13 +1964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -1872,13 +1973,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not Found */
@@ -1887,13 +1982,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Service Unavailable */
@@ -1902,13 +1991,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -1928,23 +2011,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        sync_enabled: boolean;
-                        auto_sync_enabled: boolean;
-                        auto_sync_interval_hours: number;
-                        sync_from_date: string | null;
-                        sync_to_date: string | null;
-                        sync_transactions: boolean;
-                        sync_reimbursements: boolean;
-                        sync_bills: boolean;
-                        sync_transfers: boolean;
-                        sync_cashbacks: boolean;
-                        sync_bill_payments: boolean;
-                        sync_statements: boolean;
-                        sync_card_ids: string[] | null;
-                        sync_user_ids: string[] | null;
-                        sync_department_ids: string[] | null;
-                    };
+                    "application/json": components["schemas"]["RampSyncConfig"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -1953,13 +2020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -1968,13 +2029,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -1983,13 +2038,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2003,23 +2052,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    sync_enabled?: boolean;
-                    auto_sync_enabled?: boolean;
-                    auto_sync_interval_hours?: number;
-                    sync_from_date?: string | null;
-                    sync_to_date?: string | null;
-                    sync_transactions?: boolean;
-                    sync_reimbursements?: boolean;
-                    sync_bills?: boolean;
-                    sync_transfers?: boolean;
-                    sync_cashbacks?: boolean;
-                    sync_bill_payments?: boolean;
-                    sync_statements?: boolean;
-                    sync_card_ids?: string[] | null;
-                    sync_user_ids?: string[] | null;
-                    sync_department_ids?: string[] | null;
-                };
+                "application/json": components["schemas"]["RampSyncConfigUpdate"];
             };
         };
         responses: {
@@ -2029,23 +2062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        sync_enabled: boolean;
-                        auto_sync_enabled: boolean;
-                        auto_sync_interval_hours: number;
-                        sync_from_date: string | null;
-                        sync_to_date: string | null;
-                        sync_transactions: boolean;
-                        sync_reimbursements: boolean;
-                        sync_bills: boolean;
-                        sync_transfers: boolean;
-                        sync_cashbacks: boolean;
-                        sync_bill_payments: boolean;
-                        sync_statements: boolean;
-                        sync_card_ids: string[] | null;
-                        sync_user_ids: string[] | null;
-                        sync_department_ids: string[] | null;
-                    };
+                    "application/json": components["schemas"]["RampSyncConfig"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -2054,13 +2071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -2069,13 +2080,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -2084,13 +2089,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -2099,9 +2098,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2121,14 +2118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        access_token: string;
-                        /** @enum {string} */
-                        token_type: "Bearer";
-                        /** Format: date-time */
-                        expires_at: string;
-                        environment: "sandbox" | "production";
-                    };
+                    "application/json": components["schemas"]["RampAccessToken"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -2137,13 +2127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -2152,13 +2136,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -2167,13 +2145,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not Found */
@@ -2182,13 +2154,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Conflict - Resource already exists */
@@ -2197,13 +2163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Too Many Requests */
@@ -2212,13 +2172,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -2227,13 +2181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Service Unavailable */
@@ -2242,13 +2190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2284,13 +2226,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -2299,13 +2235,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -2314,13 +2244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -2329,9 +2253,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2345,11 +2267,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description http(s) URL receiving signed POSTs; no credentials in it */
-                    url: string;
-                    event_types?: components["schemas"]["EventType"][] | null;
-                };
+                "application/json": components["schemas"]["WebhookEndpointCreate"];
             };
         };
         responses: {
@@ -2359,17 +2277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        url: string;
-                        event_types: components["schemas"]["EventType"][] | null;
-                        active: boolean;
-                        /** Format: date-time */
-                        created_at: string;
-                        /** @description Signing secret "whsec_…", shown only in this response */
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["WebhookEndpointCreated"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -2378,13 +2286,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -2393,13 +2295,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -2408,13 +2304,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Conflict - Resource already exists */
@@ -2423,13 +2313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -2438,9 +2322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2469,13 +2351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -2484,13 +2360,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -2499,13 +2369,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not Found */
@@ -2514,13 +2378,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -2529,9 +2387,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2569,13 +2425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -2584,13 +2434,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -2599,13 +2443,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not Found */
@@ -2614,13 +2452,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -2629,9 +2461,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2668,13 +2498,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -2683,13 +2507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -2698,13 +2516,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -2713,9 +2525,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2738,11 +2548,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        sync_id: string;
-                        status: "queued" | "running" | "completed" | "partial" | "failed";
-                    };
+                    "application/json": components["schemas"]["RampSyncAccepted"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -2751,13 +2557,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -2766,13 +2566,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -2781,13 +2575,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -2796,9 +2584,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2820,56 +2606,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        /** @description queued | running | completed | partial | failed (partial: Ramp refused the resources in `skipped`; the rest was synced) */
-                        status: string;
-                        /** @description manual | auto | webhook */
-                        trigger: string;
-                        progress: {
-                            pages: number;
-                            records: number;
-                            /** @description Records inserted or updated */
-                            changed: number;
-                            resources: {
-                                [key: string]: unknown;
-                            };
-                            streams: {
-                                [key: string]: unknown;
-                            };
-                            errors: {
-                                stream: string;
-                                code: string;
-                                detail: string;
-                            }[];
-                            not_supported: string[];
-                            skipped: {
-                                resource: string;
-                                /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
-                                reason: "missing_scope" | "ramp_error";
-                                missing_scope: string | null;
-                                /** @description Ramp's answer: status, Ramp code, message */
-                                detail: string;
-                            }[];
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        /** @description Resources Ramp refused, with the scope to enable in the Ramp app; a sync with any is `partial` (or `failed` when it also stopped early) */
-                        skipped: {
-                            resource: string;
-                            /** @description missing_scope: the connection lacks the scope (403 DEVELOPER_7100); ramp_error: Ramp refused otherwise (4xx) */
-                            reason: "missing_scope" | "ramp_error";
-                            missing_scope: string | null;
-                            /** @description Ramp's answer: status, Ramp code, message */
-                            detail: string;
-                        }[];
-                        /** Format: date-time */
-                        created_at: string;
-                        started_at: string | null;
-                        finished_at: string | null;
-                        error: string | null;
-                    };
+                    "application/json": components["schemas"]["RampSync"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -2878,13 +2615,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -2893,13 +2624,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -2908,13 +2633,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not Found */
@@ -2923,13 +2642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -2938,9 +2651,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -2982,13 +2693,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -2997,13 +2702,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -3012,13 +2711,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -3027,9 +2720,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3071,13 +2762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -3086,13 +2771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -3101,13 +2780,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -3116,9 +2789,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3160,13 +2831,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -3175,13 +2840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -3190,13 +2849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -3205,9 +2858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3249,13 +2900,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -3264,13 +2909,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -3279,13 +2918,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -3294,9 +2927,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3339,13 +2970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -3354,13 +2979,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -3369,13 +2988,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -3384,9 +2997,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3428,13 +3039,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -3443,13 +3048,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -3458,13 +3057,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -3473,9 +3066,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3518,13 +3109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -3533,13 +3118,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -3548,13 +3127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -3563,9 +3136,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3610,13 +3181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -3625,13 +3190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -3640,13 +3199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -3655,9 +3208,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3699,13 +3250,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -3714,13 +3259,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -3729,13 +3268,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -3744,9 +3277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3789,13 +3320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -3804,13 +3329,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -3819,13 +3338,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -3834,9 +3347,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3881,13 +3392,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -3896,13 +3401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -3911,13 +3410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -3926,9 +3419,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -3972,13 +3463,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -3987,13 +3472,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -4002,13 +3481,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -4017,9 +3490,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4062,13 +3533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -4077,13 +3542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -4092,13 +3551,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -4107,9 +3560,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4152,13 +3603,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -4167,13 +3612,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -4182,13 +3621,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -4197,9 +3630,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4242,13 +3673,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -4257,13 +3682,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -4272,13 +3691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -4287,9 +3700,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4332,13 +3743,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -4347,13 +3752,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -4362,13 +3761,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -4377,9 +3770,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4421,13 +3812,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -4436,13 +3821,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -4451,13 +3830,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -4466,9 +3839,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4515,13 +3886,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -4530,13 +3895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -4545,13 +3904,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -4560,9 +3913,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4606,13 +3957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -4621,13 +3966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -4636,13 +3975,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -4651,9 +3984,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -4683,13 +4014,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -4698,13 +4023,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -4713,13 +4032,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Too Many Requests */
@@ -4728,13 +4041,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -4743,13 +4050,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4779,13 +4080,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -4794,13 +4089,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -4809,13 +4098,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Too Many Requests */
@@ -4824,13 +4107,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -4839,13 +4116,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4875,13 +4146,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -4890,13 +4155,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -4905,13 +4164,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Too Many Requests */
@@ -4920,13 +4173,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -4935,13 +4182,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4971,13 +4212,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -4986,13 +4221,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -5001,13 +4230,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Too Many Requests */
@@ -5016,13 +4239,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -5031,13 +4248,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5067,13 +4278,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -5082,13 +4287,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -5097,13 +4296,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Too Many Requests */
@@ -5112,13 +4305,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -5127,13 +4314,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5163,13 +4344,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -5178,13 +4353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -5193,13 +4362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Too Many Requests */
@@ -5208,13 +4371,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -5223,13 +4380,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5246,23 +4397,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    sync_type: "TRANSACTION_SYNC" | "REIMBURSEMENT_SYNC" | "BILL_SYNC" | "BILL_PAYMENT_SYNC" | "TRANSFER_SYNC" | "STATEMENT_CREDIT_SYNC";
-                    /** @description Posted to the books; Ramp records each with its own id as the reference */
-                    object_ids?: string[];
-                    /** @description Posted to the books, with the id the books gave each */
-                    successes?: {
-                        object_id: string;
-                        /** @description The books' id of the posted entry */
-                        reference_id: string;
-                    }[];
-                    /** @description Could not be posted; they stay ready to sync, with this message */
-                    failures?: {
-                        object_id: string;
-                        /** @description Why the books refused it; shown to the customer in Ramp and on the ready feed */
-                        message: string;
-                    }[];
-                };
+                "application/json": components["schemas"]["RampMarkSyncedRequest"];
             };
         };
         responses: {
@@ -5272,19 +4407,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        sync_type: string;
-                        successful: number;
-                        failed: number;
-                        /** @description One Ramp call each, at most 5,000 objects */
-                        batches: {
-                            sync_id: string | null;
-                            /** @description The batch's key: the same request always sends the same batches with the same keys */
-                            idempotency_key: string;
-                            successful: number;
-                            failed: number;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["RampMarkSyncedResult"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -5293,13 +4416,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -5308,13 +4425,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -5323,13 +4434,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Conflict - Resource already exists */
@@ -5338,13 +4443,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -5353,9 +4452,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Too Many Requests */
@@ -5364,13 +4461,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -5379,13 +4470,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Default Response */
@@ -5394,13 +4479,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5438,13 +4517,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -5453,13 +4526,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -5468,13 +4535,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -5483,9 +4544,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -5518,13 +4577,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -5533,13 +4586,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5559,54 +4606,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        connection: {
-                            id: string;
-                            remote_provider_name: string | null;
-                            status: string;
-                            is_active: boolean;
-                            created_at: string | null;
-                            last_linked_at: string | null;
-                        } | null;
-                        counts: {
-                            gl_accounts: number;
-                            vendors: number;
-                            custom_fields: number;
-                            field_options: number;
-                        };
-                        gl_accounts: {
-                            ramp_id: string;
-                            id: string;
-                            is_active: boolean;
-                            name: string;
-                            code: string | null;
-                            classification: string | null;
-                        }[];
-                        vendors: {
-                            ramp_id: string;
-                            id: string;
-                            is_active: boolean;
-                            name: string;
-                            code: string | null;
-                        }[];
-                        custom_fields: {
-                            ramp_id: string;
-                            id: string;
-                            is_active: boolean;
-                            name: string;
-                            display_name: string | null;
-                            input_type: string;
-                            is_splittable: boolean;
-                            is_required_for: string[];
-                            options: {
-                                ramp_id: string;
-                                id: string;
-                                is_active: boolean;
-                                value: string;
-                                code: string | null;
-                            }[];
-                        }[];
-                    };
+                    "application/json": components["schemas"]["AccountingChart"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -5615,13 +4615,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -5630,13 +4624,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -5645,13 +4633,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Too Many Requests */
@@ -5660,13 +4642,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -5675,13 +4651,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Default Response */
@@ -5690,13 +4660,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5713,41 +4677,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    gl_accounts: {
-                        /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
-                        id: string;
-                        name: string;
-                        /** @description ANY | ASSET | CREDCARD | EQUITY | EXPENSE | LIABILITY | REVENUE | UNKNOWN */
-                        classification: string;
-                        /** @description Empty or absent: no code */
-                        code?: string;
-                    }[];
-                    vendors: {
-                        /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
-                        id: string;
-                        name: string;
-                        /** @description Empty or absent: no code */
-                        code?: string;
-                    }[];
-                    custom_fields: {
-                        /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
-                        id: string;
-                        name: string;
-                        /** @description SINGLE_CHOICE | FREE_FORM_TEXT | BOOLEAN; only SINGLE_CHOICE fields have options */
-                        input_type: string;
-                        display_name?: string | null;
-                        is_splittable?: boolean;
-                        is_required_for?: string[];
-                        options?: {
-                            /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
-                            id: string;
-                            value: string;
-                            /** @description Empty or absent: no code */
-                            code?: string;
-                        }[];
-                    }[];
-                };
+                "application/json": components["schemas"]["AccountingChartDesired"];
             };
         };
         responses: {
@@ -5757,64 +4687,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        kind: "upload" | "migration";
-                        /** @description queued | running | completed | partial | failed (partial: Ramp refused the items in `progress.refused`; the rest was written) */
-                        status: string;
-                        connection_id: string | null;
-                        backup_id: string | null;
-                        target_provider_name: string | null;
-                        progress: {
-                            /** @description queued | disconnecting | connecting | reading | writing | done */
-                            phase: string;
-                            planned: {
-                                creates: number;
-                                updates: number;
-                                deletes: number;
-                            };
-                            done: {
-                                creates: number;
-                                updates: number;
-                                deletes: number;
-                            };
-                            ramp_calls: {
-                                reads: number;
-                                writes: number;
-                            };
-                            /** @description Writes Ramp refused; a refused batch lists all its items (none was applied), each with the problems Ramp named for it */
-                            refused: {
-                                kind: string;
-                                operation: string;
-                                field_id?: string;
-                                ramp_status: number;
-                                ramp_code: string | null;
-                                message: string | null;
-                                items: {
-                                    id: string;
-                                    problems: string[];
-                                }[];
-                            }[];
-                            unchangeable: {
-                                kind: string;
-                                id: string;
-                                problem: string;
-                            }[];
-                            new_connection_id: string | null;
-                            runs: number;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        error: {
-                            code: string;
-                            detail: string;
-                        } | null;
-                        /** Format: date-time */
-                        created_at: string;
-                        started_at: string | null;
-                        finished_at: string | null;
-                    };
+                    "application/json": components["schemas"]["AccountingChartJob"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -5823,13 +4696,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -5838,13 +4705,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -5853,13 +4714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Conflict - Resource already exists */
@@ -5868,13 +4723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -5883,9 +4732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Too Many Requests */
@@ -5894,13 +4741,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -5909,13 +4750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Default Response */
@@ -5924,13 +4759,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5952,64 +4781,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        kind: "upload" | "migration";
-                        /** @description queued | running | completed | partial | failed (partial: Ramp refused the items in `progress.refused`; the rest was written) */
-                        status: string;
-                        connection_id: string | null;
-                        backup_id: string | null;
-                        target_provider_name: string | null;
-                        progress: {
-                            /** @description queued | disconnecting | connecting | reading | writing | done */
-                            phase: string;
-                            planned: {
-                                creates: number;
-                                updates: number;
-                                deletes: number;
-                            };
-                            done: {
-                                creates: number;
-                                updates: number;
-                                deletes: number;
-                            };
-                            ramp_calls: {
-                                reads: number;
-                                writes: number;
-                            };
-                            /** @description Writes Ramp refused; a refused batch lists all its items (none was applied), each with the problems Ramp named for it */
-                            refused: {
-                                kind: string;
-                                operation: string;
-                                field_id?: string;
-                                ramp_status: number;
-                                ramp_code: string | null;
-                                message: string | null;
-                                items: {
-                                    id: string;
-                                    problems: string[];
-                                }[];
-                            }[];
-                            unchangeable: {
-                                kind: string;
-                                id: string;
-                                problem: string;
-                            }[];
-                            new_connection_id: string | null;
-                            runs: number;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        error: {
-                            code: string;
-                            detail: string;
-                        } | null;
-                        /** Format: date-time */
-                        created_at: string;
-                        started_at: string | null;
-                        finished_at: string | null;
-                    };
+                    "application/json": components["schemas"]["AccountingChartJob"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -6018,13 +4790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -6033,13 +4799,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -6048,13 +4808,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not Found */
@@ -6063,13 +4817,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -6078,9 +4826,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -6103,20 +4849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        backup_id: string;
-                        connection_id: string;
-                        remote_provider_name: string | null;
-                        counts: {
-                            gl_accounts: number;
-                            vendors: number;
-                            custom_fields: number;
-                            field_options: number;
-                        };
-                        /** Format: date-time */
-                        created_at: string;
-                    };
+                    "application/json": components["schemas"]["AccountingChartBackup"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -6125,13 +4858,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -6140,13 +4867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -6155,13 +4876,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Conflict - Resource already exists */
@@ -6170,13 +4885,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Too Many Requests */
@@ -6185,13 +4894,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -6200,13 +4903,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Default Response */
@@ -6215,13 +4912,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -6238,15 +4929,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * Format: uuid
-                     * @description A backup of the chart of the active accounting connection (POST …/chart/backups); required while one is active
-                     */
-                    backup_id?: string;
-                    /** @description Name of the new accounting connection */
-                    remote_provider_name: string;
-                };
+                "application/json": components["schemas"]["AccountingMigrationRequest"];
             };
         };
         responses: {
@@ -6256,64 +4939,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        id: string;
-                        kind: "upload" | "migration";
-                        /** @description queued | running | completed | partial | failed (partial: Ramp refused the items in `progress.refused`; the rest was written) */
-                        status: string;
-                        connection_id: string | null;
-                        backup_id: string | null;
-                        target_provider_name: string | null;
-                        progress: {
-                            /** @description queued | disconnecting | connecting | reading | writing | done */
-                            phase: string;
-                            planned: {
-                                creates: number;
-                                updates: number;
-                                deletes: number;
-                            };
-                            done: {
-                                creates: number;
-                                updates: number;
-                                deletes: number;
-                            };
-                            ramp_calls: {
-                                reads: number;
-                                writes: number;
-                            };
-                            /** @description Writes Ramp refused; a refused batch lists all its items (none was applied), each with the problems Ramp named for it */
-                            refused: {
-                                kind: string;
-                                operation: string;
-                                field_id?: string;
-                                ramp_status: number;
-                                ramp_code: string | null;
-                                message: string | null;
-                                items: {
-                                    id: string;
-                                    problems: string[];
-                                }[];
-                            }[];
-                            unchangeable: {
-                                kind: string;
-                                id: string;
-                                problem: string;
-                            }[];
-                            new_connection_id: string | null;
-                            runs: number;
-                        } & {
-                            [key: string]: unknown;
-                        };
-                        error: {
-                            code: string;
-                            detail: string;
-                        } | null;
-                        /** Format: date-time */
-                        created_at: string;
-                        started_at: string | null;
-                        finished_at: string | null;
-                    };
+                    "application/json": components["schemas"]["AccountingChartJob"];
                 };
             };
             /** @description Bad Request - Invalid input */
@@ -6322,13 +4948,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -6337,13 +4957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -6352,13 +4966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Conflict - Resource already exists */
@@ -6367,13 +4975,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Validation Error */
@@ -6382,9 +4984,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: components["schemas"]["ValidationError"][];
-                    };
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Too Many Requests */
@@ -6393,13 +4993,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Bad Gateway - Ramp failed */
@@ -6408,13 +5002,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Default Response */
@@ -6423,13 +5011,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -6462,13 +5044,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Unauthorized - Authentication required */
@@ -6477,13 +5053,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Forbidden - Insufficient permissions */
@@ -6492,13 +5062,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Not Found */
@@ -6507,13 +5071,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Service Unavailable */
@@ -6522,13 +5080,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        detail: string;
-                        /** @description Stable snake_case error code */
-                        code: string;
-                        /** @description With 409 resource_exists: the id of the resource that exists */
-                        existing_id?: string;
-                    };
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -10,6 +10,11 @@ export const ErrorBody = Type.Object(
   { $id: 'ErrorBody' },
 );
 
+/**
+ * FastAPI's `ValidationError` and `HTTPValidationError` components, named and shaped as the product's
+ * document has them (seed 000): `loc`, `msg`, `type` required, `input` and `ctx` optional, and `detail`
+ * optional in the model (FastAPI declares it so, though every 422 carries it).
+ */
 export const ValidationErrorItem = Type.Object(
   {
     loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
@@ -21,7 +26,7 @@ export const ValidationErrorItem = Type.Object(
   { $id: 'ValidationError' },
 );
 
-export const HTTPValidationError = Type.Object({ detail: Type.Array(ValidationErrorItem) }, { $id: 'HTTPValidationError' });
+export const HTTPValidationError = Type.Object({ detail: Type.Optional(Type.Array(ValidationErrorItem)) }, { $id: 'HTTPValidationError' });
 
 /** Like the product's slices, the header is declared optional and enforced by the auth hook. */
 export const BusinessHeaders = Type.Object({

@@ -15,10 +15,12 @@ interface Operation {
   summary?: string;
   tags?: string[];
   parameters?: { name: string; in: string }[];
+  responses?: Record<string, any>;
 }
 interface Document {
   servers?: { url: string }[];
-  paths: Record<string, Record<string, Operation>>;
+  paths: Record<string, Record<string, Operation & Record<string, any>>>;
+  components: { schemas: Record<string, any> };
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace']);
@@ -75,6 +77,34 @@ describe('OpenAPI document', () => {
     }
     const ids = all.map(({ op }) => op.operationId);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("names the product's components as its document does (seed 000: RampApiCredentialsRequest, HTTPValidationError, ValidationError)", () => {
+    const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+    const json = (content: any) => content?.content?.['application/json']?.schema;
+    const connect = doc.paths['/api/v1/ramp/connect-with-credentials']!.post!;
+    expect(json(connect.requestBody)).toEqual(ref('RampApiCredentialsRequest'));
+    expect(json(connect.responses!['422'])).toEqual(ref('HTTPValidationError'));
+    const schemas = doc.components.schemas;
+    const credentials = schemas.RampApiCredentialsRequest;
+    expect(credentials.required).toEqual(['client_id', 'client_secret']);
+    expect(credentials.properties.client_id).toMatchObject({ type: 'string', description: 'Ramp Developer App Client ID' });
+    expect(credentials.properties.client_secret).toMatchObject({ type: 'string', description: 'Ramp Developer App Client Secret' });
+    // FastAPI's HTTPValidationError: `detail` is declared optional; each ValidationError requires loc, msg, type.
+    expect(schemas.HTTPValidationError).toEqual({ type: 'object', properties: { detail: { type: 'array', items: ref('ValidationError') } } });
+    expect(schemas.ValidationError.required).toEqual(['loc', 'msg', 'type']);
+    expect(Object.keys(schemas.ValidationError.properties)).toEqual(['loc', 'msg', 'type', 'input', 'ctx']);
+    expect(schemas.ValidationError.properties.loc.items).toEqual({ anyOf: [{ type: 'string' }, { type: 'integer' }] });
+    // The other models the product's reference names.
+    expect(json(doc.paths['/api/v1/ramp/sync-config']!.put!.requestBody)).toEqual(ref('RampSyncConfigUpdate'));
+    expect(json(doc.paths['/api/v1/ramp/accounting/mark-synced']!.post!.requestBody)).toEqual(ref('RampMarkSyncedRequest'));
+    expect(json(doc.paths['/api/v1/businesses']!.post!.responses!['201'])).toEqual(ref('SuccessEnvelope_BusinessResponse_'));
+    expect(schemas.SuccessEnvelope_BusinessResponse_.properties.data).toEqual(ref('BusinessResponse'));
+    // Every 422 is the one component, and no TypeBox `$id` (or the hoisting mark) is left in the document.
+    for (const { method, path, op } of operations(doc)) {
+      if (op.responses?.['422']) expect(json(op.responses['422']), `${method} ${path}`).toEqual(ref('HTTPValidationError'));
+    }
+    expect(source).not.toMatch(/"\$id"|x-ramp-connect-component/);
   });
 
   it("names the proxy's path parameter and declares it; sets servers", () => {

@@ -26,6 +26,9 @@ const CreateBusiness = Type.Object(
   { $id: 'BusinessCreate' },
 );
 
+/** The product's `SuccessEnvelope_BusinessResponse_` (its `code` is not documented; not sent). */
+const BusinessCreated = Type.Object({ success: Type.Boolean(), message: Type.String(), data: Business }, { $id: 'SuccessEnvelope_BusinessResponse_' });
+
 const ListQuery = Type.Object({ ...PaginationQuery });
 
 export function businessRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -52,7 +55,7 @@ export function businessRoutes(app: FastifyInstance, ctx: AppContext): void {
         tags: ['businesses'],
         summary: 'Create a business (you become its owner)',
         body: CreateBusiness,
-        response: { 201: Type.Object({ success: Type.Boolean(), message: Type.String(), data: Business }), ...errorResponses(401, 422) },
+        response: { 201: BusinessCreated, ...errorResponses(401, 422) },
       },
     },
     async (request, reply) => {
