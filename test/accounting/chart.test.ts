@@ -106,11 +106,36 @@ for (const dialect of DIALECTS) {
     it('bad input is a 422 naming every problem, before anything reaches Ramp', async () => {
       const tenant = await chartTenant(t);
       await resetStats(t);
-      const res = await putChart(t, tenant, { gl_accounts: [{ id: 'a', name: 'A', classification: 'EXPENSE' }, { id: 'a', name: 'B', classification: 'EXPENSE' }], vendors: [{ id: '', name: 'x' }], custom_fields: [] });
+      // A duplicate id (a field validator of its list) comes in the same 422 as the schema's problems, in field order.
+      const res = await putChart(t, tenant, {
+        gl_accounts: [{ id: '1', name: 'A', classification: 'EXPENSE' }, { id: '1', name: 'B', classification: 'EXPENSE' }],
+        vendors: [{ id: 'v' }],
+        custom_fields: [],
+      });
       expect(res.status).toBe(422);
+      expect(res.body.detail).toEqual([
+        { type: 'value_error', loc: ['body', 'gl_accounts', 1, 'id'], msg: 'Value error, id "1" appears more than once', input: '1', ctx: { error: {} } },
+        { type: 'missing', loc: ['body', 'vendors', 0, 'name'], msg: 'Field required', input: { id: 'v' } },
+      ]);
+      // A list with a problem of its own is not checked for duplicates (pydantic runs a field validator on a
+      // valid field only); a field's options are checked in the field's place, before the vendors' problem.
+      const option = { id: 'o', value: 'O' };
+      const nested = await putChart(t, tenant, {
+        gl_accounts: [],
+        vendors: [{ id: 'v', name: 'V' }, { id: 'v', name: '' }],
+        custom_fields: [
+          { id: 'f', name: 'F', input_type: 'SINGLE_CHOICE', options: [option, option] },
+          { id: 'f', name: 'G', input_type: 'SINGLE_CHOICE' },
+        ],
+      });
+      expect(nested.status).toBe(422);
+      expect(nested.body.detail.map((d: any) => [d.type, d.loc])).toEqual([
+        ['string_too_short', ['body', 'vendors', 1, 'name']],
+        ['value_error', ['body', 'custom_fields', 0, 'options', 1, 'id']],
+      ]);
       const dup = await putChart(t, tenant, { gl_accounts: [{ id: 'a', name: 'A', classification: 'EXPENSE' }, { id: 'a', name: 'B', classification: 'EXPENSE' }], vendors: [], custom_fields: [] });
       expect(dup.status).toBe(422);
-      expect(dup.body.detail[0].loc).toEqual(['body', 'gl_accounts', 1, 'id']);
+      expect(dup.body.detail.map((d: any) => d.loc)).toEqual([['body', 'gl_accounts', 1, 'id']]);
       expect((await chartWritesSince(t)).byEndpoint).toEqual({});
     });
 

@@ -187,6 +187,11 @@ for (const dialect of DIALECTS) {
       const both = await markSynced({ sync_type: 'TRANSACTION_SYNC', object_ids: ['x', 'y'], failures: [{ object_id: 'x', message: 'no' }, { object_id: 'y', message: 'no' }] });
       expect(both.status).toBe(422);
       expect(both.body.detail.map((d: any) => d.loc)).toEqual([['body', 'failures', 0, 'object_id'], ['body', 'failures', 1, 'object_id']]);
+      expect(both.body.detail[0]).toEqual({ type: 'value_error', loc: ['body', 'failures', 0, 'object_id'], msg: 'Value error, this object is also reported as a success', input: 'x', ctx: { error: {} } });
+      // Cross-field rules are a model validator: with a field of the body invalid, only that field's problem.
+      const badField = await markSynced({ sync_type: 'NOPE', object_ids: ['x'], failures: [{ object_id: 'x', message: 'no' }] });
+      expect(badField.status).toBe(422);
+      expect(badField.body.detail.map((d: any) => [d.type, d.loc])).toEqual([['literal_error', ['body', 'sync_type']]]);
       const badType = await request(`${t.url}/api/v1/ramp/accounting/ready?type=statements`, { headers: a.headers });
       expect(badType.status).toBe(422);
     });

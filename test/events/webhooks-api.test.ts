@@ -166,6 +166,14 @@ for (const dialect of DIALECTS) {
       expect(scheme.body.detail).toEqual([
         { type: 'url_scheme', loc: ['body', 'url'], msg: "URL scheme should be 'http' or 'https'", input: 'ftp://example.com/x', ctx: { expected_schemes: "'http' or 'https'" } },
       ]);
+      // The URL's checks run with the schema's (a field validator): every problem of the body in one 422.
+      const together = await create(a, { url: 'https://user:hunter2@example.com/hook', event_types: ['connection.exploded'], extra: 1 });
+      expect(together.body.detail.map((d: any) => [d.type, d.loc])).toEqual([
+        ['value_error', ['body', 'url']],
+        ['literal_error', ['body', 'event_types', 0]],
+        ['extra_forbidden', ['body', 'extra']],
+      ]);
+      expect(together.text).not.toContain('hunter2');
       const malformed = await request(`${h.url}/api/v1/webhooks`, { method: 'POST', headers: { ...a.headers, 'content-type': 'application/json' }, body: '{"url": ' });
       expect(malformed.status).toBe(422);
       expect(malformed.body.detail[0].type).toBe('json_invalid');

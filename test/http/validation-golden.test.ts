@@ -2,7 +2,8 @@
  * 422 bodies compared field by field with golden FastAPI bodies (generated with pydantic by
  * test/fixtures/fastapi-422/generate.py): missing field, wrong type, extra-long string, malformed
  * JSON, bad header, and every part of a request at once in FastAPI's order; secrets masked whatever
- * their type, lists over maxItems, a null body, a byte-order mark, offsets in characters.
+ * their type, lists over maxItems, a null body, a byte-order mark, offsets in characters; field and
+ * model validators (`config.bodyValidators`) joining the schema's problems where pydantic's would.
  */
 import { readFileSync } from 'node:fs';
 import { Type } from 'typebox';
@@ -48,6 +49,34 @@ const testRoute: RouteModule = (app) => {
   );
 };
 
+/** generate.py's `OrderBody`: a field validator (unique line ids) and a model validator (note "x": one line). */
+const orderRoute: RouteModule = (app) => {
+  const Line = Type.Object({ id: Type.String({ minLength: 1 }), qty: Type.Integer({ minimum: 1 }) });
+  app.post(
+    '/__test/orders',
+    {
+      config: {
+        auth: { kind: 'user' },
+        bodyValidators: {
+          fields: {
+            lines: (lines: { id: string }[], loc) =>
+              new Set(lines.map((line) => line.id)).size === lines.length ? [] : [{ type: 'value_error', loc, msg: 'Value error, line ids must be unique', input: lines, ctx: { error: {} } }],
+          },
+          models: {
+            '': (order: { note: string; lines: unknown[] }, loc) =>
+              order.note === 'x' && order.lines.length > 1 ? [{ type: 'value_error', loc, msg: 'Value error, note x allows one line', input: order, ctx: { error: {} } }] : [],
+          },
+        },
+      },
+      schema: {
+        headers: Type.Object({ 'x-count': Type.Integer() }),
+        body: Type.Object({ lines: Type.Array(Line), note: Type.String({ maxLength: 5 }) }),
+      },
+    },
+    async () => ({ ok: true }),
+  );
+};
+
 describe('FastAPI-compatible 422 bodies', () => {
   let t: TestApp;
   let tenant: Tenant;
@@ -55,7 +84,7 @@ describe('FastAPI-compatible 422 bodies', () => {
   let full: TestServer;
   let fullTenant: Tenant;
   beforeAll(async () => {
-    t = await startTestApp('sqlite', [testRoute]);
+    t = await startTestApp('sqlite', [testRoute, orderRoute]);
     tenant = await createTenant(t.db);
     // Rate limits off: a few hundred cases on one token must all reach validation.
     full = await startTestServer({ dialect: 'sqlite', env: { RATE_LIMIT_TOKEN_RPS: '0', RATE_LIMIT_BUSINESS_RPS: '0' } });

@@ -20,11 +20,49 @@ export interface ValidationResult {
   issues: ValidationIssue[];
 }
 
+/** A check the schema cannot express; returns its problems (none: passed). Gets the coerced value and its loc. */
+export type Validator = (value: any, loc: Loc) => ValidationIssue[];
+
+/**
+ * pydantic's validators, keyed by a field's path in the validated value, array items as `*`
+ * (`custom_fields.*.options`; `''` is the value itself):
+ * - `fields`: a `@field_validator` (mode after): runs once that field's own schema passed, its problems
+ *   reported in the field's place among the others;
+ * - `models`: a `@model_validator(mode='after')` (cross-field): runs once every field of that object
+ *   (and its `additionalProperties: false`) passed.
+ * Neither runs for a field left absent (pydantic does not validate defaults).
+ */
+export interface Validators {
+  readonly fields?: Readonly<Record<string, Validator>>;
+  readonly models?: Readonly<Record<string, Validator>>;
+}
+
+interface Hooks {
+  readonly validators: Validators;
+  /** How many leading loc segments are the prefix (`['body']`), not a path in the value. */
+  readonly base: number;
+}
+
 /** Validate `input` against `schema`; `loc` is the prefix (e.g. `['body']`). Returns the coerced value. */
-export function validateAgainstSchema(schema: Schema, input: Json, loc: Loc): ValidationResult {
+export function validateAgainstSchema(schema: Schema, input: Json, loc: Loc, validators?: Validators): ValidationResult {
   const issues: ValidationIssue[] = [];
-  const value = check(schema, input, loc, issues);
+  const value = check(schema, input, loc, issues, validators === undefined ? undefined : { validators, base: loc.length });
   return { value, issues };
+}
+
+function pathOf(loc: Loc, hooks: Hooks): string {
+  return loc.slice(hooks.base).map((segment) => (typeof segment === 'number' ? '*' : segment)).join('.');
+}
+
+/** The sub-schemas a validator path names (through `T | None`): empty when the path names nothing. */
+export function schemasAt(schema: Schema, path: string): Schema[] {
+  let found: Schema[] = [schema];
+  for (const segment of path === '' ? [] : path.split('.')) {
+    found = found
+      .flatMap((s) => (Array.isArray(s.anyOf) ? (s.anyOf as Schema[]) : [s]))
+      .flatMap((s) => (segment === '*' ? (s.type === 'array' && s.items ? [s.items as Schema] : []) : s.type === 'object' && s.properties?.[segment] ? [s.properties[segment] as Schema] : []));
+  }
+  return found.flatMap((s) => (Array.isArray(s.anyOf) ? (s.anyOf as Schema[]).filter((b) => b.type !== 'null') : [s]));
 }
 
 function issue(issues: ValidationIssue[], type: string, loc: Loc, msg: string, input: Json, ctx?: Record<string, unknown>): undefined {
@@ -32,14 +70,14 @@ function issue(issues: ValidationIssue[], type: string, loc: Loc, msg: string, i
   return undefined;
 }
 
-function check(schema: Schema, input: Json, loc: Loc, issues: ValidationIssue[]): Json {
-  if (Array.isArray(schema.anyOf)) return checkAnyOf(schema, input, loc, issues);
+function check(schema: Schema, input: Json, loc: Loc, issues: ValidationIssue[], hooks: Hooks | undefined): Json {
+  if (Array.isArray(schema.anyOf)) return checkAnyOf(schema, input, loc, issues, hooks);
   if (schema.const !== undefined) return checkLiterals([schema.const], input, loc, issues);
   switch (schema.type) {
     case 'object':
-      return checkObject(schema, input, loc, issues);
+      return checkObject(schema, input, loc, issues, hooks);
     case 'array':
-      return checkArray(schema, input, loc, issues);
+      return checkArray(schema, input, loc, issues, hooks);
     case 'string':
       return checkString(schema, input, loc, issues);
     case 'integer':
@@ -55,22 +93,22 @@ function check(schema: Schema, input: Json, loc: Loc, issues: ValidationIssue[])
   }
 }
 
-function checkAnyOf(schema: Schema, input: Json, loc: Loc, issues: ValidationIssue[]): Json {
+function checkAnyOf(schema: Schema, input: Json, loc: Loc, issues: ValidationIssue[], hooks: Hooks | undefined): Json {
   const branches: Schema[] = schema.anyOf;
   // `T | None` (pydantic Optional): null passes, anything else is reported against T alone.
   const nonNull = branches.filter((b) => b.type !== 'null');
   if (nonNull.length < branches.length) {
     if (input === null) return null;
-    if (nonNull.length === 1) return check(nonNull[0]!, input, loc, issues);
+    if (nonNull.length === 1) return check(nonNull[0]!, input, loc, issues, hooks);
   }
   // A union of literals is pydantic's `Literal['a', 'b']`.
   if (nonNull.every((b) => b.const !== undefined)) return checkLiterals(nonNull.map((b) => b.const), input, loc, issues);
   for (const branch of nonNull) {
     const scratch: ValidationIssue[] = [];
-    const value = check(branch, input, loc, scratch);
+    const value = check(branch, input, loc, scratch, hooks);
     if (scratch.length === 0) return value;
   }
-  return check(nonNull[0]!, input, loc, issues);
+  return check(nonNull[0]!, input, loc, issues, hooks);
 }
 
 function checkLiterals(allowed: Json[], input: Json, loc: Loc, issues: ValidationIssue[]): Json {
@@ -88,10 +126,11 @@ function isPlainObject(v: Json): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function checkObject(schema: Schema, input: Json, loc: Loc, issues: ValidationIssue[]): Json {
+function checkObject(schema: Schema, input: Json, loc: Loc, issues: ValidationIssue[], hooks: Hooks | undefined): Json {
   if (!isPlainObject(input)) {
     return issue(issues, 'model_attributes_type', loc, 'Input should be a valid dictionary or object to extract fields from', input);
   }
+  const before = issues.length;
   const required = new Set<string>(schema.required ?? []);
   const properties: Record<string, Schema> = schema.properties ?? {};
   const out: Record<string, Json> = {};
@@ -101,17 +140,23 @@ function checkObject(schema: Schema, input: Json, loc: Loc, issues: ValidationIs
       else if (propertySchema.default !== undefined) out[name] = structuredClone(propertySchema.default);
       continue;
     }
-    out[name] = check(propertySchema, input[name], [...loc, name], issues);
+    const fieldLoc = [...loc, name];
+    const fieldBefore = issues.length;
+    out[name] = check(propertySchema, input[name], fieldLoc, issues, hooks);
+    const fieldValidator = hooks?.validators.fields?.[pathOf(fieldLoc, hooks)];
+    if (fieldValidator && issues.length === fieldBefore) issues.push(...fieldValidator(out[name], fieldLoc));
   }
   if (schema.additionalProperties === false) {
     for (const key of Object.keys(input)) {
       if (!Object.hasOwn(properties, key)) issue(issues, 'extra_forbidden', [...loc, key], 'Extra inputs are not permitted', input[key]);
     }
   }
+  const modelValidator = hooks?.validators.models?.[pathOf(loc, hooks)];
+  if (modelValidator && issues.length === before) issues.push(...modelValidator(out, loc));
   return out;
 }
 
-function checkArray(schema: Schema, input: Json, loc: Loc, issues: ValidationIssue[]): Json {
+function checkArray(schema: Schema, input: Json, loc: Loc, issues: ValidationIssue[], hooks: Hooks | undefined): Json {
   if (!Array.isArray(input)) return issue(issues, 'list_type', loc, 'Input should be a valid list', input);
   const plural = (n: number) => (n === 1 ? 'item' : 'items');
   // pydantic-core checks a list's length before its items: a list over max_length gets `too_long` alone.
@@ -121,7 +166,7 @@ function checkArray(schema: Schema, input: Json, loc: Loc, issues: ValidationIss
     });
   }
   const itemIssues: ValidationIssue[] = [];
-  const out = input.map((item, i) => (schema.items ? check(schema.items, item, [...loc, i], itemIssues) : item));
+  const out = input.map((item, i) => (schema.items ? check(schema.items, item, [...loc, i], itemIssues, hooks) : item));
   // …and reports min_length only when every item was valid.
   if (itemIssues.length > 0) {
     issues.push(...itemIssues);

@@ -6,11 +6,15 @@
  * (`fastapi/dependencies/utils.py`, `solve_dependencies`). So Fastify's validator is switched off
  * (a pass-through compiler) and one `preValidation` hook per route validates all parts in FastAPI's
  * order with `pydantic-validator.ts`, replacing each part with its coerced value.
+ *
+ * A check the schema cannot express (duplicate ids in a list, one field against another) is declared
+ * by the route as `config.bodyValidators`, pydantic's field and model validators: they run inside the
+ * body's validation, so their problems join the schema's in one 422, in pydantic's order.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { ApiError, RequestValidationError, type ValidationIssue } from '../../core/errors.ts';
 import { parseJsonText } from './json-body.ts';
-import { validateAgainstSchema } from './pydantic-validator.ts';
+import { schemasAt, validateAgainstSchema, type Validators } from './pydantic-validator.ts';
 import { unsupportedSchemaKeywords } from './schema-support.ts';
 
 type Part = 'params' | 'querystring' | 'headers' | 'body';
@@ -23,6 +27,10 @@ const ORDER: readonly [Part, string, 'params' | 'query' | 'headers' | 'body'][] 
 ];
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** pydantic's field and model validators of the body (`Validators` in pydantic-validator.ts). */
+    bodyValidators?: Validators;
+  }
   interface FastifyRequest {
     /** The raw request body text, kept for signature checks (Ramp webhooks). */
     rawBody?: string;
@@ -50,6 +58,8 @@ export function installFastApiValidation(app: FastifyInstance): void {
     const schema = route.schema as Partial<Record<Part, Record<string, any>>> | undefined;
     if (!schema) return;
     refuseUnsupportedSchemas(route, schema);
+    const bodyValidators = (route.config as { bodyValidators?: Validators } | undefined)?.bodyValidators;
+    refuseUnknownValidatorPaths(route, schema.body, bodyValidators);
     // A part whose every field is an optional, unconstrained string can never fail (e.g. the documented
     // but optional x-business-id header): skip it so hot routes pay nothing for documentation.
     const parts = ORDER.filter(([part]) => schema[part] !== undefined && (part === 'body' || canFail(schema[part]!)));
@@ -66,7 +76,7 @@ export function installFastApiValidation(app: FastifyInstance): void {
         }
         // Path, query and header values are strings; pydantic's `input` for a missing one is null,
         // so those parts are validated field by field with a null parent.
-        const result = part === 'body' ? validateAgainstSchema(partSchema, raw, ['body']) : validateParameters(partSchema, raw as Record<string, unknown>, locName);
+        const result = part === 'body' ? validateAgainstSchema(partSchema, raw, ['body'], bodyValidators) : validateParameters(partSchema, raw as Record<string, unknown>, locName);
         issues.push(...result.issues);
         if (result.issues.length === 0) {
           if (part === 'headers') Object.assign(request.headers, result.value);
@@ -112,6 +122,18 @@ function refuseUnsupportedSchemas(route: RouteOptions, schema: Partial<Record<Pa
     `Route ${methods} ${route.url}: its request schema uses what the FastAPI-style validator does not enforce: ${problems.join('; ')}. ` +
       'Implement it in src/http/validation/pydantic-validator.ts (and schema-support.ts) or change the schema.',
   );
+}
+
+/** A validator whose path names no field of the body (a typo, a renamed field) would never run: refused at registration. */
+function refuseUnknownValidatorPaths(route: RouteOptions, body: Record<string, any> | undefined, validators: Validators | undefined): void {
+  if (!validators) return;
+  const problems = [
+    ...Object.keys(validators.fields ?? {}).filter((path) => path === '' || body === undefined || schemasAt(body, path).length === 0).map((path) => `field validator '${path}'`),
+    ...Object.keys(validators.models ?? {}).filter((path) => body === undefined || !schemasAt(body, path).some((s) => s.type === 'object')).map((path) => `model validator '${path}'`),
+  ];
+  if (problems.length === 0) return;
+  const methods = Array.isArray(route.method) ? route.method.join(',') : route.method;
+  throw new Error(`Route ${methods} ${route.url}: ${problems.join(', ')} names no field (no object, for a model validator) of its body schema.`);
 }
 
 /** Repeated query keys arrive as arrays; a scalar parameter takes the last value, as Starlette does. */

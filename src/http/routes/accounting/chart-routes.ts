@@ -9,32 +9,35 @@
 import type { FastifyInstance } from 'fastify';
 import type { ChartService } from '../../../accounting/chart-service.ts';
 import { heldCounts } from '../../../accounting/chart-model.ts';
-import { ApiError, RequestValidationError, type ValidationIssue } from '../../../core/errors.ts';
+import { ApiError, type ValidationIssue } from '../../../core/errors.ts';
 import { BusinessHeaders, errorResponses, IdempotentBusinessHeaders } from '../../../core/schemas.ts';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
+import type { Validators } from '../../validation/pydantic-validator.ts';
 import { chartJobView } from './chart-job-view.ts';
 import { ChartJobIdParams, ChartJobView, DesiredChartBody, HeldChartView } from './chart-schemas.ts';
 
 /** A chart of 50,000 objects is a few MB of JSON. */
 const CHART_BODY_LIMIT = 16 * 1024 * 1024;
 
-/** Every id used twice within its kind (Ramp would refuse the batch), as one 422. */
-function duplicateIds(body: DesiredChartBody): ValidationIssue[] {
+/**
+ * An id used twice within its kind (Ramp would refuse the batch): a field validator of each list, so it
+ * is reported with the body's other problems in one 422 (it runs once the list itself is valid). Each
+ * repeat is named at its own `id`, where pydantic would name the list once.
+ */
+function uniqueIds(items: readonly { id: string }[], loc: (string | number)[]): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const check = (items: readonly { id: string }[], loc: (string | number)[]) => {
-    const seen = new Set<string>();
-    items.forEach((item, index) => {
-      if (seen.has(item.id)) issues.push({ type: 'value_error', loc: [...loc, index, 'id'], msg: `Value error, id "${item.id}" appears more than once`, input: item.id });
-      seen.add(item.id);
-    });
-  };
-  check(body.gl_accounts, ['body', 'gl_accounts']);
-  check(body.vendors, ['body', 'vendors']);
-  check(body.custom_fields, ['body', 'custom_fields']);
-  body.custom_fields.forEach((field, index) => check(field.options ?? [], ['body', 'custom_fields', index, 'options']));
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    if (seen.has(item.id)) issues.push({ type: 'value_error', loc: [...loc, index, 'id'], msg: `Value error, id "${item.id}" appears more than once`, input: item.id, ctx: { error: {} } });
+    seen.add(item.id);
+  });
   return issues;
 }
+
+const CHART_VALIDATORS: Validators = {
+  fields: { gl_accounts: uniqueIds, vendors: uniqueIds, custom_fields: uniqueIds, 'custom_fields.*.options': uniqueIds },
+};
 
 export function chartRoutes(service: ChartService): RouteModule {
   return (app: FastifyInstance) => {
@@ -42,7 +45,7 @@ export function chartRoutes(service: ChartService): RouteModule {
       '/api/v1/ramp/accounting/chart',
       {
         bodyLimit: CHART_BODY_LIMIT,
-        config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'accounting.chart.put', idempotent: true },
+        config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'accounting.chart.put', idempotent: true, bodyValidators: CHART_VALIDATORS },
         schema: {
           tags: ['ramp'],
           summary: "Make Ramp's chart of accounts equal to this one (only the difference is written)",
@@ -52,8 +55,6 @@ export function chartRoutes(service: ChartService): RouteModule {
         },
       },
       async (request, reply) => {
-        const issues = duplicateIds(request.body);
-        if (issues.length > 0) throw new RequestValidationError(issues);
         const job = await service.requestUpload(authOf(request).businessId, request.body);
         return reply.code(202).send(chartJobView(job));
       },

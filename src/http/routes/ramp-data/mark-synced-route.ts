@@ -10,7 +10,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { RouteModule } from '../../app.ts';
 import { authOf } from '../../auth.ts';
-import { RequestValidationError, type ValidationIssue } from '../../../core/errors.ts';
+import type { ValidationIssue } from '../../../core/errors.ts';
+import type { Validators } from '../../validation/pydantic-validator.ts';
 import { errorResponses, IdempotentBusinessHeaders } from '../../../core/schemas.ts';
 import type { Database } from '../../../db/schema.ts';
 import type { RampClient } from '../../../ramp/ramp-client.ts';
@@ -19,33 +20,43 @@ import { MarkSyncedBody, MarkSyncedResult } from './schemas.ts';
 
 export { markSyncedIdempotencyKey } from '../../../accounting/ready-status-back.ts';
 
-/** The body as the service's request; every problem the schema cannot see, listed at once (FastAPI's 422). */
+/** The body as the service's request (`MARK_SYNCED_VALIDATORS` has refused what the schema cannot see). */
 function statusRequestOf(body: MarkSyncedBody): StatusBackRequest {
   const successes = [
     ...(body.object_ids ?? []).map((id) => ({ id, referenceId: id })),
     ...(body.successes ?? []).map((item) => ({ id: item.object_id, referenceId: item.reference_id })),
   ];
   const failures = (body.failures ?? []).map((item) => ({ id: item.object_id, message: item.message }));
-  const issues: ValidationIssue[] = [];
-  if (successes.length === 0 && failures.length === 0) {
-    issues.push({ type: 'missing', loc: ['body', 'object_ids'], msg: 'Field required: give object_ids, successes or failures', input: body });
-  }
-  const succeeded = new Set(successes.map((item) => item.id));
-  (body.failures ?? []).forEach((item, index) => {
-    if (succeeded.has(item.object_id)) {
-      issues.push({ type: 'value_error', loc: ['body', 'failures', index, 'object_id'], msg: 'Value error, this object is also reported as a success', input: item.object_id });
-    }
-  });
-  if (issues.length > 0) throw new RequestValidationError(issues);
   return { syncType: body.sync_type, successes, failures };
 }
+
+/**
+ * Cross-field rules, so a model validator: they run only once every field of the body is valid (and are
+ * then reported with any header problem, in one 422). Something to report is required, and no object
+ * may be both a success and a failure.
+ */
+function crossFieldProblems(body: MarkSyncedBody, loc: (string | number)[]): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const succeeded = new Set([...(body.object_ids ?? []), ...(body.successes ?? []).map((item) => item.object_id)]);
+  if (succeeded.size === 0 && (body.failures ?? []).length === 0) {
+    issues.push({ type: 'missing', loc: [...loc, 'object_ids'], msg: 'Field required: give object_ids, successes or failures', input: body });
+  }
+  (body.failures ?? []).forEach((item, index) => {
+    if (succeeded.has(item.object_id)) {
+      issues.push({ type: 'value_error', loc: [...loc, 'failures', index, 'object_id'], msg: 'Value error, this object is also reported as a success', input: item.object_id, ctx: { error: {} } });
+    }
+  });
+  return issues;
+}
+
+const MARK_SYNCED_VALIDATORS: Validators = { models: { '': crossFieldProblems } };
 
 export function markSyncedRoute(client: RampClient, db: Kysely<Database>, now: () => number): RouteModule {
   return (app: FastifyInstance) => {
     app.post<{ Body: MarkSyncedBody }>(
       '/api/v1/ramp/accounting/mark-synced',
       {
-        config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'accounting.mark_synced', idempotent: true },
+        config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'accounting.mark_synced', idempotent: true, bodyValidators: MARK_SYNCED_VALIDATORS },
         schema: {
           tags: ['ramp'],
           summary: 'Tell Ramp which objects were posted to the books and which failed',

@@ -6,14 +6,27 @@ import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { auditRequest } from '../../audit-hook.ts';
 import { authOf } from '../../auth.ts';
-import { ApiError, RequestValidationError } from '../../../core/errors.ts';
+import { ApiError } from '../../../core/errors.ts';
 import { CREATED_AT_CURSOR, decodeCursor, pageOf } from '../../../core/pagination.ts';
 import { BusinessHeaders, Page, PaginationQuery, errorResponses } from '../../../core/schemas.ts';
 import type { WebhookServices } from './services.ts';
 import { WebhookEndpointCreate, WebhookEndpointCreated, WebhookEndpointView, WebhookIdParams, toEndpointView } from './webhook-schemas.ts';
 import { checkWebhookUrl } from './webhook-url.ts';
+import type { Validators } from '../../validation/pydantic-validator.ts';
 
 const ListQuery = Type.Object(PaginationQuery);
+
+/** The URL's checks (webhook-url.ts) as a field validator: reported with the body's other problems in one 422. */
+function urlValidators(allowPrivateAddresses: boolean): Validators {
+  return {
+    fields: {
+      url: (url: string, loc) => {
+        const checked = checkWebhookUrl(url, loc, { allowPrivateAddresses });
+        return checked.ok ? [] : [checked.issue];
+      },
+    },
+  };
+}
 const TAGS = ['webhooks'];
 
 export function webhookEndpointRoutes(app: FastifyInstance, s: WebhookServices): void {
@@ -22,7 +35,7 @@ export function webhookEndpointRoutes(app: FastifyInstance, s: WebhookServices):
   app.post<{ Body: Static<typeof WebhookEndpointCreate> }>(
     '/api/v1/webhooks',
     {
-      config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'webhook.create' },
+      config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'webhook.create', bodyValidators: urlValidators(ctx.config.webhookAllowPrivateUrls) },
       schema: {
         tags: TAGS,
         summary: 'Register a webhook endpoint (its signing secret is shown once)',
@@ -33,9 +46,8 @@ export function webhookEndpointRoutes(app: FastifyInstance, s: WebhookServices):
     },
     async (request, reply) => {
       const auth = authOf(request);
-      const url = checkWebhookUrl(request.body.url, ['body', 'url'], { allowPrivateAddresses: ctx.config.webhookAllowPrivateUrls });
-      if (!url.ok) throw new RequestValidationError([url.issue]);
-      const result = await store.create(auth.businessId, url.url, request.body.event_types ?? null);
+      // urlValidators accepted it: stored as the WHATWG parser writes it.
+      const result = await store.create(auth.businessId, new URL(request.body.url).href, request.body.event_types ?? null);
       if ('limitReached' in result) throw new ApiError('webhook_limit_reached');
       const { created, secret } = result;
       await auditRequest(ctx.db.kysely, request, { outcome: 'success', target: `webhook_id=${created.id}`, detail: created.id }, ctx.now());
