@@ -55,7 +55,6 @@ export function docsRoutes(app: FastifyInstance): void {
 /** Marks the component name of a schema whose `$id` @fastify/swagger would drop (a route's top-level body or answer). */
 const COMPONENT = 'x-ramp-connect-component';
 
-
 function marked(schema: unknown): unknown {
   if (typeof schema !== 'object' || schema === null || typeof (schema as { $id?: unknown }).$id !== 'string') return schema;
   return { ...schema, [COMPONENT]: (schema as { $id: string }).$id };
