@@ -1,10 +1,9 @@
 /**
  * @module Outbound webhooks never reach our own network (SSRF): a business admin chooses the URL, and
  * a delivery to 127.0.0.1:5432 or 169.254.169.254 would read, or at least probe through the delivery
- * log's status and error class, what only we should reach. The ranges are the security checklist's
- * (security-reliability.md, SSRF: Nango's egress block list — 127/8, 10/8, 172.16/12, 192.168/16,
- * 169.254/16, 100.64/10, 0/8, IPv4-mapped IPv6) plus IPv6 loopback, unique-local, link-local and the
- * unspecified address.
+ * log's status and error class, what only we should reach (OWASP API7:2023, SSRF). The ranges are
+ * Nango's egress block list (127/8, 10/8, 172.16/12, 192.168/16, 169.254/16, 100.64/10, 0/8,
+ * IPv4-mapped IPv6) plus IPv6 loopback, unique-local, link-local and the unspecified address.
  *
  * Checked twice, unless `WEBHOOK_ALLOW_PRIVATE_URLS` (development, tests) turns both off:
  * - at registration, a literal private IP or `localhost` is refused (`isPrivateHostname`), so the mistake
