@@ -49,29 +49,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     for (const method of [route.method].flat()) methods.add(method);
   });
 
-  app.setErrorHandler((error: FastifyError | ApiError | RequestValidationError, request, reply) => {
-    reply.header('x-request-id', request.id);
-    if (error instanceof RequestValidationError) {
-      return reply.code(422).send({ detail: error.issues });
-    }
-    if (error instanceof ApiError) {
-      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
-      return reply.code(error.status).headers(error.headers).send({ detail: error.detail, code: error.code, ...(error.existingId ? { existing_id: error.existingId } : {}) });
-    }
-    const mapped = FASTIFY_CODES[(error as FastifyError).code ?? ''];
-    if (mapped) {
-      const spec = ERRORS[mapped];
-      return reply.code(spec.status).send({ detail: spec.detail, code: mapped });
-    }
-    const status = (error as FastifyError).statusCode;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      // Fastify's own client errors (e.g. 429 from the rate limiter) keep their status with a plain detail.
-      const code: ErrorCode = status === 429 ? 'rate_limited' : status === 404 ? 'not_found' : 'invalid_request';
-      return reply.code(status).send({ detail: ERRORS[code].detail, code });
-    }
-    request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).send({ detail: ERRORS.internal_error.detail, code: 'internal_error' });
-  });
+  app.setErrorHandler(sendError);
 
   app.setNotFoundHandler((request, reply) => {
     reply.header('x-request-id', request.id);
@@ -83,21 +61,39 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 }
 
+/** Writes the body of every error a route, a hook or the router raised (`setErrorHandler`, `frameworkErrors`). */
+function sendError(error: FastifyError | ApiError | RequestValidationError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('x-request-id', request.id);
+  if (error instanceof RequestValidationError) {
+    return reply.code(422).send({ detail: error.issues });
+  }
+  if (error instanceof ApiError) {
+    if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(error.status).headers(error.headers).send({ detail: error.detail, code: error.code, ...(error.existingId ? { existing_id: error.existingId } : {}) });
+  }
+  const mapped = FASTIFY_CODES[(error as FastifyError).code ?? ''];
+  if (mapped) {
+    const spec = ERRORS[mapped];
+    return reply.code(spec.status).send({ detail: spec.detail, code: mapped });
+  }
+  const status = (error as FastifyError).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    // Fastify's own client errors (e.g. 429 from the rate limiter) keep their status with a plain detail.
+    const code: ErrorCode = status === 429 ? 'rate_limited' : status === 404 ? 'not_found' : 'invalid_request';
+    return reply.code(status).send({ detail: ERRORS[code].detail, code });
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return reply.code(500).send({ detail: ERRORS.internal_error.detail, code: 'internal_error' });
+}
+
 /**
- * Fastify's `frameworkErrors`: the router's own failures, which never reach the error handler. A path
- * whose percent-encoding does not decode (`/api/v1/ramp/%zz`) is a 400 `invalid_url`, a path parameter
- * over the router's `maxParamLength` a 414 `uri_too_long`; anything else here (`FST_ERR_ASYNC_CONSTRAINT`:
- * no route has an async constraint) is a bug, a bare 500.
+ * Fastify's `frameworkErrors`: the router's own failures, which never reach the error handler, written
+ * by the same code. A path whose percent-encoding does not decode (`/api/v1/ramp/%zz`) is a 400
+ * `invalid_url`, a path parameter over the router's `maxParamLength` a 414 `uri_too_long`; anything
+ * else here (`FST_ERR_ASYNC_CONSTRAINT`: no route has an async constraint) is a bug, a bare 500.
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const code = FASTIFY_CODES[error.code];
-  reply.header('x-request-id', request.id);
-  if (code === undefined) {
-    request.log.error({ err: error }, 'framework error');
-    void reply.code(500).send({ detail: ERRORS.internal_error.detail, code: 'internal_error' });
-    return;
-  }
-  void reply.code(ERRORS[code].status).send({ detail: ERRORS[code].detail, code });
+  sendError(error, request, reply);
 }
 
 /**
