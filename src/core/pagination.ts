@@ -7,6 +7,7 @@
  * is the 400 "cursor is not a cursor this API returned", never a page read from somewhere else.
  */
 import { ApiError } from './errors.ts';
+import { CANONICAL_UUID } from './uuid.ts';
 
 export interface Cursor {
   readonly key: string | number;
@@ -28,8 +29,6 @@ export const RECORD_CURSOR: CursorShape = Object.freeze({ key: 'epoch_ms', id: '
 /** Businesses, by their ISO creation time. */
 export const BUSINESS_CURSOR: CursorShape = Object.freeze({ key: 'iso_time', id: 'uuid' });
 
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-
 function keyFits(key: unknown, kind: CursorShape['key']): key is string | number {
   if (kind === 'epoch_ms') return Number.isSafeInteger(key);
   if (typeof key !== 'string') return false;
@@ -38,7 +37,7 @@ function keyFits(key: unknown, kind: CursorShape['key']): key is string | number
 }
 
 function idFits(id: unknown, kind: CursorShape['id']): id is string {
-  return typeof id === 'string' && (kind === 'uuid' ? UUID.test(id) : id.length > 0);
+  return typeof id === 'string' && (kind === 'uuid' ? CANONICAL_UUID.test(id) : id.length > 0);
 }
 
 export function encodeCursor(cursor: Cursor): string {

@@ -1,8 +1,9 @@
 /** @module UUID checks shared by the validator, the auth hook and the CLI. */
 
-/** The `uuid` crate's parse errors, as pydantic-core reports them. */
-const CANONICAL_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** The hyphenated form `crypto.randomUUID` writes (any case). */
+export const CANONICAL_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+/** The `uuid` crate's parse errors, as pydantic-core reports them. */
 export function uuidError(s: string): string | undefined {
   if (CANONICAL_UUID.test(s)) return undefined; // the common case, without the per-character walk
   const body = s.startsWith('urn:uuid:') ? s.slice(9) : s;
