@@ -21,8 +21,8 @@ function urlValidators(allowPrivateAddresses: boolean): Validators {
   return {
     fields: {
       url: (url: string, loc) => {
-        const checked = checkWebhookUrl(url, loc, { allowPrivateAddresses });
-        return checked.ok ? [] : [checked.issue];
+        const problem = checkWebhookUrl(url, loc, { allowPrivateAddresses });
+        return problem ? [problem] : [];
       },
     },
   };

@@ -8,10 +8,9 @@
 import type { ValidationIssue } from '../../../core/errors.ts';
 import { isPrivateHostname } from '../../../events/private-address.ts';
 
-export type UrlCheck = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly issue: ValidationIssue };
-
-export function checkWebhookUrl(input: string, loc: (string | number)[], options: { allowPrivateAddresses: boolean }): UrlCheck {
-  const fail = (type: string, msg: string, ctx: Record<string, unknown>): UrlCheck => ({ ok: false, issue: { type, loc, msg, input, ctx } });
+/** The URL's problem, or undefined when it may be registered (stored as `new URL(input).href`). */
+export function checkWebhookUrl(input: string, loc: (string | number)[], options: { allowPrivateAddresses: boolean }): ValidationIssue | undefined {
+  const fail = (type: string, msg: string, ctx: Record<string, unknown>): ValidationIssue => ({ type, loc, msg, input, ctx });
   let parsed: URL;
   try {
     parsed = new URL(input);
@@ -25,10 +24,10 @@ export function checkWebhookUrl(input: string, loc: (string | number)[], options
   if (parsed.hostname === '') return fail('url_parsing', 'Input should be a valid URL, empty host', { error: 'empty host' });
   if (parsed.username !== '' || parsed.password !== '') {
     // The one place the input is not echoed: it holds a password.
-    return { ok: false, issue: { type: 'value_error', loc, msg: 'Value error, URL must not contain credentials', input: '**********', ctx: { error: {} } } };
+    return { type: 'value_error', loc, msg: 'Value error, URL must not contain credentials', input: '**********', ctx: { error: {} } };
   }
   if (!options.allowPrivateAddresses && isPrivateHostname(parsed.hostname)) {
     return fail('value_error', 'Value error, URL must not point to a private, loopback or link-local address', { error: {} });
   }
-  return { ok: true, url: parsed.href };
+  return undefined;
 }
