@@ -48,9 +48,9 @@ export interface ChaosOptions {
   /** Ramp's refresh-token rotation (default grace, 30 s). */
   readonly rotation?: 'grace' | 'strict';
   /**
-   * Refresh lease TTL (default 3 s, so that a killed holder's rows move on quickly). In strict rotation
-   * keep it above the token request timeout (10 s) as the README requires: a live holder whose call
-   * outlasts its lease would see another replica replay the same refresh token.
+   * Refresh lease TTL (default 3 s, so that a killed holder's rows move on quickly). A token call gets
+   * two thirds of the lease, so a short lease also cuts slow calls short (a timeout, a known cut-off);
+   * strict rotation runs with 15 s, which gives calls the full 10 s token request timeout.
    */
   readonly leaseMs?: number;
   /** Delay between Ramp's answer to a refresh and the commit (default 200 ms), where kills lose answers. */
@@ -63,6 +63,11 @@ export interface Casualty {
   readonly reason: string | null;
   /** Why an attempt on this row may have been cut off after Ramp rotated its token, if we saw it. */
   readonly evidence: ('killed_holding_lease' | 'unknown_outcome')[];
+  /**
+   * Only for an untolerated casualty, so that a failure in CI can be read after the fact: the run's
+   * kills, the business's audit rows and every replica log line naming the connection or business.
+   */
+  readonly trail?: string[];
 }
 
 export interface ChaosReport {
@@ -159,6 +164,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let connectionErrors = 0;
   let kills = 0;
   let keyRotations = 0;
+  const runStartedAt = Date.now();
+  const killLog: string[] = [];
   const serverErrors: string[] = [];
 
   const live = () => replicas.filter((r): r is ServerProcess => r !== undefined);
@@ -298,6 +305,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           // Lease owners are `<pid>-<random>` (src/tokens/refresh-lease.ts).
           const held = await db.kysely.selectFrom('ramp_connections').select('id').where('lease_owner', 'like', `${victim.child.pid}-%`).execute();
           for (const row of held) killedHolding.add(row.id);
+          killLog.push(`+${Date.now() - runStartedAt} ms: SIGKILL replica ${index} (pid ${victim.child.pid}), holding leases of [${held.map((row) => row.id).join(', ')}]`);
           log(`killed replica ${index}`);
           restarts.push(
             sleep(300 + Math.random() * 700)
@@ -363,13 +371,27 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const events = await db.kysely.selectFrom('events').select('id').execute();
     const undelivered = await db.kysely.selectFrom('webhook_deliveries').select('id').where('status', '!=', 'delivered').execute();
     const stats = await emu.stats();
-    const casualties: Casualty[] = rows
-      .filter((r) => r.status === 'needs_reauth')
-      .map((r) => ({
-        id: r.id,
-        reason: r.status_reason,
-        evidence: [...(killedHolding.has(r.id) ? (['killed_holding_lease'] as const) : []), ...(unknownOutcome.has(r.id) ? (['unknown_outcome'] as const) : [])],
-      }));
+    const trailOf = async (row: (typeof rows)[number]): Promise<string[]> => {
+      const audits = await db.kysely.selectFrom('audit_log').select(['created_at', 'action', 'outcome', 'detail']).where('business_id', '=', row.business_id).orderBy('id').execute();
+      const lines = started.flatMap((replica) =>
+        replica
+          .output()
+          .split('\n')
+          .filter((line) => line.includes(row.id) || line.includes(row.business_id))
+          .map((line) => `pid ${replica.child.pid}: ${line.slice(0, 600)}`),
+      );
+      return [
+        ...killLog,
+        ...audits.map((a) => `+${a.created_at - runStartedAt} ms: audit ${a.action} ${a.outcome} ${a.detail ?? ''}`),
+        ...lines,
+      ];
+    };
+    const casualties: Casualty[] = [];
+    for (const r of rows.filter((row) => row.status === 'needs_reauth')) {
+      const evidence = [...(killedHolding.has(r.id) ? (['killed_holding_lease'] as const) : []), ...(unknownOutcome.has(r.id) ? (['unknown_outcome'] as const) : [])];
+      const tolerated = r.status_reason === 'lost_rotation' && evidence.length > 0;
+      casualties.push({ id: r.id, reason: r.status_reason, evidence, ...(tolerated ? {} : { trail: await trailOf(r) }) });
+    }
     return {
       requests,
       serverErrors,
