@@ -12,11 +12,16 @@ import {
   refreshTokenRequest,
   revocationRequest,
   sendOAuthRequest,
+  TOKEN_REQUEST_TIMEOUT_MS,
   type ClientCredentials,
   type RevocationResult,
   type SendOptions,
   type TokenResult,
 } from './token-endpoint.ts';
+
+export interface CallOptions {
+  readonly timeoutMs?: number;
+}
 
 export class RampOAuthClient {
   readonly #options: SendOptions;
@@ -29,12 +34,13 @@ export class RampOAuthClient {
     return this.#token(authorizationCodeRequest(apiBaseUrl, client, input));
   }
 
-  async refresh(apiBaseUrl: string, client: ClientCredentials, refreshToken: string): Promise<TokenResult> {
-    return this.#token(refreshTokenRequest(apiBaseUrl, client, refreshToken));
+  /** `call.timeoutMs` can only shorten the client's own timeout (a refresh fits it to its lease). */
+  async refresh(apiBaseUrl: string, client: ClientCredentials, refreshToken: string, call: CallOptions = {}): Promise<TokenResult> {
+    return this.#token(refreshTokenRequest(apiBaseUrl, client, refreshToken), call);
   }
 
-  async clientCredentials(apiBaseUrl: string, client: ClientCredentials, scopes: readonly string[]): Promise<TokenResult> {
-    return this.#token(clientCredentialsRequest(apiBaseUrl, client, scopes));
+  async clientCredentials(apiBaseUrl: string, client: ClientCredentials, scopes: readonly string[], call: CallOptions = {}): Promise<TokenResult> {
+    return this.#token(clientCredentialsRequest(apiBaseUrl, client, scopes), call);
   }
 
   /**
@@ -52,8 +58,9 @@ export class RampOAuthClient {
     return last;
   }
 
-  async #token(request: Request): Promise<TokenResult> {
-    const response = await sendOAuthRequest(request, this.#options);
+  async #token(request: Request, call: CallOptions = {}): Promise<TokenResult> {
+    const timeoutMs = Math.min(this.#options.timeoutMs ?? TOKEN_REQUEST_TIMEOUT_MS, call.timeoutMs ?? Infinity);
+    const response = await sendOAuthRequest(request, { ...this.#options, timeoutMs });
     return response instanceof Response ? processTokenResponse(response) : { ok: false, failure: response };
   }
 }

@@ -71,10 +71,17 @@ export interface SendOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * How long one call to Ramp's token or revocation endpoint may take, answer included. A refresh
+ * lease must outlast it plus the write (README, `REFRESH_LEASE_MS`); the token manager shortens it
+ * further to fit the lease it holds.
+ */
+export const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
+
 /** Sends without following redirects; a transport failure becomes a transient `OAuthFailure`. */
 export async function sendOAuthRequest(request: Request, options: SendOptions = {}): Promise<Response | OAuthFailure> {
   try {
-    return await (options.fetch ?? fetch)(request, { signal: AbortSignal.timeout(options.timeoutMs ?? 15_000) });
+    return await (options.fetch ?? fetch)(request, { signal: AbortSignal.timeout(options.timeoutMs ?? TOKEN_REQUEST_TIMEOUT_MS) });
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
     return { code: timedOut ? 'timeout' : 'network_error', permanent: false, status: 0, description: timedOut ? 'Ramp did not answer in time' : 'Ramp could not be reached' };

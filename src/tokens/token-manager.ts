@@ -70,6 +70,13 @@ const SCHEDULE_BACKOFF = { baseMs: 30_000, capMs: 30 * 60_000 };
  * get the new tokens back, so the scheduler tries again within 1–5 s rather than after the 30 s backoff.
  */
 const LOST_ANSWER_RETRY = { baseMs: 1_000, capMs: 4_000 };
+/**
+ * Share of the lease still ahead that a token call may take; the rest is for the write. A live holder's
+ * call thus always ends (answered, or timed out with its attempt kept) before another replica can take
+ * the lease and present the same refresh token again, whatever `REFRESH_LEASE_MS` is set to: in strict
+ * rotation a second presentation would revoke the grant (RFC 9700 §4.14.2).
+ */
+const TOKEN_CALL_SHARE_OF_LEASE = 2 / 3;
 
 export class TokenManager implements AccessTokenProvider {
   readonly replicaId: string;
@@ -215,7 +222,7 @@ export class TokenManager implements AccessTokenProvider {
       let result: TokenResult;
       const refreshStarted = performance.now();
       try {
-        result = await this.#callRamp(lease.row);
+        result = await this.#callRamp(lease.row, this.#callBudgetMs(lease.row));
       } catch (error) {
         if (isKeyUnavailable(error)) {
           // Sealed under a key another replica has and this one lacks yet: free the lease for it, change nothing.
@@ -264,18 +271,23 @@ export class TokenManager implements AccessTokenProvider {
     }
   }
 
-  async #callRamp(row: RampConnectionsTable): Promise<TokenResult> {
+  /** How long a token call may take under the lease on `row` (`TOKEN_CALL_SHARE_OF_LEASE`); at least 1 ms. */
+  #callBudgetMs(row: RampConnectionsTable): number {
+    return Math.max(1, Math.floor(((row.lease_until ?? 0) - this.#now()) * TOKEN_CALL_SHARE_OF_LEASE));
+  }
+
+  async #callRamp(row: RampConnectionsTable, timeoutMs: number): Promise<TokenResult> {
     const apiBaseUrl = this.#o.ctx.config.rampHosts[row.environment].apiBaseUrl;
     const secrets = this.#o.store.open(row);
     if (row.auth_method === 'client_credentials') {
       // Client credentials have no refresh token: re-issue with the customer's stored id and secret.
-      return this.#o.oauth.clientCredentials(apiBaseUrl, { clientId: row.client_id ?? '', clientSecret: secrets.clientSecret ?? '' }, row.scopes.split(' ').filter(Boolean));
+      return this.#o.oauth.clientCredentials(apiBaseUrl, { clientId: row.client_id ?? '', clientSecret: secrets.clientSecret ?? '' }, row.scopes.split(' ').filter(Boolean), { timeoutMs });
     }
     if (!this.#o.oauthApp) {
       return { ok: false, failure: { code: 'invalid_client', permanent: false, status: 0, description: 'RAMP_CLIENT_ID/RAMP_CLIENT_SECRET are not configured' } };
     }
     if (!secrets.refreshToken) return { ok: false, failure: { code: 'invalid_grant', permanent: true, status: 0, description: 'No refresh token is stored' } };
-    return this.#o.oauth.refresh(apiBaseUrl, this.#o.oauthApp, secrets.refreshToken);
+    return this.#o.oauth.refresh(apiBaseUrl, this.#o.oauthApp, secrets.refreshToken, { timeoutMs });
   }
 
   /** Persist before use. A failed write is retried briefly with the tokens in memory, then fails closed. */

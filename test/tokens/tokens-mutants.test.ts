@@ -14,7 +14,7 @@ import { createPendingAuthorization, hashState } from '../../src/connections/oau
 import { metrics } from '../../src/metrics/registry.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { OAuthFailure } from '../../src/oauth/oauth-errors.ts';
-import { RampOAuthClient } from '../../src/oauth/ramp-oauth-client.ts';
+import { RampOAuthClient, type CallOptions } from '../../src/oauth/ramp-oauth-client.ts';
 import type { ClientCredentials, TokenResult } from '../../src/oauth/token-endpoint.ts';
 import { RefreshScheduler } from '../../src/tokens/refresh-scheduler.ts';
 import { createBusiness } from '../../src/tenancy/tenancy-repo.ts';
@@ -42,18 +42,18 @@ const OTHER_KEYS = `other:${Buffer.alloc(32, 9).toString('base64')}`;
 
 /** Ramp answering a refresh with a failure the emulator has no switch for (an app's grant or scopes changed). */
 class FailingOAuth extends RampOAuthClient {
-  calls: { apiBaseUrl: string; client: ClientCredentials; token?: string; scopes?: readonly string[] }[] = [];
+  calls: { apiBaseUrl: string; client: ClientCredentials; token?: string; scopes?: readonly string[]; timeoutMs?: number | undefined }[] = [];
   readonly failure: OAuthFailure;
   constructor(failure: OAuthFailure) {
     super();
     this.failure = failure;
   }
-  override async refresh(apiBaseUrl: string, client: ClientCredentials, refreshToken: string): Promise<TokenResult> {
-    this.calls.push({ apiBaseUrl, client, token: refreshToken });
+  override async refresh(apiBaseUrl: string, client: ClientCredentials, refreshToken: string, call?: CallOptions): Promise<TokenResult> {
+    this.calls.push({ apiBaseUrl, client, token: refreshToken, timeoutMs: call?.timeoutMs });
     return { ok: false, failure: this.failure };
   }
-  override async clientCredentials(apiBaseUrl: string, client: ClientCredentials, scopes: readonly string[]): Promise<TokenResult> {
-    this.calls.push({ apiBaseUrl, client, scopes });
+  override async clientCredentials(apiBaseUrl: string, client: ClientCredentials, scopes: readonly string[], call?: CallOptions): Promise<TokenResult> {
+    this.calls.push({ apiBaseUrl, client, scopes, timeoutMs: call?.timeoutMs });
     return { ok: false, failure: this.failure };
   }
 }
@@ -270,7 +270,7 @@ for (const dialect of DIALECTS) {
         const oauth = new FailingOAuth(failure);
         const manager = h.newManager({ oauth, callerDeadlineMs: 0, random: () => 0 });
         await expect(manager.getAccess(row.business_id)).rejects.toMatchObject({ code: permanent ? 'reauthorization_required' : 'ramp_unavailable' });
-        expect(oauth.calls).toEqual([{ apiBaseUrl: `${h.emulator.url}/sandbox`, client: { clientId: h.emulator.defaultApp.client_id, clientSecret: h.emulator.defaultApp.client_secret }, token: h.store.open(row).refreshToken }]);
+        expect(oauth.calls).toEqual([{ apiBaseUrl: `${h.emulator.url}/sandbox`, client: { clientId: h.emulator.defaultApp.client_id, clientSecret: h.emulator.defaultApp.client_secret }, token: h.store.open(row).refreshToken, timeoutMs: expect.any(Number) }]);
         const after = await rowOf(row.business_id);
         expect(after.last_error, failure.code).toBe(message);
         expect(after.status, failure.code).toBe(permanent ? 'needs_reauth' : 'connected');
@@ -289,7 +289,7 @@ for (const dialect of DIALECTS) {
       await expire(row);
       const oauth = new FailingOAuth({ code: 'server_error', permanent: false, status: 500, description: '' });
       await expect(h.newManager({ oauth, oauthApp: undefined, callerDeadlineMs: 0 }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
-      expect(oauth.calls).toEqual([{ apiBaseUrl: `${h.emulator.url}/sandbox`, client: { clientId: row.client_id, clientSecret: h.store.open(row).clientSecret }, scopes: row.scopes.split(' ') }]);
+      expect(oauth.calls).toEqual([{ apiBaseUrl: `${h.emulator.url}/sandbox`, client: { clientId: row.client_id, clientSecret: h.store.open(row).clientSecret }, scopes: row.scopes.split(' '), timeoutMs: expect.any(Number) }]);
       expect(row.scopes.split(' ').length).toBeGreaterThan(1);
       // With no OAuth app configured a client-credentials connection still refreshes (it needs none).
       const ccBefore = await counter(metrics.tokenRefreshes, { grant: 'client_credentials', outcome: 'success' });
@@ -505,10 +505,10 @@ for (const dialect of DIALECTS) {
           return super.writeTokens(...args);
         }
       }
-      const manager = h.newManager({ store: new RefusingOnce(h.db, h.store.vault, h.ctx.now), leaseMs: 1 });
+      const manager = h.newManager({ store: new RefusingOnce(h.db, h.store.vault, h.ctx.now), leaseMs: 5_000 });
       await expect(manager.getAccess(row.business_id)).rejects.toMatchObject({ code: 'service_unavailable' });
-      // Another replica refreshes meanwhile (new version); then the token is due again.
-      await h.advance(10);
+      // Its lease lapses, another replica refreshes meanwhile (new version); then the token is due again.
+      await h.advance(5_001);
       await h.manager.getAccess(row.business_id);
       await expire(await rowOf(row.business_id));
       const before = await refreshes();
@@ -634,7 +634,7 @@ for (const dialect of DIALECTS) {
       await set(row.id, { access_token_expires_at: h.ctx.now() - 1, scopes: ' business:read  transactions:read ', client_id: null, client_secret: null });
       const oauth = new FailingOAuth({ code: 'server_error', permanent: false, status: 500, description: '' });
       await expect(h.newManager({ oauth, callerDeadlineMs: 0 }).getAccess(row.business_id)).rejects.toMatchObject({ code: 'ramp_unavailable' });
-      expect(oauth.calls).toEqual([{ apiBaseUrl: `${h.emulator.url}/sandbox`, client: { clientId: '', clientSecret: '' }, scopes: ['business:read', 'transactions:read'] }]);
+      expect(oauth.calls).toEqual([{ apiBaseUrl: `${h.emulator.url}/sandbox`, client: { clientId: '', clientSecret: '' }, scopes: ['business:read', 'transactions:read'], timeoutMs: expect.any(Number) }]);
     });
 
     it('on a clock the test moves: the deadline is inclusive, the backoff counts the caller\'s attempts, refresh_failed after more than 15 minutes', async () => {
