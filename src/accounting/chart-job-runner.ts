@@ -20,6 +20,7 @@ import { readHeldChart } from './chart-reader.ts';
 import { finishChartJob, releaseChartJob, saveChartProgress, type ChartJobRow } from './chart-jobs-repo.ts';
 import { refusedItemCount, refusedKeys, type ChartJobProgress } from './chart-progress.ts';
 import { ChartWriter } from './chart-writer.ts';
+import { scopeRefusal } from './scope-refusal.ts';
 
 export interface ChartRunnerDeps {
   readonly db: Kysely<Database>;
@@ -95,7 +96,8 @@ class ChartJobRun {
         await releaseChartJob(db, this.#job.id, this.#owner, now());
         return undefined;
       }
-      const failure = error instanceof JobFailure ? error : error instanceof ApiError ? new JobFailure(error.code, error.detail) : undefined;
+      const refused = scopeRefusal(error);
+      const failure = refused instanceof JobFailure ? refused : refused instanceof ApiError ? new JobFailure(refused.code, refused.detail) : undefined;
       if (!failure) log.error({ err: error, job_id: this.#job.id }, 'chart job failed');
       return finishChartJob(db, {
         jobId: this.#job.id,

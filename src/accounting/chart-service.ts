@@ -15,6 +15,7 @@ import { runClaimedChartJob } from './chart-job-runner.ts';
 import { claimChartJob, getBackup, getChartJob, insertBackup, insertChartJob, activeChartJob, latestChartJob, type ChartBackupRow, type ChartJobRow } from './chart-jobs-repo.ts';
 import type { AccountingProvider } from '../ramp/endpoints/accounting-chart.ts';
 import { CoalescedPass } from '../support/coalesced-pass.ts';
+import { withScopeRefusal } from './scope-refusal.ts';
 
 export interface ChartServiceDeps {
   readonly db: Db;
@@ -82,17 +83,17 @@ export class ChartService {
 
   /** Queues an upload of `desired` to the active connection's chart. */
   async requestUpload(businessId: string, desired: DesiredChart): Promise<ChartJobRow> {
-    const active = await this.#writableConnection(businessId);
+    const active = await withScopeRefusal(() => this.#writableConnection(businessId));
     return this.#queue({ businessId, kind: 'upload', connectionId: active.id, desired: JSON.stringify(desired) });
   }
 
   /** Stores the chart Ramp holds for the active connection. */
   async backup(businessId: string): Promise<{ backup: ChartBackupRow; chart: HeldChart }> {
     const { client, db, now } = this.#deps;
-    const active = await activeAccountingConnection(client, businessId);
+    const active = await withScopeRefusal(() => activeAccountingConnection(client, businessId));
     await recordSeenConnection(db.kysely, businessId, active, null, now());
     if (!active) throw new ApiError('accounting_connection_missing');
-    const chart = await readHeldChart(client, businessId, { reads: 0 });
+    const chart = await withScopeRefusal(() => readHeldChart(client, businessId, { reads: 0 }));
     const backup = await insertBackup(db.kysely, { businessId, connectionId: active.id, remoteProviderName: active.remote_provider_name, chart: JSON.stringify(chart) }, now());
     return { backup, chart };
   }
@@ -103,7 +104,11 @@ export class ChartService {
    * connection was disconnected in Ramp also serves). With no connection active there is no chart to
    * lose: without a backup the migration only creates the connection (with a backup, it uploads it too).
    */
-  async requestMigration(businessId: string, backupId: string | undefined, remoteProviderName: string): Promise<ChartJobRow> {
+  requestMigration(businessId: string, backupId: string | undefined, remoteProviderName: string): Promise<ChartJobRow> {
+    return withScopeRefusal(() => this.#requestMigration(businessId, backupId, remoteProviderName));
+  }
+
+  async #requestMigration(businessId: string, backupId: string | undefined, remoteProviderName: string): Promise<ChartJobRow> {
     const { client, db, now } = this.#deps;
     const backup = backupId === undefined ? undefined : await getBackup(db.kysely, businessId, backupId);
     if (backupId !== undefined && !backup) throw new ApiError('chart_backup_required', `No backup ${backupId} for this business. ${new ApiError('chart_backup_required').detail}`);
@@ -146,9 +151,9 @@ export class ChartService {
   /** The chart as Ramp holds it now, with the active connection. */
   async chart(businessId: string): Promise<{ connection: AccountingProvider | null; chart: HeldChart }> {
     const { client, db, now } = this.#deps;
-    const connection = await activeAccountingConnection(client, businessId);
+    const connection = await withScopeRefusal(() => activeAccountingConnection(client, businessId));
     await recordSeenConnection(db.kysely, businessId, connection, null, now());
-    const chart = connection ? await readHeldChart(client, businessId, { reads: 0 }) : { gl_accounts: [], vendors: [], custom_fields: [] };
+    const chart = connection ? await withScopeRefusal(() => readHeldChart(client, businessId, { reads: 0 })) : { gl_accounts: [], vendors: [], custom_fields: [] };
     return { connection, chart };
   }
 

@@ -18,6 +18,7 @@ import { ApiError } from '../core/errors.ts';
 import type { Database } from '../db/schema.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
 import { readyKindOfSyncType, type ReadySyncType } from './ready-types.ts';
+import { scopeRefusal } from './scope-refusal.ts';
 import './ready-schema.ts';
 import '../sync/sync-schema.ts';
 
@@ -115,7 +116,8 @@ async function sendBatch(deps: StatusBackDeps, businessId: string, syncType: Rea
       ...(batch.successes.length > 0 ? { successful_syncs: batch.successes.map((item) => ({ id: item.id, reference_id: item.referenceId })) } : {}),
       ...(batch.failures.length > 0 ? { failed_syncs: batch.failures.map((item) => ({ id: item.id, error: { message: item.message } })) } : {}),
     });
-  } catch (error) {
+  } catch (thrown) {
+    const error = scopeRefusal(thrown);
     if (done === 0 || !(error instanceof ApiError)) throw error;
     const detail = `Batch ${done + 1} of ${total}: ${error.detail} (batches 1–${done} were recorded by Ramp; sending the same request again replays them)`;
     throw new ApiError(error.code, detail, { headers: { ...error.headers }, cause: error });

@@ -56,6 +56,11 @@ export const ERRORS = {
   ramp_response_too_large: { status: 502, detail: 'Ramp response exceeds the size limit' },
   ramp_not_connected: { status: 404, detail: 'This business has no Ramp connection' },
   reauthorization_required: { status: 409, detail: 'The Ramp connection must be re-authorized by an admin' },
+  ramp_scope_missing: {
+    status: 409,
+    detail:
+      'The Ramp connection was not granted a scope this needs (accounting:read, accounting:write). Allow it on the Ramp app (Ramp Dashboard → Company → Developer) and connect again asking for it (connect-with-credentials: list it in scopes)',
+  },
   invalid_state: { status: 400, detail: 'The authorization request is invalid, expired or was already used; start again' },
   oauth_other_browser: {
     status: 400,

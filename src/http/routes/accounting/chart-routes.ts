@@ -64,7 +64,7 @@ export function chartRoutes(service: ChartService): RouteModule {
       '/api/v1/ramp/accounting/chart',
       {
         config: { auth: { kind: 'business', minRole: 'member' } },
-        schema: { tags: ['ramp'], summary: 'The chart of accounts as Ramp holds it', headers: BusinessHeaders, response: { 200: HeldChartView, ...errorResponses(400, 401, 403, 429, 502, 504) } },
+        schema: { tags: ['ramp'], summary: 'The chart of accounts as Ramp holds it', headers: BusinessHeaders, response: { 200: HeldChartView, ...errorResponses(400, 401, 403, 409, 429, 502, 504) } },
       },
       async (request) => {
         const { connection, chart } = await service.chart(authOf(request).businessId);
