@@ -16,7 +16,7 @@ import { errorResponses, IdempotentBusinessHeaders } from '../../../core/schemas
 import type { Database } from '../../../db/schema.ts';
 import type { RampClient } from '../../../ramp/ramp-client.ts';
 import { reportSyncStatus, type StatusBackRequest } from '../../../accounting/ready-status-back.ts';
-import { MarkSyncedBody, MarkSyncedResult } from './schemas.ts';
+import { MARK_SYNCED_BODY_LIMIT, MarkSyncedBody, MarkSyncedResult } from './schemas.ts';
 
 export { markSyncedIdempotencyKey } from '../../../accounting/ready-status-back.ts';
 
@@ -56,6 +56,7 @@ export function markSyncedRoute(client: RampClient, db: Kysely<Database>, now: (
     app.post<{ Body: MarkSyncedBody }>(
       '/api/v1/ramp/accounting/mark-synced',
       {
+        bodyLimit: MARK_SYNCED_BODY_LIMIT,
         config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'accounting.mark_synced', idempotent: true, bodyValidators: MARK_SYNCED_VALIDATORS },
         schema: {
           tags: ['ramp'],

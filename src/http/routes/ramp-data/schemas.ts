@@ -71,8 +71,15 @@ export const RampRecord = Type.Object({ id: Type.String() }, { additionalPropert
 
 export const MARK_SYNCED_TYPES = READY_SYNC_TYPES;
 
-/** Objects one mark-synced request may carry in each list (the body stays under the 1 MB limit); Ramp gets them 5,000 a call. */
+/** Objects one mark-synced request may carry in each list; Ramp gets them 5,000 a call. */
 export const MAX_MARK_SYNCED_ITEMS = 20_000;
+
+/**
+ * The body limit of mark-synced. The server's default (1 MB) holds 20,000 bare `object_ids` but not
+ * 20,000 `successes` with the books' references (UUID plus a short reference: 1.7 MB); 16 MB holds
+ * 20,000 of each list at full reference length (8.4 MB for the successes), as the chart's PUT does.
+ */
+export const MARK_SYNCED_BODY_LIMIT = 16 * 1024 * 1024;
 
 const ObjectId = Type.String({ minLength: 1, maxLength: 128 });
 
