@@ -7,7 +7,8 @@
  * Matching is by the product's id (Ramp's `id`). An inactive object on Ramp with a wanted id is
  * reactivated by PATCH `reactivate: true` (or, for a custom field, by POSTing its id again), never
  * created twice. What Ramp's API cannot change (a GL account's classification, a field's
- * input_type) is listed as `unchangeable` instead of being written.
+ * input_type and is_required_for: its PATCH takes name, display_name and is_splittable only) is
+ * listed as `unchangeable` instead of being written.
  */
 import type { DesiredChart, DesiredField, DesiredGlAccount, DesiredOption, DesiredVendor, HeldChart, HeldField } from './chart-model.ts';
 
@@ -68,6 +69,8 @@ export function isEmptyPlan(plan: ChartPlan): boolean {
   const counts = planCounts(plan);
   return counts.creates + counts.updates + counts.deletes === 0;
 }
+
+const sameSet = (a: readonly string[], b: readonly string[]) => new Set(a).size === new Set(b).size && a.every((x) => b.includes(x));
 
 /** `code: ""` resets a code on Ramp (docs/ramp-behaviour.md#chart-of-accounts); absent and empty are the same. */
 const sameCode = (wanted: string | undefined, held: string | null) => (wanted ?? '') === (held ?? '');
@@ -132,6 +135,13 @@ export function planChart(desired: DesiredChart, held: HeldChart, skip: Readonly
     const h = heldFields.get(f.id);
     if (h && !h.is_active && !skip.has(`custom_field:${f.id}`)) fields.creates.push(f);
     if (h && h.input_type !== f.input_type) unchangeable.push({ kind: 'custom_field', id: f.id, problem: `input_type is ${h.input_type} on Ramp; Ramp's API cannot change it` });
+    if (h && f.is_required_for !== undefined && !sameSet(f.is_required_for, h.is_required_for)) {
+      unchangeable.push({
+        kind: 'custom_field',
+        id: f.id,
+        problem: `is_required_for is [${h.is_required_for.join(', ')}] on Ramp; Ramp's API cannot change it (change it in Ramp, or upload the field under a new id)`,
+      });
+    }
   }
   const skippedOptions = only('field_option');
   const fieldOptions: FieldOptionsPlan[] = [];
