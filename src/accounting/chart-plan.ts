@@ -56,11 +56,17 @@ export interface PlanCounts {
   deletes: number;
 }
 
+/**
+ * The writes a plan makes. A vendor created with a code is also one update: Ramp's vendor upload takes
+ * id and name only, so the writer sets the code by PATCH right after (chart-writer.ts), and a job's
+ * `done` then matches its `planned`.
+ */
 export function planCounts(plan: ChartPlan): PlanCounts {
   const kinds: KindPlan<unknown>[] = [plan.gl_accounts, plan.vendors, plan.custom_fields, ...plan.field_options];
+  const vendorCodes = plan.vendors.creates.filter((vendor) => vendor.code !== undefined && vendor.code !== '').length;
   return {
     creates: kinds.reduce((n, k) => n + k.creates.length, 0),
-    updates: kinds.reduce((n, k) => n + k.updates.length, 0),
+    updates: kinds.reduce((n, k) => n + k.updates.length, vendorCodes),
     deletes: kinds.reduce((n, k) => n + k.deletes.length, 0),
   };
 }
