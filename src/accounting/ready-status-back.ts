@@ -13,7 +13,7 @@
  * reads Ramp's own status over it) and its failures are kept with their message until a later success.
  */
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { ApiError } from '../core/errors.ts';
 import type { Database } from '../db/schema.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
@@ -84,13 +84,24 @@ function syncIdOf(answer: unknown): string | null {
   return typeof id === 'string' ? id : null;
 }
 
-/** What Ramp accepted, applied to the feed: successes synced, failures kept with their message. */
+/**
+ * What Ramp accepted, applied to the feed: successes synced, failures kept with their message.
+ *
+ * `now` is after Ramp's answer, so Ramp had applied the batch by then; the next millisecond becomes
+ * the successes' `ramp_read_at`, the time their stored state is known to hold from (a read begun in
+ * the same millisecond may not have seen it). A sync page or webhook fetch that read Ramp before it
+ * (the object still `SYNC_READY`) and commits later is then refused by the
+ * upsert's read-time guard (src/sync/page-commit.ts), instead of putting the object back in the feed,
+ * where the product would post it to its books a second time.
+ */
 async function applyBatch(db: Kysely<Database>, businessId: string, syncType: ReadySyncType, batch: StatusBatch, now: number): Promise<void> {
   const { resource } = readyKindOfSyncType(syncType);
   const ids = batch.successes.map((item) => item.id);
   await db.transaction().execute(async (trx) => {
     if (ids.length > 0) {
-      await trx.updateTable('ramp_records').set({ sync_status: 'SYNCED' })
+      const knownFrom = now + 1;
+      const readAt = sql<number>`case when "ramp_read_at" is null or "ramp_read_at" < ${knownFrom} then ${knownFrom} else "ramp_read_at" end`;
+      await trx.updateTable('ramp_records').set({ sync_status: 'SYNCED', ramp_read_at: readAt })
         .where('business_id', '=', businessId).where('resource', '=', resource).where('id', 'in', ids).where('sync_status', 'is not', null).execute();
       await trx.deleteFrom('ramp_accounting_sync_failures').where('business_id', '=', businessId).where('resource', '=', resource).where('object_id', 'in', ids).execute();
     }
