@@ -12,6 +12,7 @@ import {
   methodLabel,
   webhookText,
   relativeTime,
+  syncErrorText,
 } from './format.js';
 import { canManage, api, state } from './state.js';
 import { enableHint, scopesToEnable, skippedItems, skippedOf } from './skipped-resources.js';
@@ -103,8 +104,19 @@ export function renderStatus() {
   show($('skipped-callout'), skipped.length > 0);
 
   const problem = connectionProblemText(s?.last_error) || (status === 'needs_reauth' ? connectionProblemText(s?.status_reason) : '');
-  $('last-error-text').textContent = problem;
-  show($('last-error'), problem !== '' && status !== 'needs_reauth');
+  const connectionProblem = status !== 'needs_reauth' ? problem : '';
+  // The newest finished sync failed (a manual one from another tab, an automatic or webhook one):
+  // said here too, since the progress box shows only a sync this tab follows.
+  const lastSync = s?.last_sync;
+  const syncFailed = status === 'connected' && lastSync?.status === 'failed';
+  const syncProblem = syncFailed
+    ? `The last sync failed ${relativeTime(lastSync.finished_at) || 'recently'}: ${syncErrorText(lastSync.error) || 'Ramp did not return all the data.'}`
+    : '';
+  $('last-error-text').textContent = connectionProblem;
+  show($('last-error-text'), connectionProblem !== '');
+  $('last-sync-error').textContent = syncProblem;
+  show($('last-sync-error'), syncProblem !== '');
+  show($('last-error'), connectionProblem !== '' || syncProblem !== '');
 
   // Re-authorization: OAuth connections sign in to Ramp again; own-app connections usually need new
   // credentials (a rotated or deleted secret), and may switch to the Ramp sign-in instead.
@@ -127,7 +139,8 @@ export function renderStatus() {
   else reconnect.after(reauthOwnApp);
 
   show($('connect-actions'), status === 'disconnected' && manage);
-  show($('connected-actions'), status !== 'disconnected' && manage);
+  // While a revocation is pending there is nothing left to disconnect (the server answers 404).
+  show($('connected-actions'), (status === 'connected' || status === 'needs_reauth') && manage);
   show($('role-note'), !manage);
   if (status === 'connected') closeOwnApp(false);
   renderSyncButton();

@@ -25,10 +25,15 @@ export async function confirmDisconnect() {
     stopSyncPolling();
     storageSet(SYNC_KEY, null);
     clearActivity();
-    if (headers.get('x-ramp-revocation') === 'failed') {
-      showBanner('warn', 'Disconnected. The tokens were deleted here, but Ramp did not confirm the revocation; you can also remove the app in Ramp.');
-    } else {
+    // `x-ramp-revocation` (README "HTTP API"): only `revoked` means Ramp confirmed it. `pending`: Ramp
+    // failed or did not answer, the grant stays sealed and unusable here and the server keeps retrying.
+    const revocation = headers.get('x-ramp-revocation');
+    if (revocation === 'revoked') {
       showBanner('success', 'Disconnected. Access was revoked at Ramp and the stored tokens were deleted.');
+    } else if (revocation === 'pending') {
+      showBanner('warn', 'Disconnected here: the stored tokens can no longer be used. Ramp has not confirmed the revocation yet; we keep asking, and you can connect again once it has.');
+    } else {
+      showBanner('warn', 'Disconnected. The tokens were deleted here, but Ramp did not confirm the revocation; you can also remove the app in Ramp.');
     }
     await refresh();
     if (!$('connect-actions').hidden) $('connect-oauth').focus();

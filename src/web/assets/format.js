@@ -119,6 +119,18 @@ export function connectionProblemText(value) {
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
+/**
+ * A failed sync's `error`, `"<code>: <sentence>"` (src/sync/sync-runner.ts): the server's sentence as
+ * it is (the code's own words would say the same thing twice); a bare code in words.
+ */
+export function syncErrorText(value) {
+  if (typeof value !== 'string') return '';
+  const match = /^[a-z0-9_]+:\s*(\S[\s\S]*)$/.exec(value.trim());
+  if (!match) return connectionProblemText(value);
+  const sentence = match[1];
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
 export function environmentLabel(environment) {
   if (environment === 'production') return 'Production';
   if (environment === 'sandbox') return 'Sandbox';

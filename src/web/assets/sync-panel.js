@@ -3,7 +3,7 @@ import { handleAuthFailure, loadStatus, loadTransactions, renderActivityAvailabi
 import { ApiFailure } from './api.js';
 import { failureText, showBanner } from './banner.js';
 import { $, show } from './dom.js';
-import { connectionProblemText, formatCount } from './format.js';
+import { formatCount, syncErrorText } from './format.js';
 import { api, canManage, resetTransactions, state } from './state.js';
 import { SYNC_KEY, storageSet } from './storage.js';
 import { resourceLabel, skippedItems, skippedOf } from './skipped-resources.js';
@@ -84,7 +84,7 @@ function renderSyncProgress(sync) {
     detailText.textContent = [counted && `${counted} so far`, pages !== null && `${formatCount(pages)} page${pages === 1 ? '' : 's'}`].filter(Boolean).join(' · ');
   } else if (status === 'failed' || status === 'error') {
     label.textContent = 'Sync failed';
-    detailText.textContent = connectionProblemText(sync?.error) || 'Ramp did not return all the data. Try again in a minute.';
+    detailText.textContent = syncErrorText(sync?.error) || 'Ramp did not return all the data. Try again in a minute.';
   } else if (status === 'partial') {
     // Ran to the end, but Ramp refused some resources: say which, never "complete".
     label.textContent = 'Sync finished, some data left out';
