@@ -34,7 +34,8 @@ const proxy: OperationNaming = {
     'Forwards the request to `<Ramp API>/developer/v1/{path}` (query string included) with the connection\'s access token. ' +
     'Only `accept`, `content-type` and `idempotency-key` are forwarded; redirects are not followed; GET and HEAD are retried on 429/5xx. ' +
     "Ramp's own answers (its 4xx included) are passed through.",
-  errors: [400, 401, 403, 429, 502],
+  // 404 no connection, 409 it needs re-authorization, 503 the server is shutting down (a read: send it again), 504 Ramp did not answer in time.
+  errors: [400, 401, 403, 404, 409, 429, 502, 503, 504],
 };
 
 /** FastAPI's and the product's wording for answers a route leaves as "Default Response". */
@@ -49,6 +50,7 @@ const RESPONSE_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze({
   '429': 'Too Many Requests',
   '502': 'Bad Gateway - Ramp failed',
   '503': 'Service Unavailable',
+  '504': 'Gateway Timeout - Ramp did not answer in time',
 });
 
 export const OPERATIONS: Readonly<Record<string, OperationNaming>> = Object.freeze({

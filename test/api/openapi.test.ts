@@ -8,6 +8,8 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { createConfig, lintFromString } from '@redocly/openapi-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS, PROXY_PATH, fastApiOperationId } from '../../src/http/openapi-operations.ts';
+import { request } from '../helpers/http.ts';
+import { createTenant } from '../helpers/tenants.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 interface Operation {
@@ -105,6 +107,29 @@ describe('OpenAPI document', () => {
       if (op.responses?.['422']) expect(json(op.responses['422']), `${method} ${path}`).toEqual(ref('HTTPValidationError'));
     }
     expect(source).not.toMatch(/"\$id"|x-ramp-connect-component/);
+  });
+
+  it('declares the 404 every route that needs a connection answers for a business without one', async () => {
+    const owner = await createTenant(t.server.ctx.db, 'owner');
+    const chart = { gl_accounts: [], vendors: [], custom_fields: [] };
+    const calls: { method: string; path: string; url: string; json?: unknown }[] = [
+      { method: 'get', path: PROXY_PATH, url: '/api/v1/ramp/proxy/transactions' },
+      { method: 'post', path: PROXY_PATH, url: '/api/v1/ramp/proxy/accounting/accounts', json: {} },
+      { method: 'put', path: '/api/v1/ramp/accounting/chart', url: '/api/v1/ramp/accounting/chart', json: chart },
+      { method: 'get', path: '/api/v1/ramp/accounting/chart', url: '/api/v1/ramp/accounting/chart' },
+      { method: 'post', path: '/api/v1/ramp/accounting/chart/backups', url: '/api/v1/ramp/accounting/chart/backups' },
+      { method: 'post', path: '/api/v1/ramp/accounting/migrations', url: '/api/v1/ramp/accounting/migrations', json: { remote_provider_name: 'Ledgerly' } },
+      { method: 'post', path: '/api/v1/ramp/accounting/mark-synced', url: '/api/v1/ramp/accounting/mark-synced', json: { sync_type: 'TRANSACTION_SYNC', object_ids: ['x'] } },
+      { method: 'delete', path: '/api/v1/ramp/connection', url: '/api/v1/ramp/connection' },
+    ];
+    const undeclared: string[] = [];
+    for (const call of calls) {
+      const res = await request(`${t.url}${call.url}`, { method: call.method.toUpperCase(), headers: owner.headers, ...(call.json === undefined ? {} : { json: call.json }) });
+      expect(res.status, `${call.method} ${call.url}: ${res.text}`).toBe(404);
+      expect(res.body.code).toBe('ramp_not_connected');
+      if (!doc.paths[call.path]![call.method]!.responses!['404']) undeclared.push(`${call.method.toUpperCase()} ${call.path}`);
+    }
+    expect(undeclared).toEqual([]);
   });
 
   it("names the proxy's path parameter and declares it; sets servers", () => {

@@ -21,7 +21,7 @@ export function chartMigrationRoutes(service: ChartService): RouteModule {
       '/api/v1/ramp/accounting/chart/backups',
       {
         config: { auth: { kind: 'business', minRole: 'admin' }, auditAction: 'accounting.chart.backup', idempotent: true },
-        schema: { tags: ['ramp'], summary: 'Back up the chart of accounts Ramp holds', headers: IdempotentBusinessHeaders, response: { 201: ChartBackupView, ...errorResponses(400, 401, 403, 409, 429, 502, 504) } },
+        schema: { tags: ['ramp'], summary: 'Back up the chart of accounts Ramp holds', headers: IdempotentBusinessHeaders, response: { 201: ChartBackupView, ...errorResponses(400, 401, 403, 404, 409, 429, 502, 504) } },
       },
       async (request, reply) => {
         const { backup, chart } = await service.backup(authOf(request).businessId);
@@ -44,7 +44,7 @@ export function chartMigrationRoutes(service: ChartService): RouteModule {
           summary: 'Move the chart of accounts to a new accounting connection',
           headers: IdempotentBusinessHeaders,
           body: MigrationBody,
-          response: { 202: ChartJobView, ...errorResponses(400, 401, 403, 409, 422, 429, 502, 504) },
+          response: { 202: ChartJobView, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 502, 504) },
         },
       },
       async (request, reply) => {

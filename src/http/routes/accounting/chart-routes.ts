@@ -51,7 +51,7 @@ export function chartRoutes(service: ChartService): RouteModule {
           summary: "Make Ramp's chart of accounts equal to this one (only the difference is written)",
           headers: IdempotentBusinessHeaders,
           body: DesiredChartBody,
-          response: { 202: ChartJobView, ...errorResponses(400, 401, 403, 409, 422, 429, 502, 504) },
+          response: { 202: ChartJobView, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 502, 504) },
         },
       },
       async (request, reply) => {
@@ -64,7 +64,7 @@ export function chartRoutes(service: ChartService): RouteModule {
       '/api/v1/ramp/accounting/chart',
       {
         config: { auth: { kind: 'business', minRole: 'member' } },
-        schema: { tags: ['ramp'], summary: 'The chart of accounts as Ramp holds it', headers: BusinessHeaders, response: { 200: HeldChartView, ...errorResponses(400, 401, 403, 409, 429, 502, 504) } },
+        schema: { tags: ['ramp'], summary: 'The chart of accounts as Ramp holds it', headers: BusinessHeaders, response: { 200: HeldChartView, ...errorResponses(400, 401, 403, 404, 409, 429, 502, 504) } },
       },
       async (request) => {
         const { connection, chart } = await service.chart(authOf(request).businessId);

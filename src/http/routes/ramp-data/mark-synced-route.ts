@@ -63,7 +63,7 @@ export function markSyncedRoute(client: RampClient, db: Kysely<Database>, now: (
           summary: 'Tell Ramp which objects were posted to the books and which failed',
           headers: IdempotentBusinessHeaders,
           body: MarkSyncedBody,
-          response: { 201: MarkSyncedResult, ...errorResponses(400, 401, 403, 409, 422, 429, 502, 504) },
+          response: { 201: MarkSyncedResult, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 502, 504) },
         },
       },
       async (request, reply) => {
