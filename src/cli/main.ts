@@ -5,7 +5,7 @@
 import { loadConfig, ConfigError } from '../config/config.ts';
 import { ApiError } from '../core/errors.ts';
 import { parseArgs } from './args.ts';
-import { COMMANDS } from './commands/index.ts';
+import { COMMAND_OPTIONS, COMMANDS, GLOBAL_OPTIONS } from './commands/index.ts';
 import { CliError } from './output.ts';
 
 const USAGE = `usage: ramp-connect <command> [options]
@@ -33,8 +33,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       return;
     }
     const twoWords = positionals.slice(0, 2).join(' ');
-    const load = COMMANDS[twoWords] ?? COMMANDS[positionals[0]!];
+    const name = COMMANDS[twoWords] ? twoWords : positionals[0]!;
+    const load = COMMANDS[name];
     if (!load) throw new CliError(`unknown command "${positionals.join(' ')}"; run ramp-connect --help`, 2);
+    const taken = new Set([...GLOBAL_OPTIONS, ...(COMMAND_OPTIONS[name] ?? [])]);
+    const unknown = Object.keys(flags).find((flag) => !taken.has(flag));
+    if (unknown !== undefined) throw new CliError(`${name} does not take --${unknown}; run ramp-connect --help`, 2);
     const config = loadConfig();
     const command = await load();
     await command({ flags, config });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMAND_OPTIONS, COMMANDS } from '../../src/cli/commands/index.ts';
 import { DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET } from '../../src/emulator/default-app.ts';
 import { runCli, serverJsonLines, startServerProcess, type ServerProcess } from '../helpers/processes.ts';
 import { freePort } from '../helpers/test-server.ts';
@@ -81,6 +82,27 @@ describe('CLI and npm start, end to end', () => {
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(/^ramp-connect: /);
     }
+  });
+
+  it('refuses an option the command does not take (a typo is never ignored), with exit 2 and nothing done', async () => {
+    const business = JSON.parse((await runCli(['business', 'create', '--name', 'Typo Co'], env)).stdout);
+    const user = JSON.parse((await runCli(['user', 'create', '--email', 'typo@example.com', '--business', business.id, '--role', 'owner'], env)).stdout);
+    // A misspelt --expires-in-days would otherwise make a 365-day token without a word.
+    const token = await runCli(['token', 'create', '--user', user.id, '--expires-in-day', '7'], env);
+    expect(token.code).toBe(2);
+    expect(token.stderr).toBe('ramp-connect: token create does not take --expires-in-day; run ramp-connect --help\n');
+    expect(token.stdout).toBe('');
+    const sync = await runCli(['sync', '--busines', business.id], env);
+    expect(sync.code).toBe(2);
+    expect(sync.stderr).toBe('ramp-connect: sync does not take --busines; run ramp-connect --help\n');
+    // Each documented option is still taken, and --json everywhere.
+    const ok = await runCli(['token', 'create', '--user', user.id, '--name', 'n', '--expires-in-days', '7', '--permission', 'ramp:token', '--json'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    const demo = await runCli(['token', 'create', '--demo', '--shell'], env);
+    expect(demo.code, demo.stderr).toBe(0);
+    const listed = await runCli(['connections', 'list', '--json'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(Object.keys(COMMAND_OPTIONS).sort()).toEqual(Object.keys(COMMANDS).sort());
   });
 
   it('connections list prints JSON when piped', async () => {

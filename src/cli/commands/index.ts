@@ -37,3 +37,25 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   'keys rotate': async () => (await import('./keys.ts')).keysRotate,
   'keys status': async () => (await import('./keys.ts')).keysStatus,
 };
+
+/**
+ * The options each command takes (README "CLI"), besides `--json` and `--help`, which all take. Any
+ * other is refused before the command runs: a misspelt option silently ignored would run the command
+ * without it (`token create --expires-in-day 7` made a 365-day token).
+ */
+export const COMMAND_OPTIONS: Record<keyof typeof COMMANDS, readonly string[]> = {
+  serve: [],
+  emulator: ['port'],
+  migrate: [],
+  'business create': ['name'],
+  'user create': ['email', 'business', 'role'],
+  'token create': ['user', 'demo', 'shell', 'name', 'expires-in-days', 'permission'],
+  'connections list': [],
+  sync: ['business'],
+  'accounting backup': ['business'],
+  'accounting migrate': ['business', 'to', 'backup'],
+  'keys rotate': ['remove-old'],
+  'keys status': [],
+};
+
+export const GLOBAL_OPTIONS: readonly string[] = ['json', 'help'];
