@@ -100,6 +100,9 @@ describe('CLI and npm start, end to end', () => {
     expect(ok.code, ok.stderr).toBe(0);
     const demo = await runCli(['token', 'create', '--demo', '--shell'], env);
     expect(demo.code, demo.stderr).toBe(0);
+    const port = await runCli(['emulator', '--port', '99999'], env);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toBe('ramp-connect: --port must be a port number (0-65535), got 99999\n');
     const listed = await runCli(['connections', 'list', '--json'], env);
     expect(listed.code, listed.stderr).toBe(0);
     expect(Object.keys(COMMAND_OPTIONS).sort()).toEqual(Object.keys(COMMANDS).sort());
