@@ -219,7 +219,7 @@ export class WebhookLifecycle {
       return;
     }
     // The previous subscription (disabled, lost, never verified, other scopes) stops delivering first.
-    if (row.ramp_subscription_id) await client.call(row.business_id, deleteSubscriptionCall(row.ramp_subscription_id), this.#abortableCall);
+    if (row.ramp_subscription_id) await this.#deletePrevious(row, row.ramp_subscription_id);
     // 1. A fresh route key, no secret: a challenge arriving before step 3 gets 503 and comes again.
     const routeKey = newRouteKey();
     const reserved = await subscriptions.update(row, row.route_key, {
@@ -253,6 +253,21 @@ export class WebhookLifecycle {
       updated_at: at,
       next_check_at: at + ctx.config.rampWebhooks.pendingTimeoutMs,
     });
+  }
+
+  /**
+   * Deletes the subscription a new one replaces. A `creating` row's is a replaced connection's
+   * (`queueCreate` keeps its id): another app's token may not be allowed to delete it, and that must
+   * not keep the new connection from being subscribed, so a failure there is logged and passed over.
+   * Any other row's is this connection's own, and a failure is retried (the old one still delivers).
+   */
+  async #deletePrevious(row: SubscriptionRow, rampSubscriptionId: string): Promise<void> {
+    try {
+      await this.#d.client.call(row.business_id, deleteSubscriptionCall(rampSubscriptionId), this.#abortableCall);
+    } catch (error) {
+      if (row.status !== 'creating' || this.#pass.signal.aborted) throw error;
+      this.#d.ctx.log.warn({ err: error, business_id: row.business_id }, "could not delete the replaced connection's Ramp webhook subscription; subscribing the new one anyway");
+    }
   }
 
   async #retryLater(row: SubscriptionRow, reason: string): Promise<void> {

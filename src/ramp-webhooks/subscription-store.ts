@@ -44,6 +44,10 @@ export class SubscriptionStore {
   /**
    * After a connect: the business's row, reset to `creating` and due now (a reconnect replaces the
    * previous subscription). The subscribe job (subscription-lifecycle.ts) does the Ramp calls.
+   * An existing row keeps its `ramp_subscription_id`: a connect that replaced a `needs_reauth`
+   * connection went through no disconnect, so that subscription is still live at Ramp, sending every
+   * event to a route key no row has any more; the job deletes it with the new token before creating
+   * the new one (a 404 there means it is gone already, or not this token's to see).
    */
   async queueCreate(input: { businessId: string; connectionId: string; environment: string; now: number }): Promise<void> {
     const { businessId, connectionId, environment, now } = input;
@@ -51,7 +55,6 @@ export class SubscriptionStore {
       connection_id: connectionId,
       environment,
       route_key: newRouteKey(),
-      ramp_subscription_id: null,
       ramp_business_id: null,
       secret: null,
       event_types: '[]',
@@ -72,7 +75,7 @@ export class SubscriptionStore {
     const dataKey = this.#vault.newDataKey(rampWebhookScope({ business_id: businessId, id }));
     await this.#k
       .insertInto('ramp_webhook_subscriptions')
-      .values({ id, business_id: businessId, data_key: dataKey.wrapped, data_key_kid: dataKey.kid, last_event_at: null, created_at: now, ...reset })
+      .values({ id, business_id: businessId, data_key: dataKey.wrapped, data_key_kid: dataKey.kid, ramp_subscription_id: null, last_event_at: null, created_at: now, ...reset })
       .onConflict((oc) => oc.column('business_id').doUpdateSet(reset))
       .execute();
   }

@@ -4,11 +4,15 @@
  * only sealed; status shows it; disconnect → deleted at Ramp before the tokens are revoked; a
  * disconnect that fails after that leaves the connection subscribed again.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_SCOPES } from '../helpers/cc-token-provider.ts';
 import { request } from '../helpers/http.ts';
+import { createTenant } from '../helpers/tenants.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import type { TestServer } from '../helpers/test-server.ts';
-import { connectTenant, emulatorSubscriptions, startWebhookServer, subscriptionRow, waitActive, waitFor } from './helpers.ts';
+import type { SubscriptionRow } from '../../src/ramp-webhooks/subscription-store.ts';
+import { SMALL_SEED, connectTenant, control, emulatorSubscriptions, startWebhookServer, subscriptionRow, waitActive, waitFor, waitProcessed } from './helpers.ts';
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: Ramp webhook subscription lifecycle`, () => {
@@ -47,6 +51,59 @@ for (const dialect of DIALECTS) {
       expect(disconnected.headers.get('x-ramp-revocation')).toBe('revoked');
       expect(await emulatorSubscriptions(t, tenant.rampBusinessId)).toHaveLength(0);
       expect(await subscriptionRow(t, tenant.businessId)).toBeUndefined();
+    });
+
+    /** A tenant whose connection was replaced, without a disconnect, by a connect after its app's secret was rotated at Ramp. */
+    async function reconnectAfterRotation(options: { beforeReconnect?: (old: SubscriptionRow) => Promise<void> } = {}) {
+      const tenant = await createTenant(t.server.ctx.db, 'owner');
+      const rampBusinessId = randomUUID();
+      await control(t, 'POST', '/seed', { business_id: rampBusinessId, ...SMALL_SEED });
+      const app = await control(t, 'POST', '/apps', { business_id: rampBusinessId, grant_types: ['client_credentials'], allowed_scopes: TEST_SCOPES, environment: 'sandbox' });
+      const connect = (clientSecret: string) =>
+        request(`${t.url}/api/v1/ramp/connect-with-credentials`, { method: 'POST', headers: tenant.headers, json: { client_id: app.client_id, client_secret: clientSecret, scopes: TEST_SCOPES } });
+      expect((await connect(app.client_secret)).status).toBe(201);
+      const first = await waitActive(t, { ...tenant, rampBusinessId });
+      // The customer rotates the app's secret at Ramp: the grant dies, the connection needs re-authorization.
+      const rotated = await control(t, 'POST', `/apps/${app.client_id}/rotate-secret`, { client_secret: `ramp_secret_rotated_${randomUUID()}` });
+      expect((await request(`${t.url}/api/v1/ramp/proxy/business`, { headers: tenant.headers })).status).toBe(409);
+      expect((await request(`${t.url}/api/v1/ramp/status`, { headers: tenant.headers })).body.status).toBe('needs_reauth');
+      await options.beforeReconnect?.(first);
+      // Connected again with the new secret: the old connection is replaced without a disconnect.
+      expect((await connect(rotated.client_secret)).status).toBe(201);
+      const second = await waitFor('subscribed again', async () => {
+        const row = await subscriptionRow(t, tenant.businessId);
+        return row?.status === 'active' && row.ramp_subscription_id !== first.ramp_subscription_id ? row : undefined;
+      });
+      return { tenant, rampBusinessId, first, second };
+    }
+
+    it('a reconnect over a needs_reauth connection (its app secret rotated) deletes the old subscription at Ramp: one subscription, one delivery per event', async () => {
+      const { tenant, rampBusinessId, second } = await reconnectAfterRotation();
+      // The old subscription would go on sending every event to a route key no row has (404 each, for good).
+      expect((await emulatorSubscriptions(t, rampBusinessId)).map((sub) => sub.id)).toEqual([second.ramp_subscription_id]);
+      const mutated = await control(t, 'POST', '/mutate', { business_id: rampBusinessId, resource: 'transactions', kind: 'create', count: 1 });
+      expect(mutated.ids).toHaveLength(1);
+      await waitProcessed(t, tenant.businessId, 1);
+      const deliveries = (await control(t, 'GET', `/ramp-webhooks/deliveries?business_id=${rampBusinessId}&kind=event`)).deliveries as any[];
+      expect(deliveries.filter((d) => d.object_id === mutated.ids[0]).map((d) => [d.subscription_id, d.last_status])).toEqual([[second.ramp_subscription_id, 200]]);
+    });
+
+    it("Ramp failing to delete the replaced connection's subscription does not keep the new connection from being subscribed", async () => {
+      let oldPath = '';
+      try {
+        const { rampBusinessId, first, second } = await reconnectAfterRotation({
+          beforeReconnect: async (old) => {
+            oldPath = `/sandbox/developer/v1/webhooks/${old.ramp_subscription_id}`;
+            await control(t, 'POST', '/faults', { paths: [oldPath], error_rate: 1, status: 503 });
+          },
+        });
+        expect(second.ramp_subscription_id).not.toBe(first.ramp_subscription_id);
+        const deletesTried = ((await control(t, 'GET', '/stats')).requests as any[]).filter((r) => r.method === 'DELETE' && String(r.path).startsWith(oldPath));
+        expect(deletesTried.length).toBeGreaterThan(0);
+        expect((await emulatorSubscriptions(t, rampBusinessId)).map((sub) => sub.id).sort()).toEqual([first.ramp_subscription_id, second.ramp_subscription_id].sort());
+      } finally {
+        await control(t, 'POST', '/faults', { paths: null, error_rate: 0 });
+      }
     });
 
     it('a mutation at Ramp shows up in our read API without any sync', async () => {
