@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import { verifySubscriptionCall } from '../ramp/endpoints/webhook-subscriptions.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
-import { signatureMatches } from '../sync/webhook-verification.ts';
+import { hasNul, signatureMatches } from '../sync/webhook-verification.ts';
 import { VERIFICATION_EVENT_TYPE } from './event-types.ts';
 import type { SubscriptionStore } from './subscription-store.ts';
 
@@ -57,6 +57,8 @@ function parseEvent(rawBody: string): ThinEvent | undefined {
   const event = value as Partial<ThinEvent> | null;
   if (typeof event !== 'object' || event === null || typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.business_id !== 'string') return undefined;
   if (event.id.length === 0 || event.id.length > 128 || event.type.length > 64) return undefined;
+  // PostgreSQL's text cannot hold U+0000: stored, it would be a 500 (which Ramp retries ten times), not a 400.
+  if (hasNul(event.id) || hasNul(event.type) || hasNul(event.business_id) || (typeof event.object?.id === 'string' && hasNul(event.object.id))) return undefined;
   return event as ThinEvent;
 }
 

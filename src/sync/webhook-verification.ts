@@ -22,6 +22,11 @@ export interface RampWebhookEvent {
   readonly object: { readonly id: string } | null;
 }
 
+/** A string PostgreSQL's text cannot store (U+0000): refused as malformed before it reaches a query. */
+export function hasNul(value: string): boolean {
+  return value.includes('\u0000');
+}
+
 export function signatureMatches(rawBody: string, header: string | undefined, secret: string): boolean {
   const expected = createHmac('sha256', secret).update(rawBody, 'utf8').digest();
   const candidate = header?.trim() ?? '';
@@ -44,6 +49,7 @@ export function verifyWebhook(rawBody: string | undefined, header: string | unde
   if (typeof event !== 'object' || event === null || typeof event.business_id !== 'string' || typeof event.created_at !== 'string' || typeof event.type !== 'string') {
     return { ok: false, reason: 'malformed' };
   }
+  if (hasNul(event.business_id)) return { ok: false, reason: 'malformed' };
   const createdAt = Date.parse(event.created_at);
   if (Number.isNaN(createdAt) || nowMs - createdAt > MAX_EVENT_AGE_MS || createdAt - nowMs > MAX_EVENT_AGE_MS) return { ok: false, reason: 'stale' };
   return { ok: true, event: event as RampWebhookEvent };

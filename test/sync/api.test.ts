@@ -174,6 +174,9 @@ for (const dialect of DIALECTS) {
       expect((await post(stale, sign(stale))).status).toBe(400);
       const unknown = event('00000000-0000-4000-8000-000000000000');
       expect((await post(unknown, sign(unknown))).body).toEqual({ status: 'accepted', scheduled: 0 });
+      // U+0000 in the business id, correctly signed: a 400 on both dialects (a 500 on PostgreSQL before).
+      const nul = event(`${a.rampBusinessId}\u0000`);
+      expect((await post(nul, sign(nul))).body).toEqual({ detail: 'The webhook body is not a Ramp event', code: 'invalid_request' });
 
       // The emulator signs and delivers real events for a mutation.
       await control(t.emulator, 'POST', '/webhooks', { url, secret: SECRET, business_id: a.rampBusinessId });
