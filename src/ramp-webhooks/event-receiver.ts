@@ -5,7 +5,8 @@
  * 2. no secret stored yet (the create's answer not written) → 503, so Ramp sends it again;
  * 3. `X-Ramp-Webhook-Signature` against that row's own secret, in constant time
  *    (src/sync/webhook-verification.ts `signatureMatches`) → 401 when it fails;
- * 4. the event's `business_id` must be the subscription's Ramp business → 403;
+ * 4. the event's `business_id` must be the subscription's Ramp business → 403 (when Ramp's create
+ *    answer did not name it, the challenge does; any other event before the challenge → 503);
  * 5. the challenge → `verify` with the connection's token, then `active`;
  * 6. any other event → one row per (business, event id), `INSERT … ON CONFLICT DO NOTHING`; the object
  *    is fetched afterwards by the worker (event-processor.ts), never inside Ramp's 10 s.
@@ -56,7 +57,7 @@ function parseEvent(rawBody: string): ThinEvent | undefined {
   }
   const event = value as Partial<ThinEvent> | null;
   if (typeof event !== 'object' || event === null || typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.business_id !== 'string') return undefined;
-  if (event.id.length === 0 || event.id.length > 128 || event.type.length > 64) return undefined;
+  if (event.id.length === 0 || event.id.length > 128 || event.type.length > 64 || event.business_id.length > 64) return undefined;
   // PostgreSQL's text cannot hold U+0000: stored, it would be a 500 (which Ramp retries ten times), not a 400.
   if (hasNul(event.id) || hasNul(event.type) || hasNul(event.business_id) || (typeof event.object?.id === 'string' && hasNul(event.object.id))) return undefined;
   return event as ThinEvent;
@@ -81,14 +82,20 @@ export class EventReceiver {
       ctx.log.warn({ err: error, business_id: row.business_id }, 'could not open the Ramp webhook secret');
       return 'not_ready';
     }
-    if (secret === undefined || row.ramp_business_id === null) return 'not_ready';
+    if (secret === undefined) return 'not_ready';
     if (rawBody === undefined || !signatureMatches(rawBody, signature, secret)) return 'bad_signature';
     const event = parseEvent(rawBody);
     if (!event) return 'malformed';
+    const isChallenge = event.type === VERIFICATION_EVENT_TYPE;
+    // Ramp's create answer may leave `business_id` out (not required by its schema): then the challenge,
+    // signed with this subscription's own secret and checked by Ramp's `verify`, names it. Any other
+    // event before that is answered 503, and Ramp sends it again.
+    const rampBusinessId = row.ramp_business_id ?? (isChallenge ? event.business_id : null);
+    if (rampBusinessId === null) return 'not_ready';
     // A secret leaked from tenant A must not write into tenant B: the event names this subscription's business or nothing happens.
-    if (event.business_id !== row.ramp_business_id) return 'wrong_business';
+    if (event.business_id !== rampBusinessId) return 'wrong_business';
     const now = ctx.now();
-    if (event.type === VERIFICATION_EVENT_TYPE) {
+    if (isChallenge) {
       if (typeof event.challenge !== 'string' || event.object?.id !== row.ramp_subscription_id || row.ramp_subscription_id === null) return 'malformed';
       try {
         await this.#d.client.call(row.business_id, verifySubscriptionCall(row.ramp_subscription_id, event.challenge), { deadlineMs: 8_000, maxAttempts: 2 });
@@ -97,6 +104,7 @@ export class EventReceiver {
         return 'verify_failed';
       }
       await subscriptions.update(row, row.route_key, {
+        ramp_business_id: rampBusinessId,
         status: 'active',
         status_reason: null,
         verified_at: now,

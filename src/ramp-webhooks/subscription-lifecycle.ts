@@ -242,10 +242,11 @@ export class WebhookLifecycle {
       return;
     }
     // 3. Ramp's id, business and sealed secret; verified when the challenge is answered (event-receiver.ts).
+    // `business_id` is optional in Ramp's create answer: without it, the signed challenge names it.
     const at = ctx.now();
     await subscriptions.update(row, routeKey, {
       ramp_subscription_id: created.id,
-      ramp_business_id: created.business_id,
+      ramp_business_id: typeof created.business_id === 'string' ? created.business_id : null,
       secret: subscriptions.sealSecret(row, created.secret),
       status: 'pending',
       status_reason: null,

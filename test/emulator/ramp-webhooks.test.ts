@@ -522,7 +522,7 @@ describe('switches and visibility', () => {
     expect((await client.control('POST', '/ramp-webhooks/config', { duplicate_rate: 2 })).status).toBe(400);
     expect((await client.control('POST', '/ramp-webhooks/config', { retries: 3 })).status).toBe(400);
     expect(await config({ reorder: true })).toMatchObject({ reorder: true, base_delay_ms: 1, jitter: false });
-    expect(await config({ reset: true })).toEqual({ base_delay_ms: 60_000, jitter: true, max_attempts: 10, timeout_ms: 10_000, duplicate_rate: 0, reorder: false, delay_ms: 0, max_concurrency: 32, allow_http_loopback: true });
+    expect(await config({ reset: true })).toEqual({ base_delay_ms: 60_000, jitter: true, max_attempts: 10, timeout_ms: 10_000, duplicate_rate: 0, reorder: false, delay_ms: 0, max_concurrency: 32, allow_http_loopback: true, create_answer_business_id: true });
     await config({ base_delay_ms: 1 });
     await verifiedSubscription('/before-reset', ['tests.test_event']);
     await client.control('POST', '/reset');

@@ -12,7 +12,7 @@ import { createTenant } from '../helpers/tenants.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import type { SubscriptionRow } from '../../src/ramp-webhooks/subscription-store.ts';
-import { SMALL_SEED, connectTenant, control, emulatorSubscriptions, startWebhookServer, subscriptionRow, waitActive, waitFor, waitProcessed } from './helpers.ts';
+import { SMALL_SEED, connectTenant, control, emulatorSubscriptions, sign, startWebhookServer, subscriptionRow, waitActive, waitFor, waitProcessed } from './helpers.ts';
 
 for (const dialect of DIALECTS) {
   describe(`${dialect}: Ramp webhook subscription lifecycle`, () => {
@@ -103,6 +103,26 @@ for (const dialect of DIALECTS) {
         expect((await emulatorSubscriptions(t, rampBusinessId)).map((sub) => sub.id).sort()).toEqual([first.ramp_subscription_id, second.ramp_subscription_id].sort());
       } finally {
         await control(t, 'POST', '/faults', { paths: null, error_rate: 0 });
+      }
+    });
+
+    it("Ramp's create answer without the (optional) business_id: the signed challenge names it, and events flow", async () => {
+      await control(t, 'POST', '/ramp-webhooks/config', { create_answer_business_id: false });
+      try {
+        const tenant = await connectTenant(t);
+        const row = await waitActive(t, tenant);
+        expect(row.ramp_business_id).toBe(tenant.rampBusinessId);
+        const mutated = await control(t, 'POST', '/mutate', { business_id: tenant.rampBusinessId, resource: 'transactions', kind: 'create', count: 1 });
+        await waitProcessed(t, tenant.businessId, 1);
+        const stored = await request(`${t.url}/api/v1/ramp/transactions?limit=100`, { headers: tenant.headers });
+        expect((stored.body.items as any[]).map((item) => item.id)).toContain(mutated.ids[0]);
+        // Pinned: an event naming another Ramp business is still refused, even correctly signed.
+        const secret = t.server.features.webhooks.subscriptions.openSecret(row)!;
+        const other = JSON.stringify({ id: randomUUID(), type: 'transactions.cleared', created_at: new Date().toISOString(), business_id: randomUUID(), object: { id: mutated.ids[0] } });
+        const refused = await request(`${t.url}/api/v1/ramp/webhooks/${row.route_key}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-ramp-webhook-signature': sign(other, secret) }, body: other });
+        expect(refused.status).toBe(403);
+      } finally {
+        await control(t, 'POST', '/ramp-webhooks/config', { create_answer_business_id: true });
       }
     });
 

@@ -27,6 +27,11 @@ export interface DeliveryConfig {
   max_concurrency: number;
   /** Accept `http://` endpoint URLs on loopback hosts (Ramp itself accepts HTTPS only). */
   allow_http_loopback: boolean;
+  /**
+   * Show `business_id` in the create answer. Ramp's `OutboundWebhookSubscriptionWithSecretResource`
+   * lists it but does not require it; false answers without it, as Ramp may.
+   */
+  create_answer_business_id: boolean;
 }
 
 export function defaultDeliveryConfig(): DeliveryConfig {
@@ -40,6 +45,7 @@ export function defaultDeliveryConfig(): DeliveryConfig {
     delay_ms: 0,
     max_concurrency: 32,
     allow_http_loopback: true,
+    create_answer_business_id: true,
   };
 }
 
@@ -57,6 +63,7 @@ export function parseDeliveryConfigBody(raw: unknown): { patch: Partial<Delivery
     delay_ms: body.integer('delay_ms', 0, 3_600_000),
     max_concurrency: body.integer('max_concurrency', 1, 1_000),
     allow_http_loopback: body.boolean('allow_http_loopback'),
+    create_answer_business_id: body.boolean('create_answer_business_id'),
   };
   body.rejectUnknown();
   const patch = Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined)) as Partial<DeliveryConfig>;

@@ -46,7 +46,7 @@ export function registerWebhookSubscriptionRoutes(app: FastifyInstance, context:
     const missing = missingScopesFor(body.eventTypes, token.scopes);
     if (missing.length > 0) throw new RampApiError(403, RAMP_ERROR_CODES.missingScope, `These scopes are not allowed for this token: ${missing.join(', ')}`);
     const subscription = hooks.create({ clientId: token.clientId, businessId: token.businessId, environment }, body);
-    return reply.code(201).send(subscriptionResourceWithSecret(subscription));
+    return reply.code(201).send(subscriptionResourceWithSecret(subscription, { businessId: hooks.config.create_answer_business_id }));
   });
 
   app.get('/developer/v1/webhooks', async (request) => hooks.subscriptions.listFor(ownerOf(request)).map(subscriptionResource));

@@ -49,9 +49,13 @@ export function subscriptionResource(subscription: WebhookSubscriptionRecord): R
   };
 }
 
-/** `OutboundWebhookSubscriptionWithSecretResource`: the creation answer, the only one with the secret. */
-export function subscriptionResourceWithSecret(subscription: WebhookSubscriptionRecord): Record<string, unknown> {
-  return { ...subscriptionResource(subscription), additional_headers: { ...subscription.additionalHeaders }, secret: subscription.secret };
+/**
+ * `OutboundWebhookSubscriptionWithSecretResource`: the creation answer, the only one with the secret;
+ * `business_id` is optional in that schema, so it can be left out (switch `create_answer_business_id`).
+ */
+export function subscriptionResourceWithSecret(subscription: WebhookSubscriptionRecord, options: { businessId: boolean } = { businessId: true }): Record<string, unknown> {
+  const { business_id: businessId, ...rest } = subscriptionResource(subscription);
+  return { ...rest, ...(options.businessId ? { business_id: businessId } : {}), additional_headers: { ...subscription.additionalHeaders }, secret: subscription.secret };
 }
 
 export type VerifyOutcome = 'verified' | 'already_active' | 'wrong_challenge' | 'inactive';

@@ -12,10 +12,11 @@ import type { RampCall } from '../ramp-client.ts';
 import type { RampResponse } from '../ramp-response.ts';
 import { rampHeaders } from './request-headers.ts';
 
-/** `OutboundWebhookSubscriptionResource`: `status` is `pending_verification`, `enabled` or `inactive` by Ramp's enum. */
+/** `OutboundWebhookSubscriptionResource`: `status` is `pending_verification`, `active` or `inactive` by Ramp's enum. */
 export interface RampWebhookSubscription {
   readonly id: string;
-  readonly business_id: string;
+  /** Not among the schema's required fields: Ramp may leave it out. */
+  readonly business_id?: string;
   readonly endpoint_url: string;
   readonly event_types: readonly string[];
   readonly status: string;
