@@ -11,6 +11,7 @@
  * the tokens at Ramp (RFC 7009; a local delete alone leaves them usable), then deletes the secrets,
  * unless Ramp could not answer (then the retry pass tries again: docs/guarantees.md#g43).
  */
+import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import { audit } from '../audit/audit-log.ts';
 import { ApiError, type ErrorCode } from '../core/errors.ts';
@@ -87,6 +88,8 @@ export const REVOKE_RETRY_MIN_MS = 60_000;
 const REVOKE_RETRY_MAX_MS = 3600_000;
 /** A disconnect waits for a refresh in flight at most its lease's lifetime plus this. */
 const LEASE_WAIT_MARGIN_MS = 5_000;
+/** What a disconnect waits on Ramp's revocation endpoint for both tokens, retries included (`ConnectServices.revocationBudgetMs`). */
+const REVOCATION_BUDGET_MS = 15_000;
 
 function nextRevocationAt(since: number, now: number): number {
   return now + Math.min(REVOKE_RETRY_MAX_MS, Math.max(REVOKE_RETRY_MIN_MS, Math.floor((now - since) / 2)));
@@ -477,9 +480,13 @@ export class ConnectService {
     if (!client) return { revoked: false, reason: 'oauth_not_configured' };
     const apiBaseUrl = s.ctx.config.rampHosts[row.environment].apiBaseUrl;
     const results = [];
+    // One budget for both tokens: a person (and any proxy in front of us) waits on a disconnect, and
+    // a Ramp that does not answer in time leaves the row revoke_pending for the retry pass anyway.
+    const endsAt = performance.now() + (s.revocationBudgetMs ?? REVOCATION_BUDGET_MS);
+    const budget = () => ({ budgetMs: endsAt - performance.now() });
     // Revoking the refresh token first also ends its family's access tokens (RFC 7009 §2.1).
-    if (secrets.refreshToken) results.push(await s.oauth.revoke(apiBaseUrl, client, secrets.refreshToken, 'refresh_token'));
-    if (secrets.accessToken) results.push(await s.oauth.revoke(apiBaseUrl, client, secrets.accessToken, 'access_token'));
+    if (secrets.refreshToken) results.push(await s.oauth.revoke(apiBaseUrl, client, secrets.refreshToken, 'refresh_token', budget()));
+    if (secrets.accessToken) results.push(await s.oauth.revoke(apiBaseUrl, client, secrets.accessToken, 'access_token', budget()));
     const failed = results.find((r) => !r.ok);
     return failed && !failed.ok ? { revoked: false, reason: failed.failure.code, transient: !failed.failure.permanent } : { revoked: true };
   }

@@ -43,4 +43,6 @@ export interface ConnectServices {
   readonly events: EventSink;
   summary(businessId: string): Promise<SyncSummary>;
   readonly hooks?: ConnectionHooks;
+  /** How long a disconnect waits on Ramp's revocation endpoint, both tokens together (default 15 s). */
+  readonly revocationBudgetMs?: number;
 }

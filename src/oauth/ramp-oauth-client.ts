@@ -3,6 +3,7 @@
  * (`{ok:true,…} | {ok:false, failure}`); transport and protocol failures are results, not throws.
  * Fetch and timeout are injectable so tests and the emulator stay on loopback.
  */
+import { performance } from 'node:perf_hooks';
 import { sleep } from '../support/backoff.ts';
 import {
   authorizationCodeRequest,
@@ -21,6 +22,11 @@ import {
 
 export interface CallOptions {
   readonly timeoutMs?: number;
+}
+
+export interface RevokeOptions {
+  /** Wall-clock time the attempts together may take, pauses included (a disconnect waits on them). */
+  readonly budgetMs?: number;
 }
 
 export class RampOAuthClient {
@@ -47,13 +53,19 @@ export class RampOAuthClient {
    * Revokes one token. RFC 7009 §2.2.1: on 503 the client "may retry"; we retry transient failures
    * twice, waiting Retry-After (capped at 2 s) or a short backoff.
    */
-  async revoke(apiBaseUrl: string, client: ClientCredentials, token: string, hint: 'access_token' | 'refresh_token'): Promise<RevocationResult> {
-    let last: RevocationResult = { ok: false, failure: { code: 'network_error', permanent: false, status: 0, description: 'not attempted' } };
+  async revoke(apiBaseUrl: string, client: ClientCredentials, token: string, hint: 'access_token' | 'refresh_token', call: RevokeOptions = {}): Promise<RevocationResult> {
+    const endsAt = performance.now() + (call.budgetMs ?? Infinity);
+    let last: RevocationResult = { ok: false, failure: { code: 'timeout', permanent: false, status: 0, description: 'not attempted: no time was left' } };
     for (let attempt = 0; attempt < 3; attempt++) {
-      const response = await sendOAuthRequest(revocationRequest(apiBaseUrl, client, token, hint), this.#options);
+      const left = endsAt - performance.now();
+      if (left < 1) break;
+      const timeoutMs = Math.min(this.#options.timeoutMs ?? TOKEN_REQUEST_TIMEOUT_MS, Math.floor(left));
+      const response = await sendOAuthRequest(revocationRequest(apiBaseUrl, client, token, hint), { ...this.#options, timeoutMs });
       last = response instanceof Response ? await processRevocationResponse(response) : { ok: false, failure: response };
       if (last.ok || last.failure.permanent) return last;
-      await sleep(Math.min(2000, last.ok ? 0 : (last.failure.retryAfterMs ?? 200 * 2 ** attempt)));
+      const pause = Math.min(2000, last.failure.retryAfterMs ?? 200 * 2 ** attempt);
+      if (pause >= endsAt - performance.now()) break;
+      await sleep(pause);
     }
     return last;
   }

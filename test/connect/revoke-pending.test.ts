@@ -107,5 +107,23 @@ for (const dialect of DIALECTS) {
       expect(await rampAccepts(accessToken)).toBe(true);
       expect((await deletedEvents()).map((e) => JSON.parse(e.data))).toEqual([expect.objectContaining({ revoked_at_ramp: false })]);
     });
+
+    it('Ramp not answering: a disconnect waits on it for its budget only (both tokens together), then leaves the grant revoke_pending', async () => {
+      const app = await emu.createApp({ grant_types: ['client_credentials'], allowed_scopes: SCOPES });
+      const connected = await request(`${t.url}/api/v1/ramp/connect-with-credentials`, { method: 'POST', headers: owner.headers, json: { client_id: app.client_id, client_secret: app.client_secret } });
+      expect(connected.status).toBe(201);
+      // Ramp holds each revocation 5 s, then answers 200. A 1 s budget ends the first attempt unanswered
+      // and leaves no time for a retry or for the access token: the grant stays sealed for the retry
+      // pass. Without the budget each call waits its 5 s and both tokens are revoked.
+      await emu.faults({ hang_ms: 5_000, paths: [REVOKE_PATH] });
+      const revokeCalls = async () => (await emu.stats()).endpoints[`POST ${REVOKE_PATH}`] ?? 0;
+      const before = await revokeCalls();
+      const budgeted = new ConnectService({ ...t.server.features.services, revocationBudgetMs: 1_000 });
+      const outcome = await budgeted.disconnect(owner.businessId, async () => {});
+      expect(outcome).toMatchObject({ revoked: false, pending: true, reason: 'timeout' });
+      expect(await connectionRow()).toMatchObject({ status: 'revoke_pending' });
+      // The emulator counts a call once it has answered it: none was (without the budget, both were).
+      expect(await revokeCalls()).toBe(before);
+    });
   });
 }
