@@ -27,9 +27,14 @@ Options: --json forces JSON output.`;
 export async function main(argv: readonly string[]): Promise<void> {
   try {
     const { positionals, flags } = parseArgs(argv);
-    if (positionals.length === 0 || flags.help === true) {
+    if (flags.help === true) {
       process.stdout.write(`${USAGE}\n`);
-      if (positionals.length === 0 && flags.help !== true) process.exitCode = 2;
+      return;
+    }
+    // No command is a usage error: the usage goes to stderr, so a script piping stdout sees nothing.
+    if (positionals.length === 0) {
+      process.stderr.write(`${USAGE}\n`);
+      process.exitCode = 2;
       return;
     }
     const twoWords = positionals.slice(0, 2).join(' ');

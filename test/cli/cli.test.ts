@@ -108,6 +108,17 @@ describe('CLI and npm start, end to end', () => {
     expect(Object.keys(COMMAND_OPTIONS).sort()).toEqual(Object.keys(COMMANDS).sort());
   });
 
+  it('no command is a usage error: the usage on stderr, exit 2; --help prints it on stdout, exit 0', async () => {
+    const bare = await runCli([], env);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^usage: ramp-connect <command>/);
+    const help = await runCli(['--help'], env);
+    expect(help.code).toBe(0);
+    expect(help.stderr).toBe('');
+    expect(help.stdout).toBe(bare.stderr);
+  });
+
   it('connections list prints JSON when piped', async () => {
     const result = await runCli(['connections', 'list'], env);
     expect(result.code, result.stderr).toBe(0);
