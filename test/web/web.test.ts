@@ -1,6 +1,7 @@
 /**
  * The web page end to end in headless Chromium against the real server and the Ramp emulator:
- * sign in with a token; connect through the emulator's HTML consent page (clicking Allow, no preset
+ * sign in with a token (an account in no business is told the two commands that make it an owner,
+ * and they work as written); connect through the emulator's HTML consent page (clicking Allow, no preset
  * consent); Deny shows the reason in plain words; disconnect behind a confirmation dialog; connect with
  * your own Ramp app (422 per field, 400 in words, then success); needs_reauth offers Reconnect; 375 px
  * has no horizontal scroll; Tab reaches the connect buttons with a visible focus ring; sync with live
@@ -9,10 +10,14 @@
  * Runs when Chromium is found (CHROMIUM_PATH, default /usr/bin/chromium); with CI=true a missing browser
  * is a failure, never a silent skip. Screenshots: test-artifacts/web/NN-step.png.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorControl } from '../helpers/emulator-control.ts';
 import { request } from '../helpers/http.ts';
+import { runCli } from '../helpers/processes.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { chromiumPath, haveChromium, horizontalOverflow, launchChromium, openPage, screenshotter, signIn, waitForStatus, type WebPage } from './browser.ts';
@@ -125,6 +130,45 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     expect(await page.evaluate(() => sessionStorage.getItem('ramp-connect.token'))).toBeNull();
     expect(await page.getByLabel('API token').isVisible()).toBe(true);
+  });
+
+  it('an account in no business is told the commands that make one it owns, and they work as written', async () => {
+    const stray = await createTenant(t.server.ctx.db, 'owner');
+    await t.server.ctx.db.kysely.deleteFrom('memberships').where('user_id', '=', stray.userId).execute();
+    const { email } = await t.server.ctx.db.kysely.selectFrom('users').select('email').where('id', '=', stray.userId).executeTakeFirstOrThrow();
+    const page = await newPage(stray);
+    await page.goto(`${t.url}/`);
+    await page.getByLabel('API token').fill(stray.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const hint = page.locator('#no-business');
+    await expect.poll(() => hint.isVisible()).toBe(true);
+    const commands = (await hint.locator('code').allTextContents()).filter((text) => text.startsWith('npx ramp-connect '));
+    expect(commands).toEqual([expect.stringContaining(' business create '), expect.stringContaining(' user create ')]);
+    await page.setViewportSize({ width: 375, height: 800 });
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await screenshot(page, 'no-business-375');
+
+    // Follow the hint: business create alone leaves the account outside; user create adds it as owner.
+    const cli = (command: string, values: Record<string, string>) => {
+      let line = command.slice('npx ramp-connect '.length);
+      for (const [placeholder, value] of Object.entries(values)) line = line.replaceAll(placeholder, value);
+      const args = [...line.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+      return runCli(args, { DATABASE_URL: t.database.url, DATA_DIR: scratch, RAMP_ENV: 'emulator', LOG_LEVEL: 'warn' });
+    };
+    const scratch = mkdtempSync(join(tmpdir(), 'rc-hint-'));
+    try {
+      const made = await cli(commands[0]!, {});
+      expect(made.code, made.stderr).toBe(0);
+      const businessId = (JSON.parse(made.stdout) as { id: string }).id;
+      const joined = await cli(commands[1]!, { '<your e-mail>': email, '<business id>': businessId });
+      expect(joined.code, joined.stderr).toBe(0);
+      await page.reload();
+      expect(await waitForStatus(page)).toBe('Not connected');
+      expect(await hint.isVisible()).toBe(false);
+      expect(await page.locator('#business-name').textContent()).toBe('Your business');
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it('connects through Ramp’s consent page (Allow) and shows the connection', async () => {
