@@ -1,6 +1,6 @@
 /**
  * Issue 13, "a sync tells the truth", on the page: headless Chromium against the real server and the
- * Ramp emulator. A connection without `vendors:read` and `bills:read`: Sync now ends "some data left
+ * Ramp emulator. A connection without `spend_programs:read`, `vendors:read` and `bills:read`: Sync now ends "some data left
  * out" (never "Sync complete"), names the resources it could not read, and the connection card says
  * which scopes to allow and where, also after a reload (from the status's `last_sync`). A connection
  * with every scope shows none of it. Screenshots: test-artifacts/web/NN-step.png.
@@ -57,21 +57,23 @@ describe.runIf(haveChromium)('web page: a partial sync names what to enable in R
 
   it('Sync now ends "some data left out", lists the resources, and the card says which scopes to allow', async () => {
     const owner = await createTenant(t.server.ctx.db, 'owner');
-    await connect(owner, ALL_SYNC_SCOPES.filter((scope) => scope !== 'vendors:read' && scope !== 'bills:read'));
+    // spend-programs: a resource whose name is not a word ("Spend-programs" before every resource had a label).
+    const refused = ['spend_programs:read', 'vendors:read', 'bills:read'];
+    await connect(owner, ALL_SYNC_SCOPES.filter((scope) => !refused.includes(scope)));
     const page = await newPage();
     await signIn(page, t.url, owner);
     expect(await page.locator('#skipped-callout').isVisible()).toBe(false);
 
     await page.getByRole('button', { name: 'Sync now' }).click();
     await expect.poll(() => page.locator('#sync-label').textContent(), { timeout: 30_000 }).toBe('Sync finished, some data left out');
-    expect(await page.locator('#sync-detail').textContent()).toMatch(/^[\d,]+ records fetched · not synced: Vendors, Bills$/);
-    expect(await items(page, 'sync-skipped')).toEqual(['Vendors — allow vendors:read', 'Bills — allow bills:read']);
+    expect(await page.locator('#sync-detail').textContent()).toMatch(/^[\d,]+ records fetched · not synced: Spend programs, Vendors, Bills$/);
+    expect(await items(page, 'sync-skipped')).toEqual(['Spend programs — allow spend_programs:read', 'Vendors — allow vendors:read', 'Bills — allow bills:read']);
     expect(await page.locator('#sync-bar').evaluate((bar: HTMLProgressElement) => bar.value)).toBe(100);
 
     // The connection card, from GET /api/v1/ramp/status (last_sync), once the sync has ended.
     const callout = page.locator('#skipped-callout');
     await expect.poll(() => callout.isVisible()).toBe(true);
-    expect(await items(page, 'skipped-list')).toEqual(['Vendors — allow vendors:read', 'Bills — allow bills:read']);
+    expect(await items(page, 'skipped-list')).toEqual(['Spend programs — allow spend_programs:read', 'Vendors — allow vendors:read', 'Bills — allow bills:read']);
     expect(await page.locator('#skipped-hint').textContent()).toContain('Ramp Dashboard → Company → Developer');
     await expect.poll(async () => (await page.locator('#tx-body tr').count()) > 0).toBe(true);
     await screenshot(page, 'partial-sync');
@@ -80,7 +82,7 @@ describe.runIf(haveChromium)('web page: a partial sync names what to enable in R
     const narrow = await newPage({ width: 375, height: 800 });
     await signIn(narrow, t.url, owner);
     await expect.poll(() => narrow.locator('#skipped-callout').isVisible()).toBe(true);
-    expect(await items(narrow, 'skipped-list')).toEqual(['Vendors — allow vendors:read', 'Bills — allow bills:read']);
+    expect(await items(narrow, 'skipped-list')).toEqual(['Spend programs — allow spend_programs:read', 'Vendors — allow vendors:read', 'Bills — allow bills:read']);
     expect(await horizontalOverflow(narrow)).toBeLessThanOrEqual(0);
     await screenshot(narrow, 'partial-sync-375');
   });

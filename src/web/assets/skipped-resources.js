@@ -5,21 +5,35 @@
  */
 import { h } from './dom.js';
 
-const RESOURCE_LABELS = {
+/**
+ * Every resource the sync reads (the `resource` of src/ramp/resource-descriptors.ts, which the page
+ * cannot import); test/web/resource-labels.test.ts fails when one is missing here.
+ */
+export const RESOURCE_LABELS = {
   business: 'Business profile',
+  entities: 'Entities',
   departments: 'Departments',
   locations: 'Locations',
   users: 'Users',
+  'spend-programs': 'Spend programs',
+  limits: 'Limits',
   cards: 'Cards',
+  merchants: 'Merchants',
   vendors: 'Vendors',
   transactions: 'Transactions',
   reimbursements: 'Reimbursements',
   bills: 'Bills',
+  'bill-payments': 'Bill payments',
+  transfers: 'Transfers',
+  cashbacks: 'Cashbacks',
+  statements: 'Statements',
+  receipts: 'Receipts',
+  memos: 'Memos',
 };
 
 export function resourceLabel(resource) {
   const name = String(resource ?? '');
-  return RESOURCE_LABELS[name] ?? name.replaceAll('_', ' ').replace(/^./, (c) => c.toUpperCase());
+  return RESOURCE_LABELS[name] ?? name.replaceAll(/[_-]/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
 /** The refused resources of a sync or last-sync view; [] for anything else. */
