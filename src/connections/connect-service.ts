@@ -303,8 +303,10 @@ export class ConnectService {
       replaceConnected: true,
     });
     if ('conflict' in created) {
-      await record('failure', 'conflict');
-      return back({ ramp: 'error', reason: 'already_connected' });
+      // Changed since #revokeReplaced looked: another consent connected it, or a disconnect is under way.
+      const pending = created.conflict.status === 'revoke_pending';
+      await record('failure', pending ? 'the previous connection is still being revoked at Ramp' : 'conflict');
+      return back({ ramp: 'error', reason: pending ? 'revocation_pending' : 'already_connected' });
     }
     await record('success', `connected (${row.environment})`);
     await this.#s.events.emit(row.business_id, 'connection.created', { connection_id: created.created.id, auth_method: 'oauth', environment: row.environment });
@@ -319,14 +321,14 @@ export class ConnectService {
    * it. Done before the new code is exchanged, so that when Ramp cannot take the revocation now the
    * code goes unused and the person tries again, rather than two grants being live. Returns why the
    * consent is refused then, and while an earlier revocation is still pending (that row may not be
-   * replaced either); null to go on.
+   * replaced either: `revocation_pending`, which the retry pass ends); null to go on.
    */
-  async #revokeReplaced(businessId: string, actorTokenId: string | null, requestId: string, record: (outcome: 'success' | 'failure', detail: string) => Promise<unknown>): Promise<'already_connected' | 'ramp_unavailable' | null> {
+  async #revokeReplaced(businessId: string, actorTokenId: string | null, requestId: string, record: (outcome: 'success' | 'failure', detail: string) => Promise<unknown>): Promise<'revocation_pending' | 'ramp_unavailable' | null> {
     const previous = await this.#s.store.find(businessId);
     if (!previous) return null;
     if (previous.status === 'revoke_pending') {
-      await record('failure', 'conflict');
-      return 'already_connected';
+      await record('failure', 'the previous connection is still being revoked at Ramp');
+      return 'revocation_pending';
     }
     const replaced = await this.disconnect(businessId, ({ row, revoked, reason }, db) =>
       audit(db, { businessId, actorTokenId, action: 'disconnect', outcome: revoked ? 'success' : 'partial', requestId, target: `connection_id=${row.id}`, detail: revoked ? 'replaced by re-consent: revoked at Ramp and deleted' : `replaced by re-consent: deleted locally; Ramp revocation failed: ${reason}` }, this.#s.ctx.now()),

@@ -303,8 +303,8 @@ for (const dialect of DIALECTS) {
       expect(await codeGrants()).toBe(grants + 1);
       expect(await revokedGrants()).toBe(revoked + 1);
       expect((await request(`${t.url}/api/v1/ramp/status`, { headers: owner.headers })).body.status).toBe('revoke_pending');
-      // While that is pending, a further consent is refused before its code is exchanged.
-      expect((await callBack(await authorize(await startFlow()))).headers.get('location')).toBe(`${t.url}/?ramp=error&reason=already_connected`);
+      // While that is pending, a further consent is refused before its code is exchanged, saying why.
+      expect((await callBack(await authorize(await startFlow()))).headers.get('location')).toBe(`${t.url}/?ramp=error&reason=revocation_pending`);
       expect(await codeGrants()).toBe(grants + 1);
       await t.server.ctx.db.kysely.updateTable('ramp_connections').set({ next_revoke_at: Date.now() - 1 }).where('business_id', '=', owner.businessId).execute();
       expect(await new ConnectService(t.server.features.services).retryRevocations()).toBe(1);

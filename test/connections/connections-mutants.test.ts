@@ -1034,16 +1034,30 @@ for (const dialect of DIALECTS) {
         await expect(noApp.completeAuthorization({ state: flow.state, code: 'c', browserSecret: flow.browserSecret, requestId: 'r' })).rejects.toMatchObject({ code: 'oauth_not_configured' });
       });
 
-      it('a grant waiting for revocation is not replaced by a new consent: already_connected', async () => {
+      it('a grant waiting for revocation is not replaced by a new consent: revocation_pending', async () => {
         const flow = await launchedFlow();
         const back = await approve(flow.authorizeUrl);
         await service.completeAuthorization({ state: flow.state, code: back.searchParams.get('code')!, browserSecret: flow.browserSecret, requestId: 'r' });
         await set((await rowOf(tenant.businessId)).id, { status: 'revoke_pending' });
         const again = await launchedFlow();
         const back2 = await approve(again.authorizeUrl);
-        expect(await service.completeAuthorization({ state: again.state, code: back2.searchParams.get('code')!, browserSecret: again.browserSecret, requestId: 'r' })).toBe('http://127.0.0.1:1/?ramp=error&reason=already_connected');
-        expect((await auditRows(tenant.businessId)).at(-1)).toMatchObject({ outcome: 'failure', detail: 'conflict' });
+        expect(await service.completeAuthorization({ state: again.state, code: back2.searchParams.get('code')!, browserSecret: again.browserSecret, requestId: 'r' })).toBe('http://127.0.0.1:1/?ramp=error&reason=revocation_pending');
+        expect((await auditRows(tenant.businessId)).at(-1)).toMatchObject({ outcome: 'failure', detail: 'the previous connection is still being revoked at Ramp' });
         expect(eventsOf(tenant.businessId, 'connection.created')).toHaveLength(1);
+
+        // A disconnect that began after the pre-check looked (a store whose pre-check read misses the
+        // row) is seen by the insert: the same reason, not "connected by someone else".
+        const businessId = tenant.businessId;
+        class LateStore extends ConnectionStore {
+          override async find(id: string) {
+            return id === businessId ? undefined : super.find(id);
+          }
+        }
+        const late = new ConnectService({ ...services, store: new LateStore(h.db, h.store.vault, h.ctx.now) });
+        const third = await launchedFlow();
+        const back3 = await approve(third.authorizeUrl);
+        expect(await late.completeAuthorization({ state: third.state, code: back3.searchParams.get('code')!, browserSecret: third.browserSecret, requestId: 'r' })).toBe('http://127.0.0.1:1/?ramp=error&reason=revocation_pending');
+        expect((await auditRows(tenant.businessId)).at(-1)).toMatchObject({ outcome: 'failure', detail: 'the previous connection is still being revoked at Ramp' });
         await set((await rowOf(tenant.businessId)).id, { status: 'needs_reauth' });
       });
     });

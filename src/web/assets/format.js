@@ -82,6 +82,7 @@ export const OAUTH_REASONS = {
   authorization_expired: 'The Ramp authorization expired before it was completed. Please connect again.',
   app_misconfigured: "This server's Ramp app is not set up correctly (Ramp rejected its credentials). Contact your administrator.",
   already_connected: 'This business was connected by someone else at the same time. The page now shows the current connection.',
+  revocation_pending: "The previous Ramp connection is still being disconnected (Ramp has not yet confirmed it was revoked; we keep retrying). Nothing new was connected; try again in a few minutes.",
   ramp_unavailable: 'Ramp could not be reached to finish connecting. Nothing was saved; try again in a minute.',
   authorization_failed: 'Ramp did not complete the authorization. Please try again.',
 };
