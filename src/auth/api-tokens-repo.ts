@@ -1,7 +1,7 @@
 /** @module API tokens: create (shown once), list, revoke, and the lookup the auth hook uses. */
 import type { Kysely } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { ApiTokensTable, Database } from '../db/schema.ts';
+import type { ApiTokensTable, Database, Role } from '../db/schema.ts';
 import { ApiError } from '../core/errors.ts';
 import { issueApiToken } from './api-token-format.ts';
 
@@ -88,6 +88,47 @@ export async function createApiToken(db: Db, input: CreateTokenInput): Promise<{
 export async function listApiTokens(db: Kysely<Database>, userId: string): Promise<TokenInfo[]> {
   const rows = await db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id').execute();
   return rows.map(toTokenInfo);
+}
+
+/** A token as an operator sees it (`ramp-connect token list`): whose it is, and never its secret or digest. */
+export interface OperatorTokenInfo extends TokenInfo {
+  user_id: string;
+  email: string;
+  /** The user's role in the business listed (`--business`); null when listing by user. */
+  role: Role | null;
+  status: 'active' | 'revoked' | 'expired';
+}
+
+/**
+ * The tokens of one user, or of every member of one business (each user's role in it), newest first;
+ * `activeOnly` leaves out revoked and expired ones (those that count towards the limit).
+ */
+export async function listApiTokensForOperator(
+  db: Kysely<Database>,
+  owner: { readonly userId: string } | { readonly businessId: string },
+  options: { readonly activeOnly: boolean; readonly now?: number },
+): Promise<OperatorTokenInfo[]> {
+  const now = options.now ?? Date.now();
+  const members: { user_id: string; role: Role | null }[] =
+    'businessId' in owner
+      ? await db.selectFrom('memberships').select(['user_id', 'role']).where('business_id', '=', owner.businessId).execute()
+      : [{ user_id: owner.userId, role: null }];
+  if (members.length === 0) return [];
+  const roles = new Map(members.map((m) => [m.user_id, m.role]));
+  const rows = await db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .selectAll('api_tokens')
+    .select('users.email')
+    .where('api_tokens.user_id', 'in', [...roles.keys()])
+    .$if(options.activeOnly, (q) => q.where('api_tokens.revoked_at', 'is', null).where('api_tokens.expires_at', '>', now))
+    .orderBy('api_tokens.created_at', 'desc')
+    .orderBy('api_tokens.id')
+    .execute();
+  return rows.map(({ email, ...token }) => {
+    const status = token.revoked_at !== null ? 'revoked' : token.expires_at <= now ? 'expired' : 'active';
+    return { ...toTokenInfo(token), user_id: token.user_id, email, role: roles.get(token.user_id) ?? null, status };
+  });
 }
 
 /** Revokes the user's own token; another user's token id is a 404 (it does not exist for them). */

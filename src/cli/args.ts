@@ -6,7 +6,7 @@ export interface ParsedArgs {
   readonly flags: Record<string, string | boolean>;
 }
 
-const BOOLEAN_FLAGS = new Set(['json', 'help', 'full', 'force', 'remove-old', 'demo', 'shell']);
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'full', 'force', 'remove-old', 'demo', 'shell', 'all']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = [];

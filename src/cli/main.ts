@@ -16,6 +16,8 @@ const USAGE = `usage: ramp-connect <command> [options]
   business create --name NAME
   user create --email E --business ID --role owner|admin|member|viewer
   token create --user ID | --demo [--shell] [--name N] [--expires-in-days D] [--permission ramp:token]
+  token list --user ID | --demo | --business ID [--all]
+  token revoke --id ID
   connections list
   sync --business ID
   accounting backup --business ID

@@ -17,8 +17,8 @@ export function printResult(value: unknown, flags: Record<string, string | boole
     return;
   }
   if (Array.isArray(value)) {
-    for (const item of value) process.stdout.write(`${formatObject(item)}\n`);
-    if (value.length === 0) process.stdout.write('(none)\n');
+    // A blank line between items: each is several `key: value` lines.
+    process.stdout.write(value.length === 0 ? '(none)\n' : `${value.map(formatObject).join('\n\n')}\n`);
     return;
   }
   process.stdout.write(`${formatObject(value)}\n`);

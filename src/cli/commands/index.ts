@@ -13,6 +13,8 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   'business create': async () => (await import('./tenancy.ts')).businessCreate,
   'user create': async () => (await import('./tenancy.ts')).userCreate,
   'token create': async () => (await import('./tenancy.ts')).tokenCreate,
+  'token list': async () => (await import('./tokens.ts')).tokenList,
+  'token revoke': async () => (await import('./tokens.ts')).tokenRevoke,
   'connections list': async () => (await import('./connections.ts')).connectionsList,
   sync: async () => {
     // The CLI's sync uses the same token lifecycle as a server replica (refreshes are leased and
@@ -50,6 +52,8 @@ export const COMMAND_OPTIONS: Record<keyof typeof COMMANDS, readonly string[]> =
   'business create': ['name'],
   'user create': ['email', 'business', 'role'],
   'token create': ['user', 'demo', 'shell', 'name', 'expires-in-days', 'permission'],
+  'token list': ['user', 'demo', 'business', 'all'],
+  'token revoke': ['id'],
   'connections list': [],
   sync: ['business'],
   'accounting backup': ['business'],

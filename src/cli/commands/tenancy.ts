@@ -1,12 +1,14 @@
-/** @module `business create`, `user create`, `token create`. */
+/** @module `business create`, `user create`, `token create` (`token list` and `token revoke`: tokens.ts). */
 import { createApiToken } from '../../auth/api-tokens-repo.ts';
 import type { Role } from '../../db/schema.ts';
 import { ensureDemoOwner } from '../../tenancy/demo-bootstrap.ts';
 import { ROLES, createBusiness, createUserWithMembership, toBusinessView } from '../../tenancy/tenancy-repo.ts';
+import { ApiError } from '../../core/errors.ts';
 import { uuidError } from '../../core/uuid.ts';
 import { optionalInt, requireFlag } from '../args.ts';
 import { CliError, printResult } from '../output.ts';
 import type { CommandInput } from './command.ts';
+import { tokenLimitHint } from './tokens.ts';
 import { withDb } from './with-db.ts';
 
 export async function businessCreate({ flags, config }: CommandInput): Promise<void> {
@@ -49,6 +51,10 @@ export async function tokenCreate({ flags, config }: CommandInput): Promise<void
       name: typeof flags.name === 'string' ? flags.name : demo ? 'demo' : 'cli',
       expiresInDays: days,
       permissions: permission ? [permission] : [],
+    }).catch((error: unknown) => {
+      // The limit names the way past it: list this user's tokens, revoke one.
+      if (error instanceof ApiError && error.code === 'token_limit_reached') throw new CliError(tokenLimitHint(demo ? '--demo' : `--user ${user.id}`));
+      throw error;
     });
     return { result, owner };
   });
