@@ -1129,12 +1129,20 @@ export interface components {
             object_ids?: string[];
             /** @description Posted to the books, with the id the books gave each */
             successes?: {
+                /**
+                 * Format: uuid
+                 * @description Ramp's id of the object (a UUID)
+                 */
                 object_id: string;
                 /** @description The books' id of the posted entry */
                 reference_id: string;
             }[];
             /** @description Could not be posted; they stay ready to sync, with this message */
             failures?: {
+                /**
+                 * Format: uuid
+                 * @description Ramp's id of the object (a UUID)
+                 */
                 object_id: string;
                 /** @description Why the books refused it; shown to the customer in Ramp and on the ready feed */
                 message: string;

@@ -22,3 +22,12 @@ export function uuidError(s: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The hyphenated lower-case form of a UUID `uuidError` accepts (simple 32-digit and `urn:uuid:` forms
+ * included), as pydantic's `UUID` prints it: one object, one spelling, so ids compare and match stored rows.
+ */
+export function canonicalUuid(s: string): string {
+  const hex = (s.startsWith('urn:uuid:') ? s.slice(9) : s).replaceAll('-', '').toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

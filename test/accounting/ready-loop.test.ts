@@ -8,6 +8,7 @@
  * nothing. A mark-synced of more than 5,000 objects goes to Ramp in batches of ≤ 5,000 with stable keys.
  * (docs/guarantees.md#g61, #g62, #g63, #g64)
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planStatusBatches } from '../../src/accounting/ready-status-back.ts';
 import { decimalAmountToMinorUnits } from '../../src/ramp/money.ts';
@@ -184,12 +185,13 @@ for (const dialect of DIALECTS) {
       const nothing = await markSynced({ sync_type: 'TRANSACTION_SYNC' });
       expect(nothing.status).toBe(422);
       expect(nothing.body.detail[0].loc).toEqual(['body', 'object_ids']);
-      const both = await markSynced({ sync_type: 'TRANSACTION_SYNC', object_ids: ['x', 'y'], failures: [{ object_id: 'x', message: 'no' }, { object_id: 'y', message: 'no' }] });
+      const [x, y] = [randomUUID(), randomUUID()];
+      const both = await markSynced({ sync_type: 'TRANSACTION_SYNC', object_ids: [x, y], failures: [{ object_id: x, message: 'no' }, { object_id: y.toUpperCase(), message: 'no' }] });
       expect(both.status).toBe(422);
       expect(both.body.detail.map((d: any) => d.loc)).toEqual([['body', 'failures', 0, 'object_id'], ['body', 'failures', 1, 'object_id']]);
-      expect(both.body.detail[0]).toEqual({ type: 'value_error', loc: ['body', 'failures', 0, 'object_id'], msg: 'Value error, this object is also reported as a success', input: 'x', ctx: { error: {} } });
+      expect(both.body.detail[0]).toEqual({ type: 'value_error', loc: ['body', 'failures', 0, 'object_id'], msg: 'Value error, this object is also reported as a success', input: x, ctx: { error: {} } });
       // Cross-field rules are a model validator: with a field of the body invalid, only that field's problem.
-      const badField = await markSynced({ sync_type: 'NOPE', object_ids: ['x'], failures: [{ object_id: 'x', message: 'no' }] });
+      const badField = await markSynced({ sync_type: 'NOPE', object_ids: [x], failures: [{ object_id: x, message: 'no' }] });
       expect(badField.status).toBe(422);
       expect(badField.body.detail.map((d: any) => [d.type, d.loc])).toEqual([['literal_error', ['body', 'sync_type']]]);
       const badType = await request(`${t.url}/api/v1/ramp/accounting/ready?type=statements`, { headers: a.headers });

@@ -307,8 +307,8 @@ describe('POST /accounting/syncs (B7.2)', () => {
   });
 
   it('5000 items are accepted; ids not of this business → 400', async () => {
-    // ACCRUAL_SYNC refers to objects the emulator does not hold, so any ids are accepted.
-    const ok = await post({ idempotency_key: 'big', sync_type: 'ACCRUAL_SYNC', successful_syncs: Array.from({ length: 5000 }, (_, i) => ({ id: `t${i}`, reference_id: 'r' })) });
+    // ACCRUAL_SYNC refers to objects the emulator does not hold, so any UUIDs are accepted (Ramp's ids are UUIDs).
+    const ok = await post({ idempotency_key: 'big', sync_type: 'ACCRUAL_SYNC', successful_syncs: Array.from({ length: 5000 }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, reference_id: 'r' })) });
     expect(ok.status).toBe(201);
     const unknown = await post({ idempotency_key: 'unknown', sync_type: 'TRANSACTION_SYNC', successful_syncs: [{ id: '00000000-0000-4000-8000-000000000000', reference_id: 'r' }] });
     expect(unknown.status).toBe(400);

@@ -186,12 +186,13 @@ for (const dialect of DIALECTS) {
     it('mark-synced: replays the first answer and refuses another body with the same key', async () => {
       const mark = (ids: string[]) =>
         request(`${t.url}/api/v1/ramp/accounting/mark-synced`, { method: 'POST', headers: { ...owner.headers, 'idempotency-key': 'mark-1' }, json: { sync_type: 'TRANSACTION_SYNC', object_ids: ids } });
-      const first = await mark(['a']);
+      const [a, b] = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'];
+      const first = await mark([a]);
       expect(first.status).toBeLessThan(500);
-      const again = await mark(['a']);
+      const again = await mark([a]);
       expect(again.headers.get('idempotent-replayed')).toBe('true');
       expect([again.status, again.body]).toEqual([first.status, first.body]);
-      expect((await mark(['b'])).body.detail[0].type).toBe('idempotency_key_reused');
+      expect((await mark([b])).body.detail[0].type).toBe('idempotency_key_reused');
     });
   });
 }

@@ -2,7 +2,8 @@
  * @module `POST /developer/v1/accounting/syncs` (docs/ramp-behaviour.md#accounting-syncs).
  *
  * Body `{idempotency_key, sync_type, successful_syncs: [{id, reference_id}], failed_syncs: [{id,
- * error: {message}}]}`, each list 1–5000 items. Schema errors → 422 DEVELOPER_7001; ids that are
+ * error: {message}}]}`, each list 1–5000 items, each `id` a UUID. Schema errors (a malformed id
+ * included, `successful_syncs.3.id: Not a valid UUID.`) → 422 DEVELOPER_7001; UUIDs that are
  * not objects of this business → 400 (the spec's "InvalidInput"). A repeated idempotency key with
  * the same body replays the first answer; with a different body it is a 422. Successful syncs mark
  * the objects synced, which also moves their updated time; a failed one stays as it was and its
@@ -14,7 +15,7 @@
 import { SYNC_STATUSES, formatRampTime } from '../data/models.ts';
 import type { BusinessData } from '../data/store.ts';
 import { RAMP_ERROR_CODES, RampApiError } from '../errors.ts';
-import { newUuid } from '../ids.ts';
+import { isUuid, newUuid } from '../ids.ts';
 import { writableConnection } from './accounting-guard.ts';
 
 export const SYNC_TYPES = [
@@ -51,6 +52,10 @@ function parseSyncRequest(body: unknown): SyncRequest {
     if (list.length < 1 || list.length > MAX_ITEMS) return fail(field, `Length must be between 1 and ${MAX_ITEMS}.`);
     const bad = list.findIndex((entry) => !isObject(entry) || !item(entry));
     if (bad >= 0) fail(field, `Invalid item at index ${bad}.`);
+    // Ramp's schema: each item's `id` is `format: uuid`, so a malformed one is a schema error (422), not an unknown object.
+    list.forEach((entry, index) => {
+      if (isObject(entry) && typeof entry.id === 'string' && entry.id.length > 0 && !isUuid(entry.id)) fail(`${field}.${index}.id`, 'Not a valid UUID.');
+    });
   };
   const isNonEmptyString = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
   checkList('successful_syncs', successful, (entry) => isNonEmptyString(entry.id) && isNonEmptyString(entry.reference_id));

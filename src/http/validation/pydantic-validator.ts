@@ -9,7 +9,7 @@
  * lax coercions (`"5"` → 5 for an int in a JSON body) have to be applied anyway.
  */
 import type { ValidationIssue } from '../../core/errors.ts';
-import { uuidError } from '../../core/uuid.ts';
+import { canonicalUuid, uuidError } from '../../core/uuid.ts';
 
 type Loc = (string | number)[];
 type Json = unknown;
@@ -199,7 +199,7 @@ function checkString(schema: Schema, input: Json, loc: Loc, issues: ValidationIs
   if (schema.format === 'uuid') {
     const error = uuidError(input);
     if (error) return issue(issues, 'uuid_parsing', loc, `Input should be a valid UUID, ${error}`, input, { error });
-    return input.toLowerCase();
+    return canonicalUuid(input);
   }
   if (schema.format === 'date-time') {
     const error = dateTimeError(input);

@@ -81,7 +81,13 @@ export const MAX_MARK_SYNCED_ITEMS = 20_000;
  */
 export const MARK_SYNCED_BODY_LIMIT = 16 * 1024 * 1024;
 
-const ObjectId = Type.String({ minLength: 1, maxLength: 128 });
+/**
+ * Ramp's id of an object to report: a UUID (Ramp's `ApiAccountingSuccessfulSyncRequestBody.id` and
+ * `ApiAccountingFailedSyncRequestBody.id` are `format: uuid` in its OpenAPI document). Checked here, with
+ * every other problem of the body, before the first batch goes to Ramp: a malformed id in a later batch
+ * would otherwise be refused only after the earlier batches were recorded.
+ */
+const ObjectId = Type.String({ format: 'uuid', description: "Ramp's id of the object (a UUID)" });
 
 export const MarkSyncedBody = Type.Object(
   {
