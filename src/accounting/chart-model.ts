@@ -5,6 +5,15 @@
  * PATCH and DELETE and never leaves this service except in `GET …/chart`.
  */
 
+/**
+ * The values Ramp's OpenAPI document allows (`GLAccount.classification`,
+ * `ApiAccountingCustomFieldCreateRequestBody.input_type` and its `is_required_for` items). Checked
+ * when the chart is sent, so one typo is a 422 at once rather than a 500-item batch Ramp refuses whole.
+ */
+export const GL_ACCOUNT_CLASSIFICATIONS = ['ANY', 'ASSET', 'CREDCARD', 'EQUITY', 'EXPENSE', 'LIABILITY', 'REVENUE', 'UNKNOWN'] as const;
+export const CUSTOM_FIELD_INPUT_TYPES = ['BOOLEAN', 'FREE_FORM_TEXT', 'SINGLE_CHOICE'] as const;
+export const CUSTOM_FIELD_REQUIRED_FOR = ['BILL', 'BILL_PAYMENT', 'PURCHASE_ORDER', 'REIMBURSEMENT', 'TRANSACTION'] as const;
+
 export interface DesiredGlAccount {
   readonly id: string;
   readonly name: string;

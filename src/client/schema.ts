@@ -927,8 +927,7 @@ export interface components {
                 /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
                 id: string;
                 name: string;
-                /** @description ANY | ASSET | CREDCARD | EQUITY | EXPENSE | LIABILITY | REVENUE | UNKNOWN */
-                classification: string;
+                classification: "ANY" | "ASSET" | "CREDCARD" | "EQUITY" | "EXPENSE" | "LIABILITY" | "REVENUE" | "UNKNOWN";
                 /** @description Empty or absent: no code */
                 code?: string;
             }[];
@@ -943,11 +942,11 @@ export interface components {
                 /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
                 id: string;
                 name: string;
-                /** @description SINGLE_CHOICE | FREE_FORM_TEXT | BOOLEAN; only SINGLE_CHOICE fields have options */
-                input_type: string;
+                /** @description Only SINGLE_CHOICE fields have options */
+                input_type: "BOOLEAN" | "FREE_FORM_TEXT" | "SINGLE_CHOICE";
                 display_name?: string | null;
                 is_splittable?: boolean;
-                is_required_for?: string[];
+                is_required_for?: ("BILL" | "BILL_PAYMENT" | "PURCHASE_ORDER" | "REIMBURSEMENT" | "TRANSACTION")[];
                 options?: {
                     /** @description The product's own id for the object: Ramp's `id` (the ERP's remote id) */
                     id: string;

@@ -1,7 +1,8 @@
 /**
  * The chart of accounts up to Ramp over HTTP, against the emulator, on both dialects
  * (docs/guarantees.md#chart-of-accounts): a large upload in batches of ≤ 500 and a repeat that
- * writes nothing; a batch with one invalid item refused whole and reported by item; a direct
+ * writes nothing; values outside Ramp's enums refused at once (422, no job); a batch with one item Ramp
+ * refuses refused whole and reported by item; a direct
  * connection refusing every write with 409; a migration round trip through a backup.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,10 +79,12 @@ for (const dialect of DIALECTS) {
       expect(after.gl_accounts.filter((a: any) => a.is_active && a.name.endsWith('(renamed)'))).toHaveLength(150);
     });
 
-    it('a batch with one invalid item is refused whole by Ramp and reported item by item; the rest is written', async () => {
+    it('a batch with one item Ramp refuses is refused whole by Ramp and reported item by item; the rest is written', async () => {
       const tenant = await chartTenant(t);
       const desired = desiredChart({ accounts: 520, vendors: 3, fields: 0, options: 0 }, 'q');
-      desired.gl_accounts[510] = { ...desired.gl_accounts[510]!, classification: 'NOT_A_CLASS' };
+      // What the PUT can check against Ramp's document (an enum) is a 422 at once; a name of blanks is
+      // one the emulator's Ramp refuses as too short and the document gives nothing to check it by.
+      desired.gl_accounts[510] = { ...desired.gl_accounts[510]!, name: '   ' };
       const job = await waitForJob(t, tenant, (await putChart(t, tenant, desired)).body.id);
       expect(job.status).toBe('partial');
       expect(job.progress.refused).toHaveLength(1);
@@ -89,7 +92,7 @@ for (const dialect of DIALECTS) {
       expect(refused).toMatchObject({ kind: 'gl_account', operation: 'create', ramp_status: 422 });
       expect(refused.items).toHaveLength(20);
       const bad = refused.items.find((item: any) => item.id === 'q-gl-510');
-      expect(bad.problems.join(' ')).toMatch(/classification/);
+      expect(bad.problems.join(' ')).toMatch(/name/);
       expect(refused.items.filter((item: any) => item.problems.length > 0)).toHaveLength(1);
       const chart = await getChart(t, tenant);
       const ids = new Set(chart.gl_accounts.filter((a: any) => a.is_active).map((a: any) => a.id));
@@ -97,7 +100,7 @@ for (const dialect of DIALECTS) {
       for (let i = 500; i < 520; i++) expect(ids.has(`q-gl-${i}`)).toBe(false);
 
       // Fixed, sent again: only the refused batch's 20 accounts are written.
-      desired.gl_accounts[510] = { ...desired.gl_accounts[510]!, classification: 'EXPENSE' };
+      desired.gl_accounts[510] = { ...desired.gl_accounts[510]!, name: 'Account 510' };
       const fixed = await waitForJob(t, tenant, (await putChart(t, tenant, desired)).body.id);
       expect(fixed.status).toBe('completed');
       expect(fixed.progress.done.creates).toBe(20);
@@ -137,6 +140,31 @@ for (const dialect of DIALECTS) {
       expect(dup.status).toBe(422);
       expect(dup.body.detail.map((d: any) => d.loc)).toEqual([['body', 'gl_accounts', 1, 'id']]);
       expect((await chartWritesSince(t)).byEndpoint).toEqual({});
+    });
+
+    it("values outside Ramp's enums (classification, input_type, is_required_for) are one 422 naming every item; no job starts, nothing reaches Ramp", async () => {
+      const tenant = await chartTenant(t);
+      await resetStats(t);
+      // 1,200 accounts (3 of Ramp's batches) with a typo in the first and the third batch.
+      const desired = desiredChart({ accounts: 1_200, vendors: 2, fields: 0, options: 0 }, 'e');
+      desired.gl_accounts[3] = { ...desired.gl_accounts[3]!, classification: 'EXPENCE' };
+      desired.gl_accounts[1_100] = { ...desired.gl_accounts[1_100]!, classification: 'expense' };
+      const fields = [
+        { id: 'f1', name: 'Class', input_type: 'SINGLE_CHOICE', is_required_for: ['TRANSACTION', 'EXPENSE_REPORT'], options: [{ id: 'o1', value: 'Ops' }] },
+        { id: 'f2', name: 'Note', input_type: 'TEXT' },
+      ];
+      const res = await putChart(t, tenant, { ...desired, custom_fields: fields });
+      expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(422);
+      expect(res.body.detail.map((d: any) => [d.type, d.loc, d.input])).toEqual([
+        ['literal_error', ['body', 'gl_accounts', 3, 'classification'], 'EXPENCE'],
+        ['literal_error', ['body', 'gl_accounts', 1_100, 'classification'], 'expense'],
+        ['literal_error', ['body', 'custom_fields', 0, 'is_required_for', 1], 'EXPENSE_REPORT'],
+        ['literal_error', ['body', 'custom_fields', 1, 'input_type'], 'TEXT'],
+      ]);
+      expect(res.body.detail[0].msg).toBe("Input should be 'ANY', 'ASSET', 'CREDCARD', 'EQUITY', 'EXPENSE', 'LIABILITY', 'REVENUE' or 'UNKNOWN'");
+      const jobs = await t.db.kysely.selectFrom('accounting_chart_jobs').select('id').where('business_id', '=', tenant.businessId).execute();
+      expect(jobs).toEqual([]);
+      expect((await control(t.emulator, 'GET', '/stats')).requests.filter((r: any) => r.path.includes('/accounting/'))).toEqual([]);
     });
 
     it('a direct accounting connection: every write answers 409 accounting_connection_read_only, nothing is written', async () => {

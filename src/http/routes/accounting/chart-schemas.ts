@@ -1,14 +1,17 @@
 /** @module Wire types of the chart-of-accounts routes (`/api/v1/ramp/accounting/chart…`, migrations). */
 import { Type, type Static } from 'typebox';
 import { Nullable } from '../../../core/schemas.ts';
+import { CUSTOM_FIELD_INPUT_TYPES, CUSTOM_FIELD_REQUIRED_FOR, GL_ACCOUNT_CLASSIFICATIONS } from '../../../accounting/chart-model.ts';
 
 const ProductId = Type.String({ minLength: 1, maxLength: 255, description: "The product's own id for the object: Ramp's `id` (the ERP's remote id)" });
 const Name = Type.String({ minLength: 1, maxLength: 255 });
 const Code = Type.String({ maxLength: 255, description: 'Empty or absent: no code' });
 
-/** Ramp judges `classification` and `input_type`: a value it does not take is reported by item in the job. */
+/** One of Ramp's values (chart-model.ts): a value outside them is a 422 naming the item, before any job starts. */
+const OneOf = <T extends string>(values: readonly T[], description?: string) => Type.Union(values.map((value) => Type.Literal(value)), description === undefined ? {} : { description });
+
 export const DesiredGlAccount = Type.Object(
-  { id: ProductId, name: Name, classification: Type.String({ minLength: 1, maxLength: 32, description: 'ANY | ASSET | CREDCARD | EQUITY | EXPENSE | LIABILITY | REVENUE | UNKNOWN' }), code: Type.Optional(Code) },
+  { id: ProductId, name: Name, classification: OneOf(GL_ACCOUNT_CLASSIFICATIONS), code: Type.Optional(Code) },
   { additionalProperties: false },
 );
 export const DesiredVendor = Type.Object({ id: ProductId, name: Name, code: Type.Optional(Code) }, { additionalProperties: false });
@@ -17,10 +20,10 @@ export const DesiredField = Type.Object(
   {
     id: ProductId,
     name: Name,
-    input_type: Type.String({ minLength: 1, maxLength: 32, description: 'SINGLE_CHOICE | FREE_FORM_TEXT | BOOLEAN; only SINGLE_CHOICE fields have options' }),
+    input_type: OneOf(CUSTOM_FIELD_INPUT_TYPES, 'Only SINGLE_CHOICE fields have options'),
     display_name: Type.Optional(Nullable(Name)),
     is_splittable: Type.Optional(Type.Boolean()),
-    is_required_for: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 10 })),
+    is_required_for: Type.Optional(Type.Array(OneOf(CUSTOM_FIELD_REQUIRED_FOR), { maxItems: 10 })),
     options: Type.Optional(Type.Array(DesiredOption, { maxItems: 50_000 })),
   },
   { additionalProperties: false },
