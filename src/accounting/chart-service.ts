@@ -32,6 +32,12 @@ export interface ChartServiceOptions {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+type HeldChartRead = { connection: AccountingProvider | null; chart: HeldChart };
+interface SharedChartRead {
+  readers: number;
+  readonly read: Promise<HeldChartRead>;
+}
 const FINISHED = new Set(['completed', 'partial', 'failed']);
 
 export class ChartService {
@@ -41,6 +47,8 @@ export class ChartService {
   readonly #tickMs: number;
   readonly #maxConcurrent: number;
   readonly #running = new Map<string, Promise<unknown>>();
+  /** The chart read under way per business, shared by the GETs that arrive meanwhile. */
+  readonly #chartReads = new Map<string, SharedChartRead>();
   readonly #stop = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   /** Claims runnable jobs; a kick during a claim pass (a job queued meanwhile) makes it look again. */
@@ -73,6 +81,7 @@ export class ChartService {
 
   async #queue(job: Parameters<typeof insertChartJob>[1]): Promise<ChartJobRow> {
     const row = await insertChartJob(this.#deps.db.kysely, job, this.#deps.now());
+    this.#forgetChartRead(job.businessId);
     if (!row) {
       const active = await activeChartJob(this.#deps.db.kysely, job.businessId);
       throw new ApiError('accounting_job_in_progress', active ? `${new ApiError('accounting_job_in_progress').detail} (job ${active.id})` : undefined);
@@ -148,8 +157,34 @@ export class ChartService {
     return getChartJob(this.#deps.db.kysely, businessId, jobId);
   }
 
-  /** The chart as Ramp holds it now, with the active connection. */
-  async chart(businessId: string): Promise<{ connection: AccountingProvider | null; chart: HeldChart }> {
+  /**
+   * The chart as Ramp holds it now, with the active connection. A whole chart is up to ~500 Ramp calls,
+   * so a GET that arrives while a read of the same business is under way shares it instead of starting
+   * another: members reloading at once cost one read, not one each, of the connection's rate budget.
+   * A read that began before a chart job was queued or ended here is not shared with later arrivals.
+   */
+  chart(businessId: string): Promise<HeldChartRead> {
+    const shared = this.#chartReads.get(businessId);
+    if (shared) {
+      shared.readers++;
+      return shared.read;
+    }
+    const entry: SharedChartRead = { readers: 1, read: this.#readChart(businessId).finally(() => this.#forgetChartRead(businessId, entry)) };
+    this.#chartReads.set(businessId, entry);
+    return entry.read;
+  }
+
+  /** How many GETs share the chart read of `businessId` under way now (0: none under way). */
+  chartReaders(businessId: string): number {
+    return this.#chartReads.get(businessId)?.readers ?? 0;
+  }
+
+  /** Later GETs start a read of their own (after a job was queued or ended: what Ramp holds changed). */
+  #forgetChartRead(businessId: string, entry?: SharedChartRead): void {
+    if (entry === undefined || this.#chartReads.get(businessId) === entry) this.#chartReads.delete(businessId);
+  }
+
+  async #readChart(businessId: string): Promise<HeldChartRead> {
     const { client, db, now } = this.#deps;
     const connection = await withScopeRefusal(() => activeAccountingConnection(client, businessId));
     await recordSeenConnection(db.kysely, businessId, connection, null, now());
@@ -180,6 +215,7 @@ export class ChartService {
       const task = runClaimedChartJob(this.#runnerDeps(), job, this.#owner)
         .catch((error: unknown) => this.#deps.log.error({ err: error, job_id: job.id }, 'chart job runner failed'))
         .finally(() => {
+          this.#forgetChartRead(job.business_id);
           this.#running.delete(job.id);
           this.kick();
         });
@@ -193,7 +229,7 @@ export class ChartService {
     for (;;) {
       const claimed = await claimChartJob(db.kysely, db.dialect, { owner: this.#owner, now: now(), leaseMs: this.#leaseMs, jobId });
       if (claimed) {
-        const finished = await runClaimedChartJob(this.#runnerDeps(), claimed, this.#owner);
+        const finished = await runClaimedChartJob(this.#runnerDeps(), claimed, this.#owner).finally(() => this.#forgetChartRead(businessId));
         if (finished) return finished;
       }
       const current = await getChartJob(db.kysely, businessId, jobId);

@@ -74,8 +74,8 @@ export async function createEmulatorFastify({ state, logger }: BuildAppInput): P
     if ((length === undefined || length === '0') && request.headers['transfer-encoding'] === undefined) delete request.headers['content-type'];
     const faults = state.faults;
     if (faultAppliesToPath(faults, pathOf(request.url))) {
-      if (faults.hang_ms > 0) await state.sleep(faults.hang_ms);
-      if (faults.latency_ms > 0) await state.sleep(faults.latency_ms);
+      if (faults.hang_ms > 0) await state.faultSleep(faults.hang_ms);
+      if (faults.latency_ms > 0) await state.faultSleep(faults.latency_ms);
       let inject = false;
       if (faults.fail_next > 0) {
         faults.fail_next -= 1;

@@ -90,6 +90,8 @@ export function defaultFaults(): Faults {
 export interface FaultActions {
   reset: boolean;
   revokeAll: boolean;
+  /** Wake the requests sleeping in a hang or latency fault now (a test's "let it through"). */
+  releaseHangs: boolean;
 }
 
 type Validator = (value: unknown) => unknown;
@@ -178,10 +180,11 @@ const VALIDATORS: Record<keyof Faults, Validator> = {
 export function parseFaultsBody(body: unknown): { patch: Partial<Faults>; actions: FaultActions } {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ControlError(400, 'Body must be a JSON object');
   const patch: Partial<Faults> = {};
-  const actions: FaultActions = { reset: false, revokeAll: false };
+  const actions: FaultActions = { reset: false, revokeAll: false, releaseHangs: false };
   for (const [key, value] of Object.entries(body)) {
     if (key === 'reset') actions.reset = boolean('reset')(value) as boolean;
     else if (key === 'revoke_all') actions.revokeAll = boolean('revoke_all')(value) as boolean;
+    else if (key === 'release_hangs') actions.releaseHangs = boolean('release_hangs')(value) as boolean;
     else if (Object.hasOwn(VALIDATORS, key)) {
       (patch as Record<string, unknown>)[key] = VALIDATORS[key as keyof Faults](value);
     } else throw new ControlError(400, `Unknown fault ${JSON.stringify(key)}`);

@@ -52,6 +52,8 @@ export class EmulatorState {
   readonly demoBusinessId = DEMO_BUSINESS_ID;
   #defaultApp!: RampApp;
   #shutdown = new AbortController();
+  /** Aborted by `releaseHangs()` (`{release_hangs: true}`): wakes the requests sleeping in a fault now. */
+  #faultWake = new AbortController();
 
   constructor(options: ResolvedEmulatorOptions) {
     this.options = options;
@@ -105,6 +107,17 @@ export class EmulatorState {
   /** Sleeps, but wakes early when the emulator closes so `close()` never waits on a fault. */
   sleep(ms: number): Promise<void> {
     return sleepUnlessAborted(ms, this.#shutdown.signal);
+  }
+
+
+  /** A fault's sleep: ends after `ms`, at `releaseHangs()`, or when the emulator closes. */
+  faultSleep(ms: number): Promise<void> {
+    return sleepUnlessAborted(ms, AbortSignal.any([this.#shutdown.signal, this.#faultWake.signal]));
+  }
+
+  releaseHangs(): void {
+    this.#faultWake.abort();
+    this.#faultWake = new AbortController();
   }
 
   /** `POST /__emulator/reset`: back to the start-up state (default app and demo data only). */

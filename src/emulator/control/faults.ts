@@ -15,6 +15,7 @@ export function registerFaultControlRoutes(app: FastifyInstance, state: Emulator
     state.faults = { ...state.faults, ...patch };
     if (patch.rate_limit !== undefined) state.rateLimiter.clear();
     if (actions.revokeAll) state.tokens.revokeWhere({}, 'revoke_all fault');
+    if (actions.releaseHangs) state.releaseHangs();
     return state.faults;
   });
 
