@@ -300,10 +300,17 @@ export class ConnectService {
       requestedScopes: row.scopes.split(' ').filter(Boolean),
       tokens: result.tokens,
       createdByTokenId: row.token_id,
-      replaceConnected: true,
+      // #revokeReplaced has disconnected what this consent replaces; a connected row now is another
+      // consent's, made during our exchange: it stays, and the grant this one got is given back.
+      replaceConnected: false,
     });
     if ('conflict' in created) {
       // Changed since #revokeReplaced looked: another consent connected it, or a disconnect is under way.
+      // Revoking the refresh token ends its access tokens too (RFC 7009 §2.1); left alone, this grant
+      // would stay live at Ramp with no row to find it by.
+      const { refreshToken, accessToken } = result.tokens;
+      const given = await this.#s.oauth.revoke(hosts.apiBaseUrl, oauthApp, refreshToken ?? accessToken, refreshToken ? 'refresh_token' : 'access_token', { budgetMs: this.#s.revocationBudgetMs ?? REVOCATION_BUDGET_MS });
+      if (!given.ok) ctx.log.warn({ business_id: row.business_id, code: given.failure.code }, 'could not revoke the grant of a consent that lost to another; it stays live at Ramp until it expires');
       const pending = created.conflict.status === 'revoke_pending';
       await record('failure', pending ? 'the previous connection is still being revoked at Ramp' : 'conflict');
       return back({ ramp: 'error', reason: pending ? 'revocation_pending' : 'already_connected' });

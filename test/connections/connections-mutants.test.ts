@@ -896,6 +896,33 @@ for (const dialect of DIALECTS) {
         expect(await service.view(row)).toMatchObject({ connection_id: row.id, transaction_count: 3 });
       });
 
+      it('a consent that finds the business connected by another consent during its code exchange: the other stays, its own new grant is revoked at Ramp', async () => {
+        const started = await start('http://127.0.0.1:1/settings');
+        const state = stateOf(started.connectUrl);
+        const launched = await service.launchAuthorization({ state });
+        const back = await approve(launched.authorizeUrl);
+        let winner: RampConnectionsTable | undefined;
+        // The other consent commits while this one's exchange is at Ramp (the real exchange, then the row).
+        class ConcurrentConsent extends RampOAuthClient {
+          override async exchangeCode(...args: Parameters<RampOAuthClient['exchangeCode']>): Promise<TokenResult> {
+            const result = await super.exchangeCode(...args);
+            const other = await h.store.create({ businessId: tenant.businessId, environment: 'sandbox', authMethod: 'oauth', clientId: services.oauthApp!.clientId, requestedScopes: ['business:read'], tokens: { accessToken: 'the-other-consents-access', refreshToken: 'the-other-consents-refresh', expiresInS: 3600, scope: undefined }, createdByTokenId: null, replaceConnected: false });
+            if ('created' in other) winner = other.created;
+            return result;
+          }
+        }
+        const racing = new ConnectService({ ...services, oauth: new ConcurrentConsent() });
+        const before = await h.emu.stats();
+        const target = await racing.completeAuthorization({ state, code: back.searchParams.get('code')!, browserSecret: launched.browserSecret, requestId: 'r' });
+        expect(target).toBe('http://127.0.0.1:1/settings?ramp=error&reason=already_connected');
+        expect(winner).toBeDefined();
+        expect(await rowOf(tenant.businessId)).toMatchObject({ id: winner!.id, status: 'connected' });
+        const after = await h.emu.stats();
+        expect(after.grants.authorization_code).toBe(before.grants.authorization_code + 1);
+        expect(after.revocations).toBe(before.revocations + 1);
+        expect(eventsOf(tenant.businessId, 'connection.created')).toHaveLength(0);
+      });
+
       it('start: default return URL is PUBLIC_URL/; a foreign one is refused; no app → oauth_not_configured', async () => {
         const started = await start();
         const launched = await service.launchAuthorization({ state: stateOf(started.connectUrl) });
