@@ -51,7 +51,7 @@ export class RampOAuthClient {
 
   /**
    * Revokes one token. RFC 7009 §2.2.1: on 503 the client "may retry"; we retry transient failures
-   * twice, waiting Retry-After (capped at 2 s) or a short backoff.
+   * twice, waiting Retry-After (capped at 2 s) or a short backoff, all within `call.budgetMs`.
    */
   async revoke(apiBaseUrl: string, client: ClientCredentials, token: string, hint: 'access_token' | 'refresh_token', call: RevokeOptions = {}): Promise<RevocationResult> {
     const endsAt = performance.now() + (call.budgetMs ?? Infinity);
