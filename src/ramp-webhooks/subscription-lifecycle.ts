@@ -113,10 +113,32 @@ export class WebhookLifecycle {
     }
   }
 
-  /** The connection is gone: its row goes too (not a row a new connection has since made its own). Never throws. */
+  /**
+   * The connection is gone: its row goes too (not a row a new connection has since made its own). Never
+   * throws. A subscription `disconnecting` could not delete at Ramp (a needs_reauth connection's token
+   * is dead) is still live there: the row keeps only its id, under a route key nothing was told and
+   * with no secret, so events sent to it are refused, and the business's next connect deletes it with
+   * its new token (`queueCreate` keeps the id).
+   */
   async disconnected(businessId: string, connectionId: string): Promise<void> {
     try {
-      await this.#d.subscriptions.deleteOfConnection(businessId, connectionId);
+      const { subscriptions, ctx } = this.#d;
+      const row = await subscriptions.find(businessId);
+      if (row && row.connection_id === connectionId && row.ramp_subscription_id) {
+        const now = ctx.now();
+        await subscriptions.update(row, row.route_key, {
+          route_key: newRouteKey(),
+          secret: null,
+          ramp_business_id: null,
+          status: 'disabled',
+          status_reason: 'left_at_ramp',
+          verified_at: null,
+          next_check_at: null,
+          updated_at: now,
+        });
+        return;
+      }
+      await subscriptions.deleteOfConnection(businessId, connectionId);
     } catch (error) {
       this.#d.ctx.log.warn({ err: error, business_id: businessId }, 'could not delete the webhook subscription row of a deleted connection; the subscription job will');
     }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_SCOPES } from '../helpers/cc-token-provider.ts';
 import { request } from '../helpers/http.ts';
-import { createTenant } from '../helpers/tenants.ts';
+import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
 import type { TestServer } from '../helpers/test-server.ts';
 import type { SubscriptionRow } from '../../src/ramp-webhooks/subscription-store.ts';
@@ -54,7 +54,7 @@ for (const dialect of DIALECTS) {
     });
 
     /** A tenant whose connection was replaced, without a disconnect, by a connect after its app's secret was rotated at Ramp. */
-    async function reconnectAfterRotation(options: { beforeReconnect?: (old: SubscriptionRow) => Promise<void> } = {}) {
+    async function reconnectAfterRotation(options: { beforeReconnect?: (old: SubscriptionRow, tenant: Tenant) => Promise<void> } = {}) {
       const tenant = await createTenant(t.server.ctx.db, 'owner');
       const rampBusinessId = randomUUID();
       await control(t, 'POST', '/seed', { business_id: rampBusinessId, ...SMALL_SEED });
@@ -67,7 +67,7 @@ for (const dialect of DIALECTS) {
       const rotated = await control(t, 'POST', `/apps/${app.client_id}/rotate-secret`, { client_secret: `ramp_secret_rotated_${randomUUID()}` });
       expect((await request(`${t.url}/api/v1/ramp/proxy/business`, { headers: tenant.headers })).status).toBe(409);
       expect((await request(`${t.url}/api/v1/ramp/status`, { headers: tenant.headers })).body.status).toBe('needs_reauth');
-      await options.beforeReconnect?.(first);
+      await options.beforeReconnect?.(first, tenant);
       // Connected again with the new secret: the old connection is replaced without a disconnect.
       expect((await connect(rotated.client_secret)).status).toBe(201);
       const second = await waitFor('subscribed again', async () => {
@@ -86,6 +86,22 @@ for (const dialect of DIALECTS) {
       await waitProcessed(t, tenant.businessId, 1);
       const deliveries = (await control(t, 'GET', `/ramp-webhooks/deliveries?business_id=${rampBusinessId}&kind=event`)).deliveries as any[];
       expect(deliveries.filter((d) => d.object_id === mutated.ids[0]).map((d) => [d.subscription_id, d.last_status])).toEqual([[second.ramp_subscription_id, 200]]);
+    });
+
+    it('a disconnect of a needs_reauth connection cannot delete its subscription (dead token): the next connect deletes it, one subscription after', async () => {
+      const { rampBusinessId, first, second } = await reconnectAfterRotation({
+        beforeReconnect: async (old, tenant) => {
+          const disconnected = await request(`${t.url}/api/v1/ramp/connection`, { method: 'DELETE', headers: tenant.headers });
+          expect(disconnected.status).toBe(204);
+          // Still live at Ramp; our row keeps only its id, under a new route key, with no secret.
+          expect((await emulatorSubscriptions(t, old.ramp_business_id!)).map((sub) => sub.id)).toEqual([old.ramp_subscription_id]);
+          expect(await subscriptionRow(t, tenant.businessId)).toMatchObject({ ramp_subscription_id: old.ramp_subscription_id, status: 'disabled', status_reason: 'left_at_ramp', secret: null, next_check_at: null });
+          expect((await subscriptionRow(t, tenant.businessId))!.route_key).not.toBe(old.route_key);
+        },
+      });
+      expect(second.ramp_subscription_id).not.toBe(first.ramp_subscription_id);
+      // Left alone, the first would go on sending every event to a route key no row has.
+      expect((await emulatorSubscriptions(t, rampBusinessId)).map((sub) => sub.id)).toEqual([second.ramp_subscription_id]);
     });
 
     it("Ramp failing to delete the replaced connection's subscription does not keep the new connection from being subscribed", async () => {
