@@ -10,6 +10,7 @@
  */
 import type { ValidationIssue } from '../../core/errors.ts';
 import { canonicalUuid, uuidError } from '../../core/uuid.ts';
+import { hasNul } from '../../db/text.ts';
 
 type Loc = (string | number)[];
 type Json = unknown;
@@ -182,9 +183,8 @@ function checkArray(schema: Schema, input: Json, loc: Loc, issues: ValidationIss
 
 function checkString(schema: Schema, input: Json, loc: Loc, issues: ValidationIssue[]): Json {
   if (typeof input !== 'string') return issue(issues, 'string_type', loc, 'Input should be a valid string', input);
-  // PostgreSQL's text cannot hold U+0000 (SQLSTATE 22021: a 500 wherever such a string reached a query),
-  // and SQLite would keep what PostgreSQL refuses: refused on both, as a field validator's ValueError.
-  if (input.includes('\u0000')) return issue(issues, 'value_error', loc, 'Value error, string must not contain the NUL character (U+0000)', input, { error: {} });
+  // Refused on both dialects (src/db/text.ts), as a field validator's ValueError.
+  if (hasNul(input)) return issue(issues, 'value_error', loc, 'Value error, string must not contain the NUL character (U+0000)', input, { error: {} });
   const length = [...input].length; // pydantic counts code points, not UTF-16 units
   const plural = (n: number) => (n === 1 ? 'character' : 'characters');
   if (typeof schema.minLength === 'number' && length < schema.minLength) {
