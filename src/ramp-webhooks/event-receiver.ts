@@ -8,16 +8,16 @@
  * 4. the event's `business_id` must be the subscription's Ramp business → 403 (when Ramp's create
  *    answer did not name it, the challenge does; any other event before the challenge → 503);
  * 5. the challenge → `verify` with the connection's token, then `active`;
- * 6. any other event → one row per (business, event id), `INSERT … ON CONFLICT DO NOTHING`; the object
- *    is fetched afterwards by the worker (event-processor.ts), never inside Ramp's 10 s.
+ * 6. any other event → one row per (business, event id) (event-log.ts); the object is fetched
+ *    afterwards by the worker (event-processor.ts), never inside Ramp's 10 s.
  * There is no age check: Ramp retries an event for hours with its original `created_at`, and a replay
  * is harmless (deduplicated by id; the object is re-read from Ramp).
  */
-import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import { verifySubscriptionCall } from '../ramp/endpoints/webhook-subscriptions.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
-import { hasNul, signatureMatches } from '../sync/webhook-verification.ts';
+import { parseRampEvent, signatureMatches } from '../sync/webhook-verification.ts';
+import { recordEvent } from './event-log.ts';
 import { VERIFICATION_EVENT_TYPE } from './event-types.ts';
 import type { SubscriptionStore } from './subscription-store.ts';
 
@@ -38,29 +38,6 @@ export interface ReceiverDeps {
   readonly subscriptions: SubscriptionStore;
   /** Told when a new event row was stored (the worker starts on it). */
   readonly onAccepted: () => void;
-}
-
-interface ThinEvent {
-  readonly id: string;
-  readonly type: string;
-  readonly business_id: string;
-  readonly object?: { readonly id?: unknown } | null;
-  readonly challenge?: unknown;
-}
-
-function parseEvent(rawBody: string): ThinEvent | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(rawBody);
-  } catch {
-    return undefined;
-  }
-  const event = value as Partial<ThinEvent> | null;
-  if (typeof event !== 'object' || event === null || typeof event.id !== 'string' || typeof event.type !== 'string' || typeof event.business_id !== 'string') return undefined;
-  if (event.id.length === 0 || event.id.length > 128 || event.type.length > 64 || event.business_id.length > 64) return undefined;
-  // PostgreSQL's text cannot hold U+0000: stored, it would be a 500 (which Ramp retries ten times), not a 400.
-  if (hasNul(event.id) || hasNul(event.type) || hasNul(event.business_id) || (typeof event.object?.id === 'string' && hasNul(event.object.id))) return undefined;
-  return event as ThinEvent;
 }
 
 export class EventReceiver {
@@ -84,7 +61,7 @@ export class EventReceiver {
     }
     if (secret === undefined) return 'not_ready';
     if (rawBody === undefined || !signatureMatches(rawBody, signature, secret)) return 'bad_signature';
-    const event = parseEvent(rawBody);
+    const event = parseRampEvent(rawBody);
     if (!event) return 'malformed';
     const isChallenge = event.type === VERIFICATION_EVENT_TYPE;
     // Ramp's create answer may leave `business_id` out (not required by its schema): then the challenge,
@@ -115,13 +92,7 @@ export class EventReceiver {
       });
       return 'verified';
     }
-    const objectId = typeof event.object?.id === 'string' ? event.object.id.slice(0, 128) : null;
-    const inserted = await ctx.db.kysely
-      .insertInto('ramp_webhook_events')
-      .values({ id: randomUUID(), business_id: row.business_id, event_id: event.id, type: event.type, object_id: objectId, received_at: now, next_attempt_at: now, processed_at: null, outcome: null, attempts: 0 })
-      .onConflict((oc) => oc.columns(['business_id', 'event_id']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return 'duplicate';
+    if (!(await recordEvent(ctx.db.kysely, { businessId: row.business_id, event, now, handling: 'worker' }))) return 'duplicate';
     await subscriptions.touchLastEvent(row.business_id, now);
     this.#d.onAccepted();
     return 'accepted';

@@ -53,7 +53,7 @@ export interface RampWebhookEventsTable {
   /** When the worker may next claim it; null once processed. */
   next_attempt_at: number | null;
   processed_at: number | null;
-  /** `stored`, `unchanged`, `not_found`, `ignored`, `gave_up`. */
+  /** `stored`, `unchanged`, `not_found`, `ignored`, `gave_up`; `sync_scheduled` (fallback route: a sync was queued instead). */
   outcome: string | null;
   attempts: number;
 }

@@ -7,9 +7,11 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { getSyncConfig } from '../connections/sync-config.ts';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import type { EventSink } from '../events/event-sink.ts';
 import type { RampClient } from '../ramp/ramp-client.ts';
 import type { AccessTokenProvider } from '../ramp/access-token-provider.ts';
@@ -21,6 +23,9 @@ import type { SyncTrigger } from './sync-schema.ts';
 import { claimSync, getSync, latestCompletedAt, latestFinished, markFollowUp, requestSync, type SyncRow } from './syncs-repo.ts';
 import { lastSyncView } from './sync-view.ts';
 import type { SyncSummary } from '../connections/connect-services.ts';
+
+/** Records a webhook event for a business inside `trx`; false when the business had it already (a retry or replay). */
+export type FirstTimeForBusiness = (trx: Kysely<Database>, businessId: string) => Promise<boolean>;
 
 export interface SyncServiceDeps {
   readonly db: Db;
@@ -163,20 +168,28 @@ export class SyncService {
 
   /**
    * A Ramp webhook for a Ramp business: an incremental sync for each business connected to it (one
-   * queued, or a follow-up after the running one). Returns how many businesses were scheduled.
+   * queued, or a follow-up after the running one), unless `firstTime` says the business had this event
+   * before. `firstTime` records the event in the same transaction as the sync is queued, so a failure
+   * leaves neither and Ramp's retry of the event is not mistaken for a repeat.
    */
-  async syncForRampBusiness(rampBusinessId: string): Promise<number> {
+  async syncForRampBusiness(rampBusinessId: string, firstTime: FirstTimeForBusiness): Promise<{ scheduled: number; repeated: number }> {
     const { db, now } = this.#deps;
     const links = await db.kysely.selectFrom('ramp_business_links').select('business_id').where('ramp_business_id', '=', rampBusinessId).execute();
     let scheduled = 0;
+    let repeated = 0;
     for (const { business_id: businessId } of links) {
       const config = await getSyncConfig(db.kysely, businessId);
       if (!config.sync_enabled) continue;
-      if (!(await markFollowUp(db.kysely, businessId, now()))) await requestSync(db.kysely, businessId, 'webhook', now());
-      scheduled++;
+      const queued = await db.kysely.transaction().execute(async (trx) => {
+        if (!(await firstTime(trx, businessId))) return false;
+        if (!(await markFollowUp(trx, businessId, now()))) await requestSync(trx, businessId, 'webhook', now());
+        return true;
+      });
+      if (queued) scheduled++;
+      else repeated++;
     }
     if (scheduled > 0) this.kick();
-    return scheduled;
+    return { scheduled, repeated };
   }
 
   async summary(businessId: string): Promise<SyncSummary> {

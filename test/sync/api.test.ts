@@ -3,7 +3,7 @@
  * exact cents), tenant isolation (403/404), roles, mark-synced, webhooks, automatic syncs claimed by
  * exactly one of two replicas, sync-config filters, events and the status summary.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateSyncConfig } from '../../src/connections/sync-config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
@@ -170,8 +170,10 @@ for (const dialect of DIALECTS) {
       expect((await post(event(a.rampBusinessId))).status).toBe(401);
       expect((await post(event(a.rampBusinessId), 'ab'.repeat(32))).body).toEqual({ detail: 'Invalid webhook signature', code: 'invalid_webhook_signature' });
       expect((await post(event(a.rampBusinessId), 'nothex')).status).toBe(401);
-      const stale = event(a.rampBusinessId, new Date(Date.now() - 6 * 60_000).toISOString());
-      expect((await post(stale, sign(stale))).status).toBe(400);
+      const stale = event(a.rampBusinessId, new Date(Date.now() - 4 * 24 * 3600_000).toISOString());
+      expect((await post(stale, sign(stale))).body).toEqual({ detail: 'The webhook event is more than 3 days old (or dated more than 5 minutes ahead)', code: 'invalid_request' });
+      const ahead = event(a.rampBusinessId, new Date(Date.now() + 10 * 60_000).toISOString());
+      expect((await post(ahead, sign(ahead))).status).toBe(400);
       const unknown = event('00000000-0000-4000-8000-000000000000');
       expect((await post(unknown, sign(unknown))).body).toEqual({ status: 'accepted', scheduled: 0 });
       // U+0000 in the business id, correctly signed: a 400 on both dialects (a 500 on PostgreSQL before).
@@ -192,6 +194,48 @@ for (const dialect of DIALECTS) {
         if (Date.now() > deadline) throw new Error(`webhook sync did not happen: ${JSON.stringify(syncs)}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
+    });
+
+    it('webhooks: a signed event Ramp retried for 30 minutes schedules one sync; the same event id again schedules none; a bad signature stays 401', async () => {
+      const c = await connectedTenant(t, { transactions: 5, reimbursements: 1, bills: 1 });
+      // The first sync links the business to its Ramp business, which the webhook names.
+      expect((await waitForSync(t, c, (await startSync(t, c)).sync_id)).status).toBe('completed');
+      const post = (body: string, signature: string) =>
+        request(`${t.url}/api/v1/ramp/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-ramp-webhook-signature': signature }, body });
+      const event = (id: string) =>
+        JSON.stringify({ id, type: 'transactions.cleared', created_at: new Date(Date.now() - 30 * 60_000).toISOString(), business_id: c.rampBusinessId, object: { id: randomUUID() } });
+      const webhookSyncs = () => t.db.kysely.selectFrom('syncs').selectAll().where('business_id', '=', c.businessId).where('trigger', '=', 'webhook').execute();
+      const eventRows = (id: string) => t.db.kysely.selectFrom('ramp_webhook_events').selectAll().where('business_id', '=', c.businessId).where('event_id', '=', id).execute();
+      const settled = async () => {
+        await expect.poll(async () => (await webhookSyncs()).every((s) => s.status === 'completed'), { timeout: 30_000, interval: 50 }).toBe(true);
+        return webhookSyncs();
+      };
+
+      const retried = event(randomUUID());
+      const id = JSON.parse(retried).id as string;
+      // A forged signature is refused and leaves no trace: the genuine event with the same id still counts.
+      expect((await post(retried, 'ab'.repeat(32))).status).toBe(401);
+      expect((await post(retried, 'ab'.repeat(32))).body).toEqual({ detail: 'Invalid webhook signature', code: 'invalid_webhook_signature' });
+      expect(await eventRows(id)).toEqual([]);
+      expect(await webhookSyncs()).toEqual([]);
+
+      // 30 minutes old: within Ramp's retry schedule (refused as stale, 400, before, so Ramp dropped it).
+      expect(await post(retried, sign(retried))).toMatchObject({ status: 202, body: { status: 'accepted', scheduled: 1 } });
+      expect((await eventRows(id)).map((r) => ({ outcome: r.outcome, next_attempt_at: r.next_attempt_at }))).toEqual([{ outcome: 'sync_scheduled', next_attempt_at: null }]);
+      expect(await webhookSyncs()).toHaveLength(1);
+
+      // The same event again (Ramp's next retry, or a replay of the signed body): 202, so Ramp stops, and nothing scheduled.
+      expect(await post(retried, sign(retried))).toMatchObject({ status: 202, body: { status: 'accepted', scheduled: 0 } });
+      expect((await webhookSyncs()).map((s) => s.follow_up)).toEqual([0]);
+      expect(await settled()).toHaveLength(1);
+      expect(await post(retried, sign(retried))).toMatchObject({ status: 202, body: { status: 'accepted', scheduled: 0 } });
+      expect(await settled()).toHaveLength(1);
+      expect(await eventRows(id)).toHaveLength(1);
+
+      // Another event is another sync.
+      const next = event(randomUUID());
+      expect(await post(next, sign(next))).toMatchObject({ status: 202, body: { status: 'accepted', scheduled: 1 } });
+      expect(await settled()).toHaveLength(2);
     });
 
     it('automatic syncs: two replicas ticking at once queue exactly one, and the next is scheduled', async () => {

@@ -12,7 +12,8 @@ import { SEGMENT_CONCURRENCY } from '../../src/sync/page-pipeline.ts';
 import { planSync } from '../../src/sync/sync-plan.ts';
 import { emptyProgress } from '../../src/sync/sync-progress.ts';
 import { claimSync, claimSyncQuery, requestSync } from '../../src/sync/syncs-repo.ts';
-import { verifyWebhook } from '../../src/sync/webhook-verification.ts';
+import { MAX_EVENT_AGE_MS, MAX_EVENT_SKEW_MS, verifyWebhook } from '../../src/sync/webhook-verification.ts';
+import { EVENT_RETENTION_MS } from '../../src/ramp-webhooks/event-processor.ts';
 import { createHmac } from 'node:crypto';
 import { createTenant } from '../helpers/tenants.ts';
 import { DIALECTS, openTestDb } from '../helpers/test-db.ts';
@@ -157,8 +158,13 @@ describe('webhook verification', () => {
     }
     expect(verifyWebhook(`${body} `, good, secret, now).ok).toBe(false);
     expect(verifyWebhook(body, good, undefined, now).ok).toBe(false);
-    expect(verifyWebhook(body, good, secret, now + 5 * 60_000)).toEqual({ ok: false, reason: 'stale' });
     expect(verifyWebhook(body, good, secret, now - 7 * 60_000)).toEqual({ ok: false, reason: 'stale' });
+    expect(verifyWebhook(body, good, secret, now - 5 * 60_000).ok).toBe(true);
+    // Ramp's retries carry the original created_at for hours: a day-old event is still taken.
+    expect(verifyWebhook(body, good, secret, now + 24 * 3600_000).ok).toBe(true);
+    expect(verifyWebhook(body, good, secret, now + 4 * 24 * 3600_000)).toEqual({ ok: false, reason: 'stale' });
+    // Every event accepted is still in the record of event ids when it comes again, so a replay is recognised.
+    expect(MAX_EVENT_AGE_MS + MAX_EVENT_SKEW_MS).toBeLessThan(EVENT_RETENTION_MS);
     const junk = 'not json';
     expect(verifyWebhook(junk, createHmac('sha256', secret).update(junk).digest('hex'), secret, now)).toEqual({ ok: false, reason: 'malformed' });
   });
