@@ -288,6 +288,39 @@ describe('codings, sync_status and syncs', () => {
     expect((await client.control('POST', '/accounting/ready', { resource: 'reimbursements', ids: [first.id] })).body.ids).toEqual([]);
   });
 
+  it('Ramp re-opens synced objects: SYNC_READY again with the ready_to_sync event; the old key still replays and records nothing, a new key records', async () => {
+    await freshChart();
+    const coded = await client.control('POST', '/accounting/code', { resource: 'transactions', count: 2 });
+    const [a, b] = coded.body.ids as string[];
+    const body = { idempotency_key: 'reopen-1', sync_type: 'TRANSACTION_SYNC', successful_syncs: [{ id: a, reference_id: 'JE-1' }] };
+    const first = await call('POST', '/accounting/syncs', body);
+    expect(first.status).toBe(201);
+    const synced = (await call('GET', `/transactions/${a}`)).body;
+    expect(synced.sync_status).toBe('SYNCED');
+
+    const reopened = await client.control('POST', '/accounting/reopen', { resource: 'transactions', ids: [a, b] });
+    expect(reopened.status).toBe(200);
+    // b was never synced: skipped.
+    expect(reopened.body).toMatchObject({ resource: 'transactions', ids: [a], events: [{ type: 'transactions.ready_to_sync', object_id: a }] });
+    const ready = (await call('GET', `/transactions/${a}`)).body;
+    expect(ready).toMatchObject({ sync_status: 'SYNC_READY', synced_at: synced.synced_at });
+    expect((await all('/transactions?sync_ready=true')).map((item) => item.id)).toContain(a);
+
+    // The key seen before answers as it did: a replay, nothing recorded.
+    expect((await call('POST', '/accounting/syncs', body)).body).toEqual(first.body);
+    expect((await call('GET', `/transactions/${a}`)).body.sync_status).toBe('SYNC_READY');
+    const again = await call('POST', '/accounting/syncs', { ...body, idempotency_key: 'reopen-2' });
+    expect(again.body.sync_id).not.toBe(first.body.sync_id);
+    expect((await call('GET', `/transactions/${a}`)).body.sync_status).toBe('SYNCED');
+
+    // Reimbursements too; without ids, the first `count` synced ones.
+    const synced2 = (await all('/reimbursements')).filter((item) => item.sync_status === 'SYNCED');
+    expect(synced2.length).toBeGreaterThan(0);
+    const byCount = await client.control('POST', '/accounting/reopen', { resource: 'reimbursements', count: 1 });
+    expect(byCount.body.ids).toEqual([synced2[0].id]);
+    expect((await call('GET', `/reimbursements/${synced2[0].id}`)).body.sync_status).toBe('SYNC_READY');
+  });
+
   it('codings refer only to the active chart: unknown or deactivated ids are refused, an empty chart is a 409', async () => {
     const { accounts } = await freshChart();
     await call('DELETE', `/accounting/accounts/${accounts[0].ramp_id}`);

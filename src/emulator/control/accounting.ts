@@ -7,13 +7,15 @@
  * - `POST /accounting/code`: people coding objects with the active chart, optionally marking them ready.
  * - `POST /accounting/ready`: people marking transactions or reimbursements ready to sync;
  *   `POST /accounting/unready` takes it back (a clean start for a test).
+ * - `POST /accounting/reopen`: Ramp re-opening synced transactions or reimbursements (ready to sync
+ *   again, as after an edit in Ramp).
  * - `GET /accounting/sync-failures`: the failures reported through `accounting/syncs` (Ramp shows
  *   them to the customer as Export Errors; its API has no route for them).
  */
 import type { FastifyInstance } from 'fastify';
 import { generateAccountingSetup } from '../data/accounting.ts';
 import { chartOf, emptyChart } from '../data/accounting-book.ts';
-import { CODABLE_RESOURCES, READY_RESOURCES, codeObjects, markReady, unmarkReady } from '../data/accounting-codings.ts';
+import { CODABLE_RESOURCES, READY_RESOURCES, codeObjects, markReady, reopenSynced, unmarkReady } from '../data/accounting-codings.ts';
 import { formatRampTime } from '../data/models.ts';
 import type { BusinessData } from '../data/store.ts';
 import { ControlError } from '../errors.ts';
@@ -97,6 +99,19 @@ export function registerAccountingControlRoutes(app: FastifyInstance, state: Emu
     const ids = body.stringArray('ids');
     body.rejectUnknown();
     return { business_id: data.id, resource, ids: unmarkReady(data, resource, ids, state.clock.now()) };
+  });
+
+  app.post('/accounting/reopen', async (request) => {
+    const body = new ControlBody(request.body);
+    const data = business(state, body.string('business_id'));
+    const resource = body.oneOf('resource', READY_RESOURCES) ?? 'transactions';
+    const ids = body.stringArray('ids');
+    const count = body.integer('count', 1, 100_000) ?? 1;
+    body.rejectUnknown();
+    const now = state.clock.now();
+    const result = reopenSynced(data, resource, ids, count, now);
+    for (const event of result.events) state.webhooks.emit(data.id, event.type, event.objectId, now);
+    return { business_id: data.id, resource, ids: result.ids, events: result.events.map((event) => ({ type: event.type, object_id: event.objectId })) };
   });
 
   app.get<{ Querystring: { business_id?: string } }>('/accounting/sync-failures', async (request) => ({

@@ -18,6 +18,7 @@ export type ReadyResource = (typeof READY_RESOURCES)[number];
 
 const NOT_SYNC_READY = SYNC_STATUSES.indexOf('NOT_SYNC_READY');
 const SYNC_READY = SYNC_STATUSES.indexOf('SYNC_READY');
+const SYNCED = SYNC_STATUSES.indexOf('SYNCED');
 
 export interface CodingRequest {
   resource: CodableResource;
@@ -218,4 +219,38 @@ export function unmarkReady(data: BusinessData, resource: ReadyResource, ids: re
     }
   }
   return changed;
+}
+
+/**
+ * Re-opens synced objects: `SYNCED` transactions or reimbursements are `SYNC_READY` again, as when Ramp
+ * puts an object that was synced back in the queue to sync (someone edits it in Ramp), with the
+ * `*.ready_to_sync` event a person's marking sends. `synced_at` keeps the time of the last sync.
+ * Without `ids`, the first `count` synced ones in list order; given ids that are not synced are skipped.
+ */
+export function reopenSynced(data: BusinessData, resource: ReadyResource, ids: readonly string[] | undefined, count: number, nowMs: number): CodingResult {
+  const result: CodingResult = { ids: [], codings: [], events: [] };
+  if (resource === 'transactions') {
+    const table = data.transactions;
+    const bump = Math.max(nowMs, table.maxUpdatedMs() + 1);
+    const records = ids
+      ? targetRecords(data, { resource, ids, count: ids.length, markReady: false })
+      : Array.from({ length: table.length }, (_, position) => table.recordAt(position)).filter((r) => table.syncStatus[r] === SYNCED).slice(0, count);
+    for (const r of records) {
+      if (table.syncStatus[r] !== SYNCED) continue;
+      table.syncStatus[r] = SYNC_READY;
+      table.updatedMs[r] = bump;
+      const id = table.idOfRecord(r);
+      result.ids.push(id);
+      result.events.push({ type: 'transactions.ready_to_sync', objectId: id });
+    }
+  } else {
+    for (const item of targetObjects(data.reimbursements.all(), { resource, ids, count }, (item) => item.sync_status === 'SYNCED')) {
+      if (item.sync_status !== 'SYNCED') continue;
+      item.sync_status = 'SYNC_READY';
+      item.updated_at = formatRampTime(Math.max(nowMs, Date.parse(item.updated_at) + 1000));
+      result.ids.push(item.id);
+      result.events.push({ type: 'reimbursements.ready_to_sync', objectId: item.id });
+    }
+  }
+  return result;
 }
