@@ -3,11 +3,23 @@
  * to its books, sent to Ramp's `POST /developer/v1/accounting/syncs` (docs/ramp-behaviour.md#accounting-syncs)
  * in batches of at most 5,000 objects, one call each.
  *
- * Each batch's `idempotency_key` is derived from the business, the sync type and the batch's content,
- * and batches are cut from the objects sorted by id: the same request always makes the same batches
- * with the same keys, so a retried request (after a timeout, a 5xx, a crash between batches) has Ramp
- * replay the batches it already recorded and never records one twice. A batch of successes without
- * their own references keeps the key the earlier single-call mark-synced used.
+ * Each batch's `idempotency_key` is derived from the business, the sync type, the batch's content and
+ * the readiness episode of each of its objects, and batches are cut from the objects sorted by id.
+ *
+ * An object's readiness episode (`ramp_records.ready_episode`, migration 0020_ready_episode) counts the
+ * times our reads of Ramp found it ready to sync after we held it as not ready: it moves on when Ramp
+ * re-opens an object after it was synced (edited in Ramp, it is in the ready feed again). Ramp's
+ * `accounting/syncs` answers a key it has seen as a replay of that request and records nothing
+ * (developer-api.json, `post_sync_list_resource`, says keys ensure "subsequent requests are properly
+ * handled" and nothing of their expiring); without the episode, the object reported again with the
+ * same reference (or the same failure message) would make the old key and never be recorded: ready
+ * for good. Nothing this module writes moves the episode (its local mark sets `sync_status` and
+ * `ramp_read_at`), nor does a read finding the object synced, so within one episode the same request
+ * always makes the same batches with the same keys: a retried request (after a timeout, a 5xx, a crash
+ * between batches, a sync in between) has Ramp replay the batches it already recorded and never records
+ * one twice. Objects in episode 0 (never re-opened since we stored them, or not stored at all) add
+ * nothing to the key: a batch of those keeps the key sent before episodes were kept, and a batch of
+ * successes without their own references the key the earlier single-call mark-synced used.
  *
  * Once Ramp accepts a batch, its successes leave the ready feed (`sync_status` SYNCED; the next sync
  * reads Ramp's own status over it) and its failures are kept with their message until a later success.
@@ -45,24 +57,41 @@ export interface StatusBackResult {
   readonly batches: readonly { sync_id: string | null; idempotency_key: string; successful: number; failed: number }[];
 }
 
+/** Objects' readiness episodes by id; an object not in it is in episode 0. */
+export type ReadyEpisodes = ReadonlyMap<string, number>;
+
 const sha256 = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
-/** The key of a batch of plain successes (also the earlier single-call mark-synced's key). */
+/** The key of a batch of plain successes in episode 0 (also the earlier single-call mark-synced's key). */
 export function markSyncedIdempotencyKey(businessId: string, syncType: string, objectIds: readonly string[]): string {
   return sha256([businessId, syncType, [...new Set(objectIds)].sort()]);
 }
 
-function batchKey(businessId: string, syncType: string, batch: Omit<StatusBatch, 'idempotencyKey'>): string {
-  if (batch.failures.length === 0 && batch.successes.every((item) => item.referenceId === item.id)) {
+function batchKey(businessId: string, syncType: string, batch: Omit<StatusBatch, 'idempotencyKey'>, episodes: ReadyEpisodes): string {
+  // An object in a later episode adds it to its entry; one in episode 0 is keyed as before episodes were kept.
+  const episode = (id: string): number[] => {
+    const value = episodes.get(id) ?? 0;
+    return value > 0 ? [value] : [];
+  };
+  const reopened = [...batch.successes, ...batch.failures].some((item) => episode(item.id).length > 0);
+  if (!reopened && batch.failures.length === 0 && batch.successes.every((item) => item.referenceId === item.id)) {
     return markSyncedIdempotencyKey(businessId, syncType, batch.successes.map((item) => item.id));
   }
-  return sha256([businessId, syncType, batch.successes.map((item) => [item.id, item.referenceId]), batch.failures.map((item) => [item.id, item.message])]);
+  return sha256([
+    businessId,
+    syncType,
+    batch.successes.map((item) => [item.id, item.referenceId, ...episode(item.id)]),
+    batch.failures.map((item) => [item.id, item.message, ...episode(item.id)]),
+  ]);
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** The request's batches: every object once, sorted by id, at most `size` per batch, each with its stable key. */
-export function planStatusBatches(businessId: string, request: StatusBackRequest, size = MAX_SYNCS_PER_CALL): StatusBatch[] {
+/**
+ * The request's batches: every object once, sorted by id, at most `size` per batch, each with its key,
+ * stable while its objects' `episodes` are (`readyEpisodesOf`).
+ */
+export function planStatusBatches(businessId: string, request: StatusBackRequest, episodes: ReadyEpisodes = new Map(), size = MAX_SYNCS_PER_CALL): StatusBatch[] {
   const items = [
     ...[...new Map(request.successes.map((item) => [item.id, item])).values()].map((item) => ({ id: item.id, success: item })),
     ...[...new Map(request.failures.map((item) => [item.id, item])).values()].map((item) => ({ id: item.id, failure: item })),
@@ -74,9 +103,26 @@ export function planStatusBatches(businessId: string, request: StatusBackRequest
       successes: chunk.flatMap((item) => ('success' in item ? [item.success] : [])),
       failures: chunk.flatMap((item) => ('failure' in item ? [item.failure] : [])),
     };
-    batches.push({ ...content, idempotencyKey: batchKey(businessId, request.syncType, content) });
+    batches.push({ ...content, idempotencyKey: batchKey(businessId, request.syncType, content, episodes) });
   }
   return batches;
+}
+
+/** Ids per query: well under SQLite's 32,766 parameters. */
+const EPISODE_CHUNK = 1000;
+
+/** The stored readiness episodes of the request's objects that are past episode 0 (usually none). */
+export async function readyEpisodesOf(db: Kysely<Database>, businessId: string, request: StatusBackRequest): Promise<Map<string, number>> {
+  const { resource } = readyKindOfSyncType(request.syncType);
+  const ids = [...new Set([...request.successes, ...request.failures].map((item) => item.id))];
+  const episodes = new Map<string, number>();
+  for (let start = 0; start < ids.length; start += EPISODE_CHUNK) {
+    const rows = await db.selectFrom('ramp_records').select(['id', 'ready_episode'])
+      .where('business_id', '=', businessId).where('resource', '=', resource).where('id', 'in', ids.slice(start, start + EPISODE_CHUNK)).where('ready_episode', '>', 0)
+      .execute();
+    for (const row of rows) episodes.set(row.id, Number(row.ready_episode));
+  }
+  return episodes;
 }
 
 function syncIdOf(answer: unknown): string | null {
@@ -148,7 +194,7 @@ export interface StatusBackDeps {
  */
 export async function reportSyncStatus(deps: StatusBackDeps, businessId: string, request: StatusBackRequest): Promise<StatusBackResult> {
   const batches: StatusBackResult['batches'][number][] = [];
-  const planned = planStatusBatches(businessId, request);
+  const planned = planStatusBatches(businessId, request, await readyEpisodesOf(deps.db, businessId, request));
   for (const batch of planned) {
     const answer = await sendBatch(deps, businessId, request.syncType, batch, batches.length, planned.length);
     await applyBatch(deps.db, businessId, request.syncType, batch, deps.now());

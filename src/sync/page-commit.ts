@@ -59,9 +59,23 @@ export class LeaseLostError extends Error {
 const RECORD_COLUMNS = [
   'business_id', 'resource', 'id', 'data', 'data_hash', 'amount_cents', 'currency', 'occurred_at', 'state', 'user_id', 'card_id',
   'department_id', 'link_id', 'deleted_at', 'first_synced_at', 'updated_at', 'last_sync_id', 'sync_status', 'ramp_read_at', 'parts_generation',
+  'ready_episode',
 ] as const;
-/** Everything but the key and `first_synced_at` is rewritten when a record changed. */
+/** Everything but the key and `first_synced_at` is rewritten when a record changed (`ready_episode` by `readyEpisodeSet`). */
 const UPDATED_COLUMNS = RECORD_COLUMNS.filter((column) => !['business_id', 'resource', 'id', 'first_synced_at'].includes(column));
+/** Columns the INSERT writes as literals, not parameters: a listed record is not deleted, a new one is in its first episode. */
+const LITERAL_COLUMNS: Partial<Record<(typeof RECORD_COLUMNS)[number], string>> = { deleted_at: 'null', ready_episode: '0' };
+
+/**
+ * The readiness episode (sync-schema.ts) moves on when this read finds the object ready to sync and the
+ * stored one was not: Ramp re-opened it after it was synced (by mark-synced, whose local mark sets
+ * SYNCED, or by anyone), or it became ready for the first time. A read that finds it synced, or ready
+ * again as stored, keeps the episode, so mark-synced's keys stay the same for retries within one.
+ */
+function readyEpisodeSet(dialect: Dialect): string {
+  const notReady = `"ramp_records"."sync_status" ${dialect === 'postgres' ? 'is distinct from' : 'is not'} 'SYNC_READY'`;
+  return `"ready_episode" = case when excluded."sync_status" = 'SYNC_READY' and ${notReady} then "ramp_records"."ready_episode" + 1 else "ramp_records"."ready_episode" end`;
+}
 /** Rows per INSERT: 3,800 parameters, well under SQLite's 32,766 and PostgreSQL's 65,535. */
 const UPSERT_CHUNK = 200;
 const upsertSqlCache = new Map<string, string>();
@@ -77,11 +91,11 @@ function upsertSql(dialect: Dialect, rows: number): string {
   if (text === undefined) {
     let n = 0;
     const placeholder = () => (dialect === 'postgres' ? `$${++n}` : '?');
-    // `deleted_at` is always written null (a listed record is not deleted): a literal, not a parameter.
-    const tuples = Array.from({ length: rows }, () => `(${RECORD_COLUMNS.map((column) => (column === 'deleted_at' ? 'null' : placeholder())).join(', ')})`);
+    const tuples = Array.from({ length: rows }, () => `(${RECORD_COLUMNS.map((column) => LITERAL_COLUMNS[column] ?? placeholder()).join(', ')})`);
+    const set = UPDATED_COLUMNS.map((c) => (c === 'ready_episode' ? readyEpisodeSet(dialect) : `"${c}" = excluded."${c}"`));
     text =
       `insert into "ramp_records" (${RECORD_COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')} ` +
-      `on conflict ("business_id", "resource", "id") do update set ${UPDATED_COLUMNS.map((c) => `"${c}" = excluded."${c}"`).join(', ')} ` +
+      `on conflict ("business_id", "resource", "id") do update set ${set.join(', ')} ` +
       // A record read again unchanged is not rewritten (and not counted, nor logged as a change),
       // unless it had been marked deleted (listed again, it is back: `deleted_at` null) or its
       // accounting readiness differs from what Ramp lists (set by mark-synced before Ramp's lists showed it).
@@ -127,7 +141,7 @@ export async function upsertRecords(trx: Kysely<Database>, dialect: Dialect, pag
     const params: unknown[] = [];
     for (const record of chunk) {
       const { columns } = record;
-      // In RECORD_COLUMNS order, `deleted_at` left out (a literal in the SQL).
+      // In RECORD_COLUMNS order, `deleted_at` and `ready_episode` left out (literals in the SQL).
       params.push(
         page.businessId, page.resource, record.id, record.data, record.hash, columns.amount_cents, columns.currency, columns.occurred_at,
         columns.state, columns.user_id, columns.card_id, columns.department_id, columns.link_id, page.now, page.now, page.syncId, columns.sync_status, page.readAt,

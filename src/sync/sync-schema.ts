@@ -43,6 +43,12 @@ export interface RampRecordsTable {
    * 0017, a statement's `statement_lines`); null when `data` is the whole record.
    */
   parts_generation: string | null;
+  /**
+   * How many times a read of Ramp found the object ready to sync after we held it as not ready (migration
+   * 0020_ready_episode): moved only by the shared upsert (page-commit.ts), never by mark-synced's own
+   * mark, so mark-synced's keys tell Ramp's re-openings of an object apart (src/accounting/ready-status-back.ts).
+   */
+  ready_episode: Generated<number>;
 }
 
 /** A slice of a record's array field stored apart (migration 0017_record_parts, src/sync/record-parts.ts). */

@@ -20,6 +20,7 @@ import * as m0016 from './0016_ready_index_partial.ts';
 import * as m0017 from './0017_record_parts.ts';
 import * as m0018 from './0018_filter_indexes_ordered.ts';
 import * as m0019 from './0019_record_text_lz4.ts';
+import * as m0020 from './0020_ready_episode.ts';
 
 export interface DialectMigration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
@@ -45,4 +46,5 @@ export const MIGRATIONS: Record<string, DialectMigration> = {
   '0017_record_parts': m0017,
   '0018_filter_indexes_ordered': m0018,
   '0019_record_text_lz4': m0019,
+  '0020_ready_episode': m0020,
 };
