@@ -4,11 +4,11 @@
  */
 import { loadConfig, ConfigError } from '../config/config.ts';
 import { ApiError } from '../core/errors.ts';
-import { parseArgs } from './args.ts';
-import { COMMAND_OPTIONS, COMMANDS, GLOBAL_OPTIONS } from './commands/index.ts';
+import { checkOptions, parseArgs } from './args.ts';
+import { COMMAND_OPTIONS, COMMANDS, GLOBAL_OPTIONS, OPTION_KINDS } from './commands/index.ts';
 import { CliError } from './output.ts';
 
-const USAGE = `usage: ramp-connect <command> [options]
+export const USAGE = `usage: ramp-connect <command> [options]
 
   serve                                   run the API and web page (what npm start runs)
   emulator [--port N]                     run the Ramp emulator on its own
@@ -22,13 +22,14 @@ const USAGE = `usage: ramp-connect <command> [options]
   sync --business ID
   accounting backup --business ID
   accounting migrate --business ID --to NAME [--backup ID]
-  keys rotate | keys status
+  keys rotate [--remove-old]
+  keys status
 
 Options: --json forces JSON output.`;
 
 export async function main(argv: readonly string[]): Promise<void> {
   try {
-    const { positionals, flags } = parseArgs(argv);
+    const { positionals, flags } = parseArgs(argv, OPTION_KINDS);
     if (flags.help === true) {
       process.stdout.write(`${USAGE}\n`);
       return;
@@ -43,9 +44,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const name = COMMANDS[twoWords] ? twoWords : positionals[0]!;
     const load = COMMANDS[name];
     if (!load) throw new CliError(`unknown command "${positionals.join(' ')}"; run ramp-connect --help`, 2);
-    const taken = new Set([...GLOBAL_OPTIONS, ...(COMMAND_OPTIONS[name] ?? [])]);
-    const unknown = Object.keys(flags).find((flag) => !taken.has(flag));
-    if (unknown !== undefined) throw new CliError(`${name} does not take --${unknown}; run ramp-connect --help`, 2);
+    checkOptions(name, flags, { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[name] });
     const config = loadConfig();
     const command = await load();
     await command({ flags, config });

@@ -108,6 +108,25 @@ describe('CLI and npm start, end to end', () => {
     expect(Object.keys(COMMAND_OPTIONS).sort()).toEqual(Object.keys(COMMANDS).sort());
   });
 
+  it('refuses a boolean option given a value and a value option given none, with exit 2 and nothing done', async () => {
+    // --demo=yes once read as "not --demo": the command went on without it.
+    for (const [args, message] of [
+      [['token', 'create', '--demo=yes'], '--demo takes no value'],
+      [['token', 'list', '--demo', '--all=false'], '--all takes no value'],
+      [['keys', 'status', '--json=1'], '--json takes no value'],
+      [['business', 'create', '--name'], '--name needs a value'],
+      [['token', 'create', '--name', '--demo'], '--name needs a value'],
+    ] as const) {
+      const result = await runCli([...args], env);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toBe(`ramp-connect: ${message}\n`);
+      expect(result.stdout, args.join(' ')).toBe('');
+    }
+    // A boolean option never takes the next word as its value.
+    const listed = await runCli(['token', 'list', '--all', '--demo'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+  });
+
   it('no command is a usage error: the usage on stderr, exit 2; --help prints it on stdout, exit 0', async () => {
     const bare = await runCli([], env);
     expect(bare.code).toBe(2);

@@ -2,6 +2,7 @@
  * @module The CLI's command table: "word" or "word subword" → handler. Handlers are imported on use,
  * so `ramp-connect emulator` does not load the whole service (it must start in under a second).
  */
+import { optionKinds, type OptionTable } from '../args.ts';
 import type { Command } from './command.ts';
 
 export type { Command, CommandInput } from './command.ts';
@@ -41,25 +42,29 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 /**
- * The options each command takes (README "CLI"), besides `--json` and `--help`, which all take. Any
- * other is refused before the command runs: a misspelt option silently ignored would run the command
- * without it (`token create --expires-in-day 7` made a 365-day token).
+ * The one table of options: what each command takes (README "CLI") and whether each is a boolean
+ * (`--all`) or takes a value (`--business ID`). `--json` and `--help` (GLOBAL_OPTIONS) go with every
+ * command. How argv is split, and what a command refuses before it runs, both come from here
+ * (args.ts): an option missing here is refused, never silently ignored.
  */
-export const COMMAND_OPTIONS: Record<keyof typeof COMMANDS, readonly string[]> = {
-  serve: [],
-  emulator: ['port'],
-  migrate: [],
-  'business create': ['name'],
-  'user create': ['email', 'business', 'role'],
-  'token create': ['user', 'demo', 'shell', 'name', 'expires-in-days', 'permission'],
-  'token list': ['user', 'demo', 'business', 'all'],
-  'token revoke': ['id'],
-  'connections list': [],
-  sync: ['business'],
-  'accounting backup': ['business'],
-  'accounting migrate': ['business', 'to', 'backup'],
-  'keys rotate': ['remove-old'],
-  'keys status': [],
+export const COMMAND_OPTIONS: Record<keyof typeof COMMANDS, OptionTable> = {
+  serve: {},
+  emulator: { port: 'value' },
+  migrate: {},
+  'business create': { name: 'value' },
+  'user create': { email: 'value', business: 'value', role: 'value' },
+  'token create': { user: 'value', demo: 'boolean', shell: 'boolean', name: 'value', 'expires-in-days': 'value', permission: 'value' },
+  'token list': { user: 'value', demo: 'boolean', business: 'value', all: 'boolean' },
+  'token revoke': { id: 'value' },
+  'connections list': {},
+  sync: { business: 'value' },
+  'accounting backup': { business: 'value' },
+  'accounting migrate': { business: 'value', to: 'value', backup: 'value' },
+  'keys rotate': { 'remove-old': 'boolean' },
+  'keys status': {},
 };
 
-export const GLOBAL_OPTIONS: readonly string[] = ['json', 'help'];
+export const GLOBAL_OPTIONS: OptionTable = { json: 'boolean', help: 'boolean' };
+
+/** Each option name's kind, for splitting argv before the command is known (throws at load if a name has two kinds). */
+export const OPTION_KINDS = optionKinds([GLOBAL_OPTIONS, ...Object.values(COMMAND_OPTIONS)]);
