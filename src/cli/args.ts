@@ -3,6 +3,7 @@
  * `--option`. Which options exist and which are boolean come from one table per command
  * (commands/index.ts); this module derives from it how argv is split and what a command refuses.
  */
+import { canonicalUuid, uuidError } from '../core/uuid.ts';
 import { CliError } from './output.ts';
 
 /** A `boolean` option stands alone (`--all`); a `value` option takes the next word or `=value`. */
@@ -82,6 +83,18 @@ export function requireFlag(flags: Record<string, string | boolean>, name: strin
   const value = flags[name];
   if (typeof value !== 'string' || value === '') throw new CliError(`--${name} is required`, 2);
   return value;
+}
+
+/**
+ * A required UUID option in the hyphenated lower-case form rows are stored in, as the HTTP API's
+ * validator returns it (upper case, the 32-digit simple form and `urn:uuid:` accepted), so the CLI
+ * finds the same row the API does; anything else is a usage error naming what is wrong.
+ */
+export function requireUuid(flags: Record<string, string | boolean>, name: string, what: string): string {
+  const value = requireFlag(flags, name);
+  const error = uuidError(value);
+  if (error !== undefined) throw new CliError(`--${name} must be a ${what} UUID (${error})`, 2);
+  return canonicalUuid(value);
 }
 
 export function optionalInt(flags: Record<string, string | boolean>, name: string): number | undefined {

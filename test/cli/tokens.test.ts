@@ -2,7 +2,8 @@
  * `token list` and `token revoke` (README "CLI"), run as the real command against the database a real
  * server uses, on both dialects: at the limit of active tokens `token create` names them; `token list`
  * shows a user's, the demo owner's or a business's tokens (never a secret); `token revoke` frees a
- * slot and the server stops accepting the token; bad input is a usage error.
+ * slot and the server stops accepting the token; a `--user` / `--business` UUID in any spelling the API
+ * accepts finds the same row (user create, token create, sync too); bad input is a usage error.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,13 +127,45 @@ for (const dialect of DIALECTS) {
       expect((await cli(['token', 'create', '--demo'])).code).toBe(0);
     });
 
+    it('a --user or --business UUID in another spelling the API accepts (upper case, 32 digits, urn:uuid:) finds the same row', async () => {
+      const owner = await createTenant(t.server.ctx.db, 'owner');
+      // The spellings pydantic's UUID (and so the API's body validator) accepts for one id.
+      const simple = (id: string) => id.replaceAll('-', '').toUpperCase();
+      const urn = (id: string) => `urn:uuid:${id.toUpperCase()}`;
+
+      expect((await listed(['--business', simple(owner.businessId)])).map((token) => token.id)).toContain(owner.tokenId);
+      expect((await listed(['--user', urn(owner.userId)])).map((token) => token.id)).toContain(owner.tokenId);
+
+      // user create stores the membership under the business's own id, so the new user's token sees it.
+      const email = `spelling-${owner.userId}@example.com`;
+      const user = await cli(['user', 'create', '--email', email, '--business', simple(owner.businessId), '--role', 'viewer']);
+      expect(user.code, user.stderr).toBe(0);
+      const made = JSON.parse(user.stdout) as { id: string; business_id: string };
+      expect(made.business_id).toBe(owner.businessId);
+      const token = await cli(['token', 'create', '--user', simple(made.id), '--name', 'spelling']);
+      expect(token.code, token.stderr).toBe(0);
+      const created = JSON.parse(token.stdout) as { token: string };
+      const res = await fetch(`${t.url}/api/v1/businesses`, { headers: { authorization: `Bearer ${created.token}` } });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { items: { id: string; role: string }[] }).items).toEqual([expect.objectContaining({ id: owner.businessId, role: 'viewer' })]);
+
+      // sync finds the business too (it then fails for want of a Ramp connection, not for want of the business).
+      const sync = await cli(['sync', '--business', simple(owner.businessId)]);
+      expect(sync.code).toBe(1);
+      // (Its last stderr line: a first run in a fresh data directory logs the dev key file it made.)
+      expect(sync.stderr.trimEnd().split('\n').at(-1)).toBe('ramp-connect: sync failed: ramp_not_connected: This business has no Ramp connection');
+    });
+
     it('bad input: a usage error (exit 2) or an unknown id (exit 1), one line on stderr, nothing on stdout', async () => {
       const cases: [string[], number, string][] = [
         [['token', 'list'], 2, 'give one of --user ID, --demo or --business ID'],
         [['token', 'list', '--demo', '--user', '00000000-0000-4000-8000-000000000000'], 2, 'give one of --user ID, --demo or --business ID'],
-        [['token', 'list', '--business', 'acme'], 2, '--business must be a business UUID'],
+        [['token', 'list', '--business', 'acme'], 2, '--business must be a business UUID (invalid character: found `m` at 3)'],
         [['token', 'list', '--business', '00000000-0000-4000-8000-000000000000'], 1, 'no business with id 00000000-0000-4000-8000-000000000000'],
-        [['token', 'list', '--user', 'nobody'], 1, 'no user with id nobody'],
+        [['token', 'list', '--user', 'nobody'], 2, '--user must be a user UUID (invalid character: found `n` at 1)'],
+        [['token', 'list', '--user', '00000000-0000-4000-8000-000000000000'], 1, 'no user with id 00000000-0000-4000-8000-000000000000'],
+        [['token', 'create', '--user', '0000000000000000400080000000000'], 2, '--user must be a user UUID (invalid length: expected length 32 for simple format, found 31)'],
+        [['user', 'create', '--email', 'a@b.c', '--business', '00000000-0000-4000-8000-00000000000g', '--role', 'owner'], 2, '--business must be a business UUID (invalid character: found `g` at 36)'],
         [['token', 'revoke'], 2, '--id is required'],
         [['token', 'revoke', '--id', 'dz_abc'], 2, '--id must be a token id (16 letters and digits, as token list prints it)'],
         [['token', 'revoke', '--id', '0000000000000000'], 1, 'no token with id 0000000000000000'],

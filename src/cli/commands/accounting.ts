@@ -12,12 +12,11 @@ import { activeChartJob } from '../../accounting/chart-jobs-repo.ts';
 import { heldCounts } from '../../accounting/chart-model.ts';
 import { ChartService } from '../../accounting/chart-service.ts';
 import { ApiError } from '../../core/errors.ts';
-import { uuidError } from '../../core/uuid.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { RampClient } from '../../ramp/ramp-client.ts';
 import { rampClientLimits } from '../../ramp/shared-rate-limiter.ts';
 import { processOwnerId } from '../../sync/sync-service.ts';
-import { requireFlag } from '../args.ts';
+import { requireFlag, requireUuid } from '../args.ts';
 import { CliError, printResult } from '../output.ts';
 import type { Command, CommandInput } from './command.ts';
 import type { AccessTokenProviderFactory } from './sync.ts';
@@ -25,8 +24,7 @@ import { withDb } from './with-db.ts';
 
 async function withChartService<T>(input: CommandInput, makeTokens: AccessTokenProviderFactory, run: (service: ChartService, businessId: string, ctx: AppContext) => Promise<T>): Promise<T> {
   const { flags, config } = input;
-  const businessId = requireFlag(flags, 'business').toLowerCase();
-  if (uuidError(businessId)) throw new CliError('--business must be a business UUID', 2);
+  const businessId = requireUuid(flags, 'business', 'business');
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);
   const closers: (() => Promise<void> | void)[] = [];
   return withDb(config, async (db) => {

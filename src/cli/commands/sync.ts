@@ -11,7 +11,6 @@ import type { AppContext } from '../../app-context.ts';
 import { getSyncConfig } from '../../connections/sync-config.ts';
 import { NO_EVENTS, type EventSink } from '../../events/event-sink.ts';
 import { syncView } from '../../sync/sync-view.ts';
-import { uuidError } from '../../core/uuid.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { RampClient } from '../../ramp/ramp-client.ts';
 import { rampClientLimits } from '../../ramp/shared-rate-limiter.ts';
@@ -19,7 +18,7 @@ import { planSync } from '../../sync/sync-plan.ts';
 import type { SyncProgress } from '../../sync/sync-progress.ts';
 import { SyncService } from '../../sync/sync-service.ts';
 import type { AccessTokenProvider } from '../../ramp/access-token-provider.ts';
-import { requireFlag } from '../args.ts';
+import { requireUuid } from '../args.ts';
 import { CliError, printResult } from '../output.ts';
 import type { Command, CommandInput } from './command.ts';
 import { withDb } from './with-db.ts';
@@ -45,8 +44,7 @@ function progressLine(progress: SyncProgress, totalStreams: number): string {
 
 export async function syncCommand(input: CommandInput, makeTokens: AccessTokenProviderFactory, options: SyncCommandOptions = {}): Promise<void> {
   const { flags, config } = input;
-  const businessId = requireFlag(flags, 'business').toLowerCase();
-  if (uuidError(businessId)) throw new CliError('--business must be a business UUID', 2);
+  const businessId = requireUuid(flags, 'business', 'business');
   const stream = options.progressStream ?? process.stderr;
   // Logs go to stderr so stdout stays one JSON document.
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, process.stderr);

@@ -4,8 +4,7 @@ import type { Role } from '../../db/schema.ts';
 import { ensureDemoOwner } from '../../tenancy/demo-bootstrap.ts';
 import { ROLES, createBusiness, createUserWithMembership, toBusinessView } from '../../tenancy/tenancy-repo.ts';
 import { ApiError } from '../../core/errors.ts';
-import { uuidError } from '../../core/uuid.ts';
-import { optionalInt, requireFlag } from '../args.ts';
+import { optionalInt, requireFlag, requireUuid } from '../args.ts';
 import { CliError, printResult } from '../output.ts';
 import type { CommandInput } from './command.ts';
 import { tokenLimitHint } from './tokens.ts';
@@ -20,12 +19,11 @@ export async function businessCreate({ flags, config }: CommandInput): Promise<v
 
 export async function userCreate({ flags, config }: CommandInput): Promise<void> {
   const email = requireFlag(flags, 'email');
-  const businessId = requireFlag(flags, 'business');
+  const businessId = requireUuid(flags, 'business', 'business');
   const role = requireFlag(flags, 'role') as Role;
   if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new CliError('--email must be an e-mail address', 2);
-  if (uuidError(businessId)) throw new CliError('--business must be a business UUID', 2);
   if (!ROLES.includes(role)) throw new CliError(`--role must be one of ${ROLES.join(', ')}`, 2);
-  const user = await withDb(config, (db) => createUserWithMembership(db.kysely, { email, businessId: businessId.toLowerCase(), role }));
+  const user = await withDb(config, (db) => createUserWithMembership(db.kysely, { email, businessId, role }));
   printResult(user, flags);
 }
 
@@ -36,14 +34,14 @@ export async function userCreate({ flags, config }: CommandInput): Promise<void>
 export async function tokenCreate({ flags, config }: CommandInput): Promise<void> {
   const demo = flags.demo === true;
   if (demo && flags.user !== undefined) throw new CliError('give either --user or --demo, not both', 2);
-  const userId = demo ? '' : requireFlag(flags, 'user');
+  const userId = demo ? '' : requireUuid(flags, 'user', 'user');
   const days = optionalInt(flags, 'expires-in-days') ?? 365;
   if (days < 1 || days > 365) throw new CliError('--expires-in-days must be between 1 and 365', 2);
   const permission = flags.permission;
   if (permission !== undefined && permission !== 'ramp:token') throw new CliError('--permission must be ramp:token', 2);
   const { result, owner } = await withDb(config, async (db) => {
     const owner = demo ? await ensureDemoOwner(db.kysely) : undefined;
-    const id = owner?.userId ?? userId.toLowerCase();
+    const id = owner?.userId ?? userId;
     const user = await db.kysely.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst();
     if (!user) throw new CliError(`no user with id ${userId}`);
     const result = await createApiToken(db, {

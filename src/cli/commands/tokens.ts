@@ -5,9 +5,8 @@
  */
 import { audit } from '../../audit/audit-log.ts';
 import { MAX_ACTIVE_TOKENS_PER_USER, findApiTokenById, listApiTokensForOperator, revokeApiToken } from '../../auth/api-tokens-repo.ts';
-import { uuidError } from '../../core/uuid.ts';
 import { ensureDemoOwner } from '../../tenancy/demo-bootstrap.ts';
-import { requireFlag } from '../args.ts';
+import { requireFlag, requireUuid } from '../args.ts';
 import { CliError, printResult } from '../output.ts';
 import type { CommandInput } from './command.ts';
 import { withDb } from './with-db.ts';
@@ -30,14 +29,13 @@ export async function tokenList({ flags, config }: CommandInput): Promise<void> 
   const tokens = await withDb(config, async (db) => {
     if (flags.demo === true) return listApiTokensForOperator(db.kysely, { userId: (await ensureDemoOwner(db.kysely)).userId }, { activeOnly });
     if (given[0] === 'business') {
-      const businessId = requireFlag(flags, 'business');
-      if (uuidError(businessId)) throw new CliError('--business must be a business UUID', 2);
-      const business = await db.kysely.selectFrom('businesses').select('id').where('id', '=', businessId.toLowerCase()).executeTakeFirst();
+      const businessId = requireUuid(flags, 'business', 'business');
+      const business = await db.kysely.selectFrom('businesses').select('id').where('id', '=', businessId).executeTakeFirst();
       if (!business) throw new CliError(`no business with id ${businessId}`);
       return listApiTokensForOperator(db.kysely, { businessId: business.id }, { activeOnly });
     }
-    const userId = requireFlag(flags, 'user');
-    const user = await db.kysely.selectFrom('users').select('id').where('id', '=', userId.toLowerCase()).executeTakeFirst();
+    const userId = requireUuid(flags, 'user', 'user');
+    const user = await db.kysely.selectFrom('users').select('id').where('id', '=', userId).executeTakeFirst();
     if (!user) throw new CliError(`no user with id ${userId}`);
     return listApiTokensForOperator(db.kysely, { userId: user.id }, { activeOnly });
   });
