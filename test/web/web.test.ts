@@ -1,11 +1,12 @@
 /**
  * The web page end to end in headless Chromium against the real server and the Ramp emulator:
- * sign in with a token (an account in no business is told the two commands that make it an owner,
- * and they work as written); connect through the emulator's HTML consent page (clicking Allow, no preset
- * consent); Deny shows the reason in plain words; disconnect behind a confirmation dialog; connect with
- * your own Ramp app (422 per field, 400 in words, then success); needs_reauth offers Reconnect; 375 px
- * has no horizontal scroll; Tab reaches the connect buttons with a visible focus ring; sync with live
- * progress, transactions paging, date filter and the spend chart.
+ * sign in with a token (an account in no business sees no empty Business menu but a link to the hint
+ * naming the two commands that make it an owner, and they work as written); connect through the
+ * emulator's HTML consent page (clicking Allow, no preset consent); Deny shows the reason in plain
+ * words; disconnect behind a confirmation dialog; connect with your own Ramp app (422 per field, 400 in
+ * words, then success); needs_reauth offers Reconnect; 375 px has no horizontal scroll; Tab reaches the
+ * connect buttons with a visible focus ring; sync with live progress, transactions paging, date filter
+ * and the spend chart.
  *
  * Runs when Chromium is found (CHROMIUM_PATH, default /usr/bin/chromium); with CI=true a missing browser
  * is a failure, never a silent skip. Screenshots: test-artifacts/web/NN-step.png.
@@ -132,7 +133,7 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
     expect(await page.getByLabel('API token').isVisible()).toBe(true);
   });
 
-  it('an account in no business is told the commands that make one it owns, and they work as written', async () => {
+  it('an account in no business gets no empty menu but a link to the commands that make one it owns, and they work as written', async () => {
     const stray = await createTenant(t.server.ctx.db, 'owner');
     await t.server.ctx.db.kysely.deleteFrom('memberships').where('user_id', '=', stray.userId).execute();
     const { email } = await t.server.ctx.db.kysely.selectFrom('users').select('email').where('id', '=', stray.userId).executeTakeFirstOrThrow();
@@ -144,6 +145,13 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
     await expect.poll(() => hint.isVisible()).toBe(true);
     const commands = (await hint.locator('code').allTextContents()).filter((text) => text.startsWith('npx ramp-connect '));
     expect(commands).toEqual([expect.stringContaining(' business create '), expect.stringContaining(' user create ')]);
+    // The header shows no empty Business menu: it says there is none and leads to the hint.
+    expect(await page.locator('#business-select').isVisible()).toBe(false);
+    expect(await page.locator('#business-label').isVisible()).toBe(false);
+    const way = page.getByRole('link', { name: 'No business yet: what to do' });
+    expect(await way.isVisible()).toBe(true);
+    await way.click();
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('no-business');
     await page.setViewportSize({ width: 375, height: 800 });
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     await screenshot(page, 'no-business-375');
@@ -166,6 +174,7 @@ describe.runIf(haveChromium)('web page in headless Chromium', () => {
       expect(await waitForStatus(page)).toBe('Not connected');
       expect(await hint.isVisible()).toBe(false);
       expect(await page.locator('#business-name').textContent()).toBe('Your business');
+      expect(await way.isVisible()).toBe(false);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }

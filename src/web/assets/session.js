@@ -96,13 +96,15 @@ export function enterWorkspace(businesses) {
   show($('session'));
   const select = $('business-select');
   select.replaceChildren(...businesses.map((b) => h('option', { value: b.id, text: b.name })));
-  // One business: its name as text, not a one-option menu.
+  // A menu only to choose between businesses. One: its name as text, not a one-option menu. None: not
+  // an empty menu, but a link to the hint below that names the commands making one.
   const single = businesses.length === 1;
-  show(select, !single);
-  show($('business-label'), !single);
+  const none = businesses.length === 0;
+  show(select, !single && !none);
+  show($('business-label'), !single && !none);
   show($('business-name'), single);
   $('business-name').textContent = single ? businesses[0].name : '';
-  const none = businesses.length === 0;
+  show($('no-business-link'), none);
   show($('no-business'), none);
   show($('connection'), !none);
   if (none) {
