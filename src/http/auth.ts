@@ -17,7 +17,7 @@ import type { ApiTokensTable } from '../db/schema.ts';
 import { auditDenial } from './audit-hook.ts';
 import { ApiError } from '../core/errors.ts';
 import type { ApiRateLimiter } from './rate-limit.ts';
-import { uuidError } from '../core/uuid.ts';
+import { CANONICAL_UUID, canonicalUuid, uuidError } from '../core/uuid.ts';
 
 export type AuthRequirement =
   | { readonly kind: 'user' }
@@ -218,7 +218,9 @@ function afterAuthentication(
   if (requirement.kind === 'user') return user;
   const header = singleHeader(request, 'x-business-id');
   if (header === undefined || uuidError(header) !== undefined) throw new ApiError('invalid_request', 'The x-business-id header must be one business UUID');
-  const businessId = header.toLowerCase();
+  // One spelling per business, as the body validator gives (src/core/uuid.ts): the simple and
+  // `urn:uuid:` forms it accepts must name the same business, not a 403 for one's own.
+  const businessId = CANONICAL_UUID.test(header) ? header.toLowerCase() : canonicalUuid(header);
   const key = `${businessId}:${user.userId}`;
   const resolve = (role: Role | null) => {
     const context: AuthContext = role === null ? { ...user, businessId } : { ...user, businessId, role };

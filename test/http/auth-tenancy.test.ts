@@ -81,6 +81,15 @@ for (const dialect of DIALECTS) {
       expect((await get('/__test/viewer', a.headers)).body).toEqual({ business_id: a.businessId, role: 'owner' });
     });
 
+    it('x-business-id in any spelling the API accepts for a UUID (upper case, 32 digits, urn:uuid:) names the same business', async () => {
+      const simple = a.businessId.replaceAll('-', '');
+      for (const spelling of [a.businessId.toUpperCase(), simple, simple.toUpperCase(), `urn:uuid:${a.businessId}`]) {
+        const res = await get('/__test/viewer', { authorization: `Bearer ${a.token}`, 'x-business-id': spelling });
+        expect(res.status, spelling).toBe(200);
+        expect(res.body, spelling).toEqual({ business_id: a.businessId, role: 'owner' });
+      }
+    });
+
     it('role matrix: each role reaches the routes at or below it and gets 403 above it', async () => {
       const roles = ['viewer', 'member', 'admin', 'owner'] as const;
       for (const [i, role] of roles.entries()) {
