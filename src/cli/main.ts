@@ -44,6 +44,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     const name = COMMANDS[twoWords] ? twoWords : positionals[0]!;
     const load = COMMANDS[name];
     if (!load) throw new CliError(`unknown command "${positionals.join(' ')}"; run ramp-connect --help`, 2);
+    // No command takes words beyond its name: a stray one (`sync now --business …`) is a mistake, not ignored.
+    const extra = positionals.slice(name.split(' ').length);
+    if (extra.length > 0) throw new CliError(`${name} takes no further words (got "${extra.join(' ')}"); run ramp-connect --help`, 2);
     checkOptions(name, flags, { ...GLOBAL_OPTIONS, ...COMMAND_OPTIONS[name] });
     const config = loadConfig();
     const command = await load();

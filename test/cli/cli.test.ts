@@ -95,6 +95,11 @@ describe('CLI and npm start, end to end', () => {
     const sync = await runCli(['sync', '--busines', business.id], env);
     expect(sync.code).toBe(2);
     expect(sync.stderr).toBe('ramp-connect: sync does not take --busines; run ramp-connect --help\n');
+    // A stray word is refused too, not silently dropped (`token create 7` would otherwise make a token).
+    const stray = await runCli(['token', 'create', 'now', '--user', user.id], env);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toBe('ramp-connect: token create takes no further words (got "now"); run ramp-connect --help\n');
+    expect(stray.stdout).toBe('');
     // Each documented option is still taken, and --json everywhere.
     const ok = await runCli(['token', 'create', '--user', user.id, '--name', 'n', '--expires-in-days', '7', '--permission', 'ramp:token', '--json'], env);
     expect(ok.code, ok.stderr).toBe(0);
