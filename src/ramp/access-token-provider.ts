@@ -20,6 +20,12 @@ export interface AccessTokenProvider {
    * when a person must reconnect.
    */
   getAccess(businessId: string): Promise<RampAccess>;
+  /**
+   * The same verdict as `getAccess` from the stored connection alone: throws `ramp_not_connected` or
+   * `reauthorization_required`, and neither calls Ramp nor refreshes. For refusing work at once (a
+   * sync asked for) that could only fail later for want of a token.
+   */
+  assertConnected(businessId: string): Promise<void>;
   /** Ramp answered 401 to `rejectedToken`: refresh once (single flight) unless that already happened, and return the current token. */
   refreshAfterUnauthorized(businessId: string, rejectedToken: string): Promise<RampAccess>;
 }

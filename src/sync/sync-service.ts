@@ -94,8 +94,14 @@ export class SyncService {
     return { db: db.kysely, dialect: db.dialect, client, tokens, events, log, now, settings: this.#settings, stopSignal: this.#stop.signal, ...(onProgress ? { onProgress } : {}) };
   }
 
-  /** Queues a sync (or returns the one already queued or running) and starts it here if there is room. */
+  /**
+   * Someone asked for a sync: queues one (or returns the one already queued or running) and starts it
+   * here if there is room. Refuses at once, queueing nothing, when the business's stored connection
+   * cannot give a token (`ramp_not_connected`, `reauthorization_required`): such a sync would only fail
+   * at its first token. Automatic and webhook syncs are queued by `tick` and `syncForRampBusiness`.
+   */
   async requestSync(businessId: string, trigger: SyncTrigger): Promise<{ sync: SyncRow; created: boolean }> {
+    await this.#deps.tokens.assertConnected(businessId);
     const result = await requestSync(this.#deps.db.kysely, businessId, trigger, this.#deps.now());
     this.kick();
     return result;
@@ -128,10 +134,12 @@ export class SyncService {
   /**
    * Runs a sync for one business in this process until it ends (CLI, benchmarks). Joins the sync
    * already queued or running; if another process holds it, waits for that process to finish or
-   * for its lease to expire, then takes over.
+   * for its lease to expire, then takes over. Refuses like `requestSync` when the connection cannot
+   * give a token, creating no sync.
    */
   async runToCompletion(businessId: string, trigger: SyncTrigger, onProgress?: (progress: SyncProgress) => void): Promise<SyncRow> {
     const { db, now } = this.#deps;
+    await this.#deps.tokens.assertConnected(businessId);
     const { sync } = await requestSync(db.kysely, businessId, trigger, now());
     for (;;) {
       const claimed = await claimSync(db.kysely, db.dialect, { owner: this.#owner, now: now(), leaseMs: this.#settings.leaseMs, businessId });

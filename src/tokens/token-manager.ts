@@ -110,6 +110,11 @@ export class TokenManager implements AccessTokenProvider {
     return this.#singleFlight(businessId, () => this.#ensure(businessId, { kind: 'usable' }));
   }
 
+  /** One read of the row, not the hot cache: another replica may have marked it needs_reauth since. */
+  async assertConnected(businessId: string): Promise<void> {
+    this.#usable(await this.#o.store.find(businessId));
+  }
+
   async refreshAfterUnauthorized(businessId: string, rejectedToken: string): Promise<RampAccess> {
     return this.#singleFlight(businessId, () => this.#ensure(businessId, { kind: 'rejected', token: rejectedToken }));
   }

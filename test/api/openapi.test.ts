@@ -121,6 +121,7 @@ describe('OpenAPI document', () => {
       { method: 'post', path: '/api/v1/ramp/accounting/migrations', url: '/api/v1/ramp/accounting/migrations', json: { remote_provider_name: 'Ledgerly' } },
       { method: 'post', path: '/api/v1/ramp/accounting/mark-synced', url: '/api/v1/ramp/accounting/mark-synced', json: { sync_type: 'TRANSACTION_SYNC', object_ids: ['00000000-0000-4000-8000-000000000000'] } },
       { method: 'delete', path: '/api/v1/ramp/connection', url: '/api/v1/ramp/connection' },
+      { method: 'post', path: '/api/v1/ramp/sync', url: '/api/v1/ramp/sync' },
     ];
     const undeclared: string[] = [];
     for (const call of calls) {

@@ -47,6 +47,11 @@ export class ClientCredentialsTokenProvider implements AccessTokenProvider {
     return this.#cache.get(businessId) ?? this.#refresh(businessId);
   }
 
+  /** Connected while an app is registered for the business, as a stored connection is until deleted. */
+  async assertConnected(businessId: string): Promise<void> {
+    if (!this.#apps.has(businessId)) throw new ApiError('ramp_not_connected');
+  }
+
   async refreshAfterUnauthorized(businessId: string, rejectedToken: string): Promise<RampAccess> {
     const current = this.#cache.get(businessId);
     if (current && current.accessToken !== rejectedToken) return current;

@@ -20,6 +20,7 @@ class FakeTokens implements AccessTokenProvider {
   async getAccess(): Promise<RampAccess> {
     return this.access();
   }
+  async assertConnected(): Promise<void> {}
   async refreshAfterUnauthorized(_b: string, rejected: string): Promise<RampAccess> {
     if (rejected === this.token) {
       this.refreshes++;

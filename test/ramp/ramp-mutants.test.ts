@@ -633,7 +633,7 @@ describe('proxy forwarder', () => {
       sent++;
       return RampResponse.of(503, 'busy');
     };
-    const tokens = { getAccess: async () => ACCESS, refreshAfterUnauthorized: async () => ACCESS };
+    const tokens = { getAccess: async () => ACCESS, assertConnected: async () => {}, refreshAfterUnauthorized: async () => ACCESS };
     const client = new RampClient(tokens, { transport, sleep: async () => {}, maxAttempts: 3, rateLimit: false });
     expect((await forwardToRamp(client, 'b', proxyRequest({ method: 'GET' }))).status).toBe(503);
     expect(sent).toBe(3);
@@ -867,6 +867,7 @@ describe('RampClient loop edges', () => {
     const refreshed: string[] = [];
     const tokens = {
       getAccess: async () => ({ ...ACCESS, accessToken: token }),
+      assertConnected: async () => {},
       refreshAfterUnauthorized: async (_b: string, rejected: string) => {
         refreshed.push(rejected);
         token = 'tok-2';

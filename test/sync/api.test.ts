@@ -373,14 +373,27 @@ for (const dialect of DIALECTS) {
       expect(summary.transaction_count).toBe((await storedRecords(t.db, a.businessId, 'transactions')).size);
       expect(Date.parse(summary.last_sync_at!)).toBeGreaterThanOrEqual(FILE_STARTED_AT);
       expect(Date.parse(summary.last_sync_at!)).toBeLessThanOrEqual(Date.now());
+      // Without a connection a sync is refused at once: nothing queued, so nothing failed to show.
       const lonely = await createTenant(t.db, 'owner');
       expect(await t.feature.summary(lonely.businessId)).toEqual({ transaction_count: 0, last_sync_at: null, last_sync: null });
-      const failed = await waitForSync(t, lonely, (await startSync(t, lonely)).sync_id);
-      expect(failed).toMatchObject({ status: 'failed', error: expect.stringContaining('ramp_not_connected') });
+      const refused = await request(`${t.url}/api/v1/ramp/sync`, { method: 'POST', headers: lonely.headers });
+      expect(refused.status, refused.text).toBe(404);
+      expect(refused.body).toEqual({ detail: 'This business has no Ramp connection', code: 'ramp_not_connected' });
+      expect(await t.db.kysely.selectFrom('syncs').select('id').where('business_id', '=', lonely.businessId).execute()).toEqual([]);
+      expect(await t.feature.summary(lonely.businessId)).toEqual({ transaction_count: 0, last_sync_at: null, last_sync: null });
+      // A failed sync: connected, but Ramp refuses the app's credentials by the time the sync asks for a token.
+      const rejected = await createTenant(t.db, 'owner');
+      const rampBusinessId = randomUUID();
+      await control(t.emulator, 'POST', '/seed', { business_id: rampBusinessId, transactions: 5 });
+      const app = await control(t.emulator, 'POST', '/apps', { business_id: rampBusinessId, grant_types: ['client_credentials'], environment: 'sandbox' });
+      t.tokens.connect(rejected.businessId, { client_id: app.client_id, client_secret: app.client_secret, apiBaseUrl: `${t.emulator.url}/sandbox` });
+      await control(t.emulator, 'POST', `/apps/${app.client_id}/rotate-secret`, {});
+      const failed = await waitForSync(t, rejected, (await startSync(t, rejected)).sync_id);
+      expect(failed).toMatchObject({ status: 'failed', error: expect.stringContaining('reauthorization_required') });
       // The event is emitted just after the status is written (src/sync/sync-runner.ts, run): wait for it.
-      await expect.poll(() => t.events.events.some((e) => e.businessId === lonely.businessId && e.type === 'sync.failed')).toBe(true);
+      await expect.poll(() => t.events.events.some((e) => e.businessId === rejected.businessId && e.type === 'sync.failed')).toBe(true);
       // The status's last sync is the failed one, and a failed sync is not when data was last synced.
-      expect(await t.feature.summary(lonely.businessId)).toEqual({ transaction_count: 0, last_sync_at: null, last_sync: { id: failed.id, status: 'failed', finished_at: failed.finished_at, skipped: [], error: failed.error } });
+      expect(await t.feature.summary(rejected.businessId)).toEqual({ transaction_count: 0, last_sync_at: null, last_sync: { id: failed.id, status: 'failed', finished_at: failed.finished_at, skipped: [], error: failed.error } });
     });
   });
 }

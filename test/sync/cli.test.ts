@@ -65,7 +65,21 @@ describe('sqlite: sync command', () => {
   it('fails with a one-line error for a bad or unknown business, and a failed sync exits non-zero', async () => {
     await expect(run({ business: 'nope' })).rejects.toBeInstanceOf(CliError);
     await expect(run({ business: '00000000-0000-4000-8000-000000000000' })).rejects.toThrow(/no business/);
+    // Ramp refuses the app's credentials by the time the sync asks for a token: the sync fails.
+    const rejected = await createTenant(t.db, 'owner');
+    const rampBusinessId = randomUUID();
+    await control(t.emulator, 'POST', '/seed', { business_id: rampBusinessId, transactions: 5 });
+    const app = await control(t.emulator, 'POST', '/apps', { business_id: rampBusinessId, grant_types: ['client_credentials'], environment: 'sandbox' });
+    t.tokens.connect(rejected.businessId, { client_id: app.client_id, client_secret: app.client_secret, apiBaseUrl: `${t.emulator.url}/sandbox` });
+    await control(t.emulator, 'POST', `/apps/${app.client_id}/rotate-secret`, {});
+    await expect(run({ business: rejected.businessId, json: true })).rejects.toThrow(/sync failed: reauthorization_required/);
+  });
+
+  it('refuses a business without a connection before creating a sync (exit 1, the code named)', async () => {
     const unconnected = await createTenant(t.db, 'owner');
-    await expect(run({ business: unconnected.businessId, json: true })).rejects.toThrow(/sync failed: ramp_not_connected/);
+    const refused = run({ business: unconnected.businessId, json: true });
+    await expect(refused).rejects.toBeInstanceOf(CliError);
+    await expect(refused).rejects.toMatchObject({ exitCode: 1, message: 'no sync started: ramp_not_connected: This business has no Ramp connection' });
+    expect(await t.db.kysely.selectFrom('syncs').select('id').where('business_id', '=', unconnected.businessId).execute()).toEqual([]);
   });
 });

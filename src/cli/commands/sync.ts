@@ -9,6 +9,7 @@
  */
 import type { AppContext } from '../../app-context.ts';
 import { getSyncConfig } from '../../connections/sync-config.ts';
+import { ApiError } from '../../core/errors.ts';
 import { NO_EVENTS, type EventSink } from '../../events/event-sink.ts';
 import { syncView } from '../../sync/sync-view.ts';
 import { createLogger } from '../../logging/logger.ts';
@@ -68,7 +69,13 @@ export async function syncCommand(input: CommandInput, makeTokens: AccessTokenPr
       const pause = () => void service.stop();
       process.once('SIGINT', pause);
       try {
-        const row = await service.runToCompletion(businessId, 'manual', draw);
+        const row = await service.runToCompletion(businessId, 'manual', draw).catch((error: unknown) => {
+          // Refused before any sync was created: say so, with the code scripts can match.
+          if (error instanceof ApiError && (error.code === 'ramp_not_connected' || error.code === 'reauthorization_required')) {
+            throw new CliError(`no sync started: ${error.code}: ${error.detail}`);
+          }
+          throw error;
+        });
         if (interactive) {
           draw(JSON.parse(row.progress) as SyncProgress, true);
           stream.write('\n');

@@ -1,7 +1,9 @@
 /**
  * @module `POST /api/v1/ramp/sync` (owner/admin): queue a sync → 202 `{sync_id, status}` (the sync
- * already queued or running is returned instead of a second one); `GET /api/v1/ramp/syncs/{id}` (any
- * member): the sync and its progress. Another business's sync id is a 404, like an unknown one.
+ * already queued or running is returned instead of a second one), or at once 404 `ramp_not_connected`
+ * / 409 `reauthorization_required` when the business's connection cannot give a token (as the proxy
+ * and the token route answer); `GET /api/v1/ramp/syncs/{id}` (any member): the sync and its progress.
+ * Another business's sync id is a 404, like an unknown one.
  * A manual sync runs even with `sync_enabled: false` (someone asked for it); that switch stops the
  * automatic and webhook-triggered ones.
  */
@@ -24,7 +26,7 @@ export function syncRoutes(service: SyncService): RouteModule {
           tags: ['ramp'],
           summary: 'Start a sync of Ramp data',
           headers: IdempotentBusinessHeaders,
-          response: { 202: SyncAccepted, ...errorResponses(400, 401, 403, 422) },
+          response: { 202: SyncAccepted, ...errorResponses(400, 401, 403, 404, 409, 422) },
         },
       },
       async (request, reply) => {
