@@ -139,16 +139,20 @@ class SyncRun {
     this.#sync = sync;
     this.#owner = owner;
     this.#progress = parseProgress(sync.progress);
-    deps.stopSignal?.addEventListener('abort', () => this.#abort.abort(new SyncStoppedError()), { once: true });
-    if (deps.stopSignal?.aborted) this.#abort.abort(new SyncStoppedError());
   }
+
+  readonly #onStop = () => this.#abort.abort(new SyncStoppedError());
 
   get #businessId(): string {
     return this.#sync.business_id;
   }
 
   async run(): Promise<SyncRow | undefined> {
-    const { db, log, now, settings } = this.#deps;
+    const { db, log, now, settings, stopSignal } = this.#deps;
+    // The stop signal is the process's, shared by every sync it runs: the listener is removed when this
+    // run ends, or each finished sync would stay reachable from it for the life of the process.
+    stopSignal?.addEventListener('abort', this.#onStop, { once: true });
+    if (stopSignal?.aborted) this.#onStop();
     const heartbeat = setInterval(() => void this.#heartbeat(), Math.max(250, Math.floor(settings.leaseMs / 3)));
     heartbeat.unref();
     let failure: ApiError | Error | undefined;
@@ -167,6 +171,7 @@ class SyncRun {
       failure = error as Error;
     } finally {
       clearInterval(heartbeat);
+      stopSignal?.removeEventListener('abort', this.#onStop);
     }
     const status = outcomeOf(failure, this.#progress);
     const error = failure instanceof ApiError ? syncErrorText(failure) : failure ? 'internal_error: the sync stopped unexpectedly' : null;
