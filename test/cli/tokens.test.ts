@@ -153,7 +153,7 @@ for (const dialect of DIALECTS) {
       const sync = await cli(['sync', '--business', simple(owner.businessId)]);
       expect(sync.code).toBe(1);
       // (Its last stderr line: a first run in a fresh data directory logs the dev key file it made.)
-      expect(sync.stderr.trimEnd().split('\n').at(-1)).toBe('ramp-connect: sync failed: ramp_not_connected: This business has no Ramp connection');
+      expect(sync.stderr.trimEnd().split('\n').at(-1)).toBe('ramp-connect: no sync started: ramp_not_connected: This business has no Ramp connection');
     });
 
     it('bad input: a usage error (exit 2) or an unknown id (exit 1), one line on stderr, nothing on stdout', async () => {

@@ -169,6 +169,8 @@ for (const dialect of DIALECTS) {
     });
 
     it('sync: a replay returns the first sync_id after it finished, and no second sync is started', async () => {
+      // A sync starts only for a connected business (an unconnected one is refused at once).
+      expect((await connect('connect-for-sync', { client_id: app.client_id, client_secret: app.client_secret })).status).toBe(201);
       const start = () => request(`${t.url}/api/v1/ramp/sync`, { method: 'POST', headers: { ...owner.headers, 'idempotency-key': 'sync-1' }, json: {} });
       const first = await start();
       expect(first.status).toBe(202);
