@@ -1,7 +1,7 @@
 /**
  * @module Exact conversion of Ramp's legacy decimal amounts (major units, e.g. `90.0`) to integer
- * minor units. Ramp documents the decimal `amount` as a number of dollars and `CurrencyAmount` as
- * integer minor units (docs/ramp-behaviour.md#money-and-dates, "Money convention"); the product stores integer
+ * minor units. Ramp documents the decimal `amount` in major units of the record's currency and
+ * `CurrencyAmount` as integer minor units (monetary-values.mdx; docs/ramp-behaviour.md#money-and-dates); the product stores integer
  * cents (docs/ramp-behaviour.md#product-api). `Math.round(x * 100)` is wrong for values such as 1.005 or 4.35 (float products), so
  * the conversion works on the decimal *text*: a JSON number's shortest round-trip representation
  * (`String(n)`, ECMA-262 Number::toString) is exactly the decimal Ramp sent whenever it has at most
@@ -73,6 +73,17 @@ export function decimalToMinorUnits(value: unknown, exponent = 2): number | unde
   return result === 0n ? 0 : Number(result);
 }
 
+/**
+ * An ISO 4217 code as Ramp sends one (three letters; upper-cased), or undefined for anything else.
+ * Money whose currency is absent or malformed has no currency the product could honestly name, so
+ * the converters below give no money at all rather than assume USD: `CurrencyAmount.currency_code`
+ * is required wherever Ramp uses it (developer-api.json), so its absence is a malformed answer, and
+ * a decimal amount without its currency has no known minor unit either.
+ */
+export function currencyCode(code: unknown): string | undefined {
+  return typeof code === 'string' && /^[A-Za-z]{3}$/.test(code) ? code.toUpperCase() : undefined;
+}
+
 /** Money as the product keeps it: integer minor units of `currency` (ISO 4217 exponent, `currencyExponent`). */
 export interface MinorAmount {
   readonly amount: number;
@@ -84,7 +95,7 @@ export interface MinorAmount {
  * docs/ramp-behaviour.md#money-and-dates) → minor units. Newer objects also carry
  * `minor_unit_conversion_rate` (minor units per major unit); when it says another scale than the
  * currency's exponent, the amount is rescaled exactly (integer arithmetic, half away from zero).
- * Returns undefined for anything else.
+ * Returns undefined for anything else, a missing or malformed `currency_code` included (`currencyCode`).
  *
  * @example currencyAmountToMinorUnits({ amount: 4000, currency_code: 'USD' }) // { amount: 4000, currency: 'USD' }
  * @example currencyAmountToMinorUnits({ amount: 400000, currency_code: 'USD', minor_unit_conversion_rate: 10000 }) // { amount: 4000, currency: 'USD' }
@@ -93,7 +104,8 @@ export function currencyAmountToMinorUnits(value: unknown): MinorAmount | undefi
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const { amount, currency_code: code, minor_unit_conversion_rate: rate } = value as Record<string, unknown>;
   if (typeof amount !== 'number' || !Number.isSafeInteger(amount)) return undefined;
-  const currency = typeof code === 'string' && /^[A-Za-z]{3}$/.test(code) ? code.toUpperCase() : 'USD';
+  const currency = currencyCode(code);
+  if (currency === undefined) return undefined;
   const scale = 10n ** BigInt(currencyExponent(currency));
   if (typeof rate !== 'number' || !Number.isSafeInteger(rate) || rate <= 0 || BigInt(rate) === scale) return { amount, currency };
   const numerator = BigInt(amount) * scale;
@@ -105,9 +117,14 @@ export function currencyAmountToMinorUnits(value: unknown): MinorAmount | undefi
   return { amount: quotient === 0n ? 0 : Number(quotient), currency };
 }
 
-/** Ramp's legacy decimal amount (major units) with its currency code → minor units, exactly (`decimalToMinorUnits`). */
+/**
+ * Ramp's legacy decimal amount (major units of the record's own currency: a transaction's
+ * `currency_code`, a reimbursement's `currency`, developer-api.json) with that currency's code →
+ * minor units, exactly (`decimalToMinorUnits`). Undefined when the code is absent or malformed.
+ */
 export function decimalAmountToMinorUnits(value: unknown, code: unknown): MinorAmount | undefined {
-  const currency = typeof code === 'string' && /^[A-Za-z]{3}$/.test(code) ? code.toUpperCase() : 'USD';
+  const currency = currencyCode(code);
+  if (currency === undefined) return undefined;
   const amount = decimalToMinorUnits(value, currencyExponent(currency));
   return amount === undefined ? undefined : { amount, currency };
 }

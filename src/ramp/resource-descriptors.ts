@@ -13,7 +13,7 @@
  * `updated_after` on transactions and reimbursements only (changelog 2025-06-25,
  * docs/ramp-behaviour.md#resources-and-scopes); money per docs/ramp-behaviour.md#money-and-dates.
  */
-import { currencyAmountToMinorUnits, decimalAmountToMinorUnits, type MinorAmount } from './money.ts';
+import { currencyAmountToMinorUnits, currencyCode, decimalAmountToMinorUnits, type MinorAmount } from './money.ts';
 import type { ListParams } from './resources.ts';
 
 /** The resource flags of the product's `RampSyncConfigUpdate` (docs/ramp-behaviour.md#product-api). */
@@ -167,6 +167,19 @@ export const EMPTY_COLUMNS: RecordColumns = Object.freeze({
 });
 const EMPTY = EMPTY_COLUMNS;
 
+/**
+ * The currency a transaction settled in: its `currency_code` (optional in Ramp's Transaction schema),
+ * or, when that is absent, the one currency its line items' `amount`s are in (those are "denominated in
+ * the currency that the transaction was settled in", developer-api.json, ApiTransactionLineItem).
+ * Lines without a code, or in different ones, name none: no money rather than a guessed currency.
+ */
+function settledCurrencyOf(r: Record<string, unknown>): unknown {
+  if (r.currency_code !== undefined) return r.currency_code;
+  const lines = Array.isArray(r.line_items) ? r.line_items : [];
+  const codes = new Set(lines.map((line) => currencyCode(obj(obj(line).amount).currency_code)));
+  return codes.size === 1 ? [...codes][0] : undefined;
+}
+
 function money(amount: MinorAmount | undefined): Pick<RecordColumns, 'amount_cents' | 'currency'> {
   return amount ? { amount_cents: amount.amount, currency: amount.currency } : { amount_cents: null, currency: null };
 }
@@ -228,7 +241,7 @@ export const RAMP_RESOURCES: readonly RampResourceDescriptor[] = Object.freeze([
     project: (r) => {
       const holder = obj(r.card_holder);
       return {
-        ...EMPTY, ...money(decimalAmountToMinorUnits(r.amount, r.currency_code)), occurred_at: timeOf(r.user_transaction_time),
+        ...EMPTY, ...money(decimalAmountToMinorUnits(r.amount, settledCurrencyOf(r))), occurred_at: timeOf(r.user_transaction_time),
         state: str(r.state, 32), user_id: str(holder.user_id), card_id: str(r.card_id), department_id: str(holder.department_id),
         sync_status: syncStatusOf(r.sync_status),
       };

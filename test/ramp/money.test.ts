@@ -1,7 +1,7 @@
 /** Exact decimal → minor-unit conversion (src/ramp/money.ts): the awkward values, and properties over many. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { currencyExponent, decimalToMinorUnits } from '../../src/ramp/money.ts';
+import { currencyAmountToMinorUnits, currencyExponent, decimalAmountToMinorUnits, decimalToMinorUnits } from '../../src/ramp/money.ts';
 
 describe('decimalToMinorUnits', () => {
   it('converts the values that break float arithmetic', () => {
@@ -68,6 +68,65 @@ describe('decimalToMinorUnits', () => {
         const expected = value * 10n ** BigInt(2 - digits);
         const safe = expected <= BigInt(Number.MAX_SAFE_INTEGER) && expected >= -BigInt(Number.MAX_SAFE_INTEGER);
         expect(decimalToMinorUnits(text)).toBe(safe ? Number(expected) : undefined);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+});
+
+/** ISO 4217 minor-unit exponents of the codes below, written out here rather than read from money.ts. */
+const EXPONENTS: Record<string, number> = { USD: 2, EUR: 2, GBP: 2, CAD: 2, CHF: 2, JPY: 0, KRW: 0, CLP: 0, KWD: 3, BHD: 3, CLF: 4 };
+const CODES = Object.keys(EXPONENTS);
+
+/** Anything Ramp could put where a currency code belongs that is not a three-letter code. */
+const notACode = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.integer(),
+  fc.boolean(),
+  fc.string().filter((text) => !/^[A-Za-z]{3}$/.test(text)),
+  fc.constantFrom('', 'US', 'USDX', ' USD', 'USD ', 'U$D', '840', 'ÜSD'),
+);
+
+/** Minor units as text in major units: 123456 with exponent 2 → "1234.56", with 0 → "123456". */
+function majorText(minor: bigint, exponent: number): string {
+  const negative = minor < 0n;
+  const digits = (negative ? -minor : minor).toString().padStart(exponent + 1, '0');
+  const text = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
+  return `${negative ? '-' : ''}${text}`;
+}
+
+describe('money with its currency: never a currency Ramp did not send', () => {
+  it('property: a legacy decimal in any currency converts to exactly its minor units, in that currency', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...CODES), fc.bigInt({ min: -(10n ** 14n), max: 10n ** 14n }), fc.boolean(), fc.boolean(), (code, minor, lower, asNumber) => {
+        const text = majorText(minor, EXPONENTS[code]!);
+        // Ramp sends a JSON number; its shortest text is the decimal it wrote (at most 15 significant digits here).
+        const sent = asNumber ? (JSON.parse(text) as number) : text;
+        expect(decimalAmountToMinorUnits(sent, lower ? code.toLowerCase() : code)).toEqual({ amount: Number(minor), currency: code });
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('property: a CurrencyAmount keeps its integer and its currency; a rate equal to the currency\'s minor unit changes nothing', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...CODES), fc.integer({ min: -(2 ** 50), max: 2 ** 50 }), fc.boolean(), (code, amount, withRate) => {
+        const value = { amount, currency_code: code, ...(withRate ? { minor_unit_conversion_rate: 10 ** EXPONENTS[code]! } : {}) };
+        expect(currencyAmountToMinorUnits(value)).toEqual({ amount, currency: code });
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('property: an absent or malformed currency code gives no money at all, never USD', () => {
+    fc.assert(
+      fc.property(notACode, fc.integer({ min: -(10 ** 12), max: 10 ** 12 }), fc.boolean(), (code, minor, present) => {
+        const currencyAmount = present ? { amount: minor, currency_code: code } : { amount: minor };
+        expect(currencyAmountToMinorUnits(currencyAmount)).toBeUndefined();
+        expect(currencyAmountToMinorUnits({ ...currencyAmount, minor_unit_conversion_rate: 100 })).toBeUndefined();
+        expect(decimalAmountToMinorUnits(minor / 100, code)).toBeUndefined();
+        expect(decimalAmountToMinorUnits(String(minor), code)).toBeUndefined();
       }),
       { numRuns: 5_000 },
     );

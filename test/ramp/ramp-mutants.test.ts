@@ -1061,9 +1061,12 @@ describe('money edges', () => {
 
   it('CurrencyAmount: an object with a safe integer amount; rescaled by a conversion rate other than the currency\'s, half away from zero', () => {
     expect(currencyAmountToMinorUnits([4000])).toBeUndefined();
-    expect(currencyAmountToMinorUnits({ amount: 5 })).toEqual({ amount: 5, currency: 'USD' });
-    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'USDX' })).toEqual({ amount: 5, currency: 'USD' });
-    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'XUSD' })).toEqual({ amount: 5, currency: 'USD' });
+    // currency_code is required in Ramp's CurrencyAmount: without a well-formed one there is no money, not USD.
+    expect(currencyAmountToMinorUnits({ amount: 5 })).toBeUndefined();
+    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'USDX' })).toBeUndefined();
+    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'XUSD' })).toBeUndefined();
+    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'US' })).toBeUndefined();
+    expect(currencyAmountToMinorUnits({ amount: 5, currency_code: null })).toBeUndefined();
     expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'eur' })).toEqual({ amount: 5, currency: 'EUR' });
     expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'USD', minor_unit_conversion_rate: 0 })).toEqual({ amount: 5, currency: 'USD' });
     expect(currencyAmountToMinorUnits({ amount: 5, currency_code: 'USD', minor_unit_conversion_rate: -100 })).toEqual({ amount: 5, currency: 'USD' });
@@ -1080,11 +1083,13 @@ describe('money edges', () => {
     expect(currencyAmountToMinorUnits({ amount: 1.5, currency_code: 'USD' })).toBeUndefined();
   });
 
-  it('a legacy decimal with its code: anything but three letters is USD', () => {
-    expect(decimalAmountToMinorUnits('1.5', 'USDX')).toEqual({ amount: 150, currency: 'USD' });
-    expect(decimalAmountToMinorUnits('1.5', 'XJPY')).toEqual({ amount: 150, currency: 'USD' });
+  it('a legacy decimal with its code: anything but three letters is no money (its minor unit is unknown), never USD', () => {
+    expect(decimalAmountToMinorUnits('1.5', 'USDX')).toBeUndefined();
+    expect(decimalAmountToMinorUnits('1.5', 'XJPY')).toBeUndefined();
     expect(decimalAmountToMinorUnits('1500', 'jpy')).toEqual({ amount: 1500, currency: 'JPY' });
-    expect(decimalAmountToMinorUnits('1.5', undefined)).toEqual({ amount: 150, currency: 'USD' });
+    expect(decimalAmountToMinorUnits('1.5', 'eur')).toEqual({ amount: 150, currency: 'EUR' });
+    expect(decimalAmountToMinorUnits('1.5', undefined)).toBeUndefined();
+    expect(decimalAmountToMinorUnits('1.5', '')).toBeUndefined();
     expect(decimalAmountToMinorUnits('x', 'USD')).toBeUndefined();
   });
 });

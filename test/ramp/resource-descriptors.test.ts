@@ -69,6 +69,30 @@ describe('money of every form, exactly, with its currency', () => {
     expect(money('transfers', { amount: { amount: 1.5, currency_code: 'USD' } })).toEqual([null, null]);
   });
 
+  it('a currency Ramp did not send is never assumed: no money rather than USD', () => {
+    // CurrencyAmount's currency_code is required (developer-api.json): without it the answer is malformed.
+    expect(money('bills', { amount: { amount: 4000 } })).toEqual([null, null]);
+    expect(money('transfers', { amount: { amount: 4000, currency_code: 'US' } })).toEqual([null, null]);
+    expect(money('statements', { ending_balance: { amount: 4000, currency_code: null } })).toEqual([null, null]);
+    // A reimbursement's `currency` is required too; nothing else names the payor's currency.
+    expect(money('reimbursements', { amount: 12.34, payee_amount: { amount: 1234, currency_code: 'EUR' } })).toEqual([null, null]);
+    expect(money('reimbursements', { amount: 12.34, currency: 'dollars' })).toEqual([null, null]);
+  });
+
+  it('a transaction without currency_code (optional in Ramp\'s schema) settled in its line items\' one currency', () => {
+    const line = (code?: string) => ({ amount: { amount: 1, ...(code === undefined ? {} : { currency_code: code }) } });
+    expect(money('transactions', { amount: 1500, line_items: [line('JPY')] })).toEqual([1500, 'JPY']);
+    expect(money('transactions', { amount: 12.34, line_items: [line('EUR'), line('eur')] })).toEqual([1234, 'EUR']);
+    expect(money('transactions', { amount: 12.34, line_items: [line('EUR'), line('GBP')] })).toEqual([null, null]);
+    expect(money('transactions', { amount: 12.34, line_items: [line('EUR'), line()] })).toEqual([null, null]);
+    expect(money('transactions', { amount: 12.34, line_items: [] })).toEqual([null, null]);
+    expect(money('transactions', { amount: 12.34 })).toEqual([null, null]);
+    // A code that is there but malformed is not replaced by the lines' one.
+    expect(money('transactions', { amount: 12.34, currency_code: 'E', line_items: [line('EUR')] })).toEqual([null, null]);
+    // The original (pre-conversion) amount is another currency's: never a fallback.
+    expect(money('transactions', { amount: 12.34, original_transaction_amount: { amount: 1234, currency_code: 'EUR' } })).toEqual([null, null]);
+  });
+
   it('a bill payment is derived from a paid bill only, under the bill\'s id', () => {
     const { derive } = descriptorOf('bill-payments');
     expect(derive!({ id: 'b1', status: 'OPEN', payment: null })).toBeNull();
