@@ -26,14 +26,17 @@ function localDay(ms) {
  * @returns {{currency: string, days: {day: number, cents: number}[], total: number, otherCurrencies: number} | null}
  */
 export function spendPerDay(items) {
-  const usable = items.filter((item) => Number.isFinite(Number(item.amount_cents)) && !Number.isNaN(Date.parse(item.user_transaction_time)));
+  // Money without a currency (null: Ramp's answer did not say it) is left out, not counted as USD.
+  const usable = items.filter(
+    (item) => typeof item.amount_cents === 'number' && Number.isFinite(item.amount_cents) && typeof item.currency === 'string' && !Number.isNaN(Date.parse(item.user_transaction_time)),
+  );
   if (usable.length === 0) return null;
   const counts = new Map();
-  for (const item of usable) counts.set(item.currency ?? 'USD', (counts.get(item.currency ?? 'USD') ?? 0) + 1);
+  for (const item of usable) counts.set(item.currency, (counts.get(item.currency) ?? 0) + 1);
   const currency = [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
   const totals = new Map();
   for (const item of usable) {
-    if ((item.currency ?? 'USD') !== currency) continue;
+    if (item.currency !== currency) continue;
     const day = localDay(Date.parse(item.user_transaction_time));
     totals.set(day, (totals.get(day) ?? 0) + Number(item.amount_cents));
   }

@@ -69,10 +69,15 @@ export function toMajorUnits(amountCents, currency) {
   return amountCents / 10 ** digits;
 }
 
-/** `12345, "USD"` → "$123.45". */
+/**
+ * `12345, "USD"` → "$123.45". An amount or currency the API gives as null (Ramp's answer did not say
+ * its currency) is "—", never shown as dollars.
+ */
 export function formatMoney(amountCents, currency) {
-  const code = typeof currency === 'string' && /^[A-Za-z]{3}$/.test(currency) ? currency.toUpperCase() : 'USD';
-  return moneyFormat(code).format(toMajorUnits(Number(amountCents) || 0, code));
+  if (amountCents === null || amountCents === undefined || amountCents === '' || !Number.isFinite(Number(amountCents))) return '—';
+  if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) return '—';
+  const code = currency.toUpperCase();
+  return moneyFormat(code).format(toMajorUnits(Number(amountCents), code));
 }
 
 /** Where `?ramp=error&reason=…` came back from the OAuth redirect, in words. */
