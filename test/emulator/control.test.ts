@@ -115,6 +115,50 @@ describe('mutate', () => {
     expect((await client.control('POST', '/mutate', { kind: 'explode' })).status).toBe(400);
   });
 
+  it('money keeps its currencies through every change: amounts, payments and new records agree with their lines', async () => {
+    await client.control('POST', '/seed', { business_id: BUSINESS, transactions: 30, reimbursements: 12, bills: 12 });
+    const perMajor = (code: string) => (code === 'JPY' ? 1 : 100);
+    const reimbursementsAgree = async () => {
+      for (const item of await records('reimbursements')) {
+        const minor = Math.round(item.amount * perMajor(item.currency));
+        if (item.payee_amount) expect(item.payee_amount, item.id).toEqual({ amount: minor, currency_code: item.currency });
+        for (const line of item.line_items) expect(line.amount, item.id).toEqual(item.original_reimbursement_amount);
+        if (item.original_reimbursement_amount.currency_code === item.currency) expect(item.original_reimbursement_amount.amount, item.id).toBe(minor);
+      }
+    };
+    const billsAgree = async () => {
+      for (const bill of await records('bills')) {
+        expect(bill.amount.currency_code, bill.id).toBe(bill.invoice_currency);
+        expect(bill.line_items.reduce((sum: number, line: any) => sum + line.amount.amount, 0), bill.id).toBe(bill.amount.amount);
+        for (const line of bill.line_items) expect(line.amount.currency_code).toBe(bill.invoice_currency);
+        if (bill.payment) expect(bill.payment.amount, bill.id).toEqual(bill.amount);
+      }
+    };
+    const before = await records('reimbursements');
+    expect(before.map((item) => `${item.currency} ${item.original_reimbursement_amount.currency_code}`)).toEqual(expect.arrayContaining(['CAD CAD', 'USD JPY']));
+    await reimbursementsAgree();
+    await billsAgree();
+    const changed = (await client.control<{ ids: string[] }>('POST', '/mutate', { business_id: BUSINESS, resource: 'reimbursements', kind: 'amount', count: 12 })).body.ids;
+    await client.control('POST', '/mutate', { business_id: BUSINESS, resource: 'reimbursements', kind: 'create', count: 2 });
+    const after = await records('reimbursements');
+    // Each changed one has a new amount in the currencies it had (the CAD and JPY ones among them).
+    const was = new Map(before.map((item) => [item.id, item]));
+    expect(changed.filter((id) => was.get(id).currency !== 'USD' || was.get(id).original_reimbursement_amount.currency_code !== 'USD')).toHaveLength(2);
+    for (const item of after.filter((one) => changed.includes(one.id))) {
+      expect(item.amount, item.id).not.toBe(was.get(item.id).amount);
+      expect([item.currency, item.original_reimbursement_amount.currency_code]).toEqual([was.get(item.id).currency, was.get(item.id).original_reimbursement_amount.currency_code]);
+    }
+    await reimbursementsAgree();
+    await client.control('POST', '/mutate', { business_id: BUSINESS, resource: 'bills', kind: 'amount', count: 12 });
+    await client.control('POST', '/mutate', { business_id: BUSINESS, resource: 'bills', kind: 'clear', count: 12 });
+    await billsAgree();
+    expect((await records('bills')).filter((bill) => bill.payment).map((bill) => bill.payment.amount.currency_code)).toEqual(expect.arrayContaining(['EUR', 'GBP', 'JPY']));
+    await client.control('POST', '/mutate', { business_id: BUSINESS, resource: 'transactions', kind: 'amount', count: 30 });
+    for (const item of await records('transactions')) {
+      expect(item.line_items[0].amount, item.id).toEqual({ amount: Math.round(item.amount * perMajor(item.currency_code)), currency_code: item.currency_code });
+    }
+  });
+
   it('archive archives open bills (no event: Ramp has no event type for it); they leave the list and are never paid afterwards', async () => {
     await client.control('POST', '/seed', { business_id: BUSINESS, bills: 12 });
     const billsToken = await client.clientCredentialsToken(await client.createApp({ business_id: BUSINESS, grant_types: ['client_credentials'] }), 'bills:read');

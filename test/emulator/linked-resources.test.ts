@@ -55,7 +55,9 @@ describe('linked resources', () => {
       const lines = statement.statement_lines.filter((line: any) => line.type === 'CARD_TRANSACTION').map((line: any) => line.id).sort();
       const carrying = transactions.filter((item) => item.statement_id === statement.id);
       expect(lines).toEqual(carrying.map((item) => item.id).sort());
-      const charges = carrying.filter((item) => item.amount > 0).reduce((sum, item) => sum + Math.round(item.amount * 100), 0);
+      // The statement is the card's, in USD: a transaction settled in another currency counts by its converted amount.
+      const usd = (item: any): number => item.line_items[0].converted_amount.amount;
+      const charges = carrying.filter((item) => usd(item) > 0).reduce((sum, item) => sum + usd(item), 0);
       expect(money('charges')).toBe(charges);
     }
     // Date filters select on `end_date` (Ramp's list: from_date ≤ end_date ≤ to_date).
@@ -97,7 +99,8 @@ describe('linked resources', () => {
     const limits = [...(await all('/limits')), ...(await all('/limits?is_terminated=true'))];
     for (const limit of limits.filter((item) => item.cards.length === 1)) {
       const cardId = limit.cards[0].card_id;
-      const sum = (state: string): number => transactions.filter((item) => item.card_id === cardId && item.state === state).reduce((total, item) => total + Math.round(item.amount * 100), 0);
+      // In the card's USD: a transaction settled in another currency counts by its converted amount.
+      const sum = (state: string): number => transactions.filter((item) => item.card_id === cardId && item.state === state).reduce((total, item) => total + item.line_items[0].converted_amount.amount, 0);
       expect(limit.balance.cleared.amount, limit.id).toBe(sum('CLEARED'));
       expect(limit.balance.pending.amount).toBe(sum('PENDING'));
       expect(transactions.filter((item) => item.card_id === cardId).every((item) => item.limit_id === limit.id)).toBe(true);

@@ -220,11 +220,19 @@ describe('objects and money', () => {
     for (const awkward of [0.1, 0.2, 0.3, 1234567.89]) expect(amounts).toContain(awkward);
     expect(amounts.some((amount) => amount >= 1e9)).toBe(true);
     for (const item of all) {
-      expect(Number.isInteger(Math.round(item.amount * 100))).toBe(true);
-      expect(Math.abs(item.amount * 100 - Math.round(item.amount * 100))).toBeLessThan(1e-3);
-      expect(item.line_items[0].amount.amount).toBe(Math.round(item.amount * 100));
+      // `amount` is in the settled currency's major units (JPY has no minor unit); the line is that
+      // currency's minor units, its converted amount the card's USD (Ramp's ApiTransactionLineItem).
+      const perMajor = item.currency_code === 'JPY' ? 1 : 100;
+      expect(Number.isInteger(Math.round(item.amount * perMajor))).toBe(true);
+      expect(Math.abs(item.amount * perMajor - Math.round(item.amount * perMajor))).toBeLessThan(1e-3);
+      expect(item.line_items[0].amount).toEqual({ amount: Math.round(item.amount * perMajor), currency_code: item.currency_code });
+      if (item.state !== 'DECLINED') expect(item.line_items[0].converted_amount.currency_code).toBe('USD');
+      if (item.currency_code !== 'USD') expect(item.original_transaction_amount).toEqual(item.line_items[0].amount);
       expect(Number.isInteger(item.original_transaction_amount.amount)).toBe(true);
     }
+    // A few settle in other currencies, one without a minor unit.
+    expect([...new Set(all.map((item) => item.currency_code))].sort()).toEqual(['CAD', 'EUR', 'GBP', 'JPY', 'USD']);
+    expect(Number.isInteger(all.find((item) => item.currency_code === 'JPY').amount)).toBe(true);
     // Optional fields (settlement_date) are absent until they apply: a cleared transaction has them all.
     const sample = all.find((item) => item.state === 'CLEARED' && item.card_holder.department_id !== undefined);
     for (const field of ['id', 'amount', 'currency_code', 'original_transaction_amount', 'merchant_name', 'merchant_id', 'user_transaction_time', 'settlement_date', 'accounting_date', 'state', 'sk_category_id', 'sk_category_name', 'card_id', 'card_holder', 'memo', 'receipts', 'sync_status', 'synced_at', 'entity_id', 'card_present']) {
@@ -253,11 +261,11 @@ describe('objects and money', () => {
     const business = (await client.api('sandbox', '/business', token)).body;
     expect(business).toMatchObject({ id: emulator.demoBusinessId, is_reimbursements_enabled: true, active: true });
     const bill = (await client.api('sandbox', '/bills', token)).body.data[0];
-    expect(bill.amount).toEqual({ amount: expect.any(Number), currency_code: 'USD' });
+    expect(bill.amount).toEqual({ amount: expect.any(Number), currency_code: bill.invoice_currency });
     expect(['OPEN', 'PAID']).toContain(bill.status);
     expect(bill).toHaveProperty('due_at');
     const reimbursement = (await client.api('sandbox', '/reimbursements', token)).body.data[0];
-    expect(reimbursement).toMatchObject({ amount: expect.any(Number), currency: 'USD', state: expect.any(String), transaction_date: expect.any(String), updated_at: expect.any(String), user_id: expect.any(String) });
+    expect(reimbursement).toMatchObject({ amount: expect.any(Number), currency: expect.stringMatching(/^(USD|CAD)$/), state: expect.any(String), transaction_date: expect.any(String), updated_at: expect.any(String), user_id: expect.any(String) });
     const users = (await client.api('sandbox', '/users?page_size=100', token)).body.data;
     expect(users).toHaveLength(12);
     expect(users[0]).toMatchObject({ role: 'BUSINESS_OWNER', business_id: emulator.demoBusinessId });

@@ -91,6 +91,11 @@ export const CURRENCIES: readonly Currency[] = [
   { code: 'JPY', minorPerMajor: 1, perUsd: 151 },
 ];
 
+/** Index into CURRENCIES of a code the catalog has (USD's, 0, for any other). */
+export function currencyIndexOf(code: string): number {
+  return Math.max(0, CURRENCIES.findIndex((currency) => currency.code === code));
+}
+
 /**
  * Amounts (in cents) placed on the first generated transactions so every dataset has values that
  * break naive float handling: 0.1 + 0.2 ≠ 0.3, 0.07 × 100 ≠ 7, large and ≥ 1e9 dollar amounts, a refund.

@@ -6,15 +6,15 @@
  * does not reshuffle the others. Times are spread over the year before a fixed anchor (default
  * 2026-10-01T00:00:00Z) rather than "now", so data does not drift between runs.
  */
-import { AWKWARD_AMOUNTS_CENTS, CURRENCIES, DEPARTMENT_NAMES, FIRST_NAMES, LAST_NAMES, LOCATION_NAMES, MEMOS, MERCHANTS } from './catalog.ts';
-import type { Bill, BillFieldSelection, BillPayment, BusinessProfile, Card, Department, FieldSelection, Location, Reimbursement, ReimbursementState, User, Vendor } from './models.ts';
+import { AWKWARD_AMOUNTS_CENTS, CURRENCIES, currencyIndexOf, DEPARTMENT_NAMES, FIRST_NAMES, LAST_NAMES, LOCATION_NAMES, MEMOS, MERCHANTS } from './catalog.ts';
+import type { Bill, BillFieldSelection, BillPayment, BusinessProfile, CurrencyAmount, Card, Department, FieldSelection, Location, Reimbursement, ReimbursementState, User, Vendor } from './models.ts';
 import { SYNC_STATUSES, TRANSACTION_STATES, formatRampDate, formatRampTime } from './models.ts';
 import { SeededRandom } from './prng.ts';
 import { generateAccountingSetup, type AccountingFieldOption, type GlAccount } from './accounting.ts';
 import { AccountingBook, chartOf } from './accounting-book.ts';
 import { MemoTable, ReceiptTable } from './documents.ts';
 import { StatementPeriods, balanceView, cashbackView, generateLedger, statementView, transactionAggregates, transferView, type Cashback, type TransactionAggregates, type Transfer } from './ledger.ts';
-import { generateEntities, generateLimits, generateSpendPrograms, generateVendorContacts, limitView, merchantsOf, type Entity, type Limit, type Merchant, type SpendProgram } from './spend.ts';
+import { generateEntities, generateLimits, generateSpendPrograms, generateVendorContacts, limitView, merchantsOf, secondaryEntityId, type Entity, type Limit, type Merchant, type SpendProgram } from './spend.ts';
 import type { BusinessData } from './store.ts';
 import { ObjectTable, byTimeDescending } from './table.ts';
 import { TransactionTable, type TransactionLinks } from './transactions.ts';
@@ -92,7 +92,7 @@ export function generateBusinessData(input: GenerateInput): BusinessData {
   addVendorSpend(transactions, vendors, anchorMs);
 
   const reimbursements = new ObjectTable<Reimbursement>(
-    generateReimbursements(stream('reimbursements'), counts.reimbursements, users, vendors, entityId, anchorMs),
+    generateReimbursements(stream('reimbursements'), counts.reimbursements, users, vendors, entityId, secondaryEntityId(businessId, seed), anchorMs),
     byTimeDescending((item) => item.transaction_date),
   );
   const bills = new ObjectTable<Bill>(generateBills(stream('bills'), counts.bills, vendors, users, entityId, anchorMs), byTimeDescending((item) => item.created_at));
@@ -109,7 +109,7 @@ export function generateBusinessData(input: GenerateInput): BusinessData {
   const periods = new StatementPeriods(businessId, seed, anchorMs);
   const revision = { value: 0 };
   const aggregates = (): TransactionAggregates => transactionAggregates(transactions, periods, cards.length, revision.value);
-  const ledger = generateLedger(stream('ledger'), periods, aggregates(), entityId, anchorMs);
+  const ledger = generateLedger(stream('ledger'), periods, aggregates(), entityId, anchorMs, secondaryEntityId(businessId, seed));
   transactions.link(transactionLinks(cards, limitItems, periods, accounting.accounts, accounting.options[0]));
 
   const byCreatedDescending = byTimeDescending((item: { id: string; created_at: string }) => item.created_at);
@@ -356,7 +356,12 @@ function fillTransactions(random: SeededRandom, table: TransactionTable, count: 
         syncedAtMs = Math.min(anchorMs, settledMs + 2 * DAY_MS);
       }
     }
-    const currencyIndex = awkward === undefined && random.chance(0.06) ? random.int(1, CURRENCIES.length - 1) : 0;
+    const drawnCurrency = awkward === undefined && random.chance(0.06) ? random.int(1, CURRENCIES.length - 1) : 0;
+    // The first rows after the awkward amounts settle in each other currency (JPY: no minor unit), so
+    // every dataset of 14 or more has them; the draw above is still made so the stream does not shift.
+    const foreign = i - AWKWARD_AMOUNTS_CENTS.length + 1;
+    const settledCurrency = foreign >= 1 && foreign < CURRENCIES.length ? foreign : 0;
+    const currencyIndex = settledCurrency || drawnCurrency;
     table.append({
       id,
       timeMs,
@@ -366,6 +371,7 @@ function fillTransactions(random: SeededRandom, table: TransactionTable, count: 
       amountCents,
       originalMinor: originalMinorUnits(amountCents, currencyIndex),
       originalCurrency: currencyIndex,
+      settledCurrency,
       // Square the draw so a few vendors get most of the spend, as in real card data.
       vendorIndex: Math.floor(random.next() ** 2 * vendorCount),
       cardIndex: random.int(0, cardCount - 1),
@@ -459,10 +465,38 @@ export function generateReimbursement(random: SeededRandom, index: number, users
   };
 }
 
-function generateReimbursements(random: SeededRandom, count: number, users: ObjectTable<User>, vendors: ObjectTable<Vendor>, entityId: string, anchorMs: number): Reimbursement[] {
-  return Array.from({ length: count }, (_, i) =>
+function generateReimbursements(random: SeededRandom, count: number, users: ObjectTable<User>, vendors: ObjectTable<Vendor>, entityId: string, canadianEntityId: string, anchorMs: number): Reimbursement[] {
+  const items = Array.from({ length: count }, (_, i) =>
     generateReimbursement(random, i, users, vendors, entityId, timeBefore(anchorMs, random.int(5, 365) * DAY_MS + random.int(0, 86_399) * 1000), anchorMs),
   );
+  // Two after the awkward ones are in other currencies (no draw, so the stream does not shift): one
+  // the Canadian subsidiary pays in CAD, one spent in JPY and paid back in USD.
+  if (items[3]) paidIn(items[3], 'CAD', canadianEntityId);
+  if (items[4]) spentIn(items[4], 'JPY');
+  return items;
+}
+
+/**
+ * A reimbursement paid in another currency by the entity that uses it: its amount (major units, as
+ * Ramp's legacy field), `currency`, original, payee and line amounts are all in that currency
+ * (developer-api.json, Reimbursement: `amount`/`currency` are what and in what the payor pays).
+ */
+function paidIn(item: Reimbursement, code: string, entityId: string): void {
+  const currency = CURRENCIES[currencyIndexOf(code)]!;
+  const minor = item.original_reimbursement_amount.amount;
+  item.entity_id = entityId;
+  item.currency = code;
+  item.amount = minor / currency.minorPerMajor;
+  item.original_reimbursement_amount = { amount: minor, currency_code: code };
+  if (item.payee_amount) item.payee_amount = { amount: minor, currency_code: code };
+  for (const line of item.line_items) line.amount = { amount: minor, currency_code: code };
+}
+
+/** A reimbursement spent in another currency and paid in USD: the original and line amounts are in the spent currency. */
+function spentIn(item: Reimbursement, code: string): void {
+  const original = { amount: originalMinorUnits(item.original_reimbursement_amount.amount, currencyIndexOf(code)), currency_code: code };
+  item.original_reimbursement_amount = original;
+  for (const line of item.line_items) line.amount = { ...original };
 }
 
 /** The ERP's GL account id a bill line is coded to (a fixed chart, see accounting.ts). */
@@ -512,7 +546,7 @@ export function generateBill(random: SeededRandom, index: number, vendors: Objec
     ...(memo === null ? {} : { memo }),
     vendor: { id: vendor.id, name: vendor.name, remote_name: vendor.name, type: vendor.vendor_type ?? 'BUSINESS' },
     vendor_contact_id: contact ?? null,
-    payment: paid ? billPayment(random, index, amountCents, paidMs) : null,
+    payment: paid ? billPayment(random, index, { amount: amountCents, currency_code: 'USD' }, paidMs) : null,
     line_items: lineAmounts.map((amount, line) => ({
       amount: { amount, currency_code: 'USD' },
       accounting_field_selections: coded ? [billSelection(index + line)] : [],
@@ -527,8 +561,8 @@ export function generateBill(random: SeededRandom, index: number, vendors: Objec
 }
 
 /** A bill payment: mostly ACH from the operating account, some by check, a few recorded as paid outside Ramp. */
-export function billPayment(random: SeededRandom, index: number, amountCents: number, paidMs: number): BillPayment {
-  const amount = { amount: amountCents, currency_code: 'USD' };
+export function billPayment(random: SeededRandom, index: number, billAmount: CurrencyAmount, paidMs: number): BillPayment {
+  const amount = { ...billAmount };
   if (index % 7 === 6) {
     return { amount, details: { manual_payment_method: 'PAID_IN_ERP' }, effective_date: null, payment_date: formatRampTime(paidMs), payment_method: 'PAID_MANUALLY', trace_id: null };
   }
@@ -544,5 +578,27 @@ export function billPayment(random: SeededRandom, index: number, amountCents: nu
 }
 
 function generateBills(random: SeededRandom, count: number, vendors: ObjectTable<Vendor>, users: ObjectTable<User>, entityId: string, anchorMs: number): Bill[] {
-  return Array.from({ length: count }, (_, i) => generateBill(random, i, vendors, users, entityId, timeBefore(anchorMs, random.int(1, 180) * DAY_MS + random.int(0, 86_399) * 1000), anchorMs));
+  const bills = Array.from({ length: count }, (_, i) => generateBill(random, i, vendors, users, entityId, timeBefore(anchorMs, random.int(1, 180) * DAY_MS + random.int(0, 86_399) * 1000), anchorMs));
+  // Some vendors invoice in their own currency (no draw, so the stream does not shift): the first
+  // paid bill in JPY (no minor unit), the second in GBP, the first open one in EUR.
+  const paid = bills.filter((bill) => bill.payment !== null);
+  const open = bills.filter((bill) => bill.payment === null && bill.archived_at === null);
+  if (paid[0]) invoicedIn(paid[0], 'JPY');
+  if (paid[1]) invoicedIn(paid[1], 'GBP');
+  if (open[0]) invoicedIn(open[0], 'EUR');
+  return bills;
+}
+
+/**
+ * A bill invoiced in another currency: its amount, line amounts and payment are that currency's minor
+ * units (the seeded integers read as such), `invoice_currency` names it and `fx_conversion_rate` is
+ * the rate to the payer's USD (developer-api.json, Bill).
+ */
+function invoicedIn(bill: Bill, code: string): void {
+  const currency = CURRENCIES[currencyIndexOf(code)]!;
+  bill.amount = { amount: bill.amount.amount, currency_code: code };
+  for (const line of bill.line_items) line.amount = { amount: line.amount.amount, currency_code: code };
+  if (bill.payment) bill.payment.amount = { ...bill.amount };
+  bill.invoice_currency = code;
+  bill.fx_conversion_rate = String(Number((1 / currency.perUsd).toFixed(6)));
 }

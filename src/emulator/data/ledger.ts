@@ -117,7 +117,7 @@ export interface LedgerSeed {
 }
 
 /** 1.5 % cashback on each period's charges; each statement paid by a transfer five days after it closes. */
-export function generateLedger(random: SeededRandom, periods: StatementPeriods, aggregates: TransactionAggregates, entityId: string, anchorMs: number): LedgerSeed {
+export function generateLedger(random: SeededRandom, periods: StatementPeriods, aggregates: TransactionAggregates, entityId: string, anchorMs: number, canadianEntityId: string): LedgerSeed {
   const transfers: Transfer[] = [];
   const cashbacks: Cashback[] = [];
   let ending = 0;
@@ -154,7 +154,11 @@ export function generateLedger(random: SeededRandom, periods: StatementPeriods, 
     const first = transfers[0]!;
     transfers.push({ ...first, id: random.uuid(), status: 'ERROR', sync_status: 'NOT_SYNC_READY', periodIndex: -1, created_at: formatRampTime(Date.parse(first.created_at) - DAY_MS) });
     delete transfers[transfers.length - 1]!.payment_id;
-    transfers.push({ ...first, id: random.uuid(), status: 'CANCELED', sync_status: 'NOT_SYNC_READY', periodIndex: -1, created_at: formatRampTime(Date.parse(first.created_at) - 2 * DAY_MS) });
+    // The cancelled one was the Canadian subsidiary's, in its currency (CAD); statements are USD.
+    transfers.push({
+      ...first, id: random.uuid(), amount: { amount: first.amount.amount, currency_code: 'CAD' }, entity_id: canadianEntityId, status: 'CANCELED', sync_status: 'NOT_SYNC_READY', periodIndex: -1,
+      created_at: formatRampTime(Date.parse(first.created_at) - 2 * DAY_MS),
+    });
     delete transfers[transfers.length - 1]!.payment_id;
   }
   return { transfers, cashbacks };

@@ -6,7 +6,7 @@
  * updated time moves strictly past every earlier one (and past "now"), so a client's
  * `updated_after` high-water mark always catches it.
  */
-import { CURRENCIES, MEMOS } from './catalog.ts';
+import { CURRENCIES, MEMOS, currencyIndexOf } from './catalog.ts';
 import { billPayment, generateBill, generateReimbursement, originalMinorUnits, randomAmountCents } from './generate.ts';
 import type { Bill, Reimbursement } from './models.ts';
 import { SYNC_STATUSES, TRANSACTION_STATES, formatRampTime } from './models.ts';
@@ -159,9 +159,15 @@ function mutateReimbursements(data: BusinessData, kind: MutationKind, count: num
   } else if (kind === 'amount') {
     for (const index of sampleIndices(random, table.length, count, () => true)) {
       const item = table.at(index);
-      const cents = Math.max(1, changedAmount(random, item.original_reimbursement_amount.amount));
-      item.original_reimbursement_amount.amount = cents;
-      item.amount = cents / 100;
+      // The payor's amount changes, in its currency (USD, or CAD for the Canadian subsidiary's); an
+      // amount spent in another currency (paid in USD) keeps its currency at the catalog's rate.
+      const payor = CURRENCIES[currencyIndexOf(item.currency)]!;
+      const minor = Math.max(1, changedAmount(random, Math.round(item.amount * payor.minorPerMajor)));
+      const original = item.original_reimbursement_amount;
+      item.amount = minor / payor.minorPerMajor;
+      item.original_reimbursement_amount = { amount: original.currency_code === item.currency ? minor : originalMinorUnits(minor, currencyIndexOf(original.currency_code)), currency_code: original.currency_code };
+      if (item.payee_amount) item.payee_amount = { amount: minor, currency_code: item.currency };
+      for (const line of item.line_items) line.amount = { ...item.original_reimbursement_amount };
       changed.push(item);
       const ready = item.state === 'APPROVED' || item.state === 'REIMBURSED';
       events.push({ type: ready ? 'reimbursements.ready_to_sync' : 'reimbursements.ready_for_review', objectId: item.id });
@@ -204,7 +210,7 @@ function mutateBills(data: BusinessData, kind: MutationKind, count: number, nowM
       bill.status = 'PAID';
       bill.approval_status = 'APPROVED';
       bill.paid_at = now;
-      bill.payment = billPayment(random, changed.length, bill.amount.amount, nowMs);
+      bill.payment = billPayment(random, changed.length, bill.amount, nowMs);
       changed.push(bill);
       events.push({ type: 'bills.paid', objectId: bill.id });
     }

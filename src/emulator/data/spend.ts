@@ -63,6 +63,11 @@ const SPEND_PROGRAM_TEMPLATES: readonly { name: string; icon: string; limitCents
   { name: 'Office supplies', icon: 'SuppliesIcon', limitCents: null, interval: 'TOTAL' },
 ];
 
+/** The id of the second entity, the Canadian subsidiary (CAD): some reimbursements and a transfer are its. */
+export function secondaryEntityId(businessId: string, seed: number): string {
+  return derivedUuid(`${businessId}:${seed}:entity:secondary`);
+}
+
 export function generateEntities(businessId: string, seed: number, entityId: string, locationIds: string[], createdMs: number): Entity[] {
   const account = (kind: string, usage: string, classification: string, name: string): Record<string, unknown> => ({
     internal_id: derivedUuid(`${businessId}:${seed}:entity-account:${kind}`),
@@ -87,7 +92,7 @@ export function generateEntities(businessId: string, seed: number, entityId: str
       ],
     },
     // A second, empty entity: no locations and no linked accounts, in another currency.
-    { id: derivedUuid(`${businessId}:${seed}:entity:secondary`), entity_name: 'Canadian subsidiary', currency: 'CAD', is_primary: false, location_ids: [], accounts: [] },
+    { id: secondaryEntityId(businessId, seed), entity_name: 'Canadian subsidiary', currency: 'CAD', is_primary: false, location_ids: [], accounts: [] },
   ];
 }
 

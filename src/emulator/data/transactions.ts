@@ -25,6 +25,12 @@ export interface TransactionRow {
   amountCents: number;
   originalMinor: number;
   originalCurrency: number;
+  /**
+   * Index into CURRENCIES of the currency the transaction settled in (0: USD, the card's). When not
+   * USD it equals `originalCurrency` and the settled amount is `originalMinor`; `amountCents` stays
+   * the card's USD amount (statements, limits).
+   */
+  settledCurrency?: number;
   vendorIndex: number;
   cardIndex: number;
   state: number;
@@ -95,6 +101,7 @@ export class TransactionTable implements ListableTable {
   amountCents = new Float64Array(INITIAL_CAPACITY);
   originalMinor = new Float64Array(INITIAL_CAPACITY);
   originalCurrency = new Uint8Array(INITIAL_CAPACITY);
+  settledCurrency = new Uint8Array(INITIAL_CAPACITY);
   vendorIndex = new Uint32Array(INITIAL_CAPACITY);
   cardIndex = new Uint32Array(INITIAL_CAPACITY);
   state = new Uint8Array(INITIAL_CAPACITY);
@@ -123,6 +130,7 @@ export class TransactionTable implements ListableTable {
     this.amountCents = grow(this.amountCents, capacity);
     this.originalMinor = grow(this.originalMinor, capacity);
     this.originalCurrency = grow(this.originalCurrency, capacity);
+    this.settledCurrency = grow(this.settledCurrency, capacity);
     this.vendorIndex = grow(this.vendorIndex, capacity);
     this.cardIndex = grow(this.cardIndex, capacity);
     this.state = grow(this.state, capacity);
@@ -197,6 +205,7 @@ export class TransactionTable implements ListableTable {
     this.amountCents[r] = row.amountCents;
     this.originalMinor[r] = row.originalMinor;
     this.originalCurrency[r] = row.originalCurrency;
+    this.settledCurrency[r] = row.settledCurrency ?? 0;
     this.vendorIndex[r] = row.vendorIndex;
     this.cardIndex[r] = row.cardIndex;
     this.state[r] = row.state;
@@ -286,33 +295,39 @@ export class TransactionTable implements ListableTable {
     const user = users.at(this.#cardUserPosition[cardIndex]!);
     const vendor = vendors.at(this.vendorIndex[r]!);
     const cents = this.amountCents[r]!;
-    const settled = this.settledMs[r]!;
+    const settledMs = this.settledMs[r]!;
     const synced = this.syncedAtMs[r]!;
     const state = this.state[r]!;
     const declined = state === DECLINED_STATE;
     const currency = CURRENCIES[this.originalCurrency[r]!]!;
     const memo = MEMOS[this.memoIndex[r]!] ?? null;
     const usd = { amount: cents, currency_code: 'USD' };
+    // Ramp's `amount`/`currency_code` are the settled amount and currency, its line items' `amount` is
+    // in that currency and `converted_amount` in the card's (developer-api.json, Transaction and
+    // ApiTransactionLineItem). Most settle in USD; a few settle in their original currency.
+    const settledIn = CURRENCIES[this.settledCurrency[r]!]!;
+    const settled = settledIn.code === 'USD' ? usd : { amount: this.originalMinor[r]!, currency_code: settledIn.code };
+    const settledMajor = settled.amount / settledIn.minorPerMajor;
     const selections = this.#codings.get(r) ?? (this.syncStatus[r] === NOT_SYNC_READY_STATUS ? [] : shared.selections[this.vendorIndex[r]!]![r % 3 === 0 ? 1 : 0]);
     const limitId = links?.limitIdOfCard[cardIndex];
     const spendProgramId = links?.spendProgramIdOfCard[cardIndex];
-    const statementId = Number.isNaN(settled) ? undefined : links?.statementIdAt(settled);
+    const statementId = Number.isNaN(settledMs) ? undefined : links?.statementIdAt(settledMs);
     const travel = vendor.sk_category_id === AIRLINES || vendor.sk_category_id === LODGING;
-    const purchase = merchantData(vendor.sk_category_id, r, cents, user);
+    const purchase = merchantData(vendor.sk_category_id, r, settledMajor, user);
     return {
       id,
-      accounting_date: declined ? null : formatRampTime(Number.isNaN(settled) ? this.timeMs[r]! : settled),
-      amount: cents / 100,
+      accounting_date: declined ? null : formatRampTime(Number.isNaN(settledMs) ? this.timeMs[r]! : settledMs),
+      amount: settledMajor,
       card_holder: shared.holders[cardIndex],
       card_id: card.id,
       card_present: this.cardPresent[r] === 1,
-      currency_code: 'USD',
-      ...(declined ? { decline_details: { amount: cents / 100, reason: DECLINE_REASONS[r % DECLINE_REASONS.length] } } : {}),
+      currency_code: settled.currency_code,
+      ...(declined ? { decline_details: { amount: settledMajor, reason: DECLINE_REASONS[r % DECLINE_REASONS.length] } } : {}),
       disputes: [],
       entity_id: entityId,
       // A declined authorisation was never routed to a spend limit.
       ...(limitId === undefined || declined ? {} : { limit_id: limitId }),
-      line_items: [{ amount: usd, converted_amount: declined ? null : usd, accounting_field_selections: selections, ...(memo === null ? {} : { memo }) }],
+      line_items: [{ amount: settled, converted_amount: declined ? null : usd, accounting_field_selections: selections, ...(memo === null ? {} : { memo }) }],
       accounting_field_selections: selections,
       merchant_category_code: MERCHANT_MCC.get(vendor.sk_category_id) ?? '5999',
       ...(purchase === null ? {} : { merchant_data: purchase }),
@@ -326,7 +341,7 @@ export class TransactionTable implements ListableTable {
       original_transaction_amount: { amount: this.originalMinor[r]!, currency_code: currency.code },
       policy_violations: [],
       receipts: receiptIds(id, this.receiptCount[r]!),
-      ...(Number.isNaN(settled) ? {} : { settlement_date: formatRampTime(settled) }),
+      ...(Number.isNaN(settledMs) ? {} : { settlement_date: formatRampTime(settledMs) }),
       sk_category_id: vendor.sk_category_id,
       sk_category_name: vendor.sk_category_name,
       ...(spendProgramId === undefined ? {} : { spend_program_id: spendProgramId }),
@@ -360,7 +375,7 @@ function tripId(userId: string, timeMs: number): string {
  * Level-3 purchase data: flights and stays for travel merchants, itemised receipts for some others,
  * none (the optional field absent) for the rest.
  */
-function merchantData(categoryId: number, r: number, cents: number, user: User): Record<string, unknown> | null {
+function merchantData(categoryId: number, r: number, major: number, user: User): Record<string, unknown> | null {
   const empty = { auto_rental: null, flight: null, lodging: null, receipt: null, reference: null };
   if (categoryId === AIRLINES) {
     return {
@@ -377,7 +392,7 @@ function merchantData(categoryId: number, r: number, cents: number, user: User):
   if (r % 4 === 0) {
     return {
       ...empty,
-      receipt: { items: [{ commodity_code: null, description: 'Item', quantity: 1, unit_cost: cents / 100, total: cents / 100, tax: r % 8 === 0 ? null : 0, discount: null }] },
+      receipt: { items: [{ commodity_code: null, description: 'Item', quantity: 1, unit_cost: major, total: major, tax: r % 8 === 0 ? null : 0, discount: null }] },
     };
   }
   return null;
