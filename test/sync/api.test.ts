@@ -7,13 +7,12 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { updateSyncConfig } from '../../src/connections/sync-config.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { decimalToMinorUnits } from '../../src/ramp/money.ts';
 import { RampClient } from '../../src/ramp/ramp-client.ts';
 import { SyncService } from '../../src/sync/sync-service.ts';
 import { request } from '../helpers/http.ts';
 import { createTenant, type Tenant } from '../helpers/tenants.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
-import { connectedTenant, control, emulatorRecords, RecordingEventSink, startDataApp, startSync, storedRecords, waitForSync, type DataTestApp } from './helpers.ts';
+import { connectedTenant, control, emulatorRecords, minorUnitsOf, RecordingEventSink, startDataApp, startSync, storedRecords, waitForSync, type DataTestApp } from './helpers.ts';
 
 const SECRET = 'whsec_test_secret_value';
 const sign = (body: string) => createHmac('sha256', SECRET).update(body).digest('hex');
@@ -86,7 +85,8 @@ for (const dialect of DIALECTS) {
       for (const item of seen) {
         const record = theirs.get(item.id);
         expect(Number.isInteger(item.amount)).toBe(true);
-        expect(item.amount).toBe(decimalToMinorUnits(record.amount));
+        // Minor units of the currency it settled in (JPY has none), with that currency.
+        expect({ amount: item.amount, currency: item.currency }).toEqual({ amount: minorUnitsOf(record.amount, record.currency_code), currency: record.currency_code });
         expect(item.original_transaction_amount).toEqual(record.original_transaction_amount);
       }
       for (const resource of ['reimbursements', 'bills', 'users', 'cards', 'departments']) {
@@ -189,7 +189,7 @@ for (const dialect of DIALECTS) {
         const syncs = await t.db.kysely.selectFrom('syncs').selectAll().where('business_id', '=', a.businessId).where('trigger', '=', 'webhook').execute();
         const ours = await storedRecords(t.db, a.businessId, 'transactions');
         const theirs = await emulatorRecords(t.emulator, a.rampBusinessId, 'transactions');
-        const updated = mutation.ids.every((id: string) => ours.get(id)?.amount === decimalToMinorUnits(theirs.get(id).amount));
+        const updated = mutation.ids.every((id: string) => ours.get(id)?.amount === minorUnitsOf(theirs.get(id).amount, theirs.get(id).currency_code));
         if (syncs.length > before.length && syncs.every((s) => s.status === 'completed') && updated) break;
         if (Date.now() > deadline) throw new Error(`webhook sync did not happen: ${JSON.stringify(syncs)}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -293,7 +293,7 @@ for (const dialect of DIALECTS) {
       const stored = await storedRecords(t.db, c.businessId, 'reimbursements');
       expect([...stored.keys()].sort()).toEqual(window([...after.values()], 'transaction_date', from, to));
       expect(second.progress.resources.reimbursements.records).toBeLessThan(expected.length);
-      for (const [id, record] of stored) expect(record.amount, id).toBe(decimalToMinorUnits(after.get(id).amount));
+      for (const [id, record] of stored) expect(record.amount, id).toBe(minorUnitsOf(after.get(id).amount, after.get(id).currency));
     });
 
     it('receipts and memos follow the transactions the config keeps (card ids and dates; reimbursements off)', async () => {

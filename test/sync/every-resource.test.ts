@@ -15,17 +15,13 @@ import { RAMP_RESOURCES } from '../../src/ramp/resource-descriptors.ts';
 import { request } from '../helpers/http.ts';
 import type { Tenant } from '../helpers/tenants.ts';
 import { DIALECTS } from '../helpers/test-db.ts';
-import { connectedTenant, control, startDataApp, startSync, waitForSync, type DataTestApp } from './helpers.ts';
-
-/** Minor-unit exponents of the currencies the emulator seeds (ISO 4217); computed apart from src/ramp/money.ts. */
-const EXPONENT: Record<string, number> = { USD: 2, EUR: 2, GBP: 2, CAD: 2, JPY: 0 };
-const exponent = (currency: string) => EXPONENT[currency] ?? 2;
+import { connectedTenant, control, minorUnitsOf, startDataApp, startSync, waitForSync, type DataTestApp } from './helpers.ts';
 
 interface Money { amount: number; currency: string }
 
 /** Ramp's money of a record as the test reads it: decimal major units (legacy) or `CurrencyAmount`. */
 function expectedMoney(resource: string, r: any): Money | null {
-  const decimal = (amount: number, currency: string) => ({ amount: Math.round(amount * 10 ** exponent(currency)), currency });
+  const decimal = (amount: number, currency: string) => ({ amount: minorUnitsOf(amount, currency), currency });
   const canonical = (value: any) => ({ amount: value.amount, currency: value.currency_code });
   switch (resource) {
     case 'transactions': return decimal(r.amount, r.currency_code);
@@ -35,6 +31,16 @@ function expectedMoney(resource: string, r: any): Money | null {
     case 'statements': return canonical(r.ending_balance);
     default: return null;
   }
+}
+
+/**
+ * The same money as the emulator holds it in integers, where a record carries it twice: a transaction's
+ * line is in its settled currency, a reimbursement's payee amount in the currency it was paid in.
+ */
+function emulatorIntegers(resource: string, r: any): Money | undefined {
+  if (resource === 'transactions') return { amount: r.line_items[0].amount.amount, currency: r.line_items[0].amount.currency_code };
+  if (resource === 'reimbursements' && r.payee_amount) return { amount: r.payee_amount.amount, currency: r.payee_amount.currency_code };
+  return undefined;
 }
 
 /**
@@ -69,7 +75,9 @@ async function readAll(t: DataTestApp, tenant: Tenant, resource: string, query =
   return items;
 }
 
-async function expectReadApiEqualsRamp(t: DataTestApp, tenant: Tenant & { rampBusinessId: string }): Promise<void> {
+/** Checks every resource; returns the currencies each resource's money was read in. */
+async function expectReadApiEqualsRamp(t: DataTestApp, tenant: Tenant & { rampBusinessId: string }): Promise<Record<string, string[]>> {
+  const currencies: Record<string, Set<string>> = {};
   for (const { resource, money } of RAMP_RESOURCES) {
     const theirs = await rampRecords(t, tenant.rampBusinessId, resource);
     const ours = await readAll(t, tenant, resource);
@@ -84,6 +92,9 @@ async function expectReadApiEqualsRamp(t: DataTestApp, tenant: Tenant & { rampBu
       }
       expect({ amount: view.amount_cents, currency: view.currency }, `${resource} ${view.id} money`).toEqual(expected);
       expect(Number.isSafeInteger(view.amount_cents)).toBe(true);
+      const integers = emulatorIntegers(resource, record);
+      if (integers) expect({ amount: view.amount_cents, currency: view.currency }, `${resource} ${view.id}: the emulator's integers`).toEqual(integers);
+      (currencies[resource] ??= new Set()).add(view.currency);
       if (money === 'decimal') expect(view.amount, `${resource} ${view.id}: amount in minor units`).toBe(expected!.amount);
       // Everything else is Ramp's record as sent.
       const { amount_cents: _cents, currency: _currency, amount: _amount, ...rest } = view;
@@ -92,6 +103,7 @@ async function expectReadApiEqualsRamp(t: DataTestApp, tenant: Tenant & { rampBu
       else expect(rest, `${resource} ${view.id}`).toEqual(theirRest);
     }
   }
+  return Object.fromEntries(Object.entries(currencies).map(([resource, codes]) => [resource, [...codes].sort()]));
 }
 
 for (const dialect of DIALECTS) {
@@ -109,7 +121,17 @@ for (const dialect of DIALECTS) {
       const first = await waitForSync(t, tenant, (await startSync(t, tenant)).sync_id);
       expect(first.status, JSON.stringify(first.progress.errors)).toBe('completed');
       expect(first.progress.not_supported).toEqual([]);
-      await expectReadApiEqualsRamp(t, tenant);
+      // Not only USD: the seed settles transactions in EUR, GBP, CAD and JPY (no minor unit), the Canadian
+      // subsidiary pays a reimbursement and cancelled a transfer in CAD, bills are invoiced and paid in JPY, GBP and EUR.
+      expect(await expectReadApiEqualsRamp(t, tenant)).toEqual({
+        transactions: ['CAD', 'EUR', 'GBP', 'JPY', 'USD'],
+        reimbursements: ['CAD', 'USD'],
+        bills: ['EUR', 'GBP', 'JPY', 'USD'],
+        'bill-payments': ['GBP', 'JPY', 'USD'],
+        transfers: ['CAD', 'USD'],
+        cashbacks: ['USD'],
+        statements: ['USD'],
+      });
       // Bills archived in Ramp (deleted, in Ramp's words) are not among them. Whether the seed archived any
       // is chance (3 of 30 bills may be, each if unpaid: none 1 time in 8); the archive below makes one for certain.
       const seededArchived = ((await control(t.emulator, 'GET', `/records/bills?business_id=${tenant.rampBusinessId}`)) as any[]).filter((bill) => bill.archived_at !== null);

@@ -3,6 +3,7 @@
  * app with the Ramp data feature listening on loopback, and emulator control-plane helpers.
  */
 import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../src/app-context.ts';
 import { loadConfig } from '../../src/config/config.ts';
@@ -96,14 +97,36 @@ export async function startSync(t: DataTestApp, tenant: Tenant): Promise<any> {
   return res.body;
 }
 
-/** Every stored record of a resource: id → amount_cents (and state). */
-export async function storedRecords(db: Db, businessId: string, resource: string): Promise<Map<string, { amount: number | null; state: string | null; data: any }>> {
-  const rows = await db.kysely.selectFrom('ramp_records').select(['id', 'amount_cents', 'state', 'data']).where('business_id', '=', businessId).where('resource', '=', resource).execute();
-  return new Map(rows.map((row) => [row.id, { amount: row.amount_cents === null ? null : Number(row.amount_cents), state: row.state, data: JSON.parse(row.data) }]));
+/** Every stored record of a resource: id → amount_cents, currency (and state). */
+export async function storedRecords(db: Db, businessId: string, resource: string): Promise<Map<string, { amount: number | null; currency: string | null; state: string | null; data: any }>> {
+  const rows = await db.kysely.selectFrom('ramp_records').select(['id', 'amount_cents', 'currency', 'state', 'data']).where('business_id', '=', businessId).where('resource', '=', resource).execute();
+  return new Map(rows.map((row) => [row.id, { amount: row.amount_cents === null ? null : Number(row.amount_cents), currency: row.currency, state: row.state, data: JSON.parse(row.data) }]));
 }
 
 /** The emulator's records of a resource: id → record. */
 export async function emulatorRecords(emulator: RunningEmulator, rampBusinessId: string, resource: string): Promise<Map<string, any>> {
   const list = (await control(emulator, 'GET', `/records/${resource}?business_id=${rampBusinessId}`)) as any[];
   return new Map(list.map((record) => [record.id, record]));
+}
+
+/** Minor-unit exponents of the currencies the emulator seeds (ISO 4217); computed apart from src/ramp/money.ts. */
+const EXPONENT: Record<string, number> = { USD: 2, EUR: 2, GBP: 2, CAD: 2, JPY: 0 };
+
+function exponent(currency: string): number {
+  expect(EXPONENT, `the emulator seeds ${currency}: its exponent belongs here`).toHaveProperty(currency);
+  return EXPONENT[currency]!;
+}
+
+/**
+ * Ramp's decimal (a JSON number) → integer minor units by moving the point in its text: no float
+ * arithmetic and nothing of src/ramp/money.ts. Ramp's decimals carry at most the currency's digits.
+ */
+export function minorUnitsOf(amount: number, currency: string): number {
+  const digits = exponent(currency);
+  const text = String(amount);
+  expect(text, `${currency} ${text}: a plain decimal`).toMatch(/^-?\d+(\.\d+)?$/);
+  const [whole, fraction = ''] = text.replace('-', '').split('.');
+  expect(fraction.length, `${currency} ${text}: at most ${digits} decimals`).toBeLessThanOrEqual(digits);
+  const minor = BigInt(`${whole}${fraction.padEnd(digits, '0')}`);
+  return Number(text.startsWith('-') ? -minor : minor);
 }

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../helpers/test-db.ts';
-import { connectedTenant, control, emulatorRecords, startDataApp, startSync, storedRecords, waitForSync, type DataTestApp } from './helpers.ts';
+import { connectedTenant, control, emulatorRecords, minorUnitsOf, startDataApp, startSync, storedRecords, waitForSync, type DataTestApp } from './helpers.ts';
 
 async function expectTransactionsInSync(t: DataTestApp, businessId: string, rampBusinessId: string): Promise<void> {
   const theirs = await emulatorRecords(t.emulator, rampBusinessId, 'transactions');
@@ -15,7 +15,7 @@ async function expectTransactionsInSync(t: DataTestApp, businessId: string, ramp
   expect(ours.size).toBe(theirs.size);
   for (const [id, record] of theirs) {
     expect(ours.has(id), id).toBe(true);
-    expect(ours.get(id)!.amount, id).toBe(Math.round(record.amount * 100));
+    expect({ amount: ours.get(id)!.amount, currency: ours.get(id)!.currency }, id).toEqual({ amount: minorUnitsOf(record.amount, record.currency_code), currency: record.currency_code });
     expect(ours.get(id)!.state, id).toBe(record.state);
   }
 }
