@@ -3,8 +3,9 @@
  *
  * Field names, nullability and optionality follow Ramp's OpenAPI document (`ramp-schemas/`): a
  * required field is always present, a nullable one may be `null`, an optional non-nullable one is
- * absent rather than `null`. Optional fields nobody reads are left out. Money: the legacy decimal `amount` is a
- * number of dollars, `CurrencyAmount` is `{amount: integer minor units, currency_code}` (B7.1).
+ * absent rather than `null`. Optional fields nobody reads are left out. Money: the legacy decimal `amount` is in
+ * major units of the record's currency (`currency_code`, a reimbursement's `currency`), `CurrencyAmount` is
+ * `{amount: integer minor units, currency_code}` (B7.1, monetary-values.mdx).
  */
 
 export interface CurrencyAmount {
