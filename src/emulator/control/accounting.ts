@@ -12,7 +12,7 @@
  * - `GET /accounting/sync-failures`: the failures reported through `accounting/syncs` (Ramp shows
  *   them to the customer as Export Errors; its API has no route for them).
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { generateAccountingSetup } from '../data/accounting.ts';
 import { chartOf, emptyChart } from '../data/accounting-book.ts';
 import { CODABLE_RESOURCES, READY_RESOURCES, codeObjects, markReady, reopenSynced, unmarkReady } from '../data/accounting-codings.ts';
@@ -79,7 +79,8 @@ export function registerAccountingControlRoutes(app: FastifyInstance, state: Emu
     return { business_id: data.id, resource, ids: result.ids, codings: result.codings, events: result.events.map((event) => ({ type: event.type, object_id: event.objectId })) };
   });
 
-  app.post('/accounting/ready', async (request) => {
+  // Ready (a person marking) and reopen (Ramp re-opening synced objects) take the same body and answer alike.
+  const toReadyRoute = (move: typeof markReady) => async (request: FastifyRequest) => {
     const body = new ControlBody(request.body);
     const data = business(state, body.string('business_id'));
     const resource = body.oneOf('resource', READY_RESOURCES) ?? 'transactions';
@@ -87,10 +88,12 @@ export function registerAccountingControlRoutes(app: FastifyInstance, state: Emu
     const count = body.integer('count', 1, 100_000) ?? 1;
     body.rejectUnknown();
     const now = state.clock.now();
-    const result = markReady(data, resource, ids, count, now);
+    const result = move(data, resource, ids, count, now);
     for (const event of result.events) state.webhooks.emit(data.id, event.type, event.objectId, now);
     return { business_id: data.id, resource, ids: result.ids, events: result.events.map((event) => ({ type: event.type, object_id: event.objectId })) };
-  });
+  };
+
+  app.post('/accounting/ready', toReadyRoute(markReady));
 
   app.post('/accounting/unready', async (request) => {
     const body = new ControlBody(request.body);
@@ -101,18 +104,7 @@ export function registerAccountingControlRoutes(app: FastifyInstance, state: Emu
     return { business_id: data.id, resource, ids: unmarkReady(data, resource, ids, state.clock.now()) };
   });
 
-  app.post('/accounting/reopen', async (request) => {
-    const body = new ControlBody(request.body);
-    const data = business(state, body.string('business_id'));
-    const resource = body.oneOf('resource', READY_RESOURCES) ?? 'transactions';
-    const ids = body.stringArray('ids');
-    const count = body.integer('count', 1, 100_000) ?? 1;
-    body.rejectUnknown();
-    const now = state.clock.now();
-    const result = reopenSynced(data, resource, ids, count, now);
-    for (const event of result.events) state.webhooks.emit(data.id, event.type, event.objectId, now);
-    return { business_id: data.id, resource, ids: result.ids, events: result.events.map((event) => ({ type: event.type, object_id: event.objectId })) };
-  });
+  app.post('/accounting/reopen', toReadyRoute(reopenSynced));
 
   app.get<{ Querystring: { business_id?: string } }>('/accounting/sync-failures', async (request) => ({
     failures: [...business(state, request.query.business_id).accountingSyncFailures.values()],

@@ -137,12 +137,25 @@ export function codeObjects(data: BusinessData, request: CodingRequest, nowMs: n
 
 /** Marks transactions or reimbursements ready to sync as they are (a person approving their coding). */
 export function markReady(data: BusinessData, resource: ReadyResource, ids: readonly string[] | undefined, count: number, nowMs: number): CodingResult {
+  return toReady(data, resource, ids, count, nowMs, 'NOT_SYNC_READY');
+}
+
+/**
+ * Moves transactions or reimbursements that are in `from` to `SYNC_READY`, with the `*.ready_to_sync`
+ * event a person's marking sends: the given ids (those not in `from` are skipped), or the first `count`
+ * in `from` in list order (from `NOT_SYNC_READY`, declined transactions are never picked).
+ */
+function toReady(data: BusinessData, resource: ReadyResource, ids: readonly string[] | undefined, count: number, nowMs: number, from: 'NOT_SYNC_READY' | 'SYNCED'): CodingResult {
   const result: CodingResult = { ids: [], codings: [], events: [] };
   if (resource === 'transactions') {
     const table = data.transactions;
+    const fromIndex = from === 'SYNCED' ? SYNCED : NOT_SYNC_READY;
     const bump = Math.max(nowMs, table.maxUpdatedMs() + 1);
-    for (const r of targetRecords(data, { resource, ids, count, markReady: true })) {
-      if (table.syncStatus[r] !== NOT_SYNC_READY) continue;
+    const records = ids || from === 'NOT_SYNC_READY'
+      ? targetRecords(data, { ids, count })
+      : Array.from({ length: table.length }, (_, position) => table.recordAt(position)).filter((r) => table.syncStatus[r] === SYNCED).slice(0, count);
+    for (const r of records) {
+      if (table.syncStatus[r] !== fromIndex) continue;
       table.syncStatus[r] = SYNC_READY;
       table.updatedMs[r] = bump;
       const id = table.idOfRecord(r);
@@ -150,8 +163,8 @@ export function markReady(data: BusinessData, resource: ReadyResource, ids: read
       result.events.push({ type: 'transactions.ready_to_sync', objectId: id });
     }
   } else {
-    for (const item of targetObjects(data.reimbursements.all(), { resource, ids, count }, (item) => item.sync_status === 'NOT_SYNC_READY')) {
-      if (item.sync_status !== 'NOT_SYNC_READY') continue;
+    for (const item of targetObjects(data.reimbursements.all(), { resource, ids, count }, (item) => item.sync_status === from)) {
+      if (item.sync_status !== from) continue;
       item.sync_status = 'SYNC_READY';
       item.updated_at = formatRampTime(Math.max(nowMs, Date.parse(item.updated_at) + 1000));
       result.ids.push(item.id);
@@ -162,7 +175,7 @@ export function markReady(data: BusinessData, resource: ReadyResource, ids: read
 }
 
 /** Transaction records: the given ids (each must exist), or the first `count` not ready, not declined. */
-function targetRecords(data: BusinessData, request: Pick<CodingRequest, 'ids' | 'count'> & { markReady: boolean; resource: string }): number[] {
+function targetRecords(data: BusinessData, request: Pick<CodingRequest, 'ids' | 'count'>): number[] {
   const table = data.transactions;
   if (request.ids) {
     return request.ids.map((id) => {
@@ -202,7 +215,7 @@ export function unmarkReady(data: BusinessData, resource: ReadyResource, ids: re
   if (resource === 'transactions') {
     const table = data.transactions;
     const bump = Math.max(nowMs, table.maxUpdatedMs() + 1);
-    const records = ids ? targetRecords(data, { resource, ids, count: ids.length, markReady: false }) : Array.from({ length: table.length }, (_, position) => table.recordAt(position));
+    const records = ids ? targetRecords(data, { ids, count: ids.length }) : Array.from({ length: table.length }, (_, position) => table.recordAt(position));
     for (const r of records) {
       if (table.syncStatus[r] !== SYNC_READY) continue;
       table.syncStatus[r] = NOT_SYNC_READY;
@@ -228,29 +241,5 @@ export function unmarkReady(data: BusinessData, resource: ReadyResource, ids: re
  * Without `ids`, the first `count` synced ones in list order; given ids that are not synced are skipped.
  */
 export function reopenSynced(data: BusinessData, resource: ReadyResource, ids: readonly string[] | undefined, count: number, nowMs: number): CodingResult {
-  const result: CodingResult = { ids: [], codings: [], events: [] };
-  if (resource === 'transactions') {
-    const table = data.transactions;
-    const bump = Math.max(nowMs, table.maxUpdatedMs() + 1);
-    const records = ids
-      ? targetRecords(data, { resource, ids, count: ids.length, markReady: false })
-      : Array.from({ length: table.length }, (_, position) => table.recordAt(position)).filter((r) => table.syncStatus[r] === SYNCED).slice(0, count);
-    for (const r of records) {
-      if (table.syncStatus[r] !== SYNCED) continue;
-      table.syncStatus[r] = SYNC_READY;
-      table.updatedMs[r] = bump;
-      const id = table.idOfRecord(r);
-      result.ids.push(id);
-      result.events.push({ type: 'transactions.ready_to_sync', objectId: id });
-    }
-  } else {
-    for (const item of targetObjects(data.reimbursements.all(), { resource, ids, count }, (item) => item.sync_status === 'SYNCED')) {
-      if (item.sync_status !== 'SYNCED') continue;
-      item.sync_status = 'SYNC_READY';
-      item.updated_at = formatRampTime(Math.max(nowMs, Date.parse(item.updated_at) + 1000));
-      result.ids.push(item.id);
-      result.events.push({ type: 'reimbursements.ready_to_sync', objectId: item.id });
-    }
-  }
-  return result;
+  return toReady(data, resource, ids, count, nowMs, 'SYNCED');
 }
