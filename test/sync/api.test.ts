@@ -382,12 +382,8 @@ for (const dialect of DIALECTS) {
       expect(await t.db.kysely.selectFrom('syncs').select('id').where('business_id', '=', lonely.businessId).execute()).toEqual([]);
       expect(await t.feature.summary(lonely.businessId)).toEqual({ transaction_count: 0, last_sync_at: null, last_sync: null });
       // A failed sync: connected, but Ramp refuses the app's credentials by the time the sync asks for a token.
-      const rejected = await createTenant(t.db, 'owner');
-      const rampBusinessId = randomUUID();
-      await control(t.emulator, 'POST', '/seed', { business_id: rampBusinessId, transactions: 5 });
-      const app = await control(t.emulator, 'POST', '/apps', { business_id: rampBusinessId, grant_types: ['client_credentials'], environment: 'sandbox' });
-      t.tokens.connect(rejected.businessId, { client_id: app.client_id, client_secret: app.client_secret, apiBaseUrl: `${t.emulator.url}/sandbox` });
-      await control(t.emulator, 'POST', `/apps/${app.client_id}/rotate-secret`, {});
+      const rejected = await connectedTenant(t, { transactions: 5 });
+      await control(t.emulator, 'POST', `/apps/${rejected.clientId}/rotate-secret`, {});
       const failed = await waitForSync(t, rejected, (await startSync(t, rejected)).sync_id);
       expect(failed).toMatchObject({ status: 'failed', error: expect.stringContaining('reauthorization_required') });
       // The event is emitted just after the status is written (src/sync/sync-runner.ts, run): wait for it.

@@ -66,12 +66,8 @@ describe('sqlite: sync command', () => {
     await expect(run({ business: 'nope' })).rejects.toBeInstanceOf(CliError);
     await expect(run({ business: '00000000-0000-4000-8000-000000000000' })).rejects.toThrow(/no business/);
     // Ramp refuses the app's credentials by the time the sync asks for a token: the sync fails.
-    const rejected = await createTenant(t.db, 'owner');
-    const rampBusinessId = randomUUID();
-    await control(t.emulator, 'POST', '/seed', { business_id: rampBusinessId, transactions: 5 });
-    const app = await control(t.emulator, 'POST', '/apps', { business_id: rampBusinessId, grant_types: ['client_credentials'], environment: 'sandbox' });
-    t.tokens.connect(rejected.businessId, { client_id: app.client_id, client_secret: app.client_secret, apiBaseUrl: `${t.emulator.url}/sandbox` });
-    await control(t.emulator, 'POST', `/apps/${app.client_id}/rotate-secret`, {});
+    const rejected = await connectedTenant(t, { transactions: 5 });
+    await control(t.emulator, 'POST', `/apps/${rejected.clientId}/rotate-secret`, {});
     await expect(run({ business: rejected.businessId, json: true })).rejects.toThrow(/sync failed: reauthorization_required/);
   });
 

@@ -64,13 +64,13 @@ export async function startDataApp(dialect: Dialect, options: RampDataOptions & 
 }
 
 /** A tenant connected to its own emulator business through its own client-credentials app. */
-export async function connectedTenant(t: DataTestApp, seed: Record<string, unknown> = {}, role: 'owner' | 'admin' | 'member' | 'viewer' = 'owner'): Promise<Tenant & { rampBusinessId: string }> {
+export async function connectedTenant(t: DataTestApp, seed: Record<string, unknown> = {}, role: 'owner' | 'admin' | 'member' | 'viewer' = 'owner'): Promise<Tenant & { rampBusinessId: string; clientId: string }> {
   const tenant = await createTenant(t.db, role);
   const rampBusinessId = randomUUID();
   await control(t.emulator, 'POST', '/seed', { business_id: rampBusinessId, ...seed });
   const app = await control(t.emulator, 'POST', '/apps', { business_id: rampBusinessId, grant_types: ['client_credentials'], environment: 'sandbox' });
   t.tokens.connect(tenant.businessId, { client_id: app.client_id, client_secret: app.client_secret, apiBaseUrl: `${t.emulator.url}/sandbox` });
-  return { ...tenant, rampBusinessId };
+  return { ...tenant, rampBusinessId, clientId: app.client_id };
 }
 
 export async function control(emulator: RunningEmulator, method: string, path: string, json?: unknown): Promise<any> {
